@@ -1,0 +1,5 @@
+"""NodeFox: a visual workflow engine in pure Python."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
