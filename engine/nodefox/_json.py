@@ -1,0 +1,66 @@
+"""JSON in and out: orjson where it exists, the standard library elsewhere.
+
+The canonical text is always written by the standard library, whose float
+formatting (`repr`) is the contract; orjson only speeds up parsing, which
+yields the same Python values.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+try:  # native only; Pyodide has no orjson wheel
+    import orjson
+except ImportError:  # pragma: no cover - exercised in Pyodide
+    orjson = None
+
+_COMPACT = {"separators": (",", ":"), "ensure_ascii": False, "allow_nan": False}
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON text; NaN and infinities are refused as they are not JSON."""
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            # orjson refuses big integers that json accepts; let json decide
+            if "Integer" not in str(exc):
+                raise ValueError(str(exc)) from None
+    return json.loads(text, parse_constant=_refuse_constant)
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def dumps(value: Any) -> str:
+    """Compact canonical JSON: insertion order, floats as repr, no NaN."""
+    return json.dumps(value, **_COMPACT)
+
+
+def pretty(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+def canonical_key(value: Any) -> str:
+    """A string that is equal for values the spec calls equal as canonical JSON."""
+    if isinstance(value, str):
+        return "s" + value
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def check_finite(value: Any) -> None:
+    """Raise ValueError if a value holds NaN or an infinity anywhere."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        if t is float:
+            if not math.isfinite(v):
+                raise ValueError(f"{v!r} is not a JSON number")
+        elif t is dict:
+            stack.extend(v.values())
+        elif t is list:
+            stack.extend(v)

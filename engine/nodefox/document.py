@@ -1,0 +1,187 @@
+"""Workflow documents: the shipped JSON Schema, loading and every rejection rule."""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+
+from . import _json, paths
+from .errors import DocumentError, Problem
+from .graph import Edge, Graph
+from .nodes import BUILTINS, Registry
+
+ON_ERROR = ("stop", "continue", "errorOutput")
+
+
+@lru_cache(maxsize=1)
+def schema() -> dict:
+    """The workflow document schema (Draft 2020-12), shipped in the package."""
+    text = resources.files("nodefox").joinpath("workflow.schema.json").read_text("utf-8")
+    return _json.loads(text)
+
+
+@lru_cache(maxsize=1)
+def _validator() -> Any:
+    return jsonschema.Draft202012Validator(schema())
+
+
+@dataclass
+class Node:
+    id: str
+    type: str
+    name: str
+    params: dict = field(default_factory=dict)
+    disabled: bool = False
+    on_error: str = "stop"
+    pinned: list | None = None
+    raw: dict = field(default_factory=dict)  # the node as written, for export
+
+    @classmethod
+    def from_json(cls, raw: dict) -> Node:
+        return cls(
+            id=raw["id"],
+            type=raw["type"],
+            name=raw.get("name") or raw["id"],
+            params=raw.get("params") or {},
+            disabled=raw.get("disabled") is True,
+            on_error=raw.get("onError", "stop"),
+            pinned=raw.get("pinned"),
+            raw=raw,
+        )
+
+
+@dataclass
+class Document:
+    raw: dict
+    nodes: list[Node]
+    edges: list[Edge]
+    graph: Graph
+    order: list[str]
+
+    @property
+    def settings(self) -> dict:
+        return self.raw.get("settings") or {}
+
+    @property
+    def variables(self) -> dict:
+        return self.raw.get("variables") or {}
+
+    @property
+    def name(self) -> str:
+        return self.raw.get("name") or ""
+
+
+def schema_problems(doc: Any) -> list[Problem]:
+    errors = sorted(
+        _validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+    )
+    return [Problem(paths.pointer(*e.absolute_path), _schema_message(e)) for e in errors]
+
+
+def _schema_message(err: Any) -> str:
+    if err.validator == "required":
+        missing = [k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance]
+        return f"missing required field {missing[0]!r}" if missing else err.message
+    if err.validator == "const":
+        return f"must be {_json.dumps(err.validator_value)}"
+    if err.validator == "type":
+        return f"must be of type {err.validator_value}"
+    if err.validator == "enum":
+        return "must be one of " + ", ".join(_json.dumps(v) for v in err.validator_value)
+    if err.validator == "pattern" and err.absolute_path and err.absolute_path[-1] == "now":
+        return "must be an RFC 3339 date-time such as 2026-01-01T09:30:00Z"
+    return err.message
+
+
+def edge_from_json(raw: dict, nodes: dict[str, Node], registry: Registry) -> Edge:
+    src, dst = nodes.get(raw["source"]), nodes.get(raw["target"])
+    sport = raw.get("sourcePort") or _first_port(src, registry, "out")
+    tport = raw.get("targetPort") or _first_port(dst, registry, "in")
+    eid = raw.get("id") or Edge.default_id(raw["source"], sport, raw["target"], tport)
+    return Edge(eid, raw["source"], sport, raw["target"], tport)
+
+
+def _first_port(node: Node | None, registry: Registry, direction: str) -> str:
+    t = registry.get(node.type) if node else None
+    if t is None:
+        return "out" if direction == "out" else "in"
+    ports = t.output_ports(node.params, node.on_error) if direction == "out" else t.inputs
+    return ports[0] if ports else ("out" if direction == "out" else "in")
+
+
+def output_ports(node: Node, registry: Registry) -> tuple[str, ...]:
+    t = registry.get(node.type)
+    return t.output_ports(node.params, node.on_error) if t else ()
+
+
+def load(doc: Any, registry: Registry = BUILTINS) -> Document:
+    """Validate a workflow document and build its model; raise DocumentError listing every problem."""
+    problems = schema_problems(doc)
+    if problems:
+        raise DocumentError(problems)
+    doc = copy.deepcopy(doc)
+    nodes: dict[str, Node] = {}
+    names: dict[str, int] = {}
+    for i, raw in enumerate(doc["nodes"]):
+        node = Node.from_json(raw)
+        if node.id in nodes:
+            problems.append(Problem(f"/nodes/{i}/id", f"the id {node.id!r} is used by another node"))
+            continue
+        if registry.get(node.type) is None:
+            problems.append(Problem(f"/nodes/{i}/type", f"unknown node type {node.type!r}"))
+        if node.name in names:
+            problems.append(Problem(f"/nodes/{i}/name", f"the name {node.name!r} is used by another node"))
+        names[node.name] = i
+        nodes[node.id] = node
+    edges: list[Edge] = []
+    seen_ids: set[str] = set()
+    seen_ends: set[tuple] = set()
+    for i, raw in enumerate(doc["edges"]):
+        where = f"/edges/{i}"
+        bad = False
+        for end in ("source", "target"):
+            if raw[end] not in nodes:
+                problems.append(Problem(f"{where}/{end}", f"there is no node {raw[end]!r}"))
+                bad = True
+        if bad:
+            continue
+        edge = edge_from_json(raw, nodes, registry)
+        problems.extend(port_problems(edge, nodes, registry, where))
+        if edge.id in seen_ids:
+            problems.append(Problem(f"{where}/id", f"the edge id {edge.id!r} is used by another edge"))
+        ends = (edge.source, edge.source_port, edge.target, edge.target_port)
+        if ends in seen_ends:
+            problems.append(Problem(where, "another edge joins the same two ports"))
+        seen_ids.add(edge.id)
+        seen_ends.add(ends)
+        edges.append(edge)
+    graph = Graph(list(nodes), edges)
+    try:
+        order = graph.order()
+    except ValueError:
+        cycle = graph.find_cycle() or []
+        problems.append(Problem("/edges", "the edges form a cycle: " + " -> ".join(cycle)))
+        order = []
+    if problems:
+        raise DocumentError(problems)
+    return Document(doc, list(nodes.values()), edges, graph, order)
+
+
+def port_problems(edge: Edge, nodes: dict[str, Node], registry: Registry, where: str) -> list[Problem]:
+    out = []
+    src, dst = nodes[edge.source], nodes[edge.target]
+    if registry.get(src.type) is not None and edge.source_port not in output_ports(src, registry):
+        ports = ", ".join(output_ports(src, registry)) or "none"
+        out.append(Problem(f"{where}/sourcePort",
+                           f"node {src.id!r} has no output port {edge.source_port!r} (it has: {ports})"))  # fmt: skip
+    dtype = registry.get(dst.type)
+    if dtype is not None and edge.target_port not in dtype.inputs:
+        ports = ", ".join(dtype.inputs) or "none"
+        out.append(Problem(f"{where}/targetPort",
+                           f"node {dst.id!r} has no input port {edge.target_port!r} (it has: {ports})"))  # fmt: skip
+    return out

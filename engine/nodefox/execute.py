@@ -1,0 +1,276 @@
+"""Running nodes: one node at a time (shared with the live session) and whole documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import _json
+from .document import Document, Node, load, output_ports
+from .errors import NodeError, NodeFoxError
+from .expressions import Context
+from .functions import format_instant, parse_instant
+from .nodes import BUILTINS, NodeCall, NodeType, Registry
+from .params import ParamPlan, schema_errors, with_defaults
+
+STATUSES = ("ok", "error", "skipped", "blocked", "idle", "disabled", "pinned")
+
+
+@dataclass
+class Prepared:
+    """A node's type, params with defaults, and their resolver; built once per definition."""
+
+    node: Node
+    type: NodeType
+    ports: tuple[str, ...]
+    plan: ParamPlan | None
+    error: NodeError | None  # params that fail the schema
+
+    @property
+    def refs(self) -> set[str]:
+        return self.plan.refs if self.plan else set()
+
+    @property
+    def uses(self) -> set[str]:
+        return self.plan.uses if self.plan else set()
+
+
+def prepare(node: Node, registry: Registry = BUILTINS) -> Prepared:
+    node_type = registry.get(node.type)
+    assert node_type is not None, node.type
+    ports = node_type.output_ports(node.params, node.on_error)
+    problems = schema_errors(node_type.schema, node.params)
+    if problems:
+        ptr, message = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        return Prepared(node, node_type, ports, None, NodeError(f"{ptr or 'params'}: {message}{more}", path=ptr))
+    params = with_defaults(node_type.schema, node.params)
+    return Prepared(node, node_type, ports, ParamPlan(params), None)
+
+
+@dataclass
+class NodeResult:
+    status: str
+    outputs: dict[str, list] | None = None
+    error: dict | None = None
+    warnings: list[str] = field(default_factory=list)
+    ms: float = 0.0
+
+    def entry(self) -> dict:
+        """The node's entry in a run result."""
+        out: dict = {"status": self.status}
+        if self.outputs is not None:
+            out["outputs"] = self.outputs
+        if self.error is not None:
+            out["error"] = self.error
+        if self.warnings:
+            out["warnings"] = self.warnings
+        return out
+
+
+@dataclass
+class RunSettings:
+    """What every node of one run shares."""
+
+    now: str
+    timezone: str = "UTC"
+    seed: int = 0
+    variables: dict = field(default_factory=dict)
+    workflow: dict = field(default_factory=dict)
+    input_items: list | None = None
+    allow_code: bool = False
+
+    @classmethod
+    def of(cls, raw: dict, input_items: list | None, allow_code: bool, now: str | None = None) -> RunSettings:
+        settings = raw.get("settings") or {}
+        if now is None:
+            now = clock(settings)
+        return cls(
+            now=now,
+            timezone=settings.get("timezone", "UTC"),
+            seed=settings.get("seed", 0),
+            variables=raw.get("variables") or {},
+            workflow={"name": raw.get("name", "")},
+            input_items=input_items,
+            allow_code=allow_code,
+        )
+
+
+def clock(settings: dict) -> str:
+    """The run's clock in the `$now` form: settings.now, else the wall clock."""
+    if settings.get("now"):
+        return format_instant(parse_instant(settings["now"]))
+    return format_instant(dt.datetime.now(dt.UTC))
+
+
+def run_node(
+    prep: Prepared,
+    inputs: dict[str, list],
+    connected: bool,
+    settings: RunSettings,
+    lookup: Any,
+    names: Any,
+) -> NodeResult:
+    """Run one node whose upstream did not fail. `connected`: some input port has an edge."""
+    node, node_type, ports = prep.node, prep.type, prep.ports
+    if node.pinned is not None:
+        return NodeResult("pinned", _outputs(ports, {ports[0]: node.pinned} if ports else {}))
+    if node.disabled:
+        first = next(iter(inputs.values()), [])
+        return NodeResult("disabled", _outputs(ports, {ports[0]: first} if ports else {}))
+    if node_type.inputs and not connected:
+        return NodeResult("idle")
+    if node_type.inputs and not node_type.runs_on_empty and not any(inputs.values()):
+        return NodeResult("skipped")
+    start = time.perf_counter()
+    call = None
+    try:
+        if prep.error is not None:
+            raise prep.error
+        context = Context(
+            vars=settings.variables, now=settings.now, timezone=settings.timezone,
+            workflow=settings.workflow, inputs=inputs,
+            first_input=node_type.inputs[0] if node_type.inputs else None,
+            lookup=lookup, names=names,
+        )  # fmt: skip
+        call = NodeCall(
+            node.id, inputs, prep.plan, context, node.on_error, settings.seed,
+            settings.allow_code, settings.input_items,
+        )  # fmt: skip
+        produced = node_type.run(call)
+        outputs = _outputs(ports, produced)
+        if node.on_error == "errorOutput":
+            outputs["error"] = call.errors
+        return NodeResult("ok", outputs, None, call.warnings, _ms(start))
+    except NodeFoxError as exc:
+        err = exc if isinstance(exc, NodeError) else NodeError(str(exc))
+        return _failed(prep, inputs, err, call, start)
+    except RecursionError:
+        return _failed(prep, inputs, NodeError("the data nests too deeply"), call, start)
+
+
+def _failed(prep: Prepared, inputs: dict, err: NodeError, call: NodeCall | None, start: float) -> NodeResult:
+    """A whole-node failure, under the node's onError policy."""
+    policy = prep.node.on_error
+    ports = prep.ports
+    first = next(iter(inputs.values()), [])
+    if policy == "continue":
+        warnings = (call.warnings if call else []) + [err.describe()]
+        return NodeResult("ok", _outputs(ports, {ports[0]: list(first)} if ports else {}), None, warnings, _ms(start))
+    if policy == "errorOutput":
+        outputs = _outputs(ports, {})
+        outputs["error"] = [{"item": item, "error": err.describe()} for item in first]
+        return NodeResult("ok", outputs, None, [], _ms(start))
+    return NodeResult("error", None, err.as_dict(), [], _ms(start))
+
+
+def _outputs(ports: tuple[str, ...], produced: dict[str, list]) -> dict[str, list]:
+    return {p: produced.get(p, []) for p in ports}
+
+
+def _ms(start: float) -> float:
+    return round((time.perf_counter() - start) * 1000, 3)
+
+
+def gather_inputs(node_type: NodeType, incoming: list, results: dict[str, NodeResult]) -> tuple[dict, bool]:
+    """Items on each input port: the edges' lists concatenated in edges[] order."""
+    inputs: dict[str, list] = {p: [] for p in node_type.inputs}
+    for edge in incoming:
+        res = results.get(edge.source)
+        items = res.outputs.get(edge.source_port) if res and res.outputs else None
+        if items:
+            port = inputs.get(edge.target_port)
+            if port is not None:
+                inputs[edge.target_port] = items if not port else port + items
+    return inputs, bool(incoming)
+
+
+class Run:
+    """One execution of a whole document."""
+
+    def __init__(self, document: Document, settings: RunSettings, registry: Registry = BUILTINS):
+        self.document = document
+        self.settings = settings
+        self.registry = registry
+        self.results: dict[str, NodeResult] = {}
+        self.by_name = {n.name: n for n in document.nodes}
+        self.names = frozenset(self.by_name)
+
+    def lookup_for(self, node_id: str) -> Any:
+        graph, results, registry = self.document.graph, self.results, self.registry
+
+        def lookup(name: str) -> Any:
+            other = self.by_name.get(name)
+            if other is None or not graph.is_ancestor(other.id, node_id):
+                return None
+            res = results.get(other.id)
+            ports = output_ports(other, registry)
+            return (res.outputs or {} if res else {}), (ports[0] if ports else None)
+
+        return lookup
+
+    def execute(self) -> dict:
+        start = time.perf_counter()
+        doc = self.document
+        nodes = {n.id: n for n in doc.nodes}
+        failed: set[str] = set()
+        for node_id in doc.order:
+            node = nodes[node_id]
+            incoming = doc.graph.incoming[node_id]
+            if any(e.source in failed for e in incoming):
+                self.results[node_id] = NodeResult("blocked")
+                failed.add(node_id)
+                continue
+            prep = prepare(node, self.registry)
+            inputs, connected = gather_inputs(prep.type, incoming, self.results)
+            res = run_node(prep, inputs, connected, self.settings, self.lookup_for(node_id), self.names)
+            self.results[node_id] = res
+            if res.status == "error":
+                failed.add(node_id)
+        return result(doc, self.settings.now, self.results, _ms(start))
+
+
+def result(doc: Document, now: str, results: dict[str, NodeResult], ms: float) -> dict:
+    nodes = {n.id: results[n.id].entry() for n in doc.nodes}
+    status = "error" if any(r.status == "error" for r in results.values()) else "ok"
+    return {
+        "status": status,
+        "now": now,
+        "order": list(doc.order),
+        "nodes": nodes,
+        "stats": {"ms": ms, "nodes": {n.id: {"ms": results[n.id].ms} for n in doc.nodes}},
+    }
+
+
+def run(
+    document: dict | Document,
+    input_items: list | None = None,
+    allow_code: bool = False,
+    registry: Registry = BUILTINS,
+) -> dict:
+    """Run a workflow document and return its result (`workflow.md`, "The run result").
+
+    Raises DocumentError when the document is rejected.
+    """
+    doc = document if isinstance(document, Document) else load(document, registry)
+    if input_items is not None:
+        check_items(input_items)
+    settings = RunSettings.of(doc.raw, input_items, allow_code)
+    return Run(doc, settings, registry).execute()
+
+
+def check_items(items: Any) -> None:
+    from .errors import DocumentError, Problem
+
+    if type(items) is not list:
+        raise DocumentError([Problem("", "input items must be a JSON array of objects")])
+    bad = [i for i, it in enumerate(items) if type(it) is not dict]
+    if bad:
+        raise DocumentError([Problem(f"/{i}", "an input item must be an object") for i in bad])
+
+
+def canonical(result: dict) -> str:
+    """The canonical result: without `stats`, compact JSON."""
+    return _json.dumps({k: v for k, v in result.items() if k != "stats"})

@@ -1,0 +1,639 @@
+"""Expression templates: `=...{{ python expression }}...` inside node params.
+
+An expression is scanned (`$` names become reserved identifiers, `_` names are
+refused), parsed and checked once against the allowed syntax, then compiled to a
+Python function whose every attribute read, subscript, method call and
+size-growing operator goes through `_guards`. `evaluate_reference` runs the
+same checked tree through `simpleeval`, the reference for what an expression
+gives; the tests hold the two equal.
+"""
+
+from __future__ import annotations
+
+import ast
+import operator as op
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from simpleeval import DEFAULT_OPERATORS, EvalWithCompoundTypes
+
+from . import _guards as g
+from . import _json
+from .errors import ExpressionError
+from .functions import CONTEXT_FUNCTIONS, FUNCTIONS, date_format_in
+
+# `$name` in the text becomes `_S_name` in Python; `$(` becomes `_S_(`.
+_PREFIX = "_S_"
+CONTEXT_NAMES = frozenset({"json", "index", "input", "node", "vars", "now", "today", "workflow"})
+MAX_EXPRESSION = 10_000  # characters in one template
+
+_ALLOWED = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.UnaryOp, ast.Compare,
+    ast.IfExp, ast.Call, ast.keyword, ast.Attribute, ast.Subscript, ast.Slice, ast.Name,
+    ast.Load, ast.Store, ast.Constant, ast.List, ast.Tuple, ast.Dict, ast.ListComp,
+    ast.DictComp, ast.GeneratorExp, ast.comprehension, ast.Starred,
+    ast.Add, ast.Sub, ast.Mult, ast.Div, ast.FloorDiv, ast.Mod, ast.Pow, ast.LShift,
+    ast.RShift, ast.BitOr, ast.BitXor, ast.BitAnd, ast.USub, ast.UAdd, ast.Not, ast.Invert,
+    ast.Eq, ast.NotEq, ast.Lt, ast.LtE, ast.Gt, ast.GtE, ast.Is, ast.IsNot, ast.In, ast.NotIn,
+)  # fmt: skip
+_WHY_NOT = {
+    ast.Lambda: "lambda is not allowed",
+    ast.NamedExpr: "the walrus operator := is not allowed",
+    ast.Set: "set literals are not allowed (their order is not stable); use a list",
+    ast.SetComp: "set comprehensions are not allowed; use a list",
+    ast.JoinedStr: "f-strings are not allowed; use + and str()",
+    ast.Await: "await is not allowed",
+    ast.Yield: "yield is not allowed",
+}
+
+# -- scanning ----------------------------------------------------------------
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _scan(source: str) -> str:
+    """Rewrite `$` names to reserved identifiers; refuse `_` names and imports."""
+    out: list[str] = []
+    i, n = 0, len(source)
+    while i < n:
+        c = source[i]
+        if c in "\"'":
+            j = _string_end(source, i)
+            out.append(source[i:j])
+            i = j
+        elif c == "$":
+            m = _IDENT.match(source, i + 1)
+            if m:
+                name = m.group()
+                if name not in CONTEXT_NAMES:
+                    raise ExpressionError(f"${name} is not a known name")
+                out.append(_PREFIX + name)
+                i = m.end()
+            else:
+                out.append(_PREFIX)
+                i += 1
+        elif c.isalpha() or c == "_":
+            m = _IDENT.match(source, i)
+            if m is None:  # a non-ASCII letter: Python decides
+                out.append(c)
+                i += 1
+                continue
+            name = m.group()
+            if name.startswith("_"):
+                raise ExpressionError(f"names beginning with _ are not allowed ({name})")
+            if name in ("import", "lambda", "exec", "eval"):
+                raise ExpressionError(f"{name} is not allowed in expressions")
+            # a string prefix such as b"..", r"..", f"..": keep the letters, scan the string
+            out.append(name)
+            i = m.end()
+        elif c.isdigit():
+            m = re.compile(r"[0-9A-Za-z_.]+").match(source, i)
+            out.append(m.group())
+            i = m.end()
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+def _string_end(s: str, i: int) -> int:
+    quote = s[i] * 3 if s.startswith(s[i] * 3, i) else s[i]
+    j = i + len(quote)
+    while j < len(s):
+        if s[j] == "\\":
+            j += 2
+            continue
+        if s.startswith(quote, j):
+            return j + len(quote)
+        j += 1
+    return len(s)  # unterminated: Python reports it
+
+
+def display(python_source: str) -> str:
+    """The user's spelling of a scanned piece of source."""
+    return python_source.replace(_PREFIX, "$")
+
+
+# -- checking ------------------------------------------------------------------
+
+
+@dataclass
+class Checked:
+    """A parsed expression that passed every rule, with what it depends on."""
+
+    text: str  # what the user wrote
+    source: str  # scanned Python source
+    tree: ast.Expression
+    refs: frozenset[str]  # node names read through $("...") / $node["..."]
+    uses: frozenset[str]  # context names read: json, vars, now, ...
+    needs_budget: bool
+
+
+def check(text: str) -> Checked:
+    if len(text) > MAX_EXPRESSION:
+        raise ExpressionError(f"an expression may be at most {MAX_EXPRESSION:,} characters", text)
+    try:
+        source = _scan(text)
+        tree = ast.parse(source.strip(), mode="eval")
+    except ExpressionError as exc:
+        raise ExpressionError(exc.message, text) from None
+    except SyntaxError as exc:
+        raise ExpressionError(f"syntax error: {exc.msg}", text) from None
+    refs: set[str] = set()
+    uses: set[str] = set()
+    bound: set[str] = set()
+    needs_budget = False
+    for node in ast.walk(tree):
+        kind = type(node)
+        if kind not in _ALLOWED_SET:
+            why = _WHY_NOT.get(kind, f"{kind.__name__} is not allowed in expressions")
+            raise ExpressionError(why, text)
+        if kind is ast.Constant and isinstance(node.value, str | bytes):
+            if isinstance(node.value, bytes):
+                raise ExpressionError("bytes literals are not allowed", text)
+            if len(node.value) > g.MAX_LENGTH:
+                raise ExpressionError("a text literal is too long", text)
+        elif kind is ast.Attribute:
+            if node.attr.startswith("_") or node.attr in g.DISALLOW_METHODS:
+                raise ExpressionError(f".{node.attr} is not allowed in expressions", text)
+        elif kind is ast.comprehension:
+            needs_budget = True
+            if node.is_async:
+                raise ExpressionError("async comprehensions are not allowed", text)
+            for target in ast.walk(node.target):
+                if isinstance(target, ast.Name):
+                    bound.add(target.id)
+        elif kind is ast.Call:
+            _check_call(node, text, refs)
+        elif kind is ast.Subscript and _is_name(node.value, _PREFIX + "node"):
+            refs.add(_constant_name(node.slice, text, "$node[...]"))
+        elif kind is ast.Name and node.id.startswith(_PREFIX) and node.id != _PREFIX:
+            uses.add(node.id[len(_PREFIX) :])
+    for node in ast.walk(tree):
+        if type(node) is ast.Name and not node.id.startswith(_PREFIX):
+            if node.id not in bound and node.id not in FUNCTIONS and node.id not in CONTEXT_FUNCTIONS:
+                raise ExpressionError(f"unknown name {node.id!r}", text)
+        if type(node) is ast.Name and node.id == _PREFIX:
+            pass
+    return Checked(text, source, tree, frozenset(refs), frozenset(uses), needs_budget)
+
+
+_ALLOWED_SET = frozenset(_ALLOWED)
+
+
+def _is_name(node: ast.AST, name: str) -> bool:
+    return type(node) is ast.Name and node.id == name
+
+
+def _constant_name(node: ast.AST, text: str, what: str) -> str:
+    if type(node) is ast.Constant and isinstance(node.value, str):
+        return node.value
+    raise ExpressionError(f"{what} needs a node name in quotes", text)
+
+
+def _check_call(node: ast.Call, text: str, refs: set[str]) -> None:
+    func = node.func
+    if _is_name(func, _PREFIX):
+        if len(node.args) != 1 or node.keywords:
+            raise ExpressionError('$() takes one node name, as in $("Orders")', text)
+        refs.add(_constant_name(node.args[0], text, "$()"))
+    elif type(func) is ast.Name:
+        if func.id.startswith(_PREFIX):
+            raise ExpressionError(f"{display(func.id)} cannot be called", text)
+        if func.id not in FUNCTIONS and func.id not in CONTEXT_FUNCTIONS:
+            raise ExpressionError(f"unknown function {func.id!r}", text)
+    elif type(func) is not ast.Attribute:
+        raise ExpressionError("only named functions and methods can be called", text)
+
+
+# -- compiling -----------------------------------------------------------------
+
+
+class _Compiler(ast.NodeTransformer):
+    """Turns a checked tree into guarded Python. J, I, C and B are the function's arguments."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self.temps = 0
+
+    def _text(self, node: ast.AST) -> ast.Constant:
+        seg = ast.get_source_segment(self.source.strip(), node) or "value"
+        return ast.Constant(display(seg))
+
+    def _call(self, fn: str, *args: ast.AST) -> ast.Call:
+        return ast.Call(ast.Name(fn, ast.Load()), list(args), [])
+
+    def visit_Name(self, node: ast.Name) -> ast.AST:
+        if node.id.startswith(_PREFIX):
+            name = node.id[len(_PREFIX) :]
+            if name == "json":
+                return ast.Name("J", ast.Load())
+            if name == "index":
+                return ast.Name("I", ast.Load())
+            return ast.Attribute(ast.Name("C", ast.Load()), name or "ref", ast.Load())
+        if node.id in CONTEXT_FUNCTIONS:
+            return ast.Attribute(ast.Name("C", ast.Load()), node.id, ast.Load())
+        if node.id in FUNCTIONS and isinstance(node.ctx, ast.Load):
+            return ast.Name("F_" + node.id, ast.Load()) if not self._local(node) else node
+        return node
+
+    def _local(self, node: ast.Name) -> bool:
+        return node.id in self.locals
+
+    locals: frozenset[str] = frozenset()
+
+    def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
+        base = node.value
+        if _is_name(base, _PREFIX + "json"):  # $json.a: always an object
+            return ast.Call(
+                ast.Attribute(ast.Name("J", ast.Load()), "get", ast.Load()),
+                [ast.Constant(node.attr)],
+                [],
+            )
+        return self._call("_attr", self.visit(base), ast.Constant(node.attr), self._text(base))
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        func = node.func
+        args = [self.visit(a) for a in node.args]
+        keywords = [ast.keyword(k.arg, self.visit(k.value)) for k in node.keywords]
+        if _is_name(func, _PREFIX):  # $("Name") -> C.ref("Name", I)
+            target = ast.Attribute(ast.Name("C", ast.Load()), "ref", ast.Load())
+            return ast.Call(target, [args[0], ast.Name("I", ast.Load())], [])
+        if type(func) is ast.Attribute:
+            bound = self._call(
+                "_method", self.visit(func.value), ast.Constant(func.attr), self._text(func.value)
+            )
+            return ast.Call(bound, args, keywords)
+        return ast.Call(self.visit(func), args, keywords)
+
+    def visit_Subscript(self, node: ast.Subscript) -> ast.AST:
+        if _is_name(node.value, _PREFIX + "node"):
+            target = ast.Attribute(ast.Name("C", ast.Load()), "ref", ast.Load())
+            return ast.Call(target, [node.slice, ast.Name("I", ast.Load())], [])
+        return self._call("_item", self.visit(node.value), self.visit(node.slice), self._text(node.value))
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        left, right = self.visit(node.left), self.visit(node.right)
+        guard = _BIN_GUARDS.get(type(node.op))
+        if guard is None:
+            return ast.BinOp(left, node.op, right)
+        return self._call(guard, left, right)
+
+    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
+        node.iter = self._call_method_on_budget(self.visit(node.iter))
+        node.ifs = [self.visit(i) for i in node.ifs]
+        return node
+
+    def _call_method_on_budget(self, iterable: ast.AST) -> ast.AST:
+        each = ast.Attribute(ast.Name("B", ast.Load()), "each", ast.Load())
+        return ast.Call(each, [iterable], [])
+
+    def visit_GeneratorExp(self, node: ast.GeneratorExp) -> ast.AST:
+        # simpleeval evaluates a generator expression to a list; so do we
+        new = ast.ListComp(node.elt, node.generators)
+        return self.visit(new)
+
+
+_BIN_GUARDS = {
+    ast.Add: "_add", ast.Mult: "_mul", ast.Pow: "_pow", ast.LShift: "_lshift",
+    ast.RShift: "_rshift", ast.Mod: "_mod",
+}  # fmt: skip
+
+
+def _mod(a: Any, b: Any) -> Any:
+    if isinstance(a, str):
+        raise ExpressionError("text % formatting is not allowed; use + and str()")
+    return a % b
+
+
+_GLOBALS: dict[str, Any] = {
+    "__builtins__": {},
+    "_attr": g.attr, "_method": g.method, "_item": g.item, "_add": g.add, "_mul": g.mul,
+    "_pow": g.power, "_lshift": g.lshift, "_rshift": g.rshift, "_mod": _mod, "Budget": g.Budget,
+    **{"F_" + name: fn for name, fn in FUNCTIONS.items()},
+}  # fmt: skip
+
+
+def _compile(checked: Checked) -> Any:
+    bound = {
+        t.id
+        for comp in ast.walk(checked.tree)
+        if type(comp) is ast.comprehension
+        for t in ast.walk(comp.target)
+        if type(t) is ast.Name
+    }
+    compiler = _Compiler(checked.source)
+    compiler.locals = frozenset(bound)
+    import copy
+
+    body = compiler.visit(copy.deepcopy(checked.tree).body)
+    ast.fix_missing_locations(body)
+    lines = ["def expression(J, I, C):"]
+    if checked.needs_budget:
+        lines.append("    B = Budget()")
+    lines.append("    return " + ast.unparse(body))
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(lines), "<expression>", "exec"), dict(_GLOBALS), namespace)  # noqa: S102
+    return namespace["expression"]
+
+
+# -- the context an expression sees ---------------------------------------------
+
+
+class NodeRef(g.Exposed):
+    """`$("Name")`: the outputs of another node."""
+
+    __slots__ = ("_name", "_outputs", "_first", "_index")
+    _exposed = frozenset({"all", "first", "last", "item", "json"})
+
+    def __init__(self, name: str, outputs: dict[str, list], first: str | None, index: int):
+        self._name, self._outputs, self._first, self._index = name, outputs, first, index
+
+    def all(self, port: Any = None) -> list:
+        if port is None:
+            port = self._first
+        port = str(port)
+        if port not in self._outputs and self._first is not None and port != self._first:
+            raise ExpressionError(f'$("{self._name}") has no output port {port!r}')
+        return self._outputs.get(port, [])
+
+    def first(self, port: Any = None) -> Any:
+        items = self.all(port)
+        return items[0] if items else None
+
+    def last(self, port: Any = None) -> Any:
+        items = self.all(port)
+        return items[-1] if items else None
+
+    @property
+    def item(self) -> Any:
+        items = self.all()
+        return items[self._index] if 0 <= self._index < len(items) else None
+
+    @property
+    def json(self) -> Any:
+        return self.first()
+
+
+class InputRef(g.Exposed):
+    """`$input`: the node's own input items."""
+
+    __slots__ = ("_inputs", "_first")
+    _exposed = frozenset({"all", "first", "last"})
+
+    def __init__(self, inputs: dict[str, list], first: str | None):
+        self._inputs, self._first = inputs, first
+
+    def all(self, port: Any = None) -> list:
+        port = self._first if port is None else str(port)
+        if port not in self._inputs:
+            raise ExpressionError(f"this node has no input port {port!r}")
+        return self._inputs[port]
+
+    def first(self, port: Any = None) -> Any:
+        items = self.all(port)
+        return items[0] if items else None
+
+    def last(self, port: Any = None) -> Any:
+        items = self.all(port)
+        return items[-1] if items else None
+
+
+class NodeMap(g.Exposed):
+    """`$node` used as a value rather than `$node["Name"]`."""
+
+    __slots__ = ("_context",)
+
+    def __init__(self, context: Context):
+        self._context = context
+
+    def lookup(self, name: Any) -> NodeRef:
+        return self._context.ref(name, 0)
+
+
+def _no_nodes(name: str) -> None:
+    return None
+
+
+@dataclass
+class Context:
+    """Everything an expression can read besides `$json` and `$index`.
+
+    `lookup(name)` gives the outputs and first output port of an ancestor of
+    this node, or None when the named node is not an ancestor; `names` holds
+    every node name so a non-ancestor is told apart from a missing node.
+    """
+
+    vars: dict = field(default_factory=dict)
+    now: str = "1970-01-01T00:00:00Z"
+    timezone: str = "UTC"
+    workflow: dict = field(default_factory=dict)
+    inputs: dict[str, list] = field(default_factory=dict)
+    first_input: str | None = None
+    lookup: Any = _no_nodes
+    names: Any = frozenset()
+
+    def __post_init__(self) -> None:
+        self.today = self.now[:10]
+        self.input = InputRef(self.inputs, self.first_input)
+        self.node = NodeMap(self)
+        self.date_format = date_format_in(self.timezone)
+
+    def ref(self, name: Any, index: int) -> NodeRef:
+        found = self.lookup(name) if type(name) is str else None
+        if found is None:
+            if name in self.names:
+                raise ExpressionError(
+                    f'$("{name}") is not an ancestor of this node; connect it upstream first'
+                )
+            raise ExpressionError(f"there is no node named {_json.dumps(name)}")
+        outputs, first = found
+        return NodeRef(name, outputs, first, index)
+
+
+# -- templates -------------------------------------------------------------------
+
+
+class Expression:
+    """One `{{ }}` expression, checked and compiled once."""
+
+    __slots__ = ("text", "checked", "fn")
+
+    def __init__(self, text: str):
+        self.text = text.strip()
+        self.checked = check(self.text)
+        self.fn = _compile(self.checked)
+
+    def evaluate(self, item: dict, index: int, context: Context) -> Any:
+        try:
+            value = self.fn(item, index, context)
+        except ExpressionError as exc:
+            raise ExpressionError(exc.message, self.text) from None
+        except RecursionError:
+            raise ExpressionError("the expression nests too deeply", self.text) from None
+        except Exception as exc:  # the user's arithmetic, a bad call, ...
+            raise ExpressionError(_plain(exc), self.text) from None
+        t = type(value)
+        if t is int or t is str or t is bool or value is None:
+            return value
+        try:
+            return g.to_json(value)
+        except ExpressionError as exc:
+            raise ExpressionError(exc.message, self.text) from None
+
+
+def _plain(exc: Exception) -> str:
+    text = str(exc)
+    if isinstance(exc, ZeroDivisionError):
+        return "division by zero"
+    if isinstance(exc, TypeError) and "not supported between instances of" in text:
+        text = text.replace("'NoneType'", "null").replace("'str'", "text").replace("'int'", "number")
+        text = text.replace("'float'", "number").replace("'list'", "array").replace("'dict'", "object")
+    return text or type(exc).__name__
+
+
+class Template:
+    """A param string: literal, `=text`, `={{ expr }}` (typed) or mixed text."""
+
+    __slots__ = ("text", "parts", "typed", "refs", "uses")
+
+    def __init__(self, text: str):
+        self.text = text
+        body = text[1:]
+        self.parts: list[str | Expression] = _split(body, text)
+        self.typed = len(self.parts) == 1 and isinstance(self.parts[0], Expression)
+        exprs = [p for p in self.parts if isinstance(p, Expression)]
+        self.refs = frozenset().union(*(e.checked.refs for e in exprs))
+        self.uses = frozenset().union(*(e.checked.uses for e in exprs))
+
+    def evaluate(self, item: dict, index: int, context: Context) -> Any:
+        if self.typed:
+            return self.parts[0].evaluate(item, index, context)
+        out = []
+        for part in self.parts:
+            out.append(part if type(part) is str else render(part.evaluate(item, index, context)))
+        return "".join(out)
+
+
+def _split(body: str, text: str) -> list[str | Expression]:
+    stripped = body.strip()
+    parts: list[str | Expression] = []
+    pos = 0
+    while True:
+        start = body.find("{{", pos)
+        if start < 0:
+            break
+        end = body.find("}}", start + 2)
+        expr = None
+        while end >= 0:
+            inner = body[start + 2 : end]
+            try:
+                expr = Expression(inner)
+                break
+            except ExpressionError as exc:
+                nxt = body.find("}}", end + 1)
+                if nxt < 0:
+                    raise ExpressionError(exc.message, inner.strip()) from None
+                end = nxt
+        if end < 0:
+            raise ExpressionError("a {{ has no matching }}", text)
+        if body[pos:start]:
+            parts.append(body[pos:start])
+        parts.append(expr)
+        pos = end + 2
+    if body[pos:]:
+        parts.append(body[pos:])
+    if len(parts) > 1 and stripped.startswith("{{") and stripped.endswith("}}"):
+        # whitespace around a single {{ }} does not make it text
+        exprs = [p for p in parts if isinstance(p, Expression)]
+        if len(exprs) == 1 and all(isinstance(p, Expression) or not p.strip() for p in parts):
+            return exprs
+    if not parts:
+        parts.append("")
+    return parts
+
+
+def render(value: Any) -> str:
+    """A value as it appears inside text."""
+    if type(value) is str:
+        return value
+    if value is None:
+        return ""
+    return _json.dumps(value)
+
+
+@lru_cache(maxsize=8192)
+def template(text: str) -> Template:
+    """The compiled template for a param string starting with `=` (cached)."""
+    return Template(text)
+
+
+def is_template(value: Any) -> bool:
+    return type(value) is str and value.startswith("=")
+
+
+_RENAME = r'(\$\(\s*|\$node\[\s*)(["\']){old}\2(\s*[\)\]])'
+
+
+def rename_reference(text: str, old: str, new: str) -> str:
+    """Rewrite `$("old")` and `$node["old"]` to name `new`."""
+    pattern = re.compile(_RENAME.format(old=re.escape(old)))
+    quoted = _json.dumps(new)[1:-1]
+    return pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{_requote(quoted, m.group(2))}{m.group(2)}{m.group(3)}", text)
+
+
+def _requote(text: str, quote: str) -> str:
+    return text.replace("'", "\\'") if quote == "'" else text
+
+
+# -- the reference evaluator -------------------------------------------------------
+
+
+class _Reference(EvalWithCompoundTypes):
+    """simpleeval, told our rules: the guards decide every access."""
+
+    def _eval_attribute(self, node: ast.Attribute) -> Any:
+        return g.attr(self._eval(node.value), node.attr, display(ast.unparse(node.value)))
+
+    def _eval_subscript(self, node: ast.Subscript) -> Any:
+        if _is_name(node.value, _PREFIX + "node"):
+            return self.names[_PREFIX].__self__.ref(self._eval(node.slice), self.names[_PREFIX + "index"])
+        return g.item(self._eval(node.value), self._eval(node.slice), display(ast.unparse(node.value)))
+
+    def _eval_call(self, node: ast.Call) -> Any:
+        args = [self._eval(a) for a in node.args]
+        kwargs = dict(self._eval(k) for k in node.keywords)
+        if type(node.func) is ast.Attribute:
+            base = self._eval(node.func.value)
+            return g.method(base, node.func.attr, display(ast.unparse(node.func.value)))(*args, **kwargs)
+        if _is_name(node.func, _PREFIX):
+            return self.names[_PREFIX](args[0], self.names[_PREFIX + "index"])
+        return self.functions[node.func.id](*args, **kwargs)
+
+
+_REF_OPERATORS = {
+    **DEFAULT_OPERATORS,
+    ast.Add: g.add, ast.Mult: g.mul, ast.Pow: g.power, ast.LShift: g.lshift,
+    ast.RShift: g.rshift, ast.Mod: _mod, ast.Div: op.truediv,
+}  # fmt: skip
+
+
+def evaluate_reference(text: str, item: dict, index: int, context: Context) -> Any:
+    """Evaluate one `{{ }}` body with simpleeval (slow; the reference for tests)."""
+    checked = check(text.strip())
+    names = {
+        _PREFIX + "json": item, _PREFIX + "index": index, _PREFIX: context.ref,
+        **{_PREFIX + n: getattr(context, n) for n in ("input", "vars", "now", "today", "workflow", "node")},
+        "True": True, "False": False, "None": None,
+    }  # fmt: skip
+    functions = {**FUNCTIONS, "date_format": context.date_format}
+    evaluator = _Reference(operators=_REF_OPERATORS, functions=functions, names=names)
+    try:
+        value = evaluator.eval(checked.source.strip(), previously_parsed=checked.tree.body)
+    except ExpressionError as exc:
+        raise ExpressionError(exc.message, checked.text) from None
+    except Exception as exc:
+        raise ExpressionError(_plain(exc), checked.text) from None
+    return g.to_json(value)

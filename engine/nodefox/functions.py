@@ -1,0 +1,206 @@
+"""The functions expressions may call, each deterministic.
+
+`CATALOGUE` documents them for `nodefox nodes` and the README.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from functools import lru_cache
+from typing import Any
+
+from . import _json, paths
+from ._guards import MAX_LENGTH, MAX_RANGE
+from .errors import ExpressionError
+
+UTC = dt.UTC
+MAX_PATTERN = 1_000  # longest regular expression accepted
+_UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
+
+
+def format_instant(moment: dt.datetime) -> str:
+    """The `$now` form: UTC, `Z`, fractions of a second only when there are some."""
+    moment = moment.astimezone(UTC)
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    if moment.microsecond:
+        text += f".{moment.microsecond:06d}"
+    return text + "Z"
+
+
+def parse_instant(text: Any) -> dt.datetime:
+    """An RFC 3339 / ISO 8601 date or date-time; no offset means UTC."""
+    if not isinstance(text, str):
+        raise ExpressionError(f"expected a date as text, got {_json.dumps(text)}")
+    try:
+        moment = dt.datetime.fromisoformat(text.replace("z", "Z"))
+    except ValueError:
+        raise ExpressionError(f"{text!r} is not a date (expected e.g. 2026-01-01T09:30:00Z)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment
+
+
+@lru_cache(maxsize=64)
+def zone(name: str) -> dt.tzinfo:
+    """An IANA zone read from the `tzdata` package, the same data everywhere."""
+    if name == "UTC":
+        return UTC
+    from importlib import resources
+    from zoneinfo import ZoneInfo
+
+    try:
+        parts = name.split("/")
+        ref = resources.files("tzdata.zoneinfo").joinpath(*parts)
+        with ref.open("rb") as fh:
+            return ZoneInfo.from_file(fh, key=name)
+    except (ModuleNotFoundError, FileNotFoundError, IsADirectoryError, ValueError, OSError):
+        raise ExpressionError(f"unknown time zone {name!r}") from None
+
+
+def if_empty(value: Any, fallback: Any) -> Any:
+    """`fallback` when `value` is null, "", [] or {}; else `value`."""
+    if value is None or (type(value) in (str, list, dict) and len(value) == 0):
+        return fallback
+    return value
+
+
+def json_parse(text: Any) -> Any:
+    if not isinstance(text, str):
+        raise ExpressionError(f"json_parse needs text, got {_json.dumps(text)}")
+    try:
+        return _json.loads(text)
+    except ValueError as exc:
+        raise ExpressionError(f"json_parse: {exc}") from None
+
+
+def json_stringify(value: Any) -> str:
+    from ._guards import to_json
+
+    return _json.dumps(to_json(value))
+
+
+@lru_cache(maxsize=512)
+def _regex(pattern: Any) -> re.Pattern:
+    if not isinstance(pattern, str):
+        raise ExpressionError("a regular expression must be text")
+    if len(pattern) > MAX_PATTERN:
+        raise ExpressionError(f"a regular expression may be at most {MAX_PATTERN} characters")
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise ExpressionError(f"bad regular expression {pattern!r}: {exc}") from None
+
+
+def _text(value: Any, fn: str) -> str:
+    if not isinstance(value, str):
+        raise ExpressionError(f"{fn} needs text, got {_json.dumps(value) if value is not None else 'null'}")
+    return value
+
+
+def re_match(pattern: str, text: str) -> bool:
+    return _regex(pattern).search(_text(text, "re_match")) is not None
+
+
+def re_findall(pattern: str, text: str) -> list:
+    return _regex(pattern).findall(_text(text, "re_findall"))
+
+
+def re_sub(pattern: str, repl: str, text: str) -> str:
+    result = _regex(pattern).sub(_text(repl, "re_sub"), _text(text, "re_sub"))
+    if len(result) > MAX_LENGTH:
+        raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
+    return result
+
+
+def date_add(iso: str, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> str:
+    moment = parse_instant(iso)
+    try:
+        moment += dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)
+    except (TypeError, OverflowError) as exc:
+        raise ExpressionError(f"date_add: {exc}") from None
+    return format_instant(moment)
+
+
+def date_diff(a: str, b: str, unit: str = "days") -> float:
+    if unit not in _UNITS:
+        raise ExpressionError(f"date_diff unit must be one of {', '.join(_UNITS)}, not {unit!r}")
+    delta = parse_instant(b) - parse_instant(a)
+    return delta.total_seconds() / _UNITS[unit]
+
+
+@lru_cache(maxsize=64)
+def date_format_in(tz_name: str):
+    """`date_format(iso, fmt)` bound to a workflow's time zone."""
+
+    def date_format(iso: str, fmt: str) -> str:
+        if not isinstance(fmt, str) or len(fmt) > 200:
+            raise ExpressionError("date_format needs a format text of at most 200 characters")
+        return parse_instant(iso).astimezone(zone(tz_name)).strftime(fmt)
+
+    return date_format
+
+
+def lookup(value: Any, path: Any) -> Any:
+    if not isinstance(path, str):
+        raise ExpressionError("lookup needs a field path as text")
+    return paths.get(value, path)
+
+
+def capped_range(*args: Any) -> range:
+    r = range(*args)
+    if len(r) > MAX_RANGE:
+        raise ExpressionError(f"range() may give at most {MAX_RANGE:,} numbers")
+    return r
+
+
+def _round(number: Any, ndigits: Any = None) -> Any:
+    return round(number, ndigits) if ndigits is not None else round(number)
+
+
+# Functions every expression can call, by name. `date_format` is added per run
+# because it depends on the workflow's time zone.
+FUNCTIONS: dict[str, Any] = {
+    "len": len, "str": str, "int": int, "float": float, "bool": bool, "round": _round,
+    "abs": abs, "min": min, "max": max, "sum": sum, "sorted": sorted, "reversed": reversed,
+    "any": any, "all": all, "list": list, "dict": dict, "enumerate": enumerate, "zip": zip,
+    "range": capped_range, "if_empty": if_empty, "json_parse": json_parse,
+    "json_stringify": json_stringify, "re_match": re_match, "re_findall": re_findall,
+    "re_sub": re_sub, "date_add": date_add, "date_diff": date_diff, "lookup": lookup,
+}  # fmt: skip
+CONTEXT_FUNCTIONS = frozenset({"date_format"})
+
+CATALOGUE = [
+    {"name": name, "signature": sig, "description": text}
+    for name, sig, text in [
+        ("len", "len(x)", "length of a string, array or object"),
+        ("str", "str(x)", "Python's text form of a value"),
+        ("int", "int(x)", "integer from a number or numeric text"),
+        ("float", "float(x)", "float from a number or numeric text"),
+        ("bool", "bool(x)", "truth value"),
+        ("round", "round(x, ndigits=None)", "Python's round (half to even)"),
+        ("abs", "abs(x)", "absolute value"),
+        ("min", "min(a, b, ...) / min(list)", "smallest"),
+        ("max", "max(a, b, ...) / max(list)", "largest"),
+        ("sum", "sum(list)", "sum of numbers"),
+        ("sorted", "sorted(list, reverse=False)", "sorted copy"),
+        ("reversed", "reversed(list)", "reversed sequence"),
+        ("any", "any(list)", "true if any element is truthy"),
+        ("all", "all(list)", "true if every element is truthy"),
+        ("list", "list(x)", "a list from any sequence"),
+        ("dict", "dict(pairs)", "an object from key/value pairs"),
+        ("enumerate", "enumerate(list)", "(index, value) pairs"),
+        ("zip", "zip(a, b)", "pairs of elements"),
+        ("range", "range(stop) / range(start, stop, step)", f"numbers, at most {MAX_RANGE:,}"),
+        ("if_empty", "if_empty(value, fallback)", "fallback when value is null, \"\", [] or {}"),
+        ("json_parse", "json_parse(text)", "the value JSON text describes"),
+        ("json_stringify", "json_stringify(value)", "compact JSON text"),
+        ("re_match", "re_match(pattern, text)", "true if the pattern matches somewhere in text"),
+        ("re_findall", "re_findall(pattern, text)", "every match (or group) in text"),
+        ("re_sub", "re_sub(pattern, repl, text)", "text with every match replaced"),
+        ("date_add", "date_add(iso, days=0, hours=0, minutes=0, seconds=0)", "a date moved, in the $now form"),
+        ("date_format", "date_format(iso, fmt)", "strftime in settings.timezone"),
+        ("date_diff", "date_diff(a, b, unit=\"days\")", "b - a in seconds, minutes, hours or days"),
+        ("lookup", "lookup(value, path)", "read a field path such as \"a.b.0\""),
+    ]
+]

@@ -1,0 +1,113 @@
+"""The node-type protocol: a declaration plus one function.
+
+A node function takes a `NodeCall` (its inputs, resolved params, context and
+error policy) and returns a dict of output port -> items. It never mutates its
+input items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import NodeError, NodeFoxError
+from ..expressions import Context
+from ..params import ParamPlan
+
+Outputs = dict[str, list]
+
+
+@dataclass(frozen=True)
+class NodeType:
+    type: str
+    title: str
+    category: str
+    description: str
+    inputs: tuple[str, ...]
+    outputs: tuple[str, ...]
+    schema: dict
+    run: Callable[[NodeCall], Outputs]
+    runs_on_empty: bool = False
+    # "rules": one output port per element of params.rules, before `outputs`
+    dynamic_outputs: str | None = None
+
+    def output_ports(self, params: dict, on_error: str = "stop") -> tuple[str, ...]:
+        ports = self.outputs
+        if self.dynamic_outputs == "rules":
+            rules = params.get("rules")
+            count = len(rules) if isinstance(rules, list) else 0
+            ports = tuple(str(i) for i in range(count)) + ports
+        if on_error == "errorOutput":
+            ports = ports + ("error",)
+        return ports
+
+    def describe(self) -> dict:
+        return {
+            "type": self.type,
+            "title": self.title,
+            "category": self.category,
+            "description": self.description,
+            "inputs": list(self.inputs),
+            "outputs": list(self.outputs),
+            "dynamicOutputs": self.dynamic_outputs,
+            "runsOnEmpty": self.runs_on_empty,
+            "schema": self.schema,
+        }
+
+
+@dataclass
+class NodeCall:
+    """What one execution of a node sees."""
+
+    node_id: str
+    inputs: dict[str, list]
+    plan: ParamPlan
+    context: Context
+    on_error: str = "stop"
+    seed: int = 0
+    allow_code: bool = False
+    input_items: list | None = None  # the run's input, for trigger
+    warnings: list[str] = field(default_factory=list)
+    errors: list[dict] = field(default_factory=list)  # errorOutput items
+
+    @property
+    def first(self) -> list:
+        """The items on the first input port."""
+        return next(iter(self.inputs.values()), [])
+
+    def params_at(self, index: int, item: dict) -> dict:
+        return self.plan.at(item, index, self.context)
+
+    def params(self) -> dict:
+        """Params evaluated once, with `$json` = the first input item (or `{}`)."""
+        items = self.first
+        return self.plan.at(items[0] if items else {}, 0, self.context)
+
+    def item_failed(self, index: int, item: dict, error: NodeFoxError, passthrough: list) -> None:
+        """Apply onError to one failing item; raises under `stop`."""
+        err = error if isinstance(error, NodeError) else NodeError(str(error))
+        err = err.located(item=index)
+        if self.on_error == "continue":
+            self.warnings.append(err.describe())
+            passthrough.append(item)
+        elif self.on_error == "errorOutput":
+            self.errors.append({"item": item, "error": err.message})
+        else:
+            raise err
+
+
+def item_error(message: str, index: int | None = None, path: str | None = None) -> NodeError:
+    return NodeError(message, item=index, path=path)
+
+
+def obj_schema(properties: dict, required: list[str] | None = None, **extra: Any) -> dict:
+    schema = {"type": "object", "properties": properties, "additionalProperties": False}
+    if required:
+        schema["required"] = required
+    schema.update(extra)
+    return schema
+
+
+PATH = {"type": "string", "description": "a field path such as customer.address.city"}
+PATHS = {"type": "array", "items": PATH}

@@ -1,0 +1,177 @@
+"""Conditions, shared by `filter`, `if` and each `switch` rule."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+from .._guards import type_name
+from .._json import canonical_key
+from ..errors import NodeError
+
+OPS = (
+    "eq", "ne", "gt", "gte", "lt", "lte", "contains", "notContains", "startsWith",
+    "endsWith", "regex", "empty", "notEmpty", "exists", "notExists", "true", "false",
+)  # fmt: skip
+UNARY = frozenset({"empty", "notEmpty", "exists", "notExists", "true", "false"})
+
+CONDITION = {
+    "type": "object",
+    "properties": {
+        "left": {"description": "the value to test, usually an expression"},
+        "op": {"type": "string", "enum": list(OPS), "default": "eq"},
+        "right": {"description": "the value to compare with (not for unary ops)"},
+    },
+    "required": ["op"],
+    "additionalProperties": False,
+}
+CONDITIONS_PROPS = {
+    "conditions": {"type": "array", "items": CONDITION, "default": [], "description": "the tests"},
+    "combinator": {"type": "string", "enum": ["and", "or"], "default": "and"},
+    "looseTypes": {
+        "type": "boolean",
+        "default": False,
+        "description": "compare numeric text as numbers; mixed kinds compare false instead of failing",
+    },
+}
+
+_NUM = (int, float)
+
+
+def _is_num(v: Any) -> bool:
+    return type(v) in _NUM
+
+
+def json_equal(a: Any, b: Any) -> bool:
+    """JSON equality: 1 == 1.0, but true != 1."""
+    ta, tb = type(a), type(b)
+    if ta is bool or tb is bool:
+        return ta is tb and a == b
+    if ta in _NUM and tb in _NUM:
+        return a == b
+    if ta is list and tb is list:
+        return len(a) == len(b) and all(json_equal(x, y) for x, y in zip(a, b, strict=True))
+    if ta is dict and tb is dict:
+        return a.keys() == b.keys() and all(json_equal(a[k], b[k]) for k in a)
+    return ta is tb and a == b
+
+
+def _number(v: Any) -> Any:
+    if type(v) is str:
+        try:
+            f = float(v.strip())
+        except ValueError:
+            return v
+        return int(f) if f.is_integer() and "." not in v and "e" not in v.lower() else f
+    return v
+
+
+def _show(v: Any) -> str:
+    kind = type_name(v)
+    return f"{kind} {v!r}" if kind == "string" else f"{kind} {canonical_key(v)}"
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _ordered(op: str, a: Any, b: Any) -> bool:
+    if not ((_is_num(a) and _is_num(b)) or (type(a) is str and type(b) is str)):
+        raise _Mismatch(f"cannot compare {_show(a)} with {_show(b)}")
+    if op == "gt":
+        return a > b
+    if op == "gte":
+        return a >= b
+    if op == "lt":
+        return a < b
+    return a <= b
+
+
+def _contains(a: Any, b: Any) -> bool:
+    if type(a) is str and type(b) is str:
+        return b in a
+    if type(a) is list:
+        return any(json_equal(x, b) for x in a)
+    raise _Mismatch(f"cannot look for {_show(b)} in {_show(a)}")
+
+
+def _text_op(op: str, a: Any, b: Any) -> bool:
+    if type(a) is not str or type(b) is not str:
+        raise _Mismatch(f"{op} needs two strings, not {_show(a)} and {_show(b)}")
+    return a.startswith(b) if op == "startsWith" else a.endswith(b)
+
+
+@lru_cache(maxsize=256)
+def _regex(pattern: str) -> re.Pattern:
+    return re.compile(pattern)
+
+
+def _regex_op(a: Any, b: Any) -> bool:
+    if type(a) is not str or type(b) is not str:
+        raise _Mismatch(f"regex needs a string and a pattern, not {_show(a)} and {_show(b)}")
+    try:
+        return _regex(b).search(a) is not None
+    except re.error as exc:
+        raise NodeError(f"bad regular expression {b!r}: {exc}") from None
+
+
+def _empty(v: Any) -> bool:
+    return v is None or (type(v) in (str, list, dict) and len(v) == 0)
+
+
+def test(cond: dict, loose: bool) -> bool:
+    op = cond.get("op", "eq")
+    a = cond.get("left")
+    b = cond.get("right")
+    if op == "empty":
+        return _empty(a)
+    if op == "notEmpty":
+        return not _empty(a)
+    if op == "exists":
+        return a is not None
+    if op == "notExists":
+        return a is None
+    if op == "true":
+        return a is True
+    if op == "false":
+        return a is False
+    if loose:
+        a, b = _number(a), _number(b)
+    if op == "eq":
+        return json_equal(a, b)
+    if op == "ne":
+        return not json_equal(a, b)
+    try:
+        if op in ("gt", "gte", "lt", "lte"):
+            return _ordered(op, a, b)
+        if op == "contains":
+            return _contains(a, b)
+        if op == "notContains":
+            return not _contains(a, b)
+        if op in ("startsWith", "endsWith"):
+            return _text_op(op, a, b)
+        if op == "regex":
+            return _regex_op(a, b)
+    except _Mismatch as exc:
+        if loose:
+            return False
+        raise NodeError(str(exc)) from None
+    raise NodeError(f"unknown condition op {op!r}")
+
+
+def holds(params: dict, where: str = "") -> bool:
+    """Whether a Conditions block holds; errors carry the failing condition's path."""
+    conds = params.get("conditions") or []
+    loose = params.get("looseTypes") is True
+    any_mode = params.get("combinator") == "or"
+    for i, cond in enumerate(conds):
+        try:
+            ok = test(cond, loose)
+        except NodeError as exc:
+            raise exc.located(path=f"{where}/conditions/{i}") from None
+        if any_mode and ok:
+            return True
+        if not any_mode and not ok:
+            return False
+    return not any_mode if conds else True

@@ -1,0 +1,142 @@
+"""Flow nodes: route items between ports."""
+
+from __future__ import annotations
+
+from .._json import canonical_key
+from ..errors import NodeError, NodeFoxError
+from .base import PATHS, NodeCall, NodeType, Outputs, obj_schema
+from .conditions import CONDITIONS_PROPS, holds
+
+
+def _splitter(yes: str, no: str):
+    def run(call: NodeCall) -> Outputs:
+        kept: list = []
+        dropped: list = []
+        for index, item in enumerate(call.first):
+            try:
+                (kept if holds(call.params_at(index, item)) else dropped).append(item)
+            except NodeFoxError as exc:
+                call.item_failed(index, item, exc, kept)
+        return {yes: kept, no: dropped}
+
+    return run
+
+
+def run_switch(call: NodeCall) -> Outputs:
+    rules = call.plan.params.get("rules") or []
+    ports = [str(i) for i in range(len(rules))]
+    outputs: Outputs = {p: [] for p in ports}
+    outputs["fallback"] = []
+    every = call.plan.params.get("mode") == "all"
+    first_port = outputs[ports[0]] if ports else outputs["fallback"]
+    for index, item in enumerate(call.first):
+        try:
+            params = call.params_at(index, item)
+            matched = False
+            for i, rule in enumerate(params.get("rules") or []):
+                if type(rule) is not dict:
+                    raise NodeError("a rule must be an object with conditions", path=f"/rules/{i}")
+                if holds(rule, f"/rules/{i}"):
+                    outputs[ports[i]].append(item)
+                    matched = True
+                    if not every:
+                        break
+            if not matched:
+                outputs["fallback"].append(item)
+        except NodeFoxError as exc:
+            call.item_failed(index, item, exc, first_port)
+    return outputs
+
+
+def _keys(item: dict, fields: list) -> str:
+    from .. import paths
+
+    return canonical_key([paths.get(item, f) for f in fields])
+
+
+def run_merge(call: NodeCall) -> Outputs:
+    params = call.params()
+    a = call.inputs.get("in1", [])
+    b = call.inputs.get("in2", [])
+    mode = params.get("mode", "append")
+    prefer_in1 = params.get("prefer", "in2") == "in1"
+
+    def pair(x: dict, y: dict) -> dict:
+        return {**y, **x} if prefer_in1 else {**x, **y}
+
+    if mode == "append":
+        return {"out": a + b}
+    if mode == "choose":
+        return {"out": list(a if params.get("branch", "in1") == "in1" else b)}
+    if mode == "cross":
+        return {"out": [pair(x, y) for x in a for y in b]}
+    if mode == "position":
+        n = min(len(a), len(b))
+        out = [pair(a[i], b[i]) for i in range(n)]
+        if params.get("includeUnpaired"):
+            out += a[n:] + b[n:]
+        return {"out": out}
+    if mode == "join":
+        f1, f2 = params.get("fields1") or [], params.get("fields2") or []
+        if len(f1) != len(f2) or not f1:
+            raise NodeError("fields1 and fields2 must be non-empty lists of the same length", path="/fields2")
+        how = params.get("join", "inner")
+        index: dict[str, list[int]] = {}
+        for j, y in enumerate(b):
+            index.setdefault(_keys(y, f2), []).append(j)
+        used: set[int] = set()
+        out = []
+        for x in a:
+            matches = index.get(_keys(x, f1), [])
+            for j in matches:
+                out.append(pair(x, b[j]))
+                used.add(j)
+            if not matches and how in ("left", "outer"):
+                out.append(x)
+        if how in ("right", "outer"):
+            out += [y for j, y in enumerate(b) if j not in used]
+        return {"out": out}
+    raise NodeError(f"unknown merge mode {mode!r}", path="/mode")
+
+
+def run_noop(call: NodeCall) -> Outputs:
+    return {"out": list(call.first)}
+
+
+_CONDITIONS = obj_schema(CONDITIONS_PROPS)
+_RULE = {**_CONDITIONS, "description": "one rule: the conditions for its port"}
+
+NODES = [
+    NodeType("filter", "Filter", "Flow", "Keeps the items for which the conditions hold.",
+             ("in",), ("kept", "discarded"), _CONDITIONS, _splitter("kept", "discarded")),
+    NodeType("if", "If", "Flow", "Sends each item to true or false by its conditions.",
+             ("in",), ("true", "false"), _CONDITIONS, _splitter("true", "false")),
+    NodeType(
+        "switch", "Switch", "Flow",
+        "Routes each item to the port of the first (or every) matching rule, else to fallback.",
+        ("in",), ("fallback",),
+        obj_schema({
+            "rules": {"type": "array", "items": _RULE, "default": [], "description": "one output port per rule"},
+            "mode": {"type": "string", "enum": ["first", "all"], "default": "first"},
+        }, ["rules"]),
+        run_switch, dynamic_outputs="rules",
+    ),
+    NodeType(
+        "merge", "Merge", "Flow",
+        "Combines two inputs: append, join by key, pair by position, cross, or choose one.",
+        ("in1", "in2"), ("out",),
+        obj_schema({
+            "mode": {"type": "string", "enum": ["append", "join", "position", "cross", "choose"], "default": "append"},
+            "fields1": {**PATHS, "default": [], "description": "join: key fields of in1"},
+            "fields2": {**PATHS, "default": [], "description": "join: key fields of in2"},
+            "join": {"type": "string", "enum": ["inner", "left", "right", "outer"], "default": "inner"},
+            "prefer": {"type": "string", "enum": ["in2", "in1"], "default": "in2",
+                       "description": "whose value wins when both have a key"},
+            "includeUnpaired": {"type": "boolean", "default": False},
+            "branch": {"type": "string", "enum": ["in1", "in2"], "default": "in1"},
+        }),
+        run_merge, runs_on_empty=True,
+    ),
+    NodeType("noop", "No Operation", "Flow", "Passes items through unchanged.",
+             ("in",), ("out",), obj_schema({}), run_noop),
+]  # fmt: skip

@@ -1,0 +1,408 @@
+"""Transform nodes: reshape items one by one or as a list."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import _json, paths
+from .._guards import type_name
+from ..errors import NodeError, NodeFoxError
+from .base import PATH, PATHS, NodeCall, NodeType, Outputs, obj_schema
+
+# -- set -------------------------------------------------------------------------
+
+
+def run_set(call: NodeCall) -> Outputs:
+    params = call.plan.params
+    include = params.get("include", "all")
+    selected = params.get("selected") or []
+    fields = params.get("fields") or []
+    resolvers = [call.plan.part("fields", k) for k in range(len(fields))]
+    context = call.context
+    out: list = []
+    for index, item in enumerate(call.first):
+        try:
+            if include == "all":
+                new = dict(item)
+                view = new
+            else:
+                new = {} if include == "none" else _selected(item, selected)
+                view = item
+            for k, resolve in enumerate(resolvers):
+                field = resolve(view, index, context)
+                name = field.get("name")
+                if type(name) is not str or not name:
+                    raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
+                value = field.get("value")
+                if "." in name:
+                    paths.set_(new, name, value)
+                else:
+                    new[name] = value
+                if view is not new and k + 1 < len(resolvers):
+                    view = dict(view) if view is item else view
+                    if "." in name:
+                        paths.set_(view, name, value)
+                    else:
+                        view[name] = value
+            out.append(new)
+        except NodeFoxError as exc:
+            call.item_failed(index, item, exc, out)
+    return {"out": out}
+
+
+def _selected(item: dict, selected: list) -> dict:
+    new: dict = {}
+    for path in selected:
+        if paths.has(item, path):
+            paths.set_(new, path, paths.get(item, path))
+    return new
+
+
+# -- rename / remove -----------------------------------------------------------
+
+
+def run_rename(call: NodeCall) -> Outputs:
+    out: list = []
+    for index, item in enumerate(call.first):
+        try:
+            keys = call.params_at(index, item).get("keys") or []
+            new = item
+            for pair in keys:
+                src, dst = pair.get("from"), pair.get("to")
+                if not isinstance(src, str) or not isinstance(dst, str) or not paths.has(new, src):
+                    continue
+                if src == dst:
+                    continue
+                if "." not in src and "." not in dst:
+                    value = new[src]
+                    new = {(dst if k == src else k): (value if k == src else v)
+                           for k, v in new.items() if k != dst}  # fmt: skip
+                else:
+                    value = paths.get(new, src)
+                    new = dict(new)
+                    paths.delete(new, src)
+                    paths.set_(new, dst, value)
+            out.append(new)
+        except NodeFoxError as exc:
+            call.item_failed(index, item, exc, out)
+    return {"out": out}
+
+
+def run_remove(call: NodeCall) -> Outputs:
+    out: list = []
+    for index, item in enumerate(call.first):
+        try:
+            fields = call.params_at(index, item).get("fields") or []
+            new = dict(item)
+            for path in fields:
+                if isinstance(path, str):
+                    paths.delete(new, path)
+            out.append(new)
+        except NodeFoxError as exc:
+            call.item_failed(index, item, exc, out)
+    return {"out": out}
+
+
+# -- sort / limit / dedupe ----------------------------------------------------------
+
+_RANK = {"number": 0, "string": 1, "boolean": 2, "array": 3, "object": 4}
+
+
+def _sort_key(value: Any) -> tuple:
+    kind = type_name(value)
+    if kind in ("number", "string", "boolean"):
+        return (_RANK[kind], value)
+    return (_RANK.get(kind, 5), _json.dumps(value))
+
+
+def run_sort(call: NodeCall) -> Outputs:
+    fields = call.params().get("fields") or []
+    items = list(call.first)
+    for i in range(len(fields) - 1, -1, -1):
+        spec = fields[i]
+        path = spec.get("field")
+        if not isinstance(path, str):
+            raise NodeError("the sort field must be a field path", path=f"/fields/{i}/field")
+        order = spec.get("order", "asc")
+        if order not in ("asc", "desc"):
+            raise NodeError("order must be 'asc' or 'desc'", path=f"/fields/{i}/order")
+        keyed = [(paths.get(item, path), item) for item in items]
+        present = [(v, it) for v, it in keyed if v is not None]
+        absent = [it for v, it in keyed if v is None]
+        present.sort(key=lambda pair: _sort_key(pair[0]), reverse=order == "desc")
+        items = [it for _, it in present] + absent
+    return {"out": items}
+
+
+def run_limit(call: NodeCall) -> Outputs:
+    params = call.params()
+    limit = params.get("max")
+    if type(limit) is not int or limit < 0:
+        raise NodeError(f"max must be a whole number >= 0, not {_json.dumps(limit)}", path="/max")
+    keep = params.get("keep", "first")
+    items = call.first
+    if keep == "last":
+        return {"out": items[len(items) - limit :] if limit else []}
+    return {"out": items[:limit]}
+
+
+def run_dedupe(call: NodeCall) -> Outputs:
+    fields = call.params().get("fields") or []
+    seen: set[str] = set()
+    out = []
+    for item in call.first:
+        value = [paths.get(item, f) for f in fields] if fields else item
+        key = _json.dumps(value)
+        if key not in seen:
+            seen.add(key)
+            out.append(item)
+    return {"out": out}
+
+
+# -- split_out / aggregate / summarize ---------------------------------------------
+
+
+def run_split_out(call: NodeCall) -> Outputs:
+    out: list = []
+    for index, item in enumerate(call.first):
+        try:
+            params = call.params_at(index, item)
+            field = params.get("field")
+            if not isinstance(field, str) or not field:
+                raise NodeError("field must be a field path", path="/field")
+            dest = params.get("destination") or paths.last_segment(field)
+            value = paths.get(item, field)
+            values = [] if value is None else value if type(value) is list else [value]
+            if params.get("include", "none") == "all":
+                base = dict(item)
+                paths.delete(base, field)
+                out.extend({**base, dest: v} for v in values)
+            else:
+                out.extend({dest: v} for v in values)
+        except NodeFoxError as exc:
+            call.item_failed(index, item, exc, out)
+    return {"out": out}
+
+
+def run_aggregate(call: NodeCall) -> Outputs:
+    params = call.params()
+    items = call.first
+    if params.get("all"):
+        return {"out": [{params.get("as") or "data": list(items)}]}
+    result: dict = {}
+    for spec in params.get("fields") or []:
+        path = spec.get("field")
+        if not isinstance(path, str):
+            continue
+        name = spec.get("as") or paths.last_segment(path)
+        result[name] = [paths.get(it, path) for it in items if paths.has(it, path)]
+    return {"out": [result]}
+
+
+_AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first", "last")
+
+
+def _aggregate(op: str, values: list, separator: str, where: str) -> Any:
+    present = [v for v in values if v is not None]
+    if op == "count":
+        return len(present)
+    if op == "countUnique":
+        return len({_json.canonical_key(v) for v in present})
+    if op == "concat":
+        return separator.join(str(v) for v in present)
+    if op == "first":
+        return present[0] if present else None
+    if op == "last":
+        return present[-1] if present else None
+    for v in present:
+        if type(v) not in (int, float) and not (op in ("min", "max") and type(v) is str):
+            raise NodeError(f"{op} needs numbers, got {type_name(v)} {_json.dumps(v)}", path=where)
+    if op == "sum":
+        return _finite(sum(present), where)
+    if not present:
+        return None
+    if op == "avg":
+        return _finite(sum(present) / len(present), where)
+    kinds = {type(v) is str for v in present}
+    if len(kinds) > 1:
+        raise NodeError(f"{op} cannot compare numbers with text", path=where)
+    return min(present) if op == "min" else max(present)
+
+
+def _finite(value: Any, where: str) -> Any:
+    try:
+        _json.check_finite(value)
+    except ValueError as exc:
+        raise NodeError(str(exc), path=where) from None
+    return value
+
+
+def run_summarize(call: NodeCall) -> Outputs:
+    params = call.params()
+    group_by = [p for p in params.get("groupBy") or [] if isinstance(p, str)]
+    aggs = params.get("aggregations") or []
+    separator = params.get("separator", ", ")
+    groups: dict[str, tuple[list, list]] = {}
+    for item in call.first:
+        keys = [paths.get(item, p) for p in group_by]
+        key = _json.dumps(keys)
+        entry = groups.get(key)
+        if entry is None:
+            entry = groups[key] = (keys, [])
+        entry[1].append(item)
+    out = []
+    for keys, members in groups.values():
+        row = {paths.last_segment(p): v for p, v in zip(group_by, keys, strict=True)}
+        for i, agg in enumerate(aggs):
+            op, field = agg.get("op"), agg.get("field", "")
+            name = agg.get("as") or f"{op}_{str(field).replace('.', '_')}"
+            values = [paths.get(it, field) for it in members]
+            row[name] = _aggregate(op, values, separator, f"/aggregations/{i}")
+        out.append(row)
+    return {"out": out}
+
+
+# -- json ---------------------------------------------------------------------------
+
+
+def run_json(call: NodeCall) -> Outputs:
+    out: list = []
+    for index, item in enumerate(call.first):
+        try:
+            params = call.params_at(index, item)
+            field = params.get("field")
+            if not isinstance(field, str) or not field:
+                raise NodeError("field must be a field path", path="/field")
+            dest = params.get("destination") or field
+            value = paths.get(item, field)
+            if params.get("op") == "parse":
+                if type(value) is not str:
+                    raise NodeError(f"{field} is {type_name(value)}, not JSON text", path="/field")
+                try:
+                    value = _json.loads(value)
+                except ValueError as exc:
+                    raise NodeError(f"{field} is not valid JSON: {exc}", path="/field") from None
+            else:
+                value = _json.dumps(value)
+            new = dict(item)
+            paths.set_(new, dest, value)
+            out.append(new)
+        except NodeFoxError as exc:
+            call.item_failed(index, item, exc, out)
+    return {"out": out}
+
+
+# -- declarations -------------------------------------------------------------------
+
+_FIELD = {
+    "type": "object",
+    "properties": {
+        "name": {**PATH, "description": "the field to write (a path)"},
+        "value": {"description": "the value; usually an expression"},
+    },
+    "required": ["name"],
+    "additionalProperties": False,
+}
+
+NODES = [
+    NodeType(
+        "set", "Edit Fields", "Transform",
+        "Writes fields on each item; a later field sees earlier ones through $json.",
+        ("in",), ("out",),
+        obj_schema({
+            "fields": {"type": "array", "items": _FIELD, "default": [], "description": "fields to write, in order"},
+            "include": {"type": "string", "enum": ["all", "none", "selected"], "default": "all",
+                        "description": "start from the whole item, nothing, or the selected paths"},
+            "selected": {**PATHS, "default": [], "description": "paths kept when include is 'selected'"},
+        }, ["fields"]),
+        run_set,
+    ),
+    NodeType(
+        "rename", "Rename Keys", "Transform", "Moves values to new keys.",
+        ("in",), ("out",),
+        obj_schema({"keys": {"type": "array", "default": [], "items": {
+            "type": "object", "properties": {"from": PATH, "to": PATH},
+            "required": ["from", "to"], "additionalProperties": False}}}),
+        run_rename,
+    ),
+    NodeType(
+        "remove", "Remove Fields", "Transform", "Drops fields from each item.",
+        ("in",), ("out",), obj_schema({"fields": {**PATHS, "default": []}}), run_remove,
+    ),
+    NodeType(
+        "sort", "Sort", "Transform",
+        "Stable sort by fields; null and missing values always sort last.",
+        ("in",), ("out",),
+        obj_schema({"fields": {"type": "array", "default": [], "items": {
+            "type": "object",
+            "properties": {"field": PATH, "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"}},
+            "required": ["field"], "additionalProperties": False}}}, ["fields"]),
+        run_sort,
+    ),
+    NodeType(
+        "limit", "Limit", "Transform", "Keeps the first or last items.",
+        ("in",), ("out",),
+        obj_schema({
+            "max": {"type": "integer", "minimum": 0, "default": 10, "description": "how many items to keep"},
+            "keep": {"type": "string", "enum": ["first", "last"], "default": "first"},
+        }, ["max"]),
+        run_limit,
+    ),
+    NodeType(
+        "dedupe", "Remove Duplicates", "Transform",
+        "Keeps the first item of each distinct key (the whole item when no fields are given).",
+        ("in",), ("out",),
+        obj_schema({"fields": {**PATHS, "default": [], "description": "the fields that make the key"}}),
+        run_dedupe,
+    ),
+    NodeType(
+        "split_out", "Split Out", "Transform",
+        "Emits one item per element of an array field.",
+        ("in",), ("out",),
+        obj_schema({
+            "field": {**PATH, "description": "the array field to split"},
+            "destination": {"type": "string", "description": "key for each element (default: the field's last segment)"},
+            "include": {"type": "string", "enum": ["none", "all"], "default": "none",
+                        "description": "also copy the item's other fields"},
+        }, ["field"]),
+        run_split_out,
+    ),
+    NodeType(
+        "aggregate", "Aggregate", "Transform",
+        "Gathers field values (or whole items) across all items into one item.",
+        ("in",), ("out",),
+        obj_schema({
+            "fields": {"type": "array", "default": [], "items": {
+                "type": "object", "properties": {"field": PATH, "as": {"type": "string"}},
+                "required": ["field"], "additionalProperties": False}},
+            "all": {"type": "boolean", "default": False, "description": "gather whole items"},
+            "as": {"type": "string", "default": "data", "description": "key for the items when all is true"},
+        }),
+        run_aggregate, runs_on_empty=True,
+    ),
+    NodeType(
+        "summarize", "Summarize", "Transform",
+        "One item per group with counts, sums, averages and more.",
+        ("in",), ("out",),
+        obj_schema({
+            "groupBy": {**PATHS, "default": []},
+            "aggregations": {"type": "array", "default": [], "items": {
+                "type": "object",
+                "properties": {"op": {"type": "string", "enum": list(_AGG_OPS)}, "field": PATH,
+                               "as": {"type": "string"}},
+                "required": ["op", "field"], "additionalProperties": False}},
+            "separator": {"type": "string", "default": ", ", "description": "for concat"},
+        }, ["aggregations"]),
+        run_summarize,
+    ),
+    NodeType(
+        "json", "JSON", "Transform", "Parses a JSON text field or writes a value as JSON text.",
+        ("in",), ("out",),
+        obj_schema({
+            "op": {"type": "string", "enum": ["parse", "stringify"], "default": "parse"},
+            "field": PATH,
+            "destination": {**PATH, "description": "where to write (default: the field itself)"},
+        }, ["op", "field"]),
+        run_json,
+    ),
+]  # fmt: skip

@@ -1,0 +1,189 @@
+"""Node parameters: schema defaults, validation, and expression resolution.
+
+Raw params are validated against the node type's JSON Schema once; a value
+that is an expression template is checked after it is evaluated, by the node.
+`ParamPlan` walks the params once and builds a resolver that evaluates only the
+templates, per item or once.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import jsonschema
+
+from . import paths
+from .errors import ExpressionError, NodeError
+from .expressions import Context, is_template, template
+
+
+def with_defaults(schema: dict, value: Any) -> Any:
+    """A copy of `value` with the schema's defaults filled in where missing."""
+    if schema.get("type") == "object" and type(value) is dict:
+        props = schema.get("properties", {})
+        out = dict(value)
+        for key, sub in props.items():
+            if key not in out and "default" in sub:
+                out[key] = copy.deepcopy(sub["default"])
+            if key in out:
+                out[key] = with_defaults(sub, out[key])
+        return out
+    if schema.get("type") == "array" and type(value) is list and isinstance(schema.get("items"), dict):
+        return [with_defaults(schema["items"], v) for v in value]
+    return value
+
+
+_VALIDATORS: dict[int, jsonschema.protocols.Validator] = {}
+
+
+def validator_for(schema: dict) -> Any:
+    v = _VALIDATORS.get(id(schema))
+    if v is None:
+        v = _VALIDATORS[id(schema)] = jsonschema.Draft202012Validator(schema)
+    return v
+
+
+def schema_errors(schema: dict, params: Any) -> list[tuple[str, str]]:
+    """Every (JSON pointer, message) the schema finds, ignoring expression values.
+
+    Sorted by pointer, then message, so the first error is the same whichever
+    jsonschema version reports them.
+    """
+    found = []
+    for err in validator_for(schema).iter_errors(params):
+        if is_template(err.instance):
+            continue  # its value is only known after evaluation
+        if err.validator in ("anyOf", "oneOf") and _only_templates(err):
+            continue
+        found.append((paths.pointer(*err.absolute_path), _message(err)))
+    return sorted(set(found))
+
+
+def _only_templates(err: Any) -> bool:
+    return all(is_template(e.instance) for e in err.context) and bool(err.context)
+
+
+def _message(err: Any) -> str:
+    v = err.validator
+    if v == "required":
+        missing = [k for k in err.validator_value if k not in err.instance]
+        return f"{missing[0]!r} is required" if missing else "a required field is missing"
+    if v == "additionalProperties":
+        extra = sorted(k for k in err.instance if k not in err.schema.get("properties", {}))
+        return f"unknown field {extra[0]!r}" if extra else "unknown field"
+    if v == "type":
+        want = err.validator_value
+        want = " or ".join(want) if isinstance(want, list) else want
+        return f"must be {_article(want)}, not {_kind(err.instance)}"
+    if v == "enum":
+        return "must be one of " + ", ".join(repr(x) for x in err.validator_value)
+    if v == "minimum":
+        return f"must be at least {err.validator_value}"
+    if v == "minItems":
+        return f"needs at least {err.validator_value} element(s)"
+    if v == "minLength":
+        return "must not be empty"
+    if v == "const":
+        return f"must be {err.validator_value!r}"
+    return f"is not valid ({v})"
+
+
+def _article(word: str) -> str:
+    return ("an " if word[:1] in "aeio" else "a ") + word
+
+
+def _kind(value: Any) -> str:
+    from ._guards import type_name
+
+    return type_name(value)
+
+
+class ParamPlan:
+    """Resolves a node's params for an item, evaluating only the templates."""
+
+    __slots__ = ("params", "resolve", "dynamic", "refs", "uses")
+
+    def __init__(self, params: dict):
+        self.params = params
+        self.refs: set[str] = set()
+        self.uses: set[str] = set()
+        self.dynamic = False
+        self.resolve = self._build(params, "")
+
+    def _build(self, value: Any, ptr: str) -> Any:
+        """A function (item, index, context) -> value, or a constant."""
+        if is_template(value):
+            try:
+                tpl = template(value)
+            except ExpressionError as exc:
+                err = NodeError(exc.message, path=ptr, expression=exc.expression or value)
+
+                def fail(item: dict, index: int, context: Context) -> Any:
+                    raise err.located(item=index)
+
+                self.dynamic = True
+                return fail
+            self.refs |= tpl.refs
+            self.uses |= tpl.uses
+            if not tpl.parts or all(type(p) is str for p in tpl.parts):
+                return _Const("".join(tpl.parts))  # "=plain text"
+            self.dynamic = True
+
+            def evaluate(item: dict, index: int, context: Context) -> Any:
+                try:
+                    return tpl.evaluate(item, index, context)
+                except ExpressionError as exc:
+                    raise NodeError(
+                        exc.message, item=index, path=ptr, expression=exc.expression
+                    ) from None
+
+            return evaluate
+        if type(value) is dict:
+            built = {k: self._build(v, f"{ptr}/{_escape(k)}") for k, v in value.items()}
+            if all(type(b) is _Const for b in built.values()):
+                return _Const({k: b.value for k, b in built.items()})
+            items = list(built.items())
+
+            def obj(item: dict, index: int, context: Context) -> Any:
+                return {
+                    k: (b.value if type(b) is _Const else b(item, index, context)) for k, b in items
+                }
+
+            return obj
+        if type(value) is list:
+            built_l = [self._build(v, f"{ptr}/{i}") for i, v in enumerate(value)]
+            if all(type(b) is _Const for b in built_l):
+                return _Const([b.value for b in built_l])
+
+            def arr(item: dict, index: int, context: Context) -> Any:
+                return [b.value if type(b) is _Const else b(item, index, context) for b in built_l]
+
+            return arr
+        return _Const(value)
+
+    def part(self, *keys: Any) -> Any:
+        """A resolver (item, index, context) -> value for the params at `keys`."""
+        value: Any = self.params
+        for key in keys:
+            value = value[key]
+        built = self._build(value, "".join(f"/{_escape(k)}" for k in keys))
+        if type(built) is _Const:
+            constant = built.value
+            return lambda item, index, context: constant
+        return built
+
+    def at(self, item: dict, index: int, context: Context) -> dict:
+        r = self.resolve
+        return r.value if type(r) is _Const else r(item, index, context)
+
+
+class _Const:
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def _escape(key: str) -> str:
+    return str(key).replace("~", "~0").replace("/", "~1")

@@ -1,0 +1,122 @@
+"""Field paths (`customer.address.city`, `lines.0.sku`) and JSON pointers."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+_MISSING = object()
+
+
+@lru_cache(maxsize=4096)
+def split(path: str) -> tuple[str, ...]:
+    return tuple(path.split(".")) if path else ()
+
+
+def get(item: Any, path: str, default: Any = None) -> Any:
+    """Read a field path; anything missing on the way reads as `default`."""
+    value = item
+    for key in split(path):
+        t = type(value)
+        if t is dict:
+            value = value.get(key, _MISSING)
+            if value is _MISSING:
+                return default
+        elif t is list and key.isdigit():
+            index = int(key)
+            if index >= len(value):
+                return default
+            value = value[index]
+        else:
+            return default
+    return value
+
+
+def has(item: Any, path: str) -> bool:
+    return get(item, path, _MISSING) is not _MISSING
+
+
+def set_(item: dict, path: str, value: Any) -> None:
+    """Write a field path in place, creating objects on the way.
+
+    Containers on the path are copied before they are changed, so an item that
+    shares nested values with its input never changes the input.
+    """
+    keys = split(path)
+    if not keys:
+        return
+    target: Any = item
+    for key in keys[:-1]:
+        nxt = _child(target, key)
+        if type(nxt) is dict:
+            nxt = dict(nxt)
+        elif type(nxt) is list:
+            nxt = list(nxt)
+        else:
+            nxt = {}
+        _put(target, key, nxt)
+        target = nxt
+    _put(target, keys[-1], value)
+
+
+def delete(item: dict, path: str) -> None:
+    """Remove a field path in place (copying nested containers it changes)."""
+    keys = split(path)
+    if not keys:
+        return
+    target: Any = item
+    for key in keys[:-1]:
+        nxt = _child(target, key)
+        if type(nxt) is dict:
+            nxt = dict(nxt)
+        elif type(nxt) is list:
+            nxt = list(nxt)
+        else:
+            return
+        _put(target, key, nxt)
+        target = nxt
+    last = keys[-1]
+    if type(target) is dict:
+        target.pop(last, None)
+    elif type(target) is list and last.isdigit() and int(last) < len(target):
+        del target[int(last)]
+
+
+def _child(container: Any, key: str) -> Any:
+    if type(container) is dict:
+        return container.get(key)
+    if type(container) is list and key.isdigit() and int(key) < len(container):
+        return container[int(key)]
+    return None
+
+
+def _put(container: Any, key: str, value: Any) -> None:
+    if type(container) is list and key.isdigit():
+        index = int(key)
+        if index < len(container):
+            container[index] = value
+        else:
+            container.extend([None] * (index - len(container)))
+            container.append(value)
+    else:
+        container[key] = value
+
+
+def last_segment(path: str) -> str:
+    keys = split(path)
+    return keys[-1] if keys else path
+
+
+# -- JSON pointers (RFC 6901) -------------------------------------------------
+
+
+def pointer(*parts: Any) -> str:
+    return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
+
+
+def parse_pointer(ptr: str) -> list[str]:
+    if ptr == "":
+        return []
+    if not ptr.startswith("/"):
+        raise ValueError(f"JSON pointer {ptr!r} must start with '/'")
+    return [p.replace("~1", "/").replace("~0", "~") for p in ptr[1:].split("/")]
