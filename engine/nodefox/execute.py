@@ -57,6 +57,7 @@ class NodeResult:
     error: dict | None = None
     warnings: list[str] = field(default_factory=list)
     ms: float = 0.0
+    fresh: bool = False  # live session: re-run since the last answer
 
     def entry(self) -> dict:
         """The node's entry in a run result."""
@@ -187,6 +188,25 @@ def gather_inputs(node_type: NodeType, incoming: list, results: dict[str, NodeRe
     return inputs, bool(incoming)
 
 
+def make_lookup(graph: Any, by_name: dict, results: dict, registry: Registry, node_id: str) -> Any:
+    """`$("Name")` for one node: an ancestor's outputs and first port, or None."""
+    cache: dict[str, Any] = {}
+
+    def lookup(name: str) -> Any:
+        if name in cache:
+            return cache[name]
+        other = by_name.get(name)
+        found = None
+        if other is not None and graph.is_ancestor(other.id, node_id):
+            res = results.get(other.id)
+            ports = output_ports(other, registry)
+            found = ((res.outputs or {}) if res else {}), (ports[0] if ports else None)
+        cache[name] = found
+        return found
+
+    return lookup
+
+
 class Run:
     """One execution of a whole document."""
 
@@ -199,17 +219,7 @@ class Run:
         self.names = frozenset(self.by_name)
 
     def lookup_for(self, node_id: str) -> Any:
-        graph, results, registry = self.document.graph, self.results, self.registry
-
-        def lookup(name: str) -> Any:
-            other = self.by_name.get(name)
-            if other is None or not graph.is_ancestor(other.id, node_id):
-                return None
-            res = results.get(other.id)
-            ports = output_ports(other, registry)
-            return (res.outputs or {} if res else {}), (ports[0] if ports else None)
-
-        return lookup
+        return make_lookup(self.document.graph, self.by_name, self.results, self.registry, node_id)
 
     def execute(self) -> dict:
         start = time.perf_counter()

@@ -171,12 +171,10 @@ def check(text: str) -> Checked:
             refs.add(_constant_name(node.slice, text, "$node[...]"))
         elif kind is ast.Name and node.id.startswith(_PREFIX) and node.id != _PREFIX:
             uses.add(node.id[len(_PREFIX) :])
+    known = bound | FUNCTIONS.keys() | CONTEXT_FUNCTIONS
     for node in ast.walk(tree):
-        if type(node) is ast.Name and not node.id.startswith(_PREFIX):
-            if node.id not in bound and node.id not in FUNCTIONS and node.id not in CONTEXT_FUNCTIONS:
-                raise ExpressionError(f"unknown name {node.id!r}", text)
-        if type(node) is ast.Name and node.id == _PREFIX:
-            pass
+        if type(node) is ast.Name and not node.id.startswith(_PREFIX) and node.id not in known:
+            raise ExpressionError(f"unknown name {node.id!r}", text)
     return Checked(text, source, tree, frozenset(refs), frozenset(uses), needs_budget)
 
 

@@ -1,0 +1,57 @@
+"""The JSON bridge the browser worker calls: strings in, strings out, nothing else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from . import __version__, _json
+from .errors import DocumentError
+from .execute import check_items
+from .execute import run as run_document
+from .live import Session
+
+SESSION = Session()
+_CONFIG = {"allowCode": True}
+
+
+def handle(message: str) -> str:
+    """Apply `{"rev": n, "ops": [...]}` to the session; answer as JSON text."""
+    try:
+        data = _json.loads(message)
+    except (ValueError, TypeError) as exc:
+        return _json.dumps({"rev": None, "error": f"the message is not JSON: {exc}"})
+    if type(data) is not dict or type(data.get("ops")) is not list:
+        return _json.dumps({"rev": None, "error": 'a message is {"rev": n, "ops": [...]}'})
+    answer = SESSION.apply(data["ops"])
+    return _json.dumps({"rev": data.get("rev"), **answer})
+
+
+def run(document: str, input: str | None = None) -> str:
+    """A whole run, as `nodefox run` prints it."""
+    try:
+        doc = _json.loads(document)
+        items = _json.loads(input) if input else None
+        if items is not None:
+            check_items(items)
+        return _json.dumps(run_document(doc, items, allow_code=_CONFIG["allowCode"]))
+    except DocumentError as exc:
+        problems = [{"pointer": p.pointer, "message": p.message} for p in exc.problems]
+        return _json.dumps({"rejected": {"message": str(exc), "problems": problems}})
+    except ValueError as exc:
+        return _json.dumps({"rejected": {"message": f"not valid JSON: {exc}", "problems": []}})
+
+
+def catalogue() -> str:
+    from .cli import catalogue as build
+
+    return _json.dumps(build())
+
+
+def configure(options: str) -> str:
+    """Set bridge options, e.g. `{"allowCode": false}`; answers the current options."""
+    data: Any = _json.loads(options)
+    if type(data) is dict and type(data.get("allowCode")) is bool:
+        _CONFIG["allowCode"] = data["allowCode"]
+        Session.allow_code = data["allowCode"]
+        SESSION.settings.allow_code = data["allowCode"]
+    return _json.dumps({**_CONFIG, "version": __version__})

@@ -1,0 +1,117 @@
+"""The `nodefox` command line: run, validate, nodes, serve."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__, _json
+from .document import load
+from .errors import DocumentError, NodeFoxError
+from .execute import run
+from .nodes import BUILTINS
+
+EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
+
+
+class _Fail(Exception):
+    """A message for stderr and exit code 2."""
+
+
+def _read_json(path: str, what: str) -> Any:
+    try:
+        text = Path(path).read_bytes() if path != "-" else sys.stdin.buffer.read()
+    except OSError as exc:
+        raise _Fail(f"cannot read {what} {path}: {exc.strerror or exc}") from None
+    try:
+        return _json.loads(text)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise _Fail(f"{what} {path} is not valid JSON: {exc}") from None
+
+
+def catalogue() -> dict:
+    from .functions import CATALOGUE
+
+    return {"version": __version__, "nodes": BUILTINS.catalogue(), "functions": CATALOGUE}
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    doc = _read_json(args.flow, "workflow")
+    items = _read_json(args.input, "input") if args.input else None
+    if items is not None and (type(items) is not list or not all(type(i) is dict for i in items)):
+        raise _Fail(f"input {args.input} must be a JSON array of objects")
+    result = run(doc, items, allow_code=args.allow_code)
+    text = _json.pretty(result) if args.pretty else _json.dumps(result)
+    if args.output:
+        try:
+            Path(args.output).write_text(text + "\n", encoding="utf-8")
+        except OSError as exc:
+            raise _Fail(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    else:
+        sys.stdout.write(text + "\n")
+    return EXIT_OK if result["status"] == "ok" else EXIT_ERROR
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    doc = load(_read_json(args.flow, "workflow"))
+    print(f"{args.flow}: valid ({len(doc.nodes)} nodes, {len(doc.edges)} edges)")
+    return EXIT_OK
+
+
+def _cmd_nodes(args: argparse.Namespace) -> int:
+    sys.stdout.write(_json.pretty(catalogue()) + "\n")
+    return EXIT_OK
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .serve import serve
+
+    return serve(args.host, args.port, args.site)
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="nodefox", description="Run and serve NodeFox workflows.")
+    p.add_argument("--version", action="version", version=f"nodefox {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    r = sub.add_parser("run", help="run a workflow and print its result as JSON")
+    r.add_argument("flow", help="the workflow file (- for stdin)")
+    r.add_argument("--input", help="a JSON array of items for trigger nodes")
+    r.add_argument("--output", help="write the result here instead of stdout")
+    r.add_argument("--pretty", action="store_true", help="indent the JSON")
+    r.add_argument("--allow-code", action="store_true", help="let code nodes run Python")
+    r.set_defaults(fn=_cmd_run)
+    v = sub.add_parser("validate", help="check a workflow without running it")
+    v.add_argument("flow")
+    v.set_defaults(fn=_cmd_validate)
+    n = sub.add_parser("nodes", help="print every node type with its ports and parameter schema")
+    n.set_defaults(fn=_cmd_nodes)
+    s = sub.add_parser("serve", help="serve the editor (the built site)")
+    s.add_argument("--host", default="127.0.0.1")
+    s.add_argument("--port", type=int, default=8000)
+    s.add_argument("--site", help="the built site folder (default: build/site or the packaged one)")
+    s.set_defaults(fn=_cmd_serve)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.fn(args)
+    except _Fail as exc:
+        print(f"nodefox: {exc}", file=sys.stderr)
+    except DocumentError as exc:
+        print(f"nodefox: {args.flow if hasattr(args, 'flow') else ''}: {exc}", file=sys.stderr)
+    except NodeFoxError as exc:
+        print(f"nodefox: {exc}", file=sys.stderr)
+    except RecursionError:
+        print("nodefox: the document nests too deeply", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("nodefox: interrupted", file=sys.stderr)
+        return 130
+    return EXIT_REJECTED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,551 @@
+"""The live session: edit operations in, only what changed out (`live.md`).
+
+The session keeps the document, each node's prepared definition and last
+result. After a batch of ops it re-runs, in topological order, only the nodes
+marked dirty: by their own edit, a changed input, a changed node they name
+through `$("...")`, or changed settings they read. A node whose new result
+equals the old one does not dirty its children (early cutoff).
+"""
+
+from __future__ import annotations
+
+import copy
+import heapq
+import time
+from typing import Any
+
+import jsonschema
+
+from . import _json, paths
+from .document import Document, Node, edge_from_json, load, output_ports, port_problems, schema
+from .errors import DocumentError, NodeFoxError
+from .execute import (
+    NodeResult,
+    Prepared,
+    RunSettings,
+    gather_inputs,
+    make_lookup,
+    prepare,
+    run_node,
+)
+from .expressions import is_template, rename_reference
+from .graph import Edge, Graph, would_close_cycle
+from .nodes import BUILTINS, Registry
+
+EMPTY_WORKFLOW = {"nodefox": 1, "nodes": [], "edges": []}
+UPDATABLE = ("params", "name", "disabled", "onError", "notes")
+_FAILED = frozenset({"error", "blocked"})
+
+
+class Rejected(Exception):
+    """An op that cannot apply; its message is the reason given back."""
+
+
+def _sub_validator(name: str) -> Any:
+    root = schema()
+    return jsonschema.Draft202012Validator({"$defs": root["$defs"], "$ref": f"#/$defs/{name}"})
+
+
+_NODE_VALIDATOR = None
+_EDGE_VALIDATOR = None
+_SETTINGS_VALIDATOR = None
+
+
+def _check(kind: str, value: Any) -> None:
+    global _NODE_VALIDATOR, _EDGE_VALIDATOR, _SETTINGS_VALIDATOR
+    if _NODE_VALIDATOR is None:
+        _NODE_VALIDATOR = _sub_validator("node")
+        _EDGE_VALIDATOR = _sub_validator("edge")
+        _SETTINGS_VALIDATOR = jsonschema.Draft202012Validator(schema()["properties"]["settings"])
+    validator = {"node": _NODE_VALIDATOR, "edge": _EDGE_VALIDATOR, "settings": _SETTINGS_VALIDATOR}[kind]
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
+    if errors:
+        e = errors[0]
+        where = paths.pointer(*e.absolute_path)
+        raise Rejected(f"the {kind} is not valid: {where or '/'} {e.message}")
+
+
+def _items(value: Any, what: str) -> list:
+    if type(value) is not list or not all(type(i) is dict for i in value):
+        raise Rejected(f"{what} must be a list of objects")
+    return value
+
+
+class Session:
+    """One live document and the results of its nodes."""
+
+    def __init__(self, document: dict | None = None, preview_limit: int = 20, registry: Registry = BUILTINS):
+        self.preview_limit = preview_limit
+        self.registry = registry
+        self.input_items: list | None = None
+        self.sent: dict[str, dict] = {}
+        self._reset(load(document or EMPTY_WORKFLOW, registry))
+
+    # -- state ---------------------------------------------------------------
+
+    def _reset(self, doc: Document) -> None:
+        self.raw = doc.raw
+        self.raw.setdefault("nodes", [])
+        self.raw.setdefault("edges", [])
+        self.nodes: dict[str, Node] = {n.id: n for n in doc.nodes}
+        self.edges: list[Edge] = list(doc.edges)
+        self.edge_raw: dict[str, dict] = {e.id: r for e, r in zip(self.edges, self.raw["edges"], strict=True)}
+        self.preps: dict[str, Prepared] = {}
+        self.results: dict[str, NodeResult] = {}
+        self.settings = RunSettings.of(self.raw, self.input_items, allow_code=self.allow_code)
+        self._restructure()
+        self.dirty: set[str] = set(self.nodes)
+
+    allow_code = True  # the session is the user's own editor; the bridge may turn it off
+
+    def _restructure(self) -> None:
+        self.graph = Graph(list(self.nodes), self.edges)
+        self.order = self.graph.order()
+        self.rank = {n: i for i, n in enumerate(self.order)}
+        self.by_name = {n.name: n for n in self.nodes.values()}
+        self.names = frozenset(self.by_name)
+
+    def _node_raw(self, node_id: str) -> dict:
+        return self.nodes[node_id].raw
+
+    def _need(self, node_id: Any) -> Node:
+        node = self.nodes.get(node_id) if type(node_id) is str else None
+        if node is None:
+            raise Rejected(f"there is no node {node_id!r}")
+        return node
+
+    def document(self) -> dict:
+        """The current document (a deep copy)."""
+        return copy.deepcopy(self.raw)
+
+    # -- applying ops -----------------------------------------------------------
+
+    def apply(self, ops: Any) -> dict:
+        start = time.perf_counter()
+        answer: dict[str, Any] = {"nodes": {}, "removed": [], "rejected": []}
+        removed: list[str] = []
+        if type(ops) is not list:
+            answer["rejected"].append({"index": 0, "reason": "ops must be a list"})
+            ops = []
+        for index, op in enumerate(ops):
+            try:
+                if type(op) is not dict:
+                    raise Rejected("an op must be an object")
+                handler = _OPS.get(op.get("op"))
+                if handler is None:
+                    raise Rejected(f"unknown op {op.get('op')!r}")
+                extra = handler(self, op)
+                if isinstance(extra, dict):
+                    if "removed" in extra:
+                        removed.extend(extra.pop("removed"))
+                    answer.update(extra)
+            except Rejected as exc:
+                answer["rejected"].append({"index": index, "reason": str(exc)})
+            except (NodeFoxError, ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
+                answer["rejected"].append({"index": index, "reason": f"{type(exc).__name__}: {exc}"})
+        ran, interrupted = self._recompute()
+        answer["nodes"] = self._changes()
+        gone = [n for n in removed if n not in self.nodes]
+        for n in gone:
+            self.sent.pop(n, None)
+        answer["removed"] = list(dict.fromkeys(gone))
+        answer["stats"] = {"ms": round((time.perf_counter() - start) * 1000, 3), "ran": ran,
+                           "reused": len(self.nodes) - ran}  # fmt: skip
+        if interrupted:
+            answer["interrupted"] = True
+        return answer
+
+    def _mark(self, *node_ids: str) -> None:
+        self.dirty.update(n for n in node_ids if n in self.nodes)
+
+    def _invalidate(self, node_id: str) -> None:
+        self.preps.pop(node_id, None)
+        self._mark(node_id)
+
+    # -- op handlers (validate fully, then change) -------------------------------
+
+    def op_load(self, op: dict) -> None:
+        workflow = op.get("workflow")
+        try:
+            doc = load(workflow, self.registry)
+        except DocumentError as exc:
+            raise Rejected("; ".join(str(p) for p in exc.problems)) from None
+        old = set(self.nodes)
+        self._reset(doc)
+        self.sent = {}
+        return {"removed": sorted(old - set(self.nodes))}
+
+    def op_add_node(self, op: dict) -> None:
+        raw = op.get("node")
+        _check("node", raw)
+        node = Node.from_json(copy.deepcopy(raw))
+        if node.id in self.nodes:
+            raise Rejected(f"a node with id {node.id!r} already exists")
+        if self.registry.get(node.type) is None:
+            raise Rejected(f"unknown node type {node.type!r}")
+        if node.name in self.by_name:
+            raise Rejected(f"a node named {node.name!r} already exists")
+        self.raw["nodes"].append(node.raw)
+        self.nodes[node.id] = node
+        self._restructure()
+        self._mark(node.id)
+        self._mark(*self._referrers(node.name))
+
+    def op_remove_node(self, op: dict) -> dict:
+        node = self._need(op.get("id"))
+        children = set(self.graph.children[node.id]) | self._referrers(node.name)
+        self.raw["nodes"] = [r for r in self.raw["nodes"] if r is not node.raw]
+        keep = [e for e in self.edges if node.id not in (e.source, e.target)]
+        self._set_edges(keep)
+        del self.nodes[node.id]
+        self.preps.pop(node.id, None)
+        self.results.pop(node.id, None)
+        self.dirty.discard(node.id)
+        self._restructure()
+        self._mark(*children)
+        return {"removed": [node.id]}
+
+    def op_update_node(self, op: dict) -> None:
+        node = self._need(op.get("id"))
+        changes = op.get("set")
+        if type(changes) is not dict:
+            raise Rejected("update_node needs 'set', an object of fields")
+        unknown = [k for k in changes if k not in UPDATABLE]
+        if unknown:
+            raise Rejected(f"update_node cannot set {unknown[0]!r} (allowed: {', '.join(UPDATABLE)})")
+        raw = dict(node.raw)
+        for key, value in changes.items():
+            if value is None and key != "params":
+                raw.pop(key, None)
+            else:
+                raw[key] = copy.deepcopy(value)
+        _check("node", raw)
+        new_name = raw.get("name") or raw["id"]
+        if new_name != node.name and new_name in self.by_name:
+            raise Rejected(f"a node named {new_name!r} already exists")
+        self._replace(node, raw, renamed_from=node.name if new_name != node.name else None)
+
+    def op_patch_params(self, op: dict) -> None:
+        node = self._need(op.get("id"))
+        pointer = op.get("path", "")
+        if type(pointer) is not str:
+            raise Rejected("path must be a JSON pointer such as /fields/0/value")
+        try:
+            keys = paths.parse_pointer(pointer)
+        except ValueError as exc:
+            raise Rejected(str(exc)) from None
+        params = _set_pointer(node.raw.get("params") or {}, keys, op, pointer)
+        if type(params) is not dict:
+            raise Rejected("params must stay an object")
+        self._replace(node, {**node.raw, "params": params})
+
+    def _replace(self, node: Node, raw: dict, renamed_from: str | None = None) -> None:
+        new = Node.from_json(raw)
+        # the node's output ports may change (switch rules, onError); edges must still fit
+        ports = output_ports(new, self.registry)
+        for e in self.edges:
+            if e.source == node.id and e.source_port not in ports:
+                raise Rejected(f"edge {e.id} uses output port {e.source_port!r}, which this change removes")
+        self._swap(node, new)
+        if renamed_from is not None:
+            referrers = self._referrers(renamed_from)
+            for other in list(self.nodes.values()):
+                params = _rename_in(other.raw.get("params"), renamed_from, new.name)
+                if params is not other.raw.get("params"):
+                    self._swap(other, Node.from_json({**other.raw, "params": params}))
+            self._restructure()
+            self._mark(*referrers, *self._referrers(new.name))
+
+    def _swap(self, old: Node, new: Node) -> None:
+        nodes = self.raw["nodes"]
+        nodes[next(i for i, r in enumerate(nodes) if r is old.raw)] = new.raw
+        self.nodes[old.id] = new
+        self.by_name.pop(old.name, None)
+        self.by_name[new.name] = new
+        self._invalidate(new.id)
+
+    def op_move(self, op: dict) -> None:
+        node = self._need(op.get("id"))
+        position = op.get("position")
+        if type(position) is not list or len(position) != 2 or not all(
+            type(v) in (int, float) for v in position
+        ):
+            raise Rejected("position must be [x, y]")
+        node.raw["position"] = list(position)
+
+    def op_connect(self, op: dict) -> None:
+        raw = op.get("edge")
+        _check("edge", raw)
+        raw = copy.deepcopy(raw)
+        for end in ("source", "target"):
+            self._need(raw[end])
+        edge = edge_from_json(raw, self.nodes, self.registry)
+        problems = port_problems(edge, self.nodes, self.registry, "")
+        if problems:
+            raise Rejected(problems[0].message)
+        if any(e.id == edge.id for e in self.edges):
+            raise Rejected(f"an edge with id {edge.id!r} already exists")
+        ends = (edge.source, edge.source_port, edge.target, edge.target_port)
+        if any((e.source, e.source_port, e.target, e.target_port) == ends for e in self.edges):
+            raise Rejected("another edge already joins these two ports")
+        cycle = would_close_cycle(self.graph, edge.source, edge.target)
+        if cycle:
+            raise Rejected(
+                f"edge {edge.source}:{edge.source_port} -> {edge.target}:{edge.target_port} "
+                f"would close the cycle {' -> '.join(cycle)}"
+            )
+        raw.setdefault("id", edge.id)
+        self.raw["edges"].append(raw)
+        self.edge_raw[edge.id] = raw
+        self.edges.append(edge)
+        self._restructure()
+        self._mark(edge.target, *self.graph.descendants([edge.target]) & self._all_referrers())
+
+    def op_disconnect(self, op: dict) -> None:
+        edge_id = op.get("id")
+        edge = next((e for e in self.edges if e.id == edge_id), None)
+        if edge is None:
+            raise Rejected(f"there is no edge {edge_id!r}")
+        affected = {edge.target} | (self.graph.descendants([edge.target]) & self._all_referrers())
+        self._set_edges([e for e in self.edges if e is not edge])
+        self._restructure()
+        self._mark(*affected)
+
+    def _set_edges(self, edges: list[Edge]) -> None:
+        self.edges = edges
+        self.edge_raw = {e.id: self.edge_raw[e.id] for e in edges}
+        self.raw["edges"] = [self.edge_raw[e.id] for e in edges]
+
+    def op_pin(self, op: dict) -> None:
+        node = self._need(op.get("id"))
+        items = _items(op.get("items"), "pinned items")
+        self._swap(node, Node.from_json({**node.raw, "pinned": copy.deepcopy(items)}))
+
+    def op_unpin(self, op: dict) -> None:
+        node = self._need(op.get("id"))
+        raw = {k: v for k, v in node.raw.items() if k != "pinned"}
+        self._swap(node, Node.from_json(raw))
+
+    def op_set_input(self, op: dict) -> None:
+        items = op.get("items")
+        self.input_items = None if items is None else copy.deepcopy(_items(items, "input items"))
+        self.settings.input_items = self.input_items
+        self._mark(*(n.id for n in self.nodes.values() if n.type == "trigger"))
+
+    def op_set_variables(self, op: dict) -> None:
+        variables = op.get("variables")
+        if type(variables) is not dict:
+            raise Rejected("variables must be an object")
+        self.raw["variables"] = copy.deepcopy(variables)
+        self._settings_changed()
+
+    def op_set_settings(self, op: dict) -> None:
+        settings = op.get("settings")
+        _check("settings", settings)
+        self.raw["settings"] = copy.deepcopy(settings)
+        self._settings_changed()
+
+    def _settings_changed(self) -> None:
+        self.settings = RunSettings.of(self.raw, self.input_items, self.allow_code)
+        for node_id, node in self.nodes.items():
+            prep = self.preps.get(node_id)
+            if prep is None or node.type == "code" or (prep.plan is not None and prep.plan.dynamic):
+                self._mark(node_id)
+
+    def op_inspect(self, op: dict) -> dict:
+        node = self._need(op.get("id"))
+        port = op.get("port")
+        offset, limit = op.get("offset", 0), op.get("limit", 50)
+        if type(offset) is not int or type(limit) is not int or offset < 0 or limit < 0:
+            raise Rejected("offset and limit must be whole numbers >= 0")
+        self._recompute()
+        res = self.results.get(node.id)
+        outputs = (res.outputs if res else None) or {}
+        if port is None:
+            port = next(iter(outputs), None) or next(iter(output_ports(node, self.registry)), None)
+        if port not in output_ports(node, self.registry):
+            raise Rejected(f"node {node.id!r} has no output port {port!r}")
+        items = outputs.get(port, [])
+        page = {"id": node.id, "port": port, "offset": offset, "total": len(items),
+                "items": items[offset : offset + limit]}  # fmt: skip
+        return {"page": page}
+
+    def op_export(self, op: dict) -> dict:
+        return {"workflow": self.document()}
+
+    # -- dependencies ------------------------------------------------------------
+
+    def _referrers(self, name: str) -> set[str]:
+        return {nid for nid, prep in self.preps.items() if name in prep.refs}
+
+    def _all_referrers(self) -> set[str]:
+        return {nid for nid, prep in self.preps.items() if prep.refs}
+
+    # -- re-running ----------------------------------------------------------------
+
+    def _recompute(self) -> tuple[int, bool]:
+        """Re-run the dirty nodes in order; returns (nodes run, interrupted)."""
+        heap = [self.rank[n] for n in self.dirty if n in self.rank]
+        heapq.heapify(heap)
+        queued = set(heap)
+        ran = 0
+        try:
+            while heap:
+                rank = heapq.heappop(heap)
+                node_id = self.order[rank]
+                changed = self._run_one(node_id)
+                ran += 1
+                self.dirty.discard(node_id)
+                if changed:
+                    node = self.nodes[node_id]
+                    for nxt in (*self.graph.children[node_id], *self._referrers(node.name)):
+                        r = self.rank[nxt]
+                        if r not in queued:
+                            queued.add(r)
+                            heapq.heappush(heap, r)
+                            self.dirty.add(nxt)
+        except KeyboardInterrupt:
+            # unfinished nodes stay dirty and are re-run by the next apply
+            for rank in heap:
+                self.dirty.add(self.order[rank])
+            for node_id in list(self.dirty):
+                self.results[node_id] = NodeResult("stale")
+            return ran, True
+        return ran, False
+
+    def _run_one(self, node_id: str) -> bool:
+        node = self.nodes[node_id]
+        old = self.results.get(node_id)
+        self.results[node_id] = NodeResult("stale")  # if interrupted inside, the node is stale
+        incoming = self.graph.incoming[node_id]
+        if any(self.results[e.source].status in _FAILED for e in incoming if e.source in self.results):
+            new = NodeResult("blocked")
+        else:
+            prep = self.preps.get(node_id)
+            if prep is None:
+                prep = self.preps[node_id] = prepare(node, self.registry)
+            inputs, connected = gather_inputs(prep.type, incoming, self.results)
+            lookup = make_lookup(self.graph, self.by_name, self.results, self.registry, node_id)
+            new = run_node(prep, inputs, connected, self.settings, lookup, self.names)
+        new.fresh = True
+        if old is not None and _same_result(old, new):
+            old.ms, old.fresh = new.ms, True
+            self.results[node_id] = old
+            return False
+        self.results[node_id] = new
+        return True
+
+    # -- answers ---------------------------------------------------------------------
+
+    def entry(self, node_id: str) -> dict:
+        res = self.results.get(node_id) or NodeResult("stale")
+        out: dict = {"status": res.status}
+        if res.outputs is not None:
+            out["counts"] = {p: len(items) for p, items in res.outputs.items()}
+            out["preview"] = {p: items[: self.preview_limit] for p, items in res.outputs.items()}
+        if res.error is not None:
+            out["error"] = res.error
+        if res.warnings:
+            out["warnings"] = res.warnings
+        return out
+
+    def _changes(self) -> dict:
+        changes = {}
+        for node_id in self.order:
+            res = self.results.get(node_id)
+            fresh = res is not None and res.fresh
+            if node_id in self.sent and not fresh:
+                continue
+            entry = self.entry(node_id)
+            if res is not None:
+                res.fresh = False
+            last = self.sent.get(node_id)
+            if last is not None and _json.dumps(last) == _json.dumps(entry):
+                continue
+            self.sent[node_id] = entry
+            changes[node_id] = {**entry, "ms": res.ms if res else 0.0, "reused": not fresh}
+        return changes
+
+    def result(self) -> dict:
+        """The session's state in the shape of a run result (for tests and export)."""
+        self._recompute()
+        nodes = {nid: (self.results.get(nid) or NodeResult("stale")).entry() for nid in self.nodes}
+        status = "error" if any(r.status == "error" for r in self.results.values()) else "ok"
+        return {"status": status, "now": self.settings.now, "order": list(self.order), "nodes": nodes}
+
+
+def _same_result(a: NodeResult, b: NodeResult) -> bool:
+    if a.status != b.status or a.error != b.error or a.warnings != b.warnings:
+        return False
+    if a.outputs is b.outputs:
+        return True
+    if a.outputs is None or b.outputs is None:
+        return False
+    # == treats 1, 1.0 and True alike and ignores key order; the text does not
+    return a.outputs == b.outputs and _json.dumps(a.outputs) == _json.dumps(b.outputs)
+
+
+def _set_pointer(params: dict, keys: list[str], op: dict, pointer: str) -> Any:
+    """A copy of params with the value at `keys` set (or removed when op has no value)."""
+    remove = "value" not in op
+    value = copy.deepcopy(op.get("value"))
+    if not keys:
+        if remove:
+            raise Rejected("cannot remove the whole params")
+        return value
+
+    def walk(container: Any, i: int) -> Any:
+        key = keys[i]
+        last = i == len(keys) - 1
+        if type(container) is dict:
+            new = dict(container)
+            if last:
+                if remove:
+                    new.pop(key, None)
+                else:
+                    new[key] = value
+            else:
+                if key not in new:
+                    raise Rejected(f"{pointer}: there is nothing at {paths.pointer(*keys[: i + 1])}")
+                new[key] = walk(new[key], i + 1)
+            return new
+        if type(container) is list:
+            new_list = list(container)
+            if key == "-" and last and not remove:
+                new_list.append(value)
+                return new_list
+            if not key.isdigit() or int(key) >= len(new_list) + (1 if last and not remove else 0):
+                raise Rejected(f"{pointer}: {key!r} is not an index of the list at "
+                               f"{paths.pointer(*keys[:i]) or '/'}")  # fmt: skip
+            index = int(key)
+            if last:
+                if remove:
+                    del new_list[index]
+                elif index == len(new_list):
+                    new_list.append(value)
+                else:
+                    new_list[index] = value
+            else:
+                new_list[index] = walk(new_list[index], i + 1)
+            return new_list
+        raise Rejected(f"{pointer}: {paths.pointer(*keys[:i]) or '/'} is not an object or a list")
+
+    return walk(params, 0)
+
+
+def _rename_in(value: Any, old: str, new: str) -> Any:
+    """`value` with references to node `old` renamed; the same object when nothing changed."""
+    if is_template(value):
+        return rename_reference(value, old, new)
+    if type(value) is dict:
+        out = {k: _rename_in(v, old, new) for k, v in value.items()}
+        return value if all(out[k] is value[k] for k in value) else out
+    if type(value) is list:
+        out_l = [_rename_in(v, old, new) for v in value]
+        return value if all(a is b for a, b in zip(out_l, value, strict=True)) else out_l
+    return value
+
+
+_OPS = {
+    name[3:]: fn for name, fn in vars(Session).items() if name.startswith("op_") and callable(fn)
+}

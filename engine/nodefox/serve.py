@@ -1,0 +1,74 @@
+"""`nodefox serve`: the built site over HTTP, cross-origin isolated, with .wasm typed right."""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import sys
+from pathlib import Path
+
+HEADERS = {
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Embedder-Policy": "require-corp",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+
+
+class SiteHandler(http.server.SimpleHTTPRequestHandler):
+    extensions_map = {
+        **http.server.SimpleHTTPRequestHandler.extensions_map,
+        ".wasm": "application/wasm",
+        ".mjs": "text/javascript",
+        ".js": "text/javascript",
+        ".json": "application/json",
+        ".whl": "application/zip",
+        ".zip": "application/zip",
+    }
+
+    def end_headers(self) -> None:
+        for key, value in HEADERS.items():
+            self.send_header(key, value)
+        if self.path.endswith((".html", "/")) or "index.html" in self.path:
+            self.send_header("Cache-Control", "no-cache")
+        super().end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:  # quiet by default
+        pass
+
+
+def find_site(explicit: str | None = None) -> Path | None:
+    candidates = [Path(explicit)] if explicit else [
+        Path.cwd() / "build" / "site",
+        Path(__file__).resolve().parents[2] / "build" / "site",
+        Path(__file__).resolve().parent / "site",
+    ]
+    for c in candidates:
+        if (c / "index.html").is_file():
+            return c
+    return None
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, site: str | None = None) -> int:
+    root = find_site(site)
+    if root is None:
+        print(
+            "nodefox: the editor site has not been built (no build/site/index.html).\n"
+            "Build it with scripts/build-site (the README's serve command does this first).",
+            file=sys.stderr,
+        )
+        return 2
+    handler = functools.partial(SiteHandler, directory=str(root))
+    http.server.ThreadingHTTPServer.allow_reuse_address = True
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        print(f"nodefox: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        return 2
+    print(f"NodeFox editor on http://{host}:{port}/ (serving {root}); Ctrl+C stops", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
