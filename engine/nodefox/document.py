@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-import jsonschema
-
-from . import _json, paths
+from . import _json, _schema, paths
 from .errors import DocumentError, Problem
 from .graph import Edge, Graph
 from .nodes import BUILTINS, Registry
@@ -23,11 +20,6 @@ def schema() -> dict:
     """The workflow document schema (Draft 2020-12), shipped in the package."""
     text = resources.files("nodefox").joinpath("workflow.schema.json").read_text("utf-8")
     return _json.loads(text)
-
-
-@lru_cache(maxsize=1)
-def _validator() -> Any:
-    return jsonschema.Draft202012Validator(schema())
 
 
 @dataclass
@@ -78,7 +70,7 @@ class Document:
 
 def schema_problems(doc: Any) -> list[Problem]:
     errors = sorted(
-        _validator().iter_errors(doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
+        _schema.iter_errors(schema(), doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
     )
     return [Problem(paths.pointer(*e.absolute_path), _schema_message(e)) for e in errors]
 
@@ -120,11 +112,13 @@ def output_ports(node: Node, registry: Registry) -> tuple[str, ...]:
 
 
 def load(doc: Any, registry: Registry = BUILTINS) -> Document:
-    """Validate a workflow document and build its model; raise DocumentError listing every problem."""
+    """Validate a workflow document and build its model; raise DocumentError listing every problem.
+
+    The model shares the document's values; nothing in the engine changes them.
+    """
     problems = schema_problems(doc)
     if problems:
         raise DocumentError(problems)
-    doc = copy.deepcopy(doc)
     nodes: dict[str, Node] = {}
     names: dict[str, int] = {}
     for i, raw in enumerate(doc["nodes"]):

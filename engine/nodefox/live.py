@@ -79,7 +79,7 @@ class Session:
         self.registry = registry
         self.input_items: list | None = None
         self.sent: dict[str, dict] = {}
-        self._reset(load(document or EMPTY_WORKFLOW, registry))
+        self._reset(load(copy.deepcopy(document or EMPTY_WORKFLOW), registry))
 
     # -- state ---------------------------------------------------------------
 
@@ -167,7 +167,7 @@ class Session:
     def op_load(self, op: dict) -> None:
         workflow = op.get("workflow")
         try:
-            doc = load(workflow, self.registry)
+            doc = load(copy.deepcopy(workflow), self.registry)
         except DocumentError as exc:
             raise Rejected("; ".join(str(p) for p in exc.problems)) from None
         old = set(self.nodes)

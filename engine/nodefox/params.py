@@ -11,15 +11,31 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-import jsonschema
-
-from . import paths
+from . import _json, _schema, paths
 from .errors import ExpressionError, NodeError
 from .expressions import Context, is_template, template
 
 
+def _has_defaults(schema: Any) -> bool:
+    if type(schema) is not dict:
+        return False
+    hit = _DEFAULTS.get(id(schema))
+    if hit is None or hit[0] is not schema:
+        found = any(
+            "default" in sub or _has_defaults(sub)
+            for sub in (schema.get("properties") or {}).values()
+        ) or _has_defaults(schema.get("items"))
+        hit = _DEFAULTS[id(schema)] = (schema, found)
+    return hit[1]
+
+
+_DEFAULTS: dict[int, tuple[dict, bool]] = {}
+
+
 def with_defaults(schema: dict, value: Any) -> Any:
-    """A copy of `value` with the schema's defaults filled in where missing."""
+    """`value` with the schema's defaults filled in where missing (copied only where changed)."""
+    if not _has_defaults(schema):
+        return value
     if schema.get("type") == "object" and type(value) is dict:
         props = schema.get("properties", {})
         out = dict(value)
@@ -34,16 +50,6 @@ def with_defaults(schema: dict, value: Any) -> Any:
     return value
 
 
-_VALIDATORS: dict[int, jsonschema.protocols.Validator] = {}
-
-
-def validator_for(schema: dict) -> Any:
-    v = _VALIDATORS.get(id(schema))
-    if v is None:
-        v = _VALIDATORS[id(schema)] = jsonschema.Draft202012Validator(schema)
-    return v
-
-
 def schema_errors(schema: dict, params: Any) -> list[tuple[str, str]]:
     """Every (JSON pointer, message) the schema finds, ignoring expression values.
 
@@ -51,7 +57,7 @@ def schema_errors(schema: dict, params: Any) -> list[tuple[str, str]]:
     jsonschema version reports them.
     """
     found = []
-    for err in validator_for(schema).iter_errors(params):
+    for err in _schema.iter_errors(schema, params):
         if is_template(err.instance):
             continue  # its value is only known after evaluation
         if err.validator in ("anyOf", "oneOf") and _only_templates(err):
@@ -113,6 +119,8 @@ class ParamPlan:
 
     def _build(self, value: Any, ptr: str) -> Any:
         """A function (item, index, context) -> value, or a constant."""
+        if type(value) in (dict, list) and not _may_hold_template(value):
+            return _Const(value)
         if is_template(value):
             try:
                 tpl = template(value)
@@ -176,6 +184,11 @@ class ParamPlan:
     def at(self, item: dict, index: int, context: Context) -> dict:
         r = self.resolve
         return r.value if type(r) is _Const else r(item, index, context)
+
+
+def _may_hold_template(value: Any) -> bool:
+    """False when no string inside starts with '=' (a fast check on the JSON text)."""
+    return '"=' in _json.dumps(value)
 
 
 class _Const:
