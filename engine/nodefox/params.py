@@ -8,7 +8,6 @@ templates, per item or once.
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
 from . import _json, _schema, paths
@@ -41,7 +40,7 @@ def with_defaults(schema: dict, value: Any) -> Any:
         out = dict(value)
         for key, sub in props.items():
             if key not in out and "default" in sub:
-                out[key] = copy.deepcopy(sub["default"])
+                out[key] = sub["default"]  # shared: params are never changed in place
             if key in out:
                 out[key] = with_defaults(sub, out[key])
         return out
@@ -108,18 +107,24 @@ def _kind(value: Any) -> str:
 class ParamPlan:
     """Resolves a node's params for an item, evaluating only the templates."""
 
-    __slots__ = ("params", "resolve", "dynamic", "refs", "uses")
+    __slots__ = ("params", "resolve", "dynamic", "refs", "uses", "_parts")
 
     def __init__(self, params: dict):
         self.params = params
         self.refs: set[str] = set()
         self.uses: set[str] = set()
         self.dynamic = False
-        self.resolve = self._build(params, "")
+        self._parts: dict[str, Any] = {}
+        self.resolve = self._build(params, "") if _may_hold_template(params) else _Const(params)
 
     def _build(self, value: Any, ptr: str) -> Any:
         """A function (item, index, context) -> value, or a constant."""
-        if type(value) in (dict, list) and not _may_hold_template(value):
+        built = self._build_one(value, ptr)
+        self._parts[ptr] = built
+        return built
+
+    def _build_one(self, value: Any, ptr: str) -> Any:
+        if type(value) in (dict, list) and len(value) > 8 and not _may_hold_template(value):
             return _Const(value)
         if is_template(value):
             try:
@@ -172,10 +177,14 @@ class ParamPlan:
 
     def part(self, *keys: Any) -> Any:
         """A resolver (item, index, context) -> value for the params at `keys`."""
-        value: Any = self.params
-        for key in keys:
-            value = value[key]
-        built = self._build(value, "".join(f"/{_escape(k)}" for k in keys))
+        ptr = "".join(f"/{_escape(k)}" for k in keys)
+        built = self._parts.get(ptr)
+        if built is None:
+            value: Any = self.params
+            for key in keys:
+                value = value[key]
+            built = _Const(value)  # inside a literal subtree
+
         if type(built) is _Const:
             constant = built.value
             return lambda item, index, context: constant
