@@ -17,3 +17,7 @@ __all__ = [
     "BUILTINS", "Document", "DocumentError", "ExpressionError", "NodeError", "NodeFoxError",
     "NodeType", "Problem", "Registry", "__version__", "canonical", "load", "run",
 ]  # fmt: skip
+
+from .live import Session  # noqa: E402  (after the names it builds on)
+
+__all__ += ["Session"]

@@ -40,6 +40,16 @@ def dumps(value: Any) -> str:
     return json.dumps(value, **_COMPACT)
 
 
+def contains_text(value: Any, needle: str) -> bool:
+    """Whether `needle` occurs in the JSON text of `value` (orjson when present: fast)."""
+    if orjson is not None:
+        try:
+            return needle.encode() in orjson.dumps(value)
+        except (TypeError, orjson.JSONEncodeError):
+            pass  # e.g. integers beyond 64 bits
+    return needle in json.dumps(value, ensure_ascii=False)
+
+
 def pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
 

@@ -277,7 +277,54 @@ class _Compiler(ast.NodeTransformer):
         guard = _BIN_GUARDS.get(type(node.op))
         if guard is None:
             return ast.BinOp(left, node.op, right)
+        if type(node.op) in (ast.Add, ast.Mult) and not self.in_comprehension:
+            return self._numeric_fast_path(node.op, guard, left, right)
         return self._call(guard, left, right)
+
+    def _numeric_fast_path(self, op: ast.operator, guard: str, left: ast.AST, right: ast.AST) -> ast.AST:
+        """`a + b` as `a + b` when both are numbers, else through the guard.
+
+        Numbers cannot grow past the limits by + or *, so the guard only matters
+        for text and lists; the check is two class lookups instead of a call.
+        """
+        names = []
+        for side in (left, right):
+            if type(side) is ast.Constant and type(side.value) in (int, float):
+                names.append(None)
+            else:
+                self.temps += 1
+                names.append(f"_t{self.temps}")
+        tests = []
+        operands = []
+        for side, name in zip((left, right), names, strict=True):
+            if name is None:
+                operands.append(side)
+                continue
+            bind = ast.NamedExpr(ast.Name(name, ast.Store()), side)
+            cls = ast.Attribute(bind, "__class__", ast.Load())
+            tests.append(ast.Compare(cls, [ast.In()], [ast.Name("_NUM", ast.Load())]))
+            operands.append(ast.Name(name, ast.Load()))
+        if not tests:
+            return ast.BinOp(left, op, right)
+        test = tests[0] if len(tests) == 1 else ast.BinOp(tests[0], ast.BitAnd(), tests[1])
+        fast = ast.BinOp(operands[0], op, operands[1])
+        return ast.IfExp(test, fast, self._call(guard, operands[0], operands[1]))
+
+    in_comprehension = False
+
+    def _in_comprehension(self, node: ast.AST) -> ast.AST:
+        outer = self.in_comprehension
+        self.in_comprehension = True
+        try:
+            return self.generic_visit(node)
+        finally:
+            self.in_comprehension = outer
+
+    def visit_ListComp(self, node: ast.ListComp) -> ast.AST:
+        return self._in_comprehension(node)
+
+    def visit_DictComp(self, node: ast.DictComp) -> ast.AST:
+        return self._in_comprehension(node)
 
     def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
         node.iter = self._call_method_on_budget(self.visit(node.iter))
@@ -310,6 +357,7 @@ _GLOBALS: dict[str, Any] = {
     "__builtins__": {},
     "_attr": g.attr, "_method": g.method, "_item": g.item, "_add": g.add, "_mul": g.mul,
     "_pow": g.power, "_lshift": g.lshift, "_rshift": g.rshift, "_mod": _mod, "Budget": g.Budget,
+    "_NUM": frozenset({int, float}),
     **{"F_" + name: fn for name, fn in FUNCTIONS.items()},
 }  # fmt: skip
 
@@ -467,15 +515,23 @@ class Expression:
     def evaluate(self, item: dict, index: int, context: Context) -> Any:
         try:
             value = self.fn(item, index, context)
-        except ExpressionError as exc:
-            raise ExpressionError(exc.message, self.text) from None
-        except RecursionError:
-            raise ExpressionError("the expression nests too deeply", self.text) from None
-        except Exception as exc:  # the user's arithmetic, a bad call, ...
-            raise ExpressionError(_plain(exc), self.text) from None
+        except Exception as exc:
+            raise self.failure(exc) from None
         t = type(value)
-        if t is int or t is str or t is bool or value is None:
+        if t is int or t is str or t is bool or value is None or (t is float and value - value == 0):
             return value
+        return self.finish(value)
+
+    def failure(self, exc: BaseException) -> ExpressionError:
+        """The ExpressionError for an exception raised while evaluating."""
+        if isinstance(exc, ExpressionError):
+            return ExpressionError(exc.message, self.text)
+        if isinstance(exc, RecursionError):
+            return ExpressionError("the expression nests too deeply", self.text)
+        return ExpressionError(_plain(exc), self.text)
+
+    def finish(self, value: Any) -> Any:
+        """The JSON form of a result that is not a plain scalar."""
         try:
             return g.to_json(value)
         except ExpressionError as exc:

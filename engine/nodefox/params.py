@@ -12,7 +12,7 @@ from typing import Any
 
 from . import _json, _schema, paths
 from .errors import ExpressionError, NodeError
-from .expressions import Context, is_template, template
+from .expressions import Context, Expression, is_template, template
 
 
 def _has_defaults(schema: Any) -> bool:
@@ -143,6 +143,9 @@ class ParamPlan:
                 return _Const("".join(tpl.parts))  # "=plain text"
             self.dynamic = True
 
+            if tpl.typed:
+                return _typed(tpl.parts[0], ptr)
+
             def evaluate(item: dict, index: int, context: Context) -> Any:
                 try:
                     return tpl.evaluate(item, index, context)
@@ -182,7 +185,7 @@ class ParamPlan:
         if built is None:
             value: Any = self.params
             for key in keys:
-                value = value[key]
+                value = value.get(key) if type(value) is dict else value[key]
             built = _Const(value)  # inside a literal subtree
 
         if type(built) is _Const:
@@ -195,9 +198,31 @@ class ParamPlan:
         return r.value if type(r) is _Const else r(item, index, context)
 
 
+def _typed(expr: Expression, ptr: str) -> Any:
+    """The resolver of a `={{ expr }}` value: the compiled function, called directly."""
+    fn = expr.fn
+
+    def evaluate(item: dict, index: int, context: Context) -> Any:
+        try:
+            value = fn(item, index, context)
+        except Exception as exc:
+            err = expr.failure(exc)
+            raise NodeError(err.message, item=index, path=ptr, expression=err.expression) from None
+        t = type(value)
+        # value - value == 0 holds for every finite float and fails for NaN and infinities
+        if t is int or t is str or t is bool or value is None or (t is float and value - value == 0):
+            return value
+        try:
+            return expr.finish(value)
+        except ExpressionError as err:
+            raise NodeError(err.message, item=index, path=ptr, expression=err.expression) from None
+
+    return evaluate
+
+
 def _may_hold_template(value: Any) -> bool:
     """False when no string inside starts with '=' (a fast check on the JSON text)."""
-    return '"=' in _json.dumps(value)
+    return _json.contains_text(value, '"=')
 
 
 class _Const:

@@ -16,10 +16,21 @@ def run_set(call: NodeCall) -> Outputs:
     params = call.plan.params
     include = params.get("include", "all")
     selected = params.get("selected") or []
-    fields = params.get("fields") or []
-    resolvers = [call.plan.part("fields", k) for k in range(len(fields))]
+    writers = [_field_writer(call, k) for k in range(len(params.get("fields") or []))]
     context = call.context
     out: list = []
+    append = out.append
+    if include == "all" and len(writers) == 1 and writers[0][0] is not None:
+        # the common case, kept tight: one field with a fixed top-level name
+        name, _, value_of = writers[0]
+        for index, item in enumerate(call.first):
+            try:
+                new = dict(item)
+                new[name] = value_of(item, index, context)
+                append(new)
+            except NodeFoxError as exc:
+                call.item_failed(index, item, exc, out)
+        return {"out": out}
     for index, item in enumerate(call.first):
         try:
             if include == "all":
@@ -28,26 +39,36 @@ def run_set(call: NodeCall) -> Outputs:
             else:
                 new = {} if include == "none" else _selected(item, selected)
                 view = item
-            for k, resolve in enumerate(resolvers):
-                field = resolve(view, index, context)
-                name = field.get("name")
+            for k, (fixed, name_of, value_of) in enumerate(writers):
+                name = fixed if fixed is not None else name_of(view, index, context)
                 if type(name) is not str or not name:
                     raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
-                value = field.get("value")
-                if "." in name:
-                    paths.set_(new, name, value)
-                else:
-                    new[name] = value
-                if view is not new and k + 1 < len(resolvers):
+                value = value_of(view, index, context)
+                _write(new, name, value)
+                if view is not new and k + 1 < len(writers):
                     view = dict(view) if view is item else view
-                    if "." in name:
-                        paths.set_(view, name, value)
-                    else:
-                        view[name] = value
-            out.append(new)
+                    _write(view, name, value)
+            append(new)
         except NodeFoxError as exc:
             call.item_failed(index, item, exc, out)
     return {"out": out}
+
+
+def _field_writer(call: NodeCall, k: int) -> tuple:
+    """(fixed top-level name or None, name resolver, value resolver) of field k."""
+    field = call.plan.params["fields"][k]
+    if type(field) is not dict:
+        raise NodeError("a field must be an object with name and value", path=f"/fields/{k}")
+    name = field.get("name")
+    fixed = name if type(name) is str and name and "." not in name and name[0] != "=" else None
+    return fixed, call.plan.part("fields", k, "name"), call.plan.part("fields", k, "value")
+
+
+def _write(target: dict, name: str, value: Any) -> None:
+    if "." in name:
+        paths.set_(target, name, value)
+    else:
+        target[name] = value
 
 
 def _selected(item: dict, selected: list) -> dict:
