@@ -40,6 +40,16 @@ def dumps(value: Any) -> str:
     return json.dumps(value, **_COMPACT)
 
 
+def key(value: Any) -> bytes | str:
+    """A cache key equal only for values with the same JSON text (1 and 1.0 differ)."""
+    if orjson is not None:
+        try:
+            return orjson.dumps(value)
+        except (TypeError, orjson.JSONEncodeError):
+            pass
+    return json.dumps(value, ensure_ascii=False)
+
+
 def contains_text(value: Any, needle: str) -> bool:
     """Whether `needle` occurs in the JSON text of `value` (orjson when present: fast)."""
     if orjson is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -109,6 +110,28 @@ def _first_port(node: Node | None, registry: Registry, direction: str) -> str:
 def output_ports(node: Node, registry: Registry) -> tuple[str, ...]:
     t = registry.get(node.type)
     return t.output_ports(node.params, node.on_error) if t else ()
+
+
+_LOADED: OrderedDict[tuple, Document] = OrderedDict()
+MAX_LOADED = 16  # documents whose checked model is kept for repeated runs
+
+
+def load_cached(doc: Any, registry: Registry = BUILTINS) -> Document:
+    """`load`, reusing the model of an equal document loaded before.
+
+    For callers that never change the model (whole runs); the live session
+    edits its document and uses `load`.
+    """
+    try:
+        key = (id(registry), _json.key(doc))
+    except (TypeError, ValueError):
+        return load(doc, registry)
+    hit = _LOADED.get(key)
+    if hit is None:
+        hit = _LOADED[key] = load(doc, registry)
+        if len(_LOADED) > MAX_LOADED:
+            _LOADED.popitem(last=False)
+    return hit
 
 
 def load(doc: Any, registry: Registry = BUILTINS) -> Document:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
 from . import _json
-from .document import Document, Node, load, output_ports
+from .document import Document, Node, load_cached, output_ports
 from .errors import NodeError, NodeFoxError
 from .expressions import Context
 from .functions import format_instant, parse_instant
@@ -37,17 +38,31 @@ class Prepared:
         return self.plan.uses if self.plan else set()
 
 
+_PREPARED: OrderedDict[tuple, tuple] = OrderedDict()
+MAX_PREPARED = 4096  # distinct (type, onError, params) kept across runs
+
+
 def prepare(node: Node, registry: Registry = BUILTINS) -> Prepared:
+    """Check a node's params and build their resolver; reused for equal params in any run."""
     node_type = registry.get(node.type)
     assert node_type is not None, node.type
-    ports = node_type.output_ports(node.params, node.on_error)
-    problems = schema_errors(node_type.schema, node.params)
+    key = (id(node_type), node.type, node.on_error, _json.key(node.params))
+    hit = _PREPARED.get(key)
+    if hit is None:
+        hit = _PREPARED[key] = _prepare(node_type, node.params, node.on_error)
+        if len(_PREPARED) > MAX_PREPARED:
+            _PREPARED.popitem(last=False)
+    return Prepared(node, node_type, *hit)
+
+
+def _prepare(node_type: NodeType, params: dict, on_error: str) -> tuple:
+    ports = node_type.output_ports(params, on_error)
+    problems = schema_errors(node_type.schema, params)
     if problems:
         ptr, message = problems[0]
         more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        return Prepared(node, node_type, ports, None, NodeError(f"{ptr or 'params'}: {message}{more}", path=ptr))
-    params = with_defaults(node_type.schema, node.params)
-    return Prepared(node, node_type, ports, ParamPlan(params), None)
+        return ports, None, NodeError(f"{ptr or 'params'}: {message}{more}", path=ptr)
+    return ports, ParamPlan(with_defaults(node_type.schema, params)), None
 
 
 @dataclass
@@ -264,7 +279,7 @@ def run(
 
     Raises DocumentError when the document is rejected.
     """
-    doc = document if isinstance(document, Document) else load(document, registry)
+    doc = document if isinstance(document, Document) else load_cached(document, registry)
     if input_items is not None:
         check_items(input_items)
     settings = RunSettings.of(doc.raw, input_items, allow_code)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ast
 import operator as op
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -463,29 +463,52 @@ def _no_nodes(name: str) -> None:
     return None
 
 
-@dataclass
 class Context:
     """Everything an expression can read besides `$json` and `$index`.
 
     `lookup(name)` gives the outputs and first output port of an ancestor of
     this node, or None when the named node is not an ancestor; `names` holds
     every node name so a non-ancestor is told apart from a missing node.
+    One is made per node run, so the rarely used parts are made on first use.
     """
 
-    vars: dict = field(default_factory=dict)
-    now: str = "1970-01-01T00:00:00Z"
-    timezone: str = "UTC"
-    workflow: dict = field(default_factory=dict)
-    inputs: dict[str, list] = field(default_factory=dict)
-    first_input: str | None = None
-    lookup: Any = _no_nodes
-    names: Any = frozenset()
+    __slots__ = ("vars", "now", "timezone", "workflow", "inputs", "first_input", "lookup", "names")
 
-    def __post_init__(self) -> None:
-        self.today = self.now[:10]
-        self.input = InputRef(self.inputs, self.first_input)
-        self.node = NodeMap(self)
-        self.date_format = date_format_in(self.timezone)
+    def __init__(
+        self,
+        vars: dict | None = None,
+        now: str = "1970-01-01T00:00:00Z",
+        timezone: str = "UTC",
+        workflow: dict | None = None,
+        inputs: dict[str, list] | None = None,
+        first_input: str | None = None,
+        lookup: Any = _no_nodes,
+        names: Any = frozenset(),
+    ):
+        self.vars = {} if vars is None else vars
+        self.now = now
+        self.timezone = timezone
+        self.workflow = {} if workflow is None else workflow
+        self.inputs = {} if inputs is None else inputs
+        self.first_input = first_input
+        self.lookup = lookup
+        self.names = names
+
+    @property
+    def today(self) -> str:
+        return self.now[:10]
+
+    @property
+    def input(self) -> InputRef:
+        return InputRef(self.inputs, self.first_input)
+
+    @property
+    def node(self) -> NodeMap:
+        return NodeMap(self)
+
+    @property
+    def date_format(self) -> Any:
+        return date_format_in(self.timezone)
 
     def ref(self, name: Any, index: int) -> NodeRef:
         found = self.lookup(name) if type(name) is str else None

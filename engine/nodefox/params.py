@@ -107,7 +107,7 @@ def _kind(value: Any) -> str:
 class ParamPlan:
     """Resolves a node's params for an item, evaluating only the templates."""
 
-    __slots__ = ("params", "resolve", "dynamic", "refs", "uses", "_parts")
+    __slots__ = ("params", "resolve", "dynamic", "refs", "uses", "memo", "_parts", "_by_keys")
 
     def __init__(self, params: dict):
         self.params = params
@@ -115,6 +115,8 @@ class ParamPlan:
         self.uses: set[str] = set()
         self.dynamic = False
         self._parts: dict[str, Any] = {}
+        self._by_keys: dict[tuple, Any] = {}
+        self.memo: dict[str, Any] = {}  # what node functions derive from these params
         self.resolve = self._build(params, "") if _may_hold_template(params) else _Const(params)
 
     def _build(self, value: Any, ptr: str) -> Any:
@@ -180,6 +182,12 @@ class ParamPlan:
 
     def part(self, *keys: Any) -> Any:
         """A resolver (item, index, context) -> value for the params at `keys`."""
+        hit = self._by_keys.get(keys)
+        if hit is None:
+            hit = self._by_keys[keys] = self._part(keys)
+        return hit
+
+    def _part(self, keys: tuple) -> Any:
         ptr = "".join(f"/{_escape(k)}" for k in keys)
         built = self._parts.get(ptr)
         if built is None:

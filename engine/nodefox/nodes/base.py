@@ -8,7 +8,7 @@ input items.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from ..errors import NodeError, NodeFoxError
@@ -56,20 +56,28 @@ class NodeType:
         }
 
 
-@dataclass
 class NodeCall:
     """What one execution of a node sees."""
 
-    node_id: str
-    inputs: dict[str, list]
-    plan: ParamPlan
-    context: Context
-    on_error: str = "stop"
-    seed: int = 0
-    allow_code: bool = False
-    input_items: list | None = None  # the run's input, for trigger
-    warnings: list[str] = field(default_factory=list)
-    errors: list[dict] = field(default_factory=list)  # errorOutput items
+    __slots__ = ("node_id", "inputs", "plan", "context", "on_error", "seed", "allow_code",
+                 "input_items", "warnings", "errors")  # fmt: skip
+
+    def __init__(
+        self,
+        node_id: str,
+        inputs: dict[str, list],
+        plan: ParamPlan,
+        context: Context,
+        on_error: str = "stop",
+        seed: int = 0,
+        allow_code: bool = False,
+        input_items: list | None = None,  # the run's input, for trigger
+    ):
+        self.node_id, self.inputs, self.plan, self.context = node_id, inputs, plan, context
+        self.on_error, self.seed, self.allow_code = on_error, seed, allow_code
+        self.input_items = input_items
+        self.warnings: list[str] = []
+        self.errors: list[dict] = []  # errorOutput items
 
     @property
     def first(self) -> list:

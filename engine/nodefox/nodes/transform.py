@@ -16,7 +16,10 @@ def run_set(call: NodeCall) -> Outputs:
     params = call.plan.params
     include = params.get("include", "all")
     selected = params.get("selected") or []
-    writers = [_field_writer(call, k) for k in range(len(params.get("fields") or []))]
+    writers = call.plan.memo.get("writers")
+    if writers is None:
+        writers = [_field_writer(call, k) for k in range(len(params.get("fields") or []))]
+        call.plan.memo["writers"] = writers
     context = call.context
     out: list = []
     append = out.append
