@@ -270,7 +270,13 @@ class _Compiler(ast.NodeTransformer):
         if _is_name(node.value, _PREFIX + "node"):
             target = ast.Attribute(ast.Name("C", ast.Load()), "ref", ast.Load())
             return ast.Call(target, [node.slice, ast.Name("I", ast.Load())], [])
-        return self._call("_item", self.visit(node.value), self.visit(node.slice), self._text(node.value))
+        key = node.slice
+        if type(key) is ast.Slice:  # a[1:2] -> _item(a, _slice(1, 2, None)): a slice is a value here
+            parts = [self.visit(p) if p is not None else ast.Constant(None) for p in (key.lower, key.upper, key.step)]
+            key = self._call("_slice", *parts)
+        else:
+            key = self.visit(key)
+        return self._call("_item", self.visit(node.value), key, self._text(node.value))
 
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         left, right = self.visit(node.left), self.visit(node.right)
@@ -357,7 +363,7 @@ _GLOBALS: dict[str, Any] = {
     "__builtins__": {},
     "_attr": g.attr, "_method": g.method, "_item": g.item, "_add": g.add, "_mul": g.mul,
     "_pow": g.power, "_lshift": g.lshift, "_rshift": g.rshift, "_mod": _mod, "Budget": g.Budget,
-    "_NUM": frozenset({int, float}),
+    "_NUM": frozenset({int, float}), "_slice": slice,
     **{"F_" + name: fn for name, fn in FUNCTIONS.items()},
 }  # fmt: skip
 
@@ -381,7 +387,11 @@ def _compile(checked: Checked) -> Any:
         lines.append("    B = Budget()")
     lines.append("    return " + ast.unparse(body))
     namespace: dict[str, Any] = {}
-    exec(compile("\n".join(lines), "<expression>", "exec"), dict(_GLOBALS), namespace)  # noqa: S102
+    try:
+        code = compile("\n".join(lines), "<expression>", "exec")
+    except (SyntaxError, ValueError, RecursionError) as exc:  # a construct we translate wrongly
+        raise ExpressionError(f"this expression cannot be compiled: {exc}", checked.text) from None
+    exec(code, dict(_GLOBALS), namespace)  # noqa: S102 - our own guarded translation
     return namespace["expression"]
 
 
