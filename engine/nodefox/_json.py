@@ -71,6 +71,23 @@ def canonical_key(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+_SCALAR_KEY = frozenset({str, int, bool, type(None)})
+
+
+def same_key(value: Any) -> Any:
+    """A hashable key equal exactly when the canonical JSON texts are equal.
+
+    Scalars skip the serialisation: their type is part of the key, so 1, 1.0
+    and true stay apart as their JSON texts do.
+    """
+    t = type(value)
+    if t in _SCALAR_KEY:
+        return (t, value)
+    if t is float:
+        return (t, repr(value))
+    return dumps(value)
+
+
 def check_finite(value: Any) -> None:
     """Raise ValueError if a value holds NaN or an infinity anywhere."""
     stack = [value]

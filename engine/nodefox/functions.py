@@ -30,6 +30,13 @@ def format_instant(moment: dt.datetime) -> str:
 
 def parse_instant(text: Any) -> dt.datetime:
     """An RFC 3339 / ISO 8601 date or date-time; no offset means UTC."""
+    if type(text) is str:
+        return _parse_text(text)
+    raise ExpressionError(f"expected a date as text, got {_json.dumps(text)}")
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(text: str) -> dt.datetime:
     if not isinstance(text, str):
         raise ExpressionError(f"expected a date as text, got {_json.dumps(text)}")
     try:
@@ -114,6 +121,13 @@ def re_sub(pattern: str, repl: str, text: str) -> str:
 
 
 def date_add(iso: str, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> str:
+    if type(iso) is str and all(type(v) is int for v in (days, hours, minutes, seconds)):
+        return _date_add(iso, days, hours, minutes, seconds)
+    return _date_add.__wrapped__(iso, days, hours, minutes, seconds)
+
+
+@lru_cache(maxsize=4096)
+def _date_add(iso: str, days: float, hours: float, minutes: float, seconds: float) -> str:
     moment = parse_instant(iso)
     try:
         moment += dt.timedelta(days=days, hours=hours, minutes=minutes, seconds=seconds)

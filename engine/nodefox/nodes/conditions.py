@@ -121,9 +121,10 @@ def _empty(v: Any) -> bool:
 
 
 def test(cond: dict, loose: bool) -> bool:
-    op = cond.get("op", "eq")
-    a = cond.get("left")
-    b = cond.get("right")
+    return test_values(cond.get("op", "eq"), cond.get("left"), cond.get("right"), loose)
+
+
+def test_values(op: str, a: Any, b: Any, loose: bool) -> bool:
     if op == "empty":
         return _empty(a)
     if op == "notEmpty":
@@ -175,3 +176,44 @@ def holds(params: dict, where: str = "") -> bool:
         if not any_mode and not ok:
             return False
     return not any_mode if conds else True
+
+
+def compile_block(plan: Any, *keys: Any) -> Any:
+    """A function (item, index, context) -> bool for the Conditions block at `keys` in params.
+
+    Only `left` and `right` are evaluated per item; the rest is read once. When
+    the op, combinator or looseTypes are themselves expressions, the block is
+    resolved whole per item instead.
+    """
+    block: Any = plan.params
+    for key in keys:
+        block = block[key]
+    where = "".join(f"/{k}" for k in keys)
+    conds = block.get("conditions") or []
+    fixed = [block.get("combinator"), block.get("looseTypes")] + [c.get("op") for c in conds if type(c) is dict]
+    if any(type(v) is str and v.startswith("=") for v in fixed) or not all(type(c) is dict for c in conds):
+        resolve = plan.part(*keys)
+        return lambda item, index, context: holds(resolve(item, index, context), where)
+    loose = block.get("looseTypes") is True
+    any_mode = block.get("combinator") == "or"
+    parts = [
+        (i, c.get("op", "eq"), plan.part(*keys, "conditions", i, "left"),
+         plan.part(*keys, "conditions", i, "right"))
+        for i, c in enumerate(conds)
+    ]  # fmt: skip
+    empty = True
+
+    def holds_at(item: dict, index: int, context: Any) -> bool:
+        for i, op, left, right in parts:
+            try:
+                ok = test_values(op, left(item, index, context),
+                                 None if op in UNARY else right(item, index, context), loose)  # fmt: skip
+            except NodeError as exc:
+                raise exc.located(path=f"{where}/conditions/{i}") from None
+            if any_mode and ok:
+                return True
+            if not any_mode and not ok:
+                return False
+        return not any_mode if parts else empty
+
+    return holds_at

@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from .._json import canonical_key
+from typing import Any
+
+from .. import paths
+from .._json import same_key
 from ..errors import NodeError, NodeFoxError
 from .base import PATHS, NodeCall, NodeType, Outputs, obj_schema
-from .conditions import CONDITIONS_PROPS, holds
+from .conditions import CONDITIONS_PROPS, compile_block
+
+
+def _memo(call: NodeCall, key: str, build: Any) -> Any:
+    value = call.plan.memo.get(key)
+    if value is None:
+        value = call.plan.memo[key] = build()
+    return value
 
 
 def _splitter(yes: str, no: str):
     def run(call: NodeCall) -> Outputs:
+        holds_at = _memo(call, "conditions", lambda: compile_block(call.plan))
+        context = call.context
         kept: list = []
         dropped: list = []
         for index, item in enumerate(call.first):
             try:
-                (kept if holds(call.params_at(index, item)) else dropped).append(item)
+                (kept if holds_at(item, index, context) else dropped).append(item)
             except NodeFoxError as exc:
                 call.item_failed(index, item, exc, kept)
         return {yes: kept, no: dropped}
@@ -22,36 +34,41 @@ def _splitter(yes: str, no: str):
     return run
 
 
-def run_switch(call: NodeCall) -> Outputs:
+def _rule_tests(call: NodeCall) -> list:
     rules = call.plan.params.get("rules") or []
-    ports = [str(i) for i in range(len(rules))]
+    for i, rule in enumerate(rules):
+        if type(rule) is not dict:
+            raise NodeError("a rule must be an object with conditions", path=f"/rules/{i}")
+    return [compile_block(call.plan, "rules", i) for i in range(len(rules))]
+
+
+def run_switch(call: NodeCall) -> Outputs:
+    tests = _memo(call, "rules", lambda: _rule_tests(call))
+    ports = [str(i) for i in range(len(tests))]
     outputs: Outputs = {p: [] for p in ports}
-    outputs["fallback"] = []
+    fallback = outputs["fallback"] = []
+    lists = [outputs[p] for p in ports]
     every = call.plan.params.get("mode") == "all"
-    first_port = outputs[ports[0]] if ports else outputs["fallback"]
+    first_port = lists[0] if lists else fallback
+    context = call.context
     for index, item in enumerate(call.first):
         try:
-            params = call.params_at(index, item)
             matched = False
-            for i, rule in enumerate(params.get("rules") or []):
-                if type(rule) is not dict:
-                    raise NodeError("a rule must be an object with conditions", path=f"/rules/{i}")
-                if holds(rule, f"/rules/{i}"):
-                    outputs[ports[i]].append(item)
+            for i, holds_at in enumerate(tests):
+                if holds_at(item, index, context):
+                    lists[i].append(item)
                     matched = True
                     if not every:
                         break
             if not matched:
-                outputs["fallback"].append(item)
+                fallback.append(item)
         except NodeFoxError as exc:
             call.item_failed(index, item, exc, first_port)
     return outputs
 
 
-def _keys(item: dict, fields: list) -> str:
-    from .. import paths
-
-    return canonical_key([paths.get(item, f) for f in fields])
+def _keys(item: dict, fields: list) -> tuple:
+    return tuple(same_key(paths.get(item, f)) for f in fields)
 
 
 def run_merge(call: NodeCall) -> Outputs:
@@ -81,7 +98,7 @@ def run_merge(call: NodeCall) -> Outputs:
         if len(f1) != len(f2) or not f1:
             raise NodeError("fields1 and fields2 must be non-empty lists of the same length", path="/fields2")
         how = params.get("join", "inner")
-        index: dict[str, list[int]] = {}
+        index: dict[tuple, list[int]] = {}
         for j, y in enumerate(b):
             index.setdefault(_keys(y, f2), []).append(j)
         used: set[int] = set()

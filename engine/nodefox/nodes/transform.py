@@ -172,11 +172,11 @@ def run_limit(call: NodeCall) -> Outputs:
 
 def run_dedupe(call: NodeCall) -> Outputs:
     fields = call.params().get("fields") or []
-    seen: set[str] = set()
+    seen: set = set()
     out = []
+    same_key, get = _json.same_key, paths.get
     for item in call.first:
-        value = [paths.get(item, f) for f in fields] if fields else item
-        key = _json.dumps(value)
+        key = tuple(same_key(get(item, f)) for f in fields) if fields else _json.dumps(item)
         if key not in seen:
             seen.add(key)
             out.append(item)
@@ -231,7 +231,7 @@ def _aggregate(op: str, values: list, separator: str, where: str) -> Any:
     if op == "count":
         return len(present)
     if op == "countUnique":
-        return len({_json.canonical_key(v) for v in present})
+        return len({_json.same_key(v) for v in present})
     if op == "concat":
         return separator.join(str(v) for v in present)
     if op == "first":
@@ -266,10 +266,11 @@ def run_summarize(call: NodeCall) -> Outputs:
     group_by = [p for p in params.get("groupBy") or [] if isinstance(p, str)]
     aggs = params.get("aggregations") or []
     separator = params.get("separator", ", ")
-    groups: dict[str, tuple[list, list]] = {}
+    groups: dict[tuple, tuple[list, list]] = {}
+    same_key, get = _json.same_key, paths.get
     for item in call.first:
-        keys = [paths.get(item, p) for p in group_by]
-        key = _json.dumps(keys)
+        keys = [get(item, p) for p in group_by]
+        key = tuple(same_key(k) for k in keys)
         entry = groups.get(key)
         if entry is None:
             entry = groups[key] = (keys, [])
