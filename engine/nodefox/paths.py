@@ -15,6 +15,8 @@ def split(path: str) -> tuple[str, ...]:
 
 def get(item: Any, path: str, default: Any = None) -> Any:
     """Read a field path; anything missing on the way reads as `default`."""
+    if "." not in path and type(item) is dict:  # the common case: one key of an item
+        return item.get(path, default) if path else item
     value = item
     for key in split(path):
         t = type(value)
