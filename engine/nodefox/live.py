@@ -91,6 +91,9 @@ class Session:
         self.edges: list[Edge] = list(doc.edges)
         self.edge_raw: dict[str, dict] = {e.id: r for e, r in zip(self.edges, self.raw["edges"], strict=True)}
         self.preps: dict[str, Prepared] = {}
+        self.refs_of: dict[str, frozenset[str]] = {}  # node id -> names it reads via $()
+        self.referrers_of: dict[str, set[str]] = {}  # name -> ids of the nodes reading it
+        self.unsent: set[str] = set(self.nodes)  # nodes whose entry may differ from the last answer
         self.results: dict[str, NodeResult] = {}
         self.settings = RunSettings.of(self.raw, self.input_items, allow_code=self.allow_code)
         self._restructure()
@@ -173,6 +176,7 @@ class Session:
         old = set(self.nodes)
         self._reset(doc)
         self.sent = {}
+        self.unsent = set(self.nodes)
         return {"removed": sorted(old - set(self.nodes))}
 
     def op_add_node(self, op: dict) -> None:
@@ -189,6 +193,7 @@ class Session:
         self.nodes[node.id] = node
         self._restructure()
         self._mark(node.id)
+        self.unsent.add(node.id)
         self._mark(*self._referrers(node.name))
 
     def op_remove_node(self, op: dict) -> dict:
@@ -199,6 +204,8 @@ class Session:
         self._set_edges(keep)
         del self.nodes[node.id]
         self.preps.pop(node.id, None)
+        self._set_refs(node.id, frozenset())
+        self.unsent.discard(node.id)
         self.results.pop(node.id, None)
         self.dirty.discard(node.id)
         self._restructure()
@@ -376,10 +383,20 @@ class Session:
     # -- dependencies ------------------------------------------------------------
 
     def _referrers(self, name: str) -> set[str]:
-        return {nid for nid, prep in self.preps.items() if name in prep.refs}
+        return set(self.referrers_of.get(name, ()))
 
     def _all_referrers(self) -> set[str]:
-        return {nid for nid, prep in self.preps.items() if prep.refs}
+        return {nid for nid, refs in self.refs_of.items() if refs}
+
+    def _set_refs(self, node_id: str, refs: frozenset[str]) -> None:
+        for name in self.refs_of.get(node_id, ()):
+            self.referrers_of.get(name, set()).discard(node_id)
+        if refs:
+            self.refs_of[node_id] = refs
+            for name in refs:
+                self.referrers_of.setdefault(name, set()).add(node_id)
+        else:
+            self.refs_of.pop(node_id, None)
 
     # -- re-running ----------------------------------------------------------------
 
@@ -410,6 +427,7 @@ class Session:
                 self.dirty.add(self.order[rank])
             for node_id in list(self.dirty):
                 self.results[node_id] = NodeResult("stale")
+                self.unsent.add(node_id)
             return ran, True
         return ran, False
 
@@ -424,10 +442,12 @@ class Session:
             prep = self.preps.get(node_id)
             if prep is None:
                 prep = self.preps[node_id] = prepare(node, self.registry)
+                self._set_refs(node_id, frozenset(prep.refs))
             inputs, connected = gather_inputs(prep.type, incoming, self.results)
             lookup = make_lookup(self.graph, self.by_name, self.results, self.registry, node_id)
             new = run_node(prep, inputs, connected, self.settings, lookup, self.names)
         new.fresh = True
+        self.unsent.add(node_id)
         if old is not None and _same_result(old, new):
             old.ms, old.fresh = new.ms, True
             self.results[node_id] = old
@@ -451,7 +471,9 @@ class Session:
 
     def _changes(self) -> dict:
         changes = {}
-        for node_id in self.order:
+        pending = sorted((n for n in self.unsent if n in self.rank), key=self.rank.__getitem__)
+        self.unsent = set()
+        for node_id in pending:
             res = self.results.get(node_id)
             fresh = res is not None and res.fresh
             if node_id in self.sent and not fresh:
