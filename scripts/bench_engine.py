@@ -12,7 +12,6 @@ import time
 
 import nodefox
 from nodefox import bridge
-from nodefox.live import Session
 
 
 def _times(fn, repeat: int, warmup: int = 1) -> list[float]:
