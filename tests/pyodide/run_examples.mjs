@@ -1,0 +1,114 @@
+// Runs workflows with the engine inside Pyodide, loaded from the built site, under Node.
+//
+//   node tests/pyodide/run_examples.mjs [--site build/site] [CASES.json]
+//
+// CASES is a JSON array of {name, document, input?} (document and input as JSON text),
+// read from the file given or else from stdin. One Pyodide instance runs them all.
+// Pyodide loads exactly as the worker does: indexURL and lockFileURL in the site's
+// pyodide/ folder, packages: ["nodefox"], nothing from the network.
+//
+// Prints JSON lines: first {"ready": true, "pyodide", "abiVersion", "nodefox", "loadMs"},
+// then per case {"name", "result", "canonical", "ms"} where `result` is the text
+// bridge.run() returned and `canonical` its canonical form (no `stats`, compact JSON)
+// computed inside Pyodide; or {"name", "error"} when Python raised.
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+let site = path.resolve(here, "..", "..", "build", "site");
+let casesFile = null;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--site") site = path.resolve(args[++i]);
+  else casesFile = args[i];
+}
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+
+const cases = JSON.parse(casesFile ? await readFile(casesFile, "utf8") : await readStdin());
+const pyodideDir = path.join(site, "pyodide") + path.sep;
+
+// No network: if anything tried to fetch from outside the site, fail loudly.
+const realFetch = globalThis.fetch;
+globalThis.fetch = (url, ...rest) => {
+  const text = String(url?.url ?? url);
+  if (/^https?:/i.test(text)) throw new Error(`network fetch attempted: ${text}`);
+  return realFetch(url, ...rest);
+};
+
+// Pyodide reports a package that fails to install on stderr and goes on; collect those.
+const loadErrors = [];
+const watch = (s) => {
+  if (/error occurred while loading|Failed to load|Unable to load/i.test(s)) loadErrors.push(s.trim());
+  process.stderr.write(s + "\n");
+};
+const consoleError = console.error;
+console.error = (...a) => watch(a.map(String).join(" "));
+
+const t0 = performance.now();
+const { loadPyodide } = await import(pathToFileURL(pyodideDir + "pyodide.mjs").href);
+const pyodide = await loadPyodide({
+  indexURL: pyodideDir,
+  lockFileURL: pyodideDir + "pyodide-lock.json",
+  packages: ["nodefox"],
+  stdout: (s) => process.stderr.write(s + "\n"),
+  stderr: watch,
+});
+console.error = consoleError;
+// loadPyodide only logs a package that fails to install; make that fatal here.
+const lock = JSON.parse(await readFile(pyodideDir + "pyodide-lock.json", "utf8"));
+const needed = new Set();
+const visit = (name) => {
+  if (needed.has(name)) return;
+  needed.add(name);
+  for (const dep of lock.packages[name]?.depends ?? []) visit(dep);
+};
+visit("nodefox");
+const notLoaded = [...needed].filter((name) => !(name in pyodide.loadedPackages));
+if (notLoaded.length || loadErrors.length) {
+  const error = `packages that did not load: ${notLoaded.join(", ")} ${loadErrors.join("; ")}`;
+  out({ ready: false, error });
+  process.exit(1);
+}
+for (const name of needed) {
+  for (const mod of lock.packages[name].imports) pyodide.pyimport(mod);
+}
+const bridge = pyodide.pyimport("nodefox.bridge");
+const nodefox = pyodide.pyimport("nodefox");
+const loadMs = performance.now() - t0;
+
+const canonical = pyodide.runPython(`
+import json, nodefox
+def _canonical(text):
+    result = json.loads(text)
+    if hasattr(nodefox, "canonical"):
+        return nodefox.canonical(result)
+    return json.dumps({k: v for k, v in result.items() if k != "stats"},
+                      separators=(",", ":"), ensure_ascii=False)
+_canonical
+`);
+
+out({
+  ready: true,
+  pyodide: pyodide.version,
+  abiVersion: pyodide._api?.abiVersion ?? null,
+  nodefox: nodefox.__version__,
+  loadMs: Math.round(loadMs),
+});
+
+for (const c of cases) {
+  const t = performance.now();
+  try {
+    const result = bridge.run(c.document, c.input ?? null);
+    out({ name: c.name, result, canonical: canonical(result), ms: Math.round(performance.now() - t) });
+  } catch (err) {
+    out({ name: c.name, error: String(err?.message ?? err) });
+  }
+}
