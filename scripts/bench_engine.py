@@ -94,9 +94,9 @@ def main(input_text: str) -> str:
             assert answer["stats"]["ran"] == 0
         out["move_ms"] = moves
     if "equal" in only:
-        # two spellings of the same value: the node re-runs, its outputs are equal, nothing downstream runs
-        values = ["={{ $json.price * $json.qty }}", "={{ $json.qty * $json.price }}"]
-        out["equal_ms"], out["equal_ran"] = _edit_times(docs["report"], "net", "/fields/0/value", values, 4 * n)
+        # two spellings of the same value: `top3` re-runs, its outputs are equal, nothing downstream runs
+        values = [3, "={{ 1 + 2 }}"]
+        out["equal_ms"], out["equal_ran"] = _edit_times(docs["report"], "top3", "/max", values, 4 * n)
     if "growth" in only:
         node, path, values = spec["big_edit"]
         out["lane_edit_ms"], _ = _edit_times(docs["lane"], node, path, values, 4 * n)

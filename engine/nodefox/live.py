@@ -482,7 +482,7 @@ class Session:
             if res is not None:
                 res.fresh = False
             last = self.sent.get(node_id)
-            if last is not None and _json.dumps(last) == _json.dumps(entry):
+            if last is not None and last == entry and _json.dumps(last) == _json.dumps(entry):
                 continue
             self.sent[node_id] = entry
             changes[node_id] = {**entry, "ms": res.ms if res else 0.0, "reused": not fresh}
@@ -501,10 +501,20 @@ def _same_result(a: NodeResult, b: NodeResult) -> bool:
         return False
     if a.outputs is b.outputs:
         return True
-    if a.outputs is None or b.outputs is None:
+    if a.outputs is None or b.outputs is None or list(a.outputs) != list(b.outputs):
         return False
-    # == treats 1, 1.0 and True alike and ignores key order; the text does not
-    return a.outputs == b.outputs and _json.dumps(a.outputs) == _json.dumps(b.outputs)
+    for port, old in a.outputs.items():
+        new = b.outputs[port]
+        if old is new:
+            continue
+        if len(old) != len(new):
+            return False
+        # items passed through unchanged are the same objects: only the others are compared,
+        # by == first, then by text (== treats 1, 1.0 and True alike and ignores key order)
+        for x, y in zip(old, new, strict=True):
+            if x is not y and (x != y or _json.dumps(x) != _json.dumps(y)):
+                return False
+    return True
 
 
 def _set_pointer(params: dict, keys: list[str], op: dict, pointer: str) -> Any:
