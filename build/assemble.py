@@ -38,7 +38,7 @@ BUILD = ROOT / "build"
 CACHE = BUILD / "cache"
 SITE = BUILD / "site"
 STAGE = CACHE / "site.new"
-WEB = ROOT / "web"
+WEB = Path(os.environ.get("NODEFOX_WEB_DIR") or ROOT / "web")  # override: for testing the recipe
 SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
 OWN_EXAMPLES = ROOT / "examples"
 
@@ -91,6 +91,10 @@ class BuildError(Exception):
 
 def say(message: str) -> None:
     print(f"[build-site] {message}", flush=True)
+
+
+def rel(path: Path) -> str:
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
 
 
 def sha256_file(path: Path) -> str:
@@ -155,11 +159,11 @@ def npm_ci(prefix: Path, ignore_scripts: bool) -> None:
     """`npm ci` when node_modules is missing or package(-lock).json changed."""
     lock = prefix / "package-lock.json"
     if not lock.exists():
-        raise BuildError(f"{lock.relative_to(ROOT)} is missing: `npm ci` needs a lockfile")
+        raise BuildError(f"{rel(lock)} is missing: `npm ci` needs a lockfile")
     key = hashlib.sha256(lock.read_bytes() + (prefix / "package.json").read_bytes()).hexdigest()
     stamp = prefix / "node_modules" / ".nodefox-npm-ci.json"
     if read_stamp(stamp).get("lock") == key:
-        say(f"{prefix.relative_to(ROOT)}/node_modules is up to date")
+        say(f"{rel(prefix)}/node_modules is up to date")
         return
     cmd = ["npm", "ci", "--prefix", prefix, "--no-audit", "--no-fund"]
     run(cmd + (["--ignore-scripts"] if ignore_scripts else []))
