@@ -35,9 +35,12 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_ENCODE = json.JSONEncoder(**_COMPACT).encode  # one encoder: json.dumps makes one per call
+
+
 def dumps(value: Any) -> str:
     """Compact canonical JSON: insertion order, floats as repr, no NaN."""
-    return json.dumps(value, **_COMPACT)
+    return _ENCODE(value)
 
 
 def key(value: Any) -> bytes | str:

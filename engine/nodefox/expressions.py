@@ -644,10 +644,15 @@ def _split(body: str, text: str) -> list[str | Expression]:
 
 def render(value: Any) -> str:
     """A value as it appears inside text."""
-    if type(value) is str:
+    t = type(value)
+    if t is str:
         return value
     if value is None:
         return ""
+    if t is int:
+        return str(value)  # the JSON text of an int
+    if t is float:
+        return repr(value)  # the JSON text of a finite float (results are checked finite)
     return _json.dumps(value)
 
 

@@ -23,13 +23,24 @@ def run_set(call: NodeCall) -> Outputs:
     context = call.context
     out: list = []
     append = out.append
-    if include == "all" and len(writers) == 1 and writers[0][0] is not None:
-        # the common case, kept tight: one field with a fixed top-level name
-        name, _, value_of = writers[0]
+    if include == "all" and all(w[0] is not None for w in writers):
+        # the common case, kept tight: fields with fixed top-level names
+        if len(writers) == 1:
+            name, _, value_of = writers[0]
+            for index, item in enumerate(call.first):
+                try:
+                    new = dict(item)
+                    new[name] = value_of(item, index, context)
+                    append(new)
+                except NodeFoxError as exc:
+                    call.item_failed(index, item, exc, out)
+            return {"out": out}
+        pairs = [(name, value_of) for name, _, value_of in writers]
         for index, item in enumerate(call.first):
             try:
                 new = dict(item)
-                new[name] = value_of(item, index, context)
+                for name, value_of in pairs:
+                    new[name] = value_of(new, index, context)
                 append(new)
             except NodeFoxError as exc:
                 call.item_failed(index, item, exc, out)
