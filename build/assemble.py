@@ -12,7 +12,7 @@ Steps (build/README.md explains each decision):
   d. the web app                      npm ci + npm run build in web/, copy web/dist/*
   e. Pyodide core + wheels            into site/pyodide/ (pyodide.mjs patched: no CDN default)
   f. site/pyodide/pyodide-lock.json   entries written by micropip.freeze() in Pyodide under Node
-  g. site/examples/                   the shared and the project's examples, with index.json
+  g. site/examples/                   examples/ (the spec's and the project's own), with index.json
   h. the offline check                no text file may point the page at a non-local URL
 
 The site is staged in build/cache/site.new and only replaces build/site when every
@@ -39,7 +39,6 @@ CACHE = BUILD / "cache"
 SITE = BUILD / "site"
 STAGE = CACHE / "site.new"
 WEB = Path(os.environ.get("NODEFOX_WEB_DIR") or ROOT / "web")  # override: for testing the recipe
-SHARED_EXAMPLES = ROOT.parent / "shared" / "examples"
 OWN_EXAMPLES = ROOT / "examples"
 
 PYODIDE_VERSION = "314.0.7"
@@ -516,7 +515,8 @@ def write_lockfile(pyodir: Path, wheels: list[Path], deps: dict[str, list[str]],
 def copy_examples(dest: Path) -> list[dict]:
     dest.mkdir(parents=True)
     index, seen = [], {}
-    for source in (SHARED_EXAMPLES, OWN_EXAMPLES):
+    # examples/ holds the spec's examples (copied from ../shared/examples) and the project's own
+    for source in (OWN_EXAMPLES,):
         if not source.is_dir():
             say(f"no examples in {source} (skipped)")
             continue
