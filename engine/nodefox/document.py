@@ -9,7 +9,8 @@ from importlib import resources
 from typing import Any
 
 from . import _json, _schema, paths
-from .errors import DocumentError, Problem
+from .errors import DocumentError, NodeFoxError, Problem
+from .functions import parse_instant
 from .graph import Edge, Graph
 from .nodes import BUILTINS, Registry
 
@@ -70,25 +71,56 @@ class Document:
 
 
 def schema_problems(doc: Any) -> list[Problem]:
-    errors = sorted(
-        _schema.iter_errors(schema(), doc), key=lambda e: (list(map(str, e.absolute_path)), e.message)
-    )
-    return [Problem(paths.pointer(*e.absolute_path), _schema_message(e)) for e in errors]
+    """Every schema failure, one per missing field, in document order.
+
+    The messages are the engine's own and the order does not depend on the
+    messages, so every supported `jsonschema` version gives the same list.
+    """
+    found: set[tuple] = set()
+    for err in _schema.iter_errors(schema(), doc):
+        path = tuple(err.absolute_path)
+        where = (paths.pointer_order(path), paths.pointer(*path))
+        if err.validator == "required" and isinstance(err.instance, dict):
+            for key in err.validator_value:
+                if key not in err.instance:
+                    found.add((*where, f"missing required field {key!r}"))
+        else:
+            found.add((*where, _schema_message(err)))
+    return [Problem(ptr, message) for _, ptr, message in sorted(found)]
 
 
 def _schema_message(err: Any) -> str:
-    if err.validator == "required":
-        missing = [k for k in err.validator_value if isinstance(err.instance, dict) and k not in err.instance]
-        return f"missing required field {missing[0]!r}" if missing else err.message
-    if err.validator == "const":
-        return f"must be {_json.dumps(err.validator_value)}"
-    if err.validator == "type":
-        return f"must be of type {err.validator_value}"
-    if err.validator == "enum":
-        return "must be one of " + ", ".join(_json.dumps(v) for v in err.validator_value)
-    if err.validator == "pattern" and err.absolute_path and err.absolute_path[-1] == "now":
-        return "must be an RFC 3339 date-time such as 2026-01-01T09:30:00Z"
-    return err.message
+    v, want = err.validator, err.validator_value
+    if v == "const":
+        return f"must be {_json.dumps(want)}"
+    if v == "type":
+        return f"must be of type {want}"
+    if v == "enum":
+        return "must be one of " + ", ".join(_json.dumps(x) for x in want)
+    if v == "pattern" and err.absolute_path and err.absolute_path[-1] == "now":
+        return NOW_MESSAGE
+    if v == "minLength":
+        return "must not be empty" if want == 1 else f"must have at least {want} characters"
+    if v == "minItems":
+        return f"must have at least {want} elements"
+    if v == "maxItems":
+        return f"must have at most {want} elements"
+    return f"is not valid ({v})"  # jsonschema's own wording changes between versions
+
+
+NOW_MESSAGE = "must be an RFC 3339 date-time such as 2026-01-01T09:30:00Z"
+
+
+def _clock_problems(doc: dict) -> list[Problem]:
+    """A `settings.now` that has the right shape but names no moment (2026-02-30)."""
+    now = (doc.get("settings") or {}).get("now")
+    if now is None:
+        return []
+    try:
+        parse_instant(now)
+    except NodeFoxError:
+        return [Problem("/settings/now", NOW_MESSAGE)]
+    return []
 
 
 def edge_from_json(raw: dict, nodes: dict[str, Node], registry: Registry) -> Edge:
@@ -139,7 +171,7 @@ def load(doc: Any, registry: Registry = BUILTINS) -> Document:
 
     The model shares the document's values; nothing in the engine changes them.
     """
-    problems = schema_problems(doc)
+    problems = schema_problems(doc) or _clock_problems(doc)
     if problems:
         raise DocumentError(problems)
     nodes: dict[str, Node] = {}

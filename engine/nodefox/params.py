@@ -55,14 +55,19 @@ def schema_errors(schema: dict, params: Any) -> list[tuple[str, str]]:
     Sorted by pointer, then message, so the first error is the same whichever
     jsonschema version reports them.
     """
-    found = []
+    found = set()
     for err in _schema.iter_errors(schema, params):
         if is_template(err.instance):
             continue  # its value is only known after evaluation
         if err.validator in ("anyOf", "oneOf") and _only_templates(err):
             continue
-        found.append((paths.pointer(*err.absolute_path), _message(err)))
-    return sorted(set(found))
+        path = tuple(err.absolute_path)
+        where = (paths.pointer_order(path), paths.pointer(*path))
+        if err.validator == "required" and type(err.instance) is dict:
+            found.update((*where, f"{k!r} is required") for k in err.validator_value if k not in err.instance)
+        else:
+            found.add((*where, _message(err)))
+    return [(ptr, message) for _, ptr, message in sorted(found)]
 
 
 def _only_templates(err: Any) -> bool:
@@ -71,9 +76,6 @@ def _only_templates(err: Any) -> bool:
 
 def _message(err: Any) -> str:
     v = err.validator
-    if v == "required":
-        missing = [k for k in err.validator_value if k not in err.instance]
-        return f"{missing[0]!r} is required" if missing else "a required field is missing"
     if v == "additionalProperties":
         extra = sorted(k for k in err.instance if k not in err.schema.get("properties", {}))
         return f"unknown field {extra[0]!r}" if extra else "unknown field"

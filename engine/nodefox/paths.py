@@ -116,6 +116,11 @@ def pointer(*parts: Any) -> str:
     return "".join("/" + str(p).replace("~", "~0").replace("/", "~1") for p in parts)
 
 
+def pointer_order(parts: Any) -> tuple:
+    """A sort key for the parts of a pointer: /nodes/2 before /nodes/10."""
+    return tuple((type(p) is not int, p) for p in parts)
+
+
 def parse_pointer(ptr: str) -> list[str]:
     if ptr == "":
         return []

@@ -1,0 +1,88 @@
+"""Helpers shared by the engine tests: small documents and their runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import nodefox
+import pytest
+
+NOW = "2026-01-01T09:30:00Z"
+
+
+def document(nodes: list[dict], edges: list[dict] | None = None, **extra: Any) -> dict:
+    """A workflow document with a fixed clock."""
+    doc: dict = {"nodefox": 1, "settings": {"now": NOW}, "nodes": nodes, "edges": edges or []}
+    doc.update(extra)
+    return doc
+
+
+def data(node_id: str, items: list[dict], **extra: Any) -> dict:
+    return {"id": node_id, "type": "data", "params": {"items": items}, **extra}
+
+
+def node(node_id: str, node_type: str, params: dict | None = None, **extra: Any) -> dict:
+    out: dict = {"id": node_id, "type": node_type, **extra}
+    if params is not None:
+        out["params"] = params
+    return out
+
+
+def edge(source: str, target: str, source_port: str | None = None, target_port: str | None = None, **extra: Any) -> dict:
+    out: dict = {"source": source, "target": target, **extra}
+    if source_port is not None:
+        out["sourcePort"] = source_port
+    if target_port is not None:
+        out["targetPort"] = target_port
+    return out
+
+
+def chain(*nodes: dict) -> list[dict]:
+    """Edges joining each node's first output to the next node's first input."""
+    return [edge(a["id"], b["id"]) for a, b in zip(nodes, nodes[1:], strict=False)]
+
+
+def run(doc: dict, input_items: list | None = None, allow_code: bool = False) -> dict:
+    """Run a document and return its canonical result, parsed (no `stats`)."""
+    result = nodefox.run(doc, input_items, allow_code=allow_code)
+    return json.loads(nodefox.canonical(result))
+
+
+def run_one(
+    node_type: str,
+    params: dict | None,
+    items: list[dict],
+    allow_code: bool = False,
+    **extra: Any,
+) -> dict:
+    """Run one node fed by a data node with `items`; return the node's result entry."""
+    src = data("src", items)
+    target = node("n", node_type, params, **extra)
+    result = run(document([src, target], chain(src, target)), allow_code=allow_code)
+    return result["nodes"]["n"]
+
+
+def outputs(node_type: str, params: dict | None, items: list[dict], port: str = "out", **extra: Any) -> list:
+    """The items on one output port of a node that must succeed."""
+    entry = run_one(node_type, params, items, **extra)
+    assert entry["status"] == "ok", entry
+    return entry["outputs"][port]
+
+
+def error_of(node_type: str, params: dict | None, items: list[dict], **extra: Any) -> dict:
+    """The error of a node that must fail."""
+    entry = run_one(node_type, params, items, **extra)
+    assert entry["status"] == "error", entry
+    return entry["error"]
+
+
+def rejected(doc: Any) -> list[nodefox.Problem]:
+    """The problems of a document that must be rejected."""
+    with pytest.raises(nodefox.DocumentError) as info:
+        nodefox.load(doc)
+    return info.value.problems
+
+
+def pointers(doc: Any) -> list[str]:
+    return [p.pointer for p in rejected(doc)]
