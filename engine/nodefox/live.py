@@ -269,7 +269,11 @@ class Session:
         self.nodes[old.id] = new
         self.by_name.pop(old.name, None)
         self.by_name[new.name] = new
-        self._invalidate(new.id)
+        prep = self.preps.get(new.id)
+        if prep is not None and _same_definition(old, new):
+            prep.node = new  # notes, name or position only: the result still holds
+        else:
+            self._invalidate(new.id)
 
     def op_move(self, op: dict) -> None:
         node = self._need(op.get("id"))
@@ -494,6 +498,15 @@ class Session:
         nodes = {nid: (self.results.get(nid) or NodeResult("stale")).entry() for nid in self.nodes}
         status = "error" if any(r.status == "error" for r in self.results.values()) else "ok"
         return {"status": status, "now": self.settings.now, "order": list(self.order), "nodes": nodes}
+
+
+def _same_definition(a: Node, b: Node) -> bool:
+    """Whether two versions of a node give the same result (type, params, disabled, onError, pinned)."""
+    if a.type != b.type or a.disabled != b.disabled or a.on_error != b.on_error:
+        return False
+    if a.params is not b.params and _json.key(a.params) != _json.key(b.params):
+        return False
+    return a.pinned is b.pinned or _json.key(a.pinned) == _json.key(b.pinned)
 
 
 def _same_result(a: NodeResult, b: NodeResult) -> bool:
