@@ -17,7 +17,17 @@ from typing import Any
 import jsonschema
 
 from . import _json, paths
-from .document import Document, Node, edge_from_json, load, output_ports, port_problems, schema
+from .document import (
+    Document,
+    Node,
+    _clock_problems,
+    _schema_message,
+    edge_from_json,
+    load,
+    output_ports,
+    port_problems,
+    schema,
+)
 from .errors import DocumentError, NodeFoxError
 from .execute import (
     NodeResult,
@@ -58,11 +68,19 @@ def _check(kind: str, value: Any) -> None:
         _EDGE_VALIDATOR = _sub_validator("edge")
         _SETTINGS_VALIDATOR = jsonschema.Draft202012Validator(schema()["properties"]["settings"])
     validator = {"node": _NODE_VALIDATOR, "edge": _EDGE_VALIDATOR, "settings": _SETTINGS_VALIDATOR}[kind]
-    errors = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.absolute_path)))
-    if errors:
-        e = errors[0]
-        where = paths.pointer(*e.absolute_path)
-        raise Rejected(f"the {kind} is not valid: {where or '/'} {e.message}")
+    found = []
+    for err in validator.iter_errors(value):
+        path = tuple(err.absolute_path)
+        if err.validator == "required" and isinstance(err.instance, dict):
+            messages = [f"missing required field {k!r}" for k in err.validator_value if k not in err.instance]
+        else:
+            messages = [_schema_message(err)]  # the engine's own words, as for whole documents
+        found += [(paths.pointer_order(path), paths.pointer(*path), m) for m in messages]
+    if kind == "settings" and not found:
+        found += [((), p.pointer[len("/settings"):], p.message) for p in _clock_problems({"settings": value})]
+    if found:
+        _, where, message = min(found)
+        raise Rejected(f"{kind} {where}: {message}" if where else f"{kind}: {message}")
 
 
 def _items(value: Any, what: str) -> list:

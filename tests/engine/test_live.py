@@ -715,7 +715,6 @@ def test_set_settings_reruns_only_the_nodes_that_read_them():
     c.check()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: schema rejections quote jsonschema (a regex for now)")
 def test_set_settings_rejections_in_plain_words():
     c = Client(vars_doc())
     answer = c.apply([
@@ -731,6 +730,14 @@ def test_set_settings_rejections_in_plain_words():
     assert "object" in r[2]
     assert "missing required field 'type'" in r[3]
     assert c.export()["settings"] == {"now": NOW}
+
+
+def test_set_settings_with_a_date_that_does_not_exist_is_rejected_whole():
+    c = Client(vars_doc())
+    answer = c.apply([{"op": "set_settings", "settings": {"now": "2026-02-30T00:00:00Z", "seed": 1}}])
+    assert "RFC 3339" in reasons(answer)[0]
+    assert c.export()["settings"] == {"now": NOW}
+    c.check()
 
 
 def test_a_timezone_change_reruns_the_date_helpers():
