@@ -366,7 +366,8 @@ class Session:
         if type(variables) is not dict:
             raise Rejected("variables must be an object")
         self.raw["variables"] = copy.deepcopy(variables)
-        self._settings_changed()
+        # the session's clock stays: only settings.now (or a settings change) moves it
+        self._settings_changed(now=self.settings.now)
 
     def op_set_settings(self, op: dict) -> None:
         settings = op.get("settings")
@@ -374,11 +375,28 @@ class Session:
         self.raw["settings"] = copy.deepcopy(settings)
         self._settings_changed()
 
-    def _settings_changed(self) -> None:
-        self.settings = RunSettings.of(self.raw, self.input_items, self.allow_code)
+    def _settings_changed(self, now: str | None = None) -> None:
+        """Mark the nodes that read what changed: $vars, $now/$today, the timezone, the seed."""
+        old = self.settings
+        new = self.settings = RunSettings.of(self.raw, self.input_items, self.allow_code, now=now)
+        names: set[str] = set()
+        if _json.key(old.variables) != _json.key(new.variables):
+            names.add("vars")
+        if old.now != new.now:
+            names.update(("now", "today"))
+        zone = old.timezone != new.timezone
+        seed = old.seed != new.seed
+        if not (names or zone or seed):
+            return
         for node_id, node in self.nodes.items():
             prep = self.preps.get(node_id)
-            if prep is None or node.type == "code" or (prep.plan is not None and prep.plan.dynamic):
+            if prep is None or prep.type is not BUILTINS.get(node.type) or node.type == "code":
+                # not prepared yet, a node type of the caller's (it may read anything), or code
+                # (it sees vars, now and a random seeded from the settings)
+                self._mark(node_id)
+            elif prep.plan is not None and (
+                names & prep.plan.uses or (zone and _json.contains_text(node.params, "date_format"))
+            ):
                 self._mark(node_id)
 
     def op_inspect(self, op: dict) -> dict:

@@ -688,7 +688,6 @@ def vars_doc() -> dict:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="bug: settings changes re-run every node with an expression")
 def test_set_variables_reruns_only_the_nodes_that_read_them():
     c = Client(vars_doc())
     answer = c.apply([{"op": "set_variables", "variables": {"k": 2}}])
@@ -703,7 +702,6 @@ def test_set_variables_reruns_only_the_nodes_that_read_them():
     c.check()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: settings changes re-run every node with an expression")
 def test_set_settings_reruns_only_the_nodes_that_read_them():
     c = Client(vars_doc())
     answer = c.apply([{"op": "set_settings", "settings": {"now": "2026-01-01T09:30:00Z", "seed": 5}}])
@@ -730,6 +728,20 @@ def test_set_settings_rejections_in_plain_words():
     assert "object" in r[2]
     assert "missing required field 'type'" in r[3]
     assert c.export()["settings"] == {"now": NOW}
+
+
+def test_without_settings_now_the_session_keeps_its_clock_until_the_settings_change():
+    flow = doc([data("d", [{}]), set_node("t", "at", "={{ $now }}")], chain("d", "t"))
+    del flow["settings"]
+    c = Client(flow)
+    at = c.view["t"]["preview"]["out"][0]["at"]
+    answer = c.apply([{"op": "set_variables", "variables": {"k": 1}}])
+    assert answer["stats"]["ran"] == 0
+    answer = c.apply([{"op": "patch_params", "id": "d", "path": "/items/0/x", "value": 1}])
+    assert c.view["t"]["preview"]["out"][0] == {"x": 1, "at": at}
+    answer = c.apply([{"op": "set_settings", "settings": {"now": NOW}}])
+    assert c.view["t"]["preview"]["out"][0]["at"] == NOW
+    c.check()
 
 
 def test_set_settings_with_a_date_that_does_not_exist_is_rejected_whole():
