@@ -216,7 +216,10 @@ class Session:
 
     def op_remove_node(self, op: dict) -> dict:
         node = self._need(op.get("id"))
+        # its children lose an input; nodes reading it, or an ancestor they no longer descend from
+        # through it, may lose a $() reference even where their inputs stay the same
         children = set(self.graph.children[node.id]) | self._referrers(node.name)
+        children |= self.graph.descendants([node.id]) & self._all_referrers()
         self.raw["nodes"] = [r for r in self.raw["nodes"] if r is not node.raw]
         keep = [e for e in self.edges if node.id not in (e.source, e.target)]
         self._set_edges(keep)

@@ -970,7 +970,6 @@ def test_connect_and_disconnect_change_what_a_reference_may_read():
     c.check()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: remove_node does not re-run references that lose their ancestor")
 def test_removing_a_node_on_the_path_to_a_reference_reruns_the_reference():
     nodes = [
         data("x", [{"v": 1}], name="X"),
