@@ -271,9 +271,16 @@ class Session:
         new = Node.from_json(raw)
         # the node's output ports may change (switch rules, onError); edges must still fit
         ports = output_ports(new, self.registry)
-        for e in self.edges:
-            if e.source == node.id and e.source_port not in ports:
+        outgoing = [e for e in self.edges if e.source == node.id]
+        for e in outgoing:
+            if e.source_port not in ports:
                 raise Rejected(f"edge {e.id} uses output port {e.source_port!r}, which this change removes")
+        for e in outgoing:
+            # an edge written without sourcePort means the first port; when the first port
+            # changes (a switch's first rule), the edge stays where it is, said explicitly
+            raw_edge = self.edge_raw[e.id]
+            if not raw_edge.get("sourcePort") and e.source_port != ports[0]:
+                raw_edge["sourcePort"] = e.source_port
         self._swap(node, new)
         if renamed_from is not None:
             referrers = self._referrers(renamed_from)

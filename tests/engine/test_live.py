@@ -996,7 +996,6 @@ def test_a_disabled_node_passes_its_input_and_reruns_on_enable():
     c.check()
 
 
-@pytest.mark.xfail(strict=True, reason="bug: an edge without sourcePort silently moves in the session only")
 def test_adding_a_rule_to_a_switch_keeps_the_edges_on_their_ports():
     c = Client(doc([data("n1", [{"a": 1}]), node("sw", "switch", {"rules": []}), node("t", "noop")],
                    [edge("n1", "sw"), edge("sw", "t")]))  # no sourcePort: the first port, "fallback"
@@ -1005,6 +1004,7 @@ def test_adding_a_rule_to_a_switch_keeps_the_edges_on_their_ports():
     answer = c.apply([{"op": "patch_params", "id": "sw", "path": "/rules/-", "value": rule}])
     assert answer["rejected"] == []
     assert c.view["t"]["counts"] == {"out": 1}  # the edge stays on fallback
+    assert c.export()["edges"][1] == {"source": "sw", "target": "t", "sourcePort": "fallback"}
     c.check()
     c.apply([{"op": "patch_params", "id": "sw", "path": "/rules/0/conditions/0/right", "value": 1}])
     assert c.view["t"]["status"] == "skipped"
