@@ -72,6 +72,7 @@ URL_ALLOWLIST = {
     "https://reactjs.org/docs/error-decoder.html": "text of React's minified error messages",
     "https://json-schema.org/draft/": "JSON Schema $schema identifiers, never fetched",
     "http://json-schema.org/": "JSON Schema $schema identifiers, never fetched",
+    "https://reactflow.dev": "React Flow's attribution link and error-message text: a link, never fetched",
 }
 DENY_HOSTS = {
     "cdn.jsdelivr.net", "fastly.jsdelivr.net", "unpkg.com", "cdnjs.cloudflare.com",

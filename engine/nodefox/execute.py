@@ -121,6 +121,16 @@ def clock(settings: dict) -> str:
     return format_instant(dt.datetime.now(dt.UTC))
 
 
+def node_context(node_type: Any, inputs: dict[str, list], settings: RunSettings, lookup: Any, names: Any) -> Context:
+    """What a node's expressions read besides `$json` and `$index`."""
+    return Context(
+        vars=settings.variables, now=settings.now, timezone=settings.timezone,
+        workflow=settings.workflow, inputs=inputs,
+        first_input=node_type.inputs[0] if node_type.inputs else None,
+        lookup=lookup, names=names,
+    )  # fmt: skip
+
+
 def run_node(
     prep: Prepared,
     inputs: dict[str, list],
@@ -145,12 +155,7 @@ def run_node(
     try:
         if prep.error is not None:
             raise prep.error
-        context = Context(
-            vars=settings.variables, now=settings.now, timezone=settings.timezone,
-            workflow=settings.workflow, inputs=inputs,
-            first_input=node_type.inputs[0] if node_type.inputs else None,
-            lookup=lookup, names=names,
-        )  # fmt: skip
+        context = node_context(node_type, inputs, settings, lookup, names)
         call = NodeCall(
             node.id, inputs, prep.plan, context, node.on_error, settings.seed,
             settings.allow_code, settings.input_items,

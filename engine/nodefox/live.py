@@ -28,19 +28,21 @@ from .document import (
     port_problems,
     schema,
 )
-from .errors import DocumentError, NodeFoxError
+from .errors import DocumentError, NodeError, NodeFoxError
 from .execute import (
     NodeResult,
     Prepared,
     RunSettings,
     gather_inputs,
     make_lookup,
+    node_context,
     prepare,
     run_node,
 )
 from .expressions import is_template, rename_reference
 from .graph import Edge, Graph, would_close_cycle
 from .nodes import BUILTINS, Registry
+from .params import ParamPlan
 
 EMPTY_WORKFLOW = {"nodefox": 1, "nodes": [], "edges": []}
 UPDATABLE = ("params", "name", "disabled", "onError", "notes")
@@ -426,6 +428,25 @@ class Session:
         page = {"id": node.id, "port": port, "offset": offset, "total": len(items),
                 "items": items[offset : offset + limit]}  # fmt: skip
         return {"page": page}
+
+    def op_evaluate(self, op: dict) -> dict:
+        """What one param value gives for the node's first input item, or its error: the
+        inspector's preview while typing (not in live.md; changes nothing)."""
+        node = self._need(op.get("id"))
+        text, path = op.get("expression"), op.get("path", "")
+        if type(path) is not str:
+            raise Rejected("path must be a JSON pointer such as /fields/0/value")
+        self._recompute()
+        prep = self.preps.get(node.id) or prepare(node, self.registry)
+        inputs, _ = gather_inputs(prep.type, self.graph.incoming[node.id], self.results)
+        first = inputs.get(prep.type.inputs[0], []) if prep.type.inputs else []
+        lookup = make_lookup(self.graph, self.by_name, self.results, self.registry, node.id)
+        context = node_context(prep.type, inputs, self.settings, lookup, self.names)
+        try:
+            value = ParamPlan({"value": text}).at(first[0] if first else {}, 0, context)["value"]
+        except NodeError as err:
+            return {"evaluated": {"error": NodeError(err.message, item=0, path=path, expression=err.expression or text).as_dict()}}
+        return {"evaluated": {"value": value}}
 
     def op_export(self, op: dict) -> dict:
         return {"workflow": self.document()}

@@ -1234,3 +1234,49 @@ def test_bridge_configure_ignores_bad_options(fresh_bridge):
     for text in ("nope", "[]", '{"allowCode": 1}', "5"):
         options = json.loads(bridge.configure(text))
         assert options["allowCode"] is True and "version" in options
+
+
+# -- evaluate (the inspector's expression preview; an extension of live.md) ----------------
+
+
+def _evaluating_session() -> Session:
+    session = Session(
+        doc(
+            [data("src", [{"price": 4}, {"price": 9}]), node("a", "set", {"fields": []}), node("b", "noop")],
+            [{"source": "src", "target": "a"}, {"source": "a", "target": "b"}],
+            variables={"rate": 3},
+        )
+    )
+    session.apply([])  # the first answer runs every node
+    return session
+
+
+def test_evaluate_gives_the_value_for_the_first_input_item():
+    session = _evaluating_session()
+    answer = session.apply([{"op": "evaluate", "id": "a", "path": "/fields/0/value", "expression": "={{ $json.price * $vars.rate }}"}])
+    assert answer["evaluated"] == {"value": 12}
+    assert answer["rejected"] == [] and answer["stats"]["ran"] == 0
+
+
+def test_evaluate_renders_templates_and_reads_ancestors():
+    session = _evaluating_session()
+    answer = session.apply([{"op": "evaluate", "id": "b", "path": "/x", "expression": '=n={{ $("src").last().price }}'}])
+    assert answer["evaluated"] == {"value": "n=9"}
+
+
+def test_evaluate_reports_the_error_with_path_item_and_expression():
+    session = _evaluating_session()
+    answer = session.apply([{"op": "evaluate", "id": "a", "path": "/fields/0/value", "expression": "={{ $json.price * }}"}])
+    error = answer["evaluated"]["error"]
+    assert error["path"] == "/fields/0/value" and error["item"] == 0
+    assert error["expression"] == "$json.price *" and "syntax" in error["message"]
+    answer = session.apply([{"op": "evaluate", "id": "a", "path": "/p", "expression": '={{ $("b").first() }}'}])
+    assert "b" in answer["evaluated"]["error"]["message"]  # b is downstream, not an ancestor
+
+
+def test_evaluate_changes_nothing_and_rejects_unknown_nodes():
+    session = _evaluating_session()
+    before = session.apply([{"op": "export"}])["workflow"]
+    answer = session.apply([{"op": "evaluate", "id": "zz", "path": "/x", "expression": "={{ 1 }}"}])
+    assert answer["rejected"][0]["reason"] == "there is no node 'zz'"
+    assert session.apply([{"op": "export"}])["workflow"] == before

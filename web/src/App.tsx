@@ -1,0 +1,140 @@
+// The page: toolbar, palette, canvas, inspector, data panel, loading steps and notices.
+import { useReactFlow } from "@xyflow/react";
+import { useEffect } from "react";
+import { Canvas } from "./components/Canvas";
+import { DataPanel } from "./components/DataPanel";
+import { Inspector } from "./components/Inspector";
+import { Palette } from "./components/Palette";
+import { download, fileName, Toolbar } from "./components/Toolbar";
+import { useEditor, useEditorApi } from "./hooks";
+
+const STEP_NAMES = { runtime: "Python runtime", packages: "packages", engine: "engine" } as const;
+
+function Loading() {
+  const engine = useEditor((s) => s.engine);
+  if (engine.phase === "ready") return null;
+  return (
+    <div className="fx-loading" data-testid="loading" role="status" aria-live="polite">
+      {engine.phase === "failed" ? (
+        <p className="fx-bad">
+          The engine failed to load: {engine.error}. Your workflow is kept in this browser; reload the page to try again.
+        </p>
+      ) : (
+        <>
+          <strong>Loading the engine</strong> (you can already edit: changes are queued)
+          <ol>
+            {(Object.keys(STEP_NAMES) as (keyof typeof STEP_NAMES)[]).map((step) => {
+              const s = engine.steps[step];
+              return (
+                <li key={step} data-step={step} data-state={s.state}>
+                  {s.state === "done" ? "✓" : s.state === "start" ? "⟳" : "○"} {STEP_NAMES[step]}
+                  {s.state === "done" && ` ${(s.ms / 1000).toFixed(2)} s`}
+                </li>
+              );
+            })}
+          </ol>
+        </>
+      )}
+    </div>
+  );
+}
+
+function Notices() {
+  const notices = useEditor((s) => s.notices);
+  const api = useEditorApi();
+  return (
+    <div className="fx-notices" aria-live="assertive">
+      {notices.map((n) => (
+        <div key={n.id} className={`fx-notice ${n.kind}`} role="alert" data-testid="notice">
+          <strong>{n.title}</strong>
+          {n.lines.length > 0 && (
+            <ul>
+              {n.lines.map((line, i) => (
+                <li key={i}>{line}</li>
+              ))}
+            </ul>
+          )}
+          <button type="button" className="fx-icon" aria-label="Dismiss" onClick={() => api.getState().dismiss(n.id)}>
+            ✕
+          </button>
+        </div>
+      ))}
+    </div>
+  );
+}
+
+const typing = (target: EventTarget | null) =>
+  target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+
+/** Keyboard paths: undo/redo, duplicate, select all, export, open, copy and paste as workflow JSON. */
+function useShortcuts() {
+  const api = useEditorApi();
+  const flow = useReactFlow();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      const mod = e.ctrlKey || e.metaKey;
+      if (!mod || typing(e.target)) return;
+      const key = e.key.toLowerCase();
+      const state = api.getState();
+      if (key === "z" && !e.shiftKey) state.undo();
+      else if ((key === "z" && e.shiftKey) || key === "y") state.redo();
+      else if (key === "d" && state.selected.length) void state.paste(state.copy(state.selected));
+      else if (key === "a") state.select(state.doc.nodes.map((n) => n.id));
+      else if (key === "s") download(fileName(state.doc.name), JSON.stringify(state.doc, null, 2));
+      else if (key === "o") document.querySelector<HTMLInputElement>('[data-testid="open-file"]')?.click();
+      else return;
+      e.preventDefault();
+    };
+    // copy/paste through the clipboard events: no permission prompt, and it works between tabs
+    const onCopy = (e: ClipboardEvent) => {
+      const state = api.getState();
+      if (typing(e.target) || !state.selected.length || !e.clipboardData) return;
+      e.clipboardData.setData("text/plain", state.copy(state.selected));
+      e.preventDefault();
+    };
+    const onCut = (e: ClipboardEvent) => {
+      const state = api.getState();
+      if (typing(e.target) || !state.selected.length) return;
+      onCopy(e);
+      void state.edit(state.selected.map((id) => ({ op: "remove_node", id })));
+      state.select([]);
+    };
+    const onPaste = (e: ClipboardEvent) => {
+      if (typing(e.target)) return;
+      const text = e.clipboardData?.getData("text/plain");
+      if (!text) return;
+      e.preventDefault();
+      void api
+        .getState()
+        .paste(text)
+        .then((ok) => ok || api.getState().notify("error", "Nothing to paste", ["the clipboard holds no NodeFox workflow JSON"]));
+    };
+    window.addEventListener("keydown", onKey);
+    document.addEventListener("copy", onCopy);
+    document.addEventListener("cut", onCut);
+    document.addEventListener("paste", onPaste);
+    return () => {
+      window.removeEventListener("keydown", onKey);
+      document.removeEventListener("copy", onCopy);
+      document.removeEventListener("cut", onCut);
+      document.removeEventListener("paste", onPaste);
+    };
+  }, [api, flow]);
+}
+
+export function App() {
+  useShortcuts();
+  return (
+    <div className="fx-app">
+      <Toolbar />
+      <Palette />
+      <main className="fx-main">
+        <Canvas />
+        <DataPanel />
+      </main>
+      <Inspector />
+      <Loading />
+      <Notices />
+    </div>
+  );
+}

@@ -1,0 +1,226 @@
+// The canvas: React Flow over the store's document. Node positions live in the document;
+// while a node is dragged its position is kept here and sent as one `move` when it lands.
+import {
+  Background,
+  Controls,
+  MiniMap,
+  Panel,
+  ReactFlow,
+  useConnection,
+  useReactFlow,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type NodeChange,
+  type OnDelete,
+} from "@xyflow/react";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshId, type Types } from "../lib/graph";
+import type { NodeResult, NodeType, Op, Workflow, WorkflowNode } from "../lib/types";
+import { useEditor, useEditorApi } from "../hooks";
+import { FlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
+
+const NODE_TYPES = { nodefox: FlowNode };
+const SNAP: [number, number] = [20, 20];
+
+type Size = { width: number; height: number };
+
+/** Why the connection being dragged would be refused (shown while dragging). */
+function ConnectionHint({ doc, types }: { doc: Workflow; types: Types }) {
+  const connection = useConnection();
+  if (!connection.inProgress || !connection.toNode || !connection.fromHandle) return null;
+  const fromSource = connection.fromHandle.type === "source";
+  const edge = fromSource
+    ? { source: connection.fromNode.id, sourcePort: connection.fromHandle.id ?? "", target: connection.toNode.id, targetPort: connection.toHandle?.id ?? "" }
+    : { source: connection.toNode.id, sourcePort: connection.toHandle?.id ?? "", target: connection.fromNode.id, targetPort: connection.fromHandle.id ?? "" };
+  const problem = connectionProblem(doc, types, { id: "", ...edge });
+  if (!problem) return null;
+  return (
+    <Panel position="top-center" className="fx-hint" data-testid="connection-refused" role="status">
+      Cannot connect: {problem}
+    </Panel>
+  );
+}
+
+export function Canvas() {
+  const doc = useEditor((s) => s.doc);
+  const types = useEditor((s) => s.types);
+  const results = useEditor((s) => s.results);
+  const selected = useEditor((s) => s.selected);
+  const api = useEditorApi();
+  const opened = useEditor((s) => s.opened);
+  const flow = useReactFlow();
+  const [measured, setMeasured] = useState<{ [id: string]: Size }>({});
+  const [dragging, setDragging] = useState<{ [id: string]: { x: number; y: number } }>({});
+  const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
+  const cache = useRef(new Map<string, { key: unknown[]; data: FlowNodeData }>());
+
+  // Each node's data object is rebuilt only when its own inputs change, so React Flow
+  // re-renders only the nodes an answer touched.
+  const dataFor = useCallback(
+    (node: WorkflowNode, type: NodeType | undefined, result: NodeResult | undefined): FlowNodeData => {
+      const key = [node, type, result];
+      const hit = cache.current.get(node.id);
+      if (hit && hit.key.every((k, i) => k === key[i])) return hit.data;
+      const data = { node, type, result, inputs: inputPorts(node, types), outputs: outputPorts(node, types) };
+      cache.current.set(node.id, { key, data });
+      return data;
+    },
+    [types],
+  );
+
+  const nodes: FlowNodeType[] = useMemo(() => {
+    const chosen = new Set(selected);
+    return doc.nodes.map((node) => {
+      const [x, y] = node.position ?? [0, 0];
+      return {
+        id: node.id,
+        type: "nodefox" as const,
+        position: dragging[node.id] ?? { x, y },
+        data: dataFor(node, types.get(node.type), results[node.id]),
+        selected: chosen.has(node.id),
+        measured: measured[node.id],
+      };
+    });
+  }, [doc, types, results, selected, measured, dragging, dataFor]);
+
+  const edges: Edge[] = useMemo(
+    () =>
+      doc.edges.map((raw) => {
+        const e = resolveEdge(raw, doc, types);
+        const count = results[e.source]?.counts?.[e.sourcePort];
+        return {
+          id: e.id,
+          source: e.source,
+          sourceHandle: e.sourcePort,
+          target: e.target,
+          targetHandle: e.targetPort,
+          selected: selectedEdges.has(e.id),
+          label: count !== undefined ? `${count}` : undefined,
+          ariaLabel: `${e.source} ${e.sourcePort} to ${e.target} ${e.targetPort}`,
+        };
+      }),
+    [doc, types, results, selectedEdges],
+  );
+
+  // a newly opened document is fitted in view once its nodes have been measured
+  const [fitFor, setFitFor] = useState(0);
+  const allMeasured = doc.nodes.every((n) => measured[n.id]);
+  useEffect(() => {
+    if (opened !== fitFor && allMeasured) {
+      setFitFor(opened);
+      void flow.fitView({ padding: 0.15 });
+    }
+  }, [opened, fitFor, allMeasured, flow]);
+
+  const onNodesChange = useCallback(
+    (changes: NodeChange<FlowNodeType>[]) => {
+      const sizes: { [id: string]: Size } = {};
+      const drags: { [id: string]: { x: number; y: number } } = {};
+      const moves: Op[] = [];
+      let selection: Set<string> | null = null;
+      for (const change of changes) {
+        if (change.type === "dimensions" && change.dimensions) sizes[change.id] = change.dimensions;
+        else if (change.type === "position" && change.position) {
+          if (change.dragging) drags[change.id] = change.position;
+          else moves.push({ op: "move", id: change.id, position: [Math.round(change.position.x), Math.round(change.position.y)] });
+        } else if (change.type === "select") {
+          selection ??= new Set(api.getState().selected);
+          if (change.selected) selection.add(change.id);
+          else selection.delete(change.id);
+        }
+      }
+      if (Object.keys(sizes).length) setMeasured((m) => ({ ...m, ...sizes }));
+      if (Object.keys(drags).length) setDragging((d) => ({ ...d, ...drags }));
+      if (moves.length) {
+        void api.getState().edit(moves);
+        setDragging((d) => {
+          const rest = { ...d };
+          for (const m of moves) delete rest[m.id as string];
+          return rest;
+        });
+      }
+      if (selection) api.getState().select([...selection]);
+    },
+    [api],
+  );
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    setSelectedEdges((current) => {
+      let next: Set<string> | null = null;
+      for (const change of changes) {
+        if (change.type !== "select") continue;
+        next ??= new Set(current);
+        if (change.selected) next.add(change.id);
+        else next.delete(change.id);
+      }
+      return next ?? current;
+    });
+  }, []);
+
+  const toEdge = useCallback(
+    (c: Connection | Edge) => ({ id: "", source: c.source, sourcePort: c.sourceHandle ?? "", target: c.target, targetPort: c.targetHandle ?? "" }),
+    [],
+  );
+
+  const isValidConnection = useCallback(
+    (c: Connection | Edge) => connectionProblem(api.getState().doc, api.getState().types, toEdge(c)) === null,
+    [api, toEdge],
+  );
+
+  const onConnect = useCallback(
+    (c: Connection) => {
+      const { doc } = api.getState();
+      const edge = { ...toEdge(c), id: freshId(doc.edges.map((e) => e.id ?? ""), "e") };
+      void api.getState().edit([{ op: "connect", edge }]);
+    },
+    [api, toEdge],
+  );
+
+  const onDelete: OnDelete = useCallback(
+    ({ nodes: gone, edges: cut }) => {
+      const removed = new Set(gone.map((n) => n.id));
+      const ops: Op[] = [
+        ...cut.filter((e) => !removed.has(e.source) && !removed.has(e.target)).map((e) => ({ op: "disconnect", id: e.id })),
+        ...gone.map((n) => ({ op: "remove_node", id: n.id })),
+      ];
+      if (ops.length) void api.getState().edit(ops);
+      setSelectedEdges(new Set());
+      api.getState().select([]);
+    },
+    [api],
+  );
+
+  return (
+    <div className="fx-canvas" data-testid="canvas">
+      <ReactFlow<FlowNodeType>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onDelete={onDelete}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={["Delete", "Backspace"]}
+        multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+        selectionKeyCode="Shift"
+        snapToGrid
+        snapGrid={SNAP}
+        fitView
+        minZoom={0.1}
+        aria-label="Workflow canvas"
+      >
+        <Background gap={SNAP[0]} />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable ariaLabel="Minimap" />
+        <ConnectionHint doc={doc} types={types} />
+        {doc.nodes.length === 0 && (
+          <Panel position="top-center" className="fx-empty">
+            Drag a node from the palette, or open an example from the menu.
+          </Panel>
+        )}
+      </ReactFlow>
+    </div>
+  );
+}

@@ -1,0 +1,82 @@
+// One node on the canvas: its name, status (as a word and a symbol, not colour alone),
+// its ports with names, and the item count on every output port.
+import { Handle, Position, type NodeProps, type Node } from "@xyflow/react";
+import { memo } from "react";
+import type { NodeResult, NodeType, WorkflowNode } from "../lib/types";
+
+export type FlowNodeData = {
+  node: WorkflowNode;
+  type: NodeType | undefined;
+  result: NodeResult | undefined;
+  inputs: string[];
+  outputs: string[];
+};
+export type FlowNodeType = Node<FlowNodeData, "nodefox">;
+
+const SYMBOLS: { [status: string]: string } = {
+  ok: "✓",
+  error: "✕",
+  skipped: "↷",
+  blocked: "⊘",
+  idle: "○",
+  disabled: "⏸",
+  pinned: "📌",
+  stale: "…",
+  running: "⟳",
+  pending: "…",
+};
+
+function FlowNodeView({ data, selected }: NodeProps<FlowNodeType>) {
+  const { node, type, result, inputs, outputs } = data;
+  const status = result?.status ?? "pending";
+  const error = result?.error;
+  const title = error ? `${error.message}${error.path ? ` (at ${error.path})` : ""}` : undefined;
+  return (
+    <div
+      className={`fx-node status-${status}${selected ? " selected" : ""}${node.disabled ? " disabled" : ""}`}
+      aria-label={`${node.name || node.id}, ${type?.title ?? node.type}, ${status}`}
+    >
+      <div className="fx-node-head">
+        <span className="fx-node-name">{node.name || node.id}</span>
+        <span className="fx-node-type">{type?.title ?? node.type}</span>
+      </div>
+      <div className="fx-node-status" data-testid="node-status" data-status={status} title={title}>
+        <span aria-hidden="true">{SYMBOLS[status] ?? "?"}</span> {status}
+        {result?.ms !== undefined && <span className="fx-node-ms">{result.ms.toFixed(2)} ms</span>}
+      </div>
+      {error && (
+        <div className="fx-node-error" data-testid="node-error" title={title}>
+          {error.message}
+        </div>
+      )}
+      {!!result?.warnings?.length && (
+        <div className="fx-node-warning" title={result.warnings.join("\n")}>
+          ⚠ {result.warnings.length} warning{result.warnings.length > 1 ? "s" : ""}
+        </div>
+      )}
+      <div className="fx-ports">
+        <div className="fx-port-column">
+          {inputs.map((port) => (
+            <div className="fx-port in" key={port}>
+              <Handle type="target" position={Position.Left} id={port} aria-label={`input ${port}`} />
+              <span className="fx-port-name">{port}</span>
+            </div>
+          ))}
+        </div>
+        <div className="fx-port-column out">
+          {outputs.map((port) => (
+            <div className="fx-port out" key={port}>
+              <span className="fx-port-name">{port}</span>
+              <span className="fx-port-count" data-testid="port-count" data-port={port} title={`items on ${port}`}>
+                {result?.counts?.[port] ?? "–"}
+              </span>
+              <Handle type="source" position={Position.Right} id={port} aria-label={`output ${port}`} />
+            </div>
+          ))}
+        </div>
+      </div>
+    </div>
+  );
+}
+
+export const FlowNode = memo(FlowNodeView);

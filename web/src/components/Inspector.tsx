@@ -1,0 +1,167 @@
+// The inspector: the selected node's name, parameters (a form from its type's schema)
+// and settings (disabled, onError, pinned data, notes).
+import { useState } from "react";
+import { useEditor, useEditorApi } from "../hooks";
+import type { Json, WorkflowNode } from "../lib/types";
+import { outputPorts } from "../lib/graph";
+import { Field, JsonField, type Change } from "./SchemaForm";
+
+function NameField({ node }: { node: WorkflowNode }) {
+  const api = useEditorApi();
+  const current = node.name || node.id;
+  const [text, setText] = useState(current);
+  const [seen, setSeen] = useState(current);
+  const [problem, setProblem] = useState("");
+  if (seen !== current) {
+    setSeen(current);
+    setText(current);
+  }
+  const commit = () => {
+    const name = text.trim();
+    if (name === current) return setProblem("");
+    if (!name) return setProblem("a name cannot be empty");
+    const taken = api.getState().doc.nodes.some((n) => n.id !== node.id && (n.name || n.id) === name);
+    if (taken) return setProblem(`another node is already called ${name}`);
+    setProblem("");
+    void api.getState().edit([{ op: "update_node", id: node.id, set: { name } }]);
+  };
+  return (
+    <div className="fx-field">
+      <label className="fx-label" htmlFor="node-name">
+        Name <span className="fx-help">— references to it are rewritten (Enter to rename)</span>
+      </label>
+      <input
+        id="node-name"
+        className="fx-input"
+        data-testid="node-name"
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onBlur={commit}
+        onKeyDown={(e) => {
+          if (e.key === "Enter") commit();
+          if (e.key === "Escape") setText(current);
+        }}
+      />
+      {problem && (
+        <div className="fx-field-error" role="alert">
+          {problem}
+        </div>
+      )}
+    </div>
+  );
+}
+
+function Settings({ node }: { node: WorkflowNode }) {
+  const api = useEditorApi();
+  const types = useEditor((s) => s.types);
+  const first = outputPorts(node, types)[0];
+  const update = (set: { [key: string]: Json | undefined }, merge?: string) =>
+    void api.getState().edit([{ op: "update_node", id: node.id, set }], { merge });
+  const pinOutput = async () => {
+    const count = api.getState().results[node.id]?.counts?.[first] ?? 0;
+    const page = await api.getState().inspect(node.id, first, 0, Math.max(count, 1));
+    if (page) void api.getState().edit([{ op: "pin", id: node.id, items: page.items }]);
+  };
+  return (
+    <section className="fx-settings" aria-label="Node settings">
+      <h3>Settings</h3>
+      <label className="fx-check">
+        <input type="checkbox" data-setting="disabled" checked={!!node.disabled} onChange={(e) => update({ disabled: e.target.checked || null })} />
+        Disabled (passes its first input through)
+      </label>
+      <div className="fx-field">
+        <label className="fx-label" htmlFor="node-onerror">
+          On error
+        </label>
+        <select id="node-onerror" className="fx-input" data-setting="onError" value={node.onError ?? "stop"} onChange={(e) => update({ onError: e.target.value })}>
+          <option value="stop">stop: the node fails, its descendants are blocked</option>
+          <option value="continue">continue: failing items pass through, with warnings</option>
+          <option value="errorOutput">errorOutput: failing items go to an error port</option>
+        </select>
+      </div>
+      <div className="fx-field">
+        <span className="fx-label">Pinned data {node.pinned ? `(${node.pinned.length} items: the node does not run)` : ""}</span>
+        {node.pinned ? (
+          <>
+            <JsonField path="/pinned" id="node-pinned" value={node.pinned} onChange={(items) => void api.getState().edit([{ op: "pin", id: node.id, items }], { merge: `pin:${node.id}` })} />
+            <button type="button" onClick={() => void api.getState().edit([{ op: "unpin", id: node.id }])}>
+              Unpin
+            </button>
+          </>
+        ) : (
+          first && (
+            <button type="button" onClick={pinOutput}>
+              Pin the current output of {first}
+            </button>
+          )
+        )}
+      </div>
+      <div className="fx-field">
+        <label className="fx-label" htmlFor="node-notes">
+          Notes
+        </label>
+        <textarea id="node-notes" className="fx-input" data-setting="notes" rows={3} value={node.notes ?? ""} onChange={(e) => update({ notes: e.target.value || null }, `notes:${node.id}`)} />
+      </div>
+    </section>
+  );
+}
+
+export function Inspector() {
+  const selected = useEditor((s) => s.selected);
+  const node = useEditor((s) => (s.selected.length === 1 ? s.doc.nodes.find((n) => n.id === s.selected[0]) : undefined));
+  const type = useEditor((s) => (node ? s.types.get(node.type) : undefined));
+  const error = useEditor((s) => (node ? s.results[node.id]?.error : undefined));
+  const api = useEditorApi();
+  if (!node) {
+    return (
+      <aside className="fx-inspector" data-testid="inspector" aria-label="Inspector">
+        <p className="fx-muted">{selected.length > 1 ? `${selected.length} nodes selected.` : "Select a node to edit it."}</p>
+      </aside>
+    );
+  }
+  const onChange: Change = (path, value) =>
+    void api.getState().edit([value === undefined ? { op: "patch_params", id: node.id, path } : { op: "patch_params", id: node.id, path, value }], {
+      merge: `param:${node.id}:${path}`,
+    });
+  return (
+    <aside className="fx-inspector" data-testid="inspector" data-node={node.id} aria-label="Inspector">
+      <header>
+        <h2>{type?.title ?? node.type}</h2>
+        <p className="fx-muted">
+          <code>{node.type}</code> · id <code>{node.id}</code>
+        </p>
+        {type?.description && <p className="fx-help">{type.description}</p>}
+      </header>
+      <NameField node={node} />
+      {error && (
+        <div className="fx-node-error-box" role="alert" data-testid="inspector-error">
+          <strong>Error</strong>: {error.message}
+          {error.path && (
+            <>
+              {" "}
+              at <code>{error.path}</code>
+            </>
+          )}
+          {error.item !== undefined && <> (item {error.item})</>}
+          {error.expression && (
+            <div>
+              <code>{error.expression}</code>
+            </div>
+          )}
+        </div>
+      )}
+      <section aria-label="Parameters">
+        <h3>Parameters</h3>
+        {type ? (
+          Object.entries(type.schema.properties ?? {}).map(([key, schema]) => (
+            <Field key={key} name={key} schema={schema} path={`/${key}`} value={node.params?.[key]} onChange={onChange} error={error} nodeId={node.id} />
+          ))
+        ) : (
+          <p className="fx-muted">Unknown node type {node.type}.</p>
+        )}
+        {type && Object.keys(type.schema.properties ?? {}).length === 0 && <p className="fx-muted">This node has no parameters.</p>}
+      </section>
+      <Settings node={node} />
+    </aside>
+  );
+}

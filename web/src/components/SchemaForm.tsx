@@ -1,0 +1,278 @@
+// A small form renderer over the JSON Schema subset the node types use: objects with
+// properties, strings (free or enum), integers and numbers, booleans, lists of those or
+// of objects, and untyped values. Every value has a fixed/expression switch; every input
+// carries `data-param` = its JSON pointer into params, and each change is one
+// `patch_params` (live.md).
+import { useEffect, useState, type ReactNode } from "react";
+import * as pointer from "../lib/pointer";
+import type { Json, NodeError, Schema } from "../lib/types";
+import { ExpressionPreview } from "./ExpressionPreview";
+
+export type Change = (path: string, value: Json | undefined) => void;
+type FieldProps = { schema: Schema; path: string; value: Json | undefined; onChange: Change; error?: NodeError; nodeId: string };
+
+const isExpression = (v: unknown): v is string => typeof v === "string" && v.startsWith("=");
+const typeOf = (schema: Schema) => (Array.isArray(schema.type) ? schema.type[0] : schema.type);
+
+/** Text typed into an untyped value's fixed field: a JSON number, true, false or null
+ * means that value; anything else is text (docs/decisions.md). */
+export function literal(text: string): Json {
+  const t = text.trim();
+  if (/^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/.test(t)) return Number(t);
+  if (t === "true") return true;
+  if (t === "false") return false;
+  if (t === "null") return null;
+  return text;
+}
+
+const shown = (v: Json | undefined) => (v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
+
+/** The text in an input, kept while the user types, reset when the value changes elsewhere (undo, load). */
+function useDraft(value: Json | undefined, show: (v: Json | undefined) => string = shown) {
+  const [text, setText] = useState(show(value));
+  const [seen, setSeen] = useState(value);
+  if (seen !== value) {
+    setSeen(value);
+    if (show(value) !== text) setText(show(value));
+  }
+  return [text, setText] as const;
+}
+
+function Label({ name, schema, path, children }: { name: string; schema: Schema; path: string; children: ReactNode }) {
+  return (
+    <div className="fx-field">
+      <label className="fx-label" htmlFor={`param-${path}`}>
+        {name}
+        {schema.description && <span className="fx-help"> — {schema.description}</span>}
+      </label>
+      {children}
+    </div>
+  );
+}
+
+function ModeSwitch({ expression, onToggle, path }: { expression: boolean; onToggle(): void; path: string }) {
+  return (
+    <button
+      type="button"
+      className={`fx-mode${expression ? " on" : ""}`}
+      aria-pressed={expression}
+      aria-label={`${expression ? "Expression" : "Fixed"} value for ${path}: switch to ${expression ? "fixed" : "expression"}`}
+      title={expression ? "Expression: switch to a fixed value" : "Fixed: switch to an expression"}
+      onClick={onToggle}
+    >
+      {expression ? "ƒx" : "Aa"}
+    </button>
+  );
+}
+
+/** One scalar value (or an expression in its place). */
+export function ValueField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
+  const kind = typeOf(schema);
+  const expression = isExpression(value);
+  const [text, setText] = useDraft(value);
+  const fallback = schema.default;
+  const common = { id: `param-${path}`, "data-param": path, className: "fx-input" };
+
+  const toggle = () => {
+    if (expression) onChange(path, fallback === undefined ? (kind === "string" ? "" : undefined) : fallback);
+    else onChange(path, `={{ ${shown(value) === "" ? "$json" : JSON.stringify(value)} }}`);
+  };
+
+  let input: ReactNode;
+  if (expression) {
+    input = (
+      <input
+        {...common}
+        className="fx-input fx-code"
+        spellCheck={false}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          onChange(path, e.target.value);
+        }}
+      />
+    );
+  } else if (kind === "boolean") {
+    input = (
+      <input {...common} type="checkbox" checked={Boolean(value ?? fallback)} onChange={(e) => onChange(path, e.target.checked)} />
+    );
+  } else if (schema.enum) {
+    input = (
+      <select {...common} value={shown(value ?? fallback)} onChange={(e) => onChange(path, schema.enum!.find((o) => shown(o) === e.target.value) ?? e.target.value)}>
+        {value === undefined && fallback === undefined && <option value="">(choose)</option>}
+        {schema.enum.map((option) => (
+          <option key={shown(option)} value={shown(option)}>
+            {shown(option)}
+          </option>
+        ))}
+      </select>
+    );
+  } else if (kind === "integer" || kind === "number") {
+    input = (
+      <input
+        {...common}
+        type="number"
+        step={kind === "integer" ? 1 : "any"}
+        min={schema.minimum}
+        placeholder={fallback === undefined ? "" : String(fallback)}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          const n = e.target.value === "" ? undefined : Number(e.target.value);
+          if (n === undefined || Number.isFinite(n)) onChange(path, n);
+        }}
+      />
+    );
+  } else if (schema.format === "python") {
+    input = (
+      <textarea
+        {...common}
+        className="fx-input fx-code"
+        rows={8}
+        spellCheck={false}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          onChange(path, e.target.value);
+        }}
+      />
+    );
+  } else {
+    input = (
+      <input
+        {...common}
+        placeholder={fallback === undefined ? "" : shown(fallback)}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          onChange(path, kind === "string" ? e.target.value : literal(e.target.value));
+        }}
+      />
+    );
+  }
+  const mine = error && error.path !== undefined && (error.path === path || error.path.startsWith(path + "/"));
+  return (
+    <>
+      <div className="fx-value">
+        {input}
+        {schema.format !== "python" && <ModeSwitch expression={expression} onToggle={toggle} path={path} />}
+      </div>
+      {expression && <ExpressionPreview nodeId={nodeId} path={path} text={value as string} />}
+      {mine && (
+        <div className="fx-field-error" role="alert">
+          {error!.message}
+          {error!.item !== undefined && ` (item ${error!.item})`}
+        </div>
+      )}
+    </>
+  );
+}
+
+/** A value edited as JSON text (fixed items, pinned data, objects without a schema). */
+export function JsonField({ path, value, onChange, kind = "array", id }: { path: string; value: Json | undefined; onChange(v: Json): void; kind?: "array" | "object"; id?: string }) {
+  const pretty = (v: Json | undefined) => (v === undefined ? "" : JSON.stringify(v, null, 2));
+  const [text, setText] = useDraft(value, pretty);
+  const [problem, setProblem] = useState("");
+  useEffect(() => setProblem(""), [value]);
+  return (
+    <>
+      <textarea
+        id={id ?? `param-${path}`}
+        data-param={path}
+        className="fx-input fx-code"
+        rows={Math.min(14, Math.max(4, text.split("\n").length))}
+        spellCheck={false}
+        value={text}
+        onChange={(e) => {
+          setText(e.target.value);
+          try {
+            const parsed = JSON.parse(e.target.value);
+            const ok = kind === "array" ? Array.isArray(parsed) : parsed && typeof parsed === "object" && !Array.isArray(parsed);
+            if (!ok) return setProblem(`must be a JSON ${kind === "array" ? "list [...]" : "object {...}"}`);
+            if (kind === "array" && parsed.some((i: unknown) => !i || typeof i !== "object" || Array.isArray(i))) {
+              return setProblem("every item must be a JSON object {...}");
+            }
+            setProblem("");
+            onChange(parsed);
+          } catch (err) {
+            setProblem(`not valid JSON yet: ${(err as Error).message}`);
+          }
+        }}
+      />
+      {problem && (
+        <div className="fx-field-error" role="alert">
+          {problem} (not applied)
+        </div>
+      )}
+    </>
+  );
+}
+
+function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
+  const items = Array.isArray(value) ? value : Array.isArray(schema.default) ? schema.default : [];
+  const itemSchema = schema.items ?? {};
+  const structured = typeOf(itemSchema) === "object" && itemSchema.properties;
+  if (!structured && typeOf(itemSchema) === "object") {
+    return <JsonField path={path} value={items} onChange={(v) => onChange(path, v)} />;
+  }
+  const fresh = (): Json => {
+    if (!structured) return itemSchema.default ?? "";
+    const obj: { [k: string]: Json } = {};
+    for (const [k, s] of Object.entries(itemSchema.properties!)) {
+      if (s.default !== undefined) obj[k] = s.default;
+      else if (itemSchema.required?.includes(k)) obj[k] = typeOf(s) === "array" ? [] : "";
+    }
+    return obj;
+  };
+  const add = () => onChange(Array.isArray(value) ? pointer.join(path, "-") : path, Array.isArray(value) ? fresh() : [...items, fresh()]);
+  return (
+    <div className="fx-list">
+      {items.map((item, i) => {
+        const here = pointer.join(path, i);
+        return (
+          <div className="fx-list-item" key={i}>
+            <div className="fx-list-body">
+              {structured ? (
+                <ObjectFields schema={itemSchema} path={here} value={item} onChange={onChange} error={error} nodeId={nodeId} />
+              ) : (
+                <ValueField schema={itemSchema} path={here} value={item} onChange={onChange} error={error} nodeId={nodeId} />
+              )}
+            </div>
+            <button type="button" className="fx-icon" aria-label={`Remove ${here}`} title="Remove" onClick={() => onChange(here, undefined)}>
+              ✕
+            </button>
+          </div>
+        );
+      })}
+      <button type="button" className="fx-add" onClick={add} data-add={path}>
+        + Add
+      </button>
+    </div>
+  );
+}
+
+export function Field(props: FieldProps & { name: string }) {
+  const { schema, name, path } = props;
+  const kind = typeOf(schema);
+  let body: ReactNode;
+  if (kind === "array" && !isExpression(props.value)) body = <ListField {...props} />;
+  else if (kind === "object" && schema.properties && !isExpression(props.value)) body = <ObjectFields {...props} />;
+  else if (kind === "object") body = <JsonField path={path} kind="object" value={props.value} onChange={(v) => props.onChange(path, v)} />;
+  else body = <ValueField {...props} />;
+  return (
+    <Label name={name} schema={schema} path={path}>
+      {body}
+    </Label>
+  );
+}
+
+export function ObjectFields({ schema, path, value, onChange, error, nodeId }: FieldProps) {
+  const object = value && typeof value === "object" && !Array.isArray(value) ? (value as { [k: string]: Json }) : {};
+  return (
+    <div className="fx-object">
+      {Object.entries(schema.properties ?? {}).map(([key, sub]) => (
+        <Field key={key} name={key} schema={sub} path={pointer.join(path, key)} value={object[key]} onChange={onChange} error={error} nodeId={nodeId} />
+      ))}
+    </div>
+  );
+}

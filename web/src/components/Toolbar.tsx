@@ -1,0 +1,143 @@
+// The top bar: workflow name, New, Open, Export, Examples, Undo/Redo, Fit, Stop, and the engine's state.
+import { useReactFlow } from "@xyflow/react";
+import { useEffect, useRef, useState } from "react";
+import { useEditor, useEditorApi, useEngine } from "../hooks";
+import { EMPTY } from "../store";
+
+type Example = { name: string; title: string; file: string; input?: string };
+
+export function download(name: string, text: string) {
+  const url = URL.createObjectURL(new Blob([text], { type: "application/json" }));
+  const a = document.createElement("a");
+  a.href = url;
+  a.download = name;
+  a.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
+
+export function fileName(title: string | undefined) {
+  return `${(title || "workflow").replace(/[^\w.-]+/g, "-").replace(/^-|-$/g, "") || "workflow"}.json`;
+}
+
+function Examples() {
+  const api = useEditorApi();
+  const [examples, setExamples] = useState<Example[] | null>(null);
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    fetch("/examples/index.json")
+      .then((r) => (r.ok ? r.json() : []))
+      .then(setExamples)
+      .catch(() => setExamples([]));
+  }, []);
+  const choose = async (example: Example) => {
+    setOpen(false);
+    try {
+      const doc = await (await fetch(`/examples/${example.file}`)).json();
+      await api.getState().open(doc, example.title || example.name);
+    } catch (error) {
+      api.getState().notify("error", `Cannot open the example ${example.name}`, [String(error)]);
+    }
+  };
+  return (
+    <div className="fx-menu">
+      <button type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="examples-menu">
+        Examples ▾
+      </button>
+      {open && (
+        <ul role="menu" className="fx-menu-list" onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
+          {(examples ?? []).map((example) => (
+            <li key={example.name} role="none">
+              <button type="button" role="menuitem" data-example={example.name} onClick={() => void choose(example)}>
+                {example.title || example.name} <span className="fx-muted">{example.name}</span>
+              </button>
+            </li>
+          ))}
+          {examples?.length === 0 && <li className="fx-muted">No examples on this server.</li>}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+export function Toolbar() {
+  const api = useEditorApi();
+  const engine = useEngine();
+  const flow = useReactFlow();
+  const name = useEditor((s) => s.doc.name);
+  const canUndo = useEditor((s) => s.past.length > 0);
+  const canRedo = useEditor((s) => s.future.length > 0);
+  const state = useEditor((s) => s.engine);
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const openFile = async (file: File) => {
+    let value: unknown;
+    try {
+      value = JSON.parse(await file.text());
+    } catch (error) {
+      api.getState().notify("error", `Cannot open ${file.name}`, [`not valid JSON: ${(error as Error).message}`]);
+      return;
+    }
+    await api.getState().open(value, file.name);
+  };
+
+  return (
+    <header className="fx-toolbar" role="toolbar" aria-label="Workflow">
+      <strong className="fx-brand">NodeFox</strong>
+      <input
+        className="fx-title"
+        aria-label="Workflow name"
+        value={name ?? ""}
+        onChange={(e) => {
+          // no op renames a workflow (live.md): it is a load of the renamed document
+          const workflow = { ...api.getState().doc, name: e.target.value };
+          void api.getState().edit([{ op: "load", workflow }], { merge: "workflow-name" });
+        }}
+      />
+      <button type="button" onClick={() => void api.getState().open(structuredClone(EMPTY), "a new workflow")} title="New workflow">
+        New
+      </button>
+      <button type="button" onClick={() => fileInput.current?.click()} title="Open a workflow JSON file (Ctrl+O)">
+        Open…
+      </button>
+      <input
+        ref={fileInput}
+        type="file"
+        accept=".json,application/json"
+        hidden
+        data-testid="open-file"
+        aria-label="Open a workflow file"
+        onChange={(e) => {
+          const file = e.target.files?.[0];
+          e.target.value = "";
+          if (file) void openFile(file);
+        }}
+      />
+      <button type="button" onClick={() => download(fileName(name), JSON.stringify(api.getState().doc, null, 2))} title="Export as JSON (Ctrl+S)">
+        Export
+      </button>
+      <Examples />
+      <span className="fx-sep" />
+      <button type="button" disabled={!canUndo} onClick={() => api.getState().undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
+        ↶ Undo
+      </button>
+      <button type="button" disabled={!canRedo} onClick={() => api.getState().redo()} title="Redo (Shift+Ctrl+Z)" aria-label="Redo">
+        ↷ Redo
+      </button>
+      <button type="button" onClick={() => flow.fitView({ duration: 200 })} title="Fit the workflow in view">
+        Fit
+      </button>
+      {state.busy && (
+        <button type="button" className="fx-stop" onClick={() => void engine.stop(() => api.getState().reloadMessage())} title="Stop the running preview" data-testid="stop">
+          ■ Stop
+        </button>
+      )}
+      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status">
+        {state.phase === "ready"
+          ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms`
+          : state.phase === "failed"
+            ? "engine failed to load"
+            : "engine loading…"}
+      </span>
+    </header>
+  );
+}

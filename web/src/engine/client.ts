@@ -1,0 +1,112 @@
+// The page's side of the worker bridge: promises for requests, progress events,
+// interruption (the interrupt buffer when the page is cross-origin isolated,
+// otherwise a restart of the worker). It moves JSON text and knows no node types.
+import type { FromWorker, Step, ToWorker } from "./messages";
+
+export type Ready = { version: string; catalogue: string; ms: number };
+export type Events = {
+  progress(step: Step, state: "start" | "done", ms: number): void;
+  ready(ready: Ready): void;
+  fatal(message: string): void;
+  busy(busy: boolean): void;
+};
+
+type Pending = { resolve(text: string): void; reject(error: Error): void; request: ToWorker };
+
+export class EngineClient {
+  private worker!: Worker;
+  private interrupt: Int32Array | null = null;
+  private pending = new Map<number, Pending>();
+  private nextId = 1;
+  private started = false;
+  readonly ready: Promise<Ready>;
+  private settle!: { resolve(ready: Ready): void; reject(error: Error): void };
+
+  constructor(private events: Events) {
+    this.ready = new Promise<Ready>((resolve, reject) => (this.settle = { resolve, reject }));
+    this.ready.catch(() => {}); // reported through events.fatal
+  }
+
+  start() {
+    if (this.started) return;
+    this.started = true;
+    const isolated = typeof SharedArrayBuffer !== "undefined" && self.crossOriginIsolated;
+    this.interrupt = isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+    this.spawn();
+  }
+
+  private spawn() {
+    this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "nodefox-engine" });
+    this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
+    this.worker.onerror = (event) => this.events.fatal(event.message || "the engine's worker failed to start");
+    this.post({ kind: "init", interrupt: (this.interrupt?.buffer as SharedArrayBuffer) ?? null });
+  }
+
+  private post(message: ToWorker) {
+    this.worker.postMessage(message);
+  }
+
+  private receive(message: FromWorker) {
+    switch (message.kind) {
+      case "progress":
+        return this.events.progress(message.step, message.state, message.ms);
+      case "ready":
+        this.events.ready(message);
+        return this.settle.resolve(message);
+      case "fatal":
+        this.events.fatal(message.message);
+        return this.settle.reject(new Error(message.message));
+      case "result":
+      case "error": {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        if (this.pending.size === 0) this.events.busy(false);
+        if (message.kind === "result") pending.resolve(message.text);
+        else pending.reject(new Error(message.message));
+      }
+    }
+  }
+
+  private request(make: (id: number) => ToWorker): Promise<string> {
+    const id = this.nextId++;
+    const request = make(id);
+    return new Promise<string>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject, request });
+      if (this.pending.size === 1) this.events.busy(true);
+      this.post(request);
+    });
+  }
+
+  /** The live bridge: `{"rev", "ops"}` in, the answer out (as `handle()`). */
+  apply(message: string): Promise<string> {
+    return this.request((id) => ({ id, kind: "apply", message }));
+  }
+
+  /** A whole run, as `nodefox run` prints it. */
+  run(document: string, input?: string): Promise<string> {
+    return this.request((id) => ({ id, kind: "run", document, input }));
+  }
+
+  get canInterrupt(): boolean {
+    return this.interrupt !== null;
+  }
+
+  /** Stop the running preview. With the interrupt buffer the session reports the
+   * unfinished nodes `stale`; without it the worker is restarted and `reload`
+   * gives the message that puts the document back. */
+  async stop(reload: () => string): Promise<void> {
+    if (this.pending.size === 0) return;
+    if (this.interrupt) {
+      Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
+      return;
+    }
+    this.worker.terminate();
+    const lost = [...this.pending.values()];
+    this.pending.clear();
+    this.events.busy(false);
+    for (const p of lost) p.reject(new Error("the preview was stopped"));
+    this.spawn();
+    await this.apply(reload());
+  }
+}

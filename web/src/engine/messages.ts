@@ -1,0 +1,15 @@
+// Page <-> worker messages (docs/protocol.md). Only JSON text carries engine data.
+
+export type Step = "runtime" | "packages" | "engine";
+
+export type ToWorker =
+  | { kind: "init"; interrupt: SharedArrayBuffer | null }
+  | { id: number; kind: "apply"; message: string }
+  | { id: number; kind: "run"; document: string; input?: string };
+
+export type FromWorker =
+  | { kind: "progress"; step: Step; state: "start" | "done"; ms: number }
+  | { kind: "ready"; version: string; catalogue: string; ms: number }
+  | { id: number; kind: "result"; text: string }
+  | { id: number; kind: "error"; message: string }
+  | { kind: "fatal"; message: string };

@@ -1,0 +1,25 @@
+// Selector hooks over the one editor store, and the engine client, from React context.
+import { createContext, useContext } from "react";
+import { useStore } from "zustand";
+import type { StoreApi } from "zustand/vanilla";
+import type { EngineClient } from "./engine/client";
+import type { Editor } from "./store";
+
+export const EditorContext = createContext<StoreApi<Editor> | null>(null);
+export const EngineContext = createContext<EngineClient | null>(null);
+
+export function useEditorApi(): StoreApi<Editor> {
+  const api = useContext(EditorContext);
+  if (!api) throw new Error("useEditorApi outside <EditorContext>");
+  return api;
+}
+
+export function useEditor<T>(selector: (state: Editor) => T): T {
+  return useStore(useEditorApi(), selector);
+}
+
+export function useEngine(): EngineClient {
+  const engine = useContext(EngineContext);
+  if (!engine) throw new Error("useEngine outside <EngineContext>");
+  return engine;
+}

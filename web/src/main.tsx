@@ -1,0 +1,84 @@
+// Start-up: the engine's worker, the one store, the page, and `window.nodefox`
+// (the automation hooks of ../shared/spec/web.md).
+import { ReactFlowProvider } from "@xyflow/react";
+import "@xyflow/react/dist/style.css";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import { App } from "./App";
+import { EngineClient } from "./engine/client";
+import { EditorContext, EngineContext } from "./hooks";
+import type { Answer, Catalogue, Workflow } from "./lib/types";
+import { createEditor, restore } from "./store";
+import "./styles.css";
+
+let storage: Storage | null = null;
+try {
+  storage = window.localStorage;
+} catch {
+  /* storage disabled: no autosave */
+}
+
+let editor: ReturnType<typeof createEditor>;
+const engine = new EngineClient({
+  progress: (step, state, ms) => editor.getState().engineProgress(step, state, ms),
+  ready: ({ catalogue, version, ms }) => editor.getState().engineReady(JSON.parse(catalogue) as Catalogue, version, ms),
+  fatal: (message) => editor.getState().engineFailed(message),
+  busy: (busy) => editor.getState().engineBusy(busy),
+});
+editor = createEditor(engine, storage, restore(storage));
+engine.start();
+void editor.getState().start();
+
+let version = "";
+engine.ready.then((r) => (version = r.version)).catch(() => {});
+
+declare global {
+  interface Window {
+    nodefox: unknown;
+  }
+}
+
+window.nodefox = {
+  ready: engine.ready.then(() => undefined),
+  get version() {
+    return version;
+  },
+  run: (documentJson: string, inputJson?: string) => engine.run(documentJson, inputJson),
+  /** The live bridge, as `handle()`. Answers also reach the canvas; an op that changes
+   * the document makes the canvas take the engine's document. */
+  async apply(messageJson: string) {
+    const text = await engine.apply(messageJson);
+    try {
+      const answer = JSON.parse(text) as Answer;
+      editor.getState().absorb(answer);
+      const ops = (JSON.parse(messageJson).ops ?? []) as { op: string }[];
+      if (ops.some((op) => !["inspect", "export", "set_input"].includes(op.op))) {
+        const synced = JSON.parse(await engine.apply(JSON.stringify({ rev: null, ops: [{ op: "export" }] }))) as Answer;
+        if (synced.workflow) editor.setState({ doc: synced.workflow });
+      }
+    } catch {
+      /* not a message the canvas can follow; the caller has the answer */
+    }
+    return text;
+  },
+  /** Stop a running preview (not in web.md: for tests and embedders). */
+  stop: () => engine.stop(() => editor.getState().reloadMessage()),
+  editor: {
+    export: (): Workflow => structuredClone(editor.getState().doc),
+    load: (document: object) => {
+      void editor.getState().open(structuredClone(document), "the document");
+    },
+  },
+};
+
+createRoot(document.getElementById("root")!).render(
+  <StrictMode>
+    <EditorContext.Provider value={editor}>
+      <EngineContext.Provider value={engine}>
+        <ReactFlowProvider>
+          <App />
+        </ReactFlowProvider>
+      </EngineContext.Provider>
+    </EditorContext.Provider>
+  </StrictMode>,
+);

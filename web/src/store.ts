@@ -1,0 +1,339 @@
+// The editor's one store: the document on the canvas, the engine's results, selection,
+// history and loading state. Every edit is a list of live ops (live.md): applied to the
+// page's copy at once, sent to the engine, and undone by loading the copy from before.
+import { createStore } from "zustand/vanilla";
+import {
+  defaultParams,
+  freshId,
+  freshName,
+  inputPorts,
+  laidOut,
+  outputPorts,
+  pasteable,
+  resolveEdge,
+  shapeProblem,
+  subWorkflow,
+  type Types,
+} from "./lib/graph";
+import { applyOps, changesDocument } from "./lib/ops";
+import type { Answer, Catalogue, Evaluated, NodeResult, Op, Workflow } from "./lib/types";
+import type { Step } from "./engine/messages";
+
+export const EMPTY: Workflow = { nodefox: 1, name: "My workflow", nodes: [], edges: [] };
+const SAVE_KEY = "nodefox.workflow";
+const HISTORY = 200;
+const MERGE_MS = 1200; // keystrokes in one field within this gap undo together
+
+export type StepState = { state: "waiting" | "start" | "done"; ms: number };
+export type Notice = { id: number; kind: "error" | "info"; title: string; lines: string[] };
+export type Page = NonNullable<Answer["page"]>;
+
+export type EditorState = {
+  doc: Workflow;
+  types: Types;
+  catalogue: Catalogue | null;
+  results: { [id: string]: NodeResult };
+  selected: string[];
+  engine: {
+    phase: "loading" | "ready" | "failed";
+    steps: Record<Step, StepState>;
+    version: string;
+    ms: number;
+    busy: boolean;
+    error: string;
+    lastMs: number;
+  };
+  past: Workflow[];
+  future: Workflow[];
+  notices: Notice[];
+  opened: number; // counts documents opened, so the canvas fits each new one in view
+};
+
+export type EditOptions = { merge?: string };
+
+export type EditorActions = {
+  edit(ops: Op[], options?: EditOptions): Promise<Answer | null>;
+  addNode(type: string, position: [number, number] | null): Promise<string | null>;
+  copy(ids: string[]): string;
+  paste(text: string, offset?: [number, number]): Promise<boolean>;
+  open(value: unknown, source: string): Promise<boolean>;
+  undo(): void;
+  redo(): void;
+  select(ids: string[]): void;
+  inspect(id: string, port: string, offset: number, limit: number): Promise<Page | null>;
+  evaluate(id: string, path: string, expression: string): Promise<Evaluated | null>;
+  notify(kind: Notice["kind"], title: string, lines?: string[]): void;
+  dismiss(id: number): void;
+  absorb(answer: Answer): void;
+  engineReady(catalogue: Catalogue, version: string, ms: number): void;
+  engineProgress(step: Step, state: "start" | "done", ms: number): void;
+  engineFailed(message: string): void;
+  engineBusy(busy: boolean): void;
+  reloadMessage(): string;
+  start(): Promise<void>;
+};
+
+export type Editor = EditorState & EditorActions;
+export type EngineLink = { apply(message: string): Promise<string> };
+
+export function restore(storage: Storage | null): Workflow {
+  try {
+    const text = storage?.getItem(SAVE_KEY);
+    const value = text ? JSON.parse(text) : null;
+    if (value && !shapeProblem(value)) return laidOut(value as Workflow);
+  } catch {
+    /* a damaged save falls back to an empty workflow */
+  }
+  return structuredClone(EMPTY);
+}
+
+export function createEditor(engine: EngineLink, storage: Storage | null, initial: Workflow) {
+  let rev = 0;
+  let noticeId = 0;
+  let lastMerge = { key: "", at: 0 };
+
+  const store = createStore<Editor>()((set, get) => {
+    const save = (doc: Workflow) => {
+      try {
+        storage?.setItem(SAVE_KEY, JSON.stringify(doc));
+      } catch {
+        /* storage full or disabled: the canvas still works */
+      }
+    };
+    const edgeId = (edge: Workflow["edges"][number], doc: Workflow) => resolveEdge(edge, doc, get().types).id;
+
+    const send = async (ops: Op[], quiet = false): Promise<Answer | null> => {
+      const mine = ++rev;
+      let answer: Answer;
+      try {
+        answer = JSON.parse(await engine.apply(JSON.stringify({ rev: mine, ops })));
+      } catch (error) {
+        get().notify("error", "The engine did not answer", [String((error as Error).message ?? error)]);
+        return null;
+      }
+      get().absorb(answer);
+      if (answer.error) get().notify("error", "The engine refused the message", [answer.error]);
+      if (answer.rejected?.length && !quiet) {
+        get().notify(
+          "error",
+          "Not applied",
+          answer.rejected.map((r) => r.reason),
+        );
+      }
+      // The engine's document is the truth: take it back when it refused an edit or
+      // rewrote references (a rename), unless newer edits are already on their way.
+      if (answer.workflow && mine === rev) {
+        set({ doc: answer.workflow });
+        save(answer.workflow);
+      }
+      return answer;
+    };
+
+    const commit = (doc: Workflow, before: Workflow, merge?: string) => {
+      const now = performance.now();
+      const merging = !!merge && merge === lastMerge.key && now - lastMerge.at < MERGE_MS;
+      lastMerge = { key: merge ?? "", at: now };
+      const past = merging ? get().past : [...get().past, before].slice(-HISTORY);
+      set({ doc, past, future: [] });
+      save(doc);
+    };
+
+    return {
+      doc: initial,
+      types: new Map(),
+      catalogue: null,
+      results: {},
+      selected: [],
+      engine: {
+        phase: "loading",
+        steps: { runtime: { state: "waiting", ms: 0 }, packages: { state: "waiting", ms: 0 }, engine: { state: "waiting", ms: 0 } },
+        version: "",
+        ms: 0,
+        busy: false,
+        error: "",
+        lastMs: 0,
+      },
+      past: [],
+      future: [],
+      notices: [],
+      opened: 0,
+
+      async edit(ops, options = {}) {
+        const before = get().doc;
+        const documentOps = ops.filter(changesDocument);
+        if (documentOps.length) commit(applyOps(before, documentOps, edgeId), before, options.merge);
+        const renames = ops.some((op) => op.op === "update_node" && op.set && "name" in (op.set as object));
+        const answer = await send(renames ? [...ops, { op: "export" }] : ops);
+        if (answer?.rejected?.length && documentOps.length && !answer.workflow) {
+          await send([{ op: "export" }]); // take the engine's document back
+        }
+        return answer;
+      },
+
+      async addNode(typeName, position) {
+        const { doc, types, selected } = get();
+        const type = types.get(typeName);
+        if (!type) return null;
+        const id = freshId(doc.nodes.map((n) => n.id));
+        const after = selected.length === 1 ? doc.nodes.find((n) => n.id === selected[0]) : undefined;
+        const rightmost = doc.nodes.reduce((x, n) => Math.max(x, (n.position ?? [0, 0])[0] + 260), 0);
+        const [ax, ay] = after?.position ?? [0, 0];
+        const at = position ?? (after ? [ax + 260, ay] : [rightmost, 0]);
+        const node = {
+          id,
+          type: typeName,
+          name: freshName(doc, type.title),
+          position: [Math.round(at[0]), Math.round(at[1])] as [number, number],
+          params: defaultParams(type),
+        };
+        const ops: Op[] = [{ op: "add_node", node }];
+        // added next to the selection: wired to it, as n8n does
+        if (!position && after && outputPorts(after, types).length && type.inputs.length) {
+          const edge = { source: after.id, sourcePort: outputPorts(after, types)[0], target: id, targetPort: inputPorts(node, types)[0] };
+          ops.push({ op: "connect", edge: { id: freshId(doc.edges.map((e) => e.id ?? ""), "e"), ...edge } });
+        }
+        set({ selected: [id] });
+        await get().edit(ops);
+        return id;
+      },
+
+      copy(ids) {
+        return JSON.stringify(subWorkflow(get().doc, new Set(ids)), null, 2);
+      },
+
+      async paste(text, offset = [40, 40]) {
+        let value: unknown;
+        try {
+          value = JSON.parse(text);
+        } catch {
+          return false; // not ours: the clipboard holds something else
+        }
+        if (shapeProblem(value)) return false;
+        const part = pasteable(get().doc, value as Workflow, offset);
+        if (!part.nodes.length) return false;
+        const ops: Op[] = [
+          ...part.nodes.map((node) => ({ op: "add_node", node })),
+          ...part.edges.map((edge) => ({ op: "connect", edge })),
+        ];
+        set({ selected: part.nodes.map((n) => n.id) });
+        await get().edit(ops);
+        return true;
+      },
+
+      async open(value, source) {
+        const problem = shapeProblem(value);
+        if (problem) {
+          get().notify("error", `Cannot open ${source}`, [problem]);
+          return false;
+        }
+        const before = get().doc;
+        const doc = laidOut(value as Workflow);
+        set({ doc, selected: [], opened: get().opened + 1 });
+        const answer = await send([{ op: "load", workflow: doc }]);
+        if (!answer || answer.rejected?.length || answer.error) {
+          set({ doc: before }); // the engine kept the old document: so does the canvas
+          if (answer?.rejected?.length) {
+            // the "Not applied" notice is replaced by one naming the file
+            set({ notices: get().notices.filter((n) => n.title !== "Not applied") });
+            get().notify("error", `Cannot open ${source}`, answer.rejected.flatMap((r) => r.reason.split("\n")));
+          }
+          return false;
+        }
+        set({ past: [...get().past, before].slice(-HISTORY), future: [], results: answer.nodes ?? {} });
+        save(doc);
+        return true;
+      },
+
+      undo() {
+        const { past, doc, future } = get();
+        if (!past.length) return;
+        const previous = past[past.length - 1];
+        set({ doc: previous, past: past.slice(0, -1), future: [doc, ...future] });
+        lastMerge = { key: "", at: 0 };
+        save(previous);
+        void send([{ op: "load", workflow: previous }]);
+      },
+
+      redo() {
+        const { past, doc, future } = get();
+        if (!future.length) return;
+        const next = future[0];
+        set({ doc: next, past: [...past, doc], future: future.slice(1) });
+        lastMerge = { key: "", at: 0 };
+        save(next);
+        void send([{ op: "load", workflow: next }]);
+      },
+
+      select(ids) {
+        const current = get().selected;
+        if (ids.length === current.length && ids.every((id, i) => id === current[i])) return;
+        set({ selected: ids });
+      },
+
+      async inspect(id, port, offset, limit) {
+        const answer = await send([{ op: "inspect", id, port, offset, limit }], true);
+        return answer?.page ?? null;
+      },
+
+      async evaluate(id, path, expression) {
+        const answer = await send([{ op: "evaluate", id, path, expression }], true);
+        return answer?.evaluated ?? null;
+      },
+
+      notify(kind, title, lines = []) {
+        const notice = { id: ++noticeId, kind, title, lines };
+        set({ notices: [...get().notices.slice(-4), notice] });
+      },
+
+      dismiss(id) {
+        set({ notices: get().notices.filter((n) => n.id !== id) });
+      },
+
+      absorb(answer) {
+        const changed = answer.nodes && Object.keys(answer.nodes).length;
+        const removed = answer.removed?.length;
+        const ms = answer.stats?.ms ?? get().engine.lastMs;
+        if (!changed && !removed) {
+          if (ms !== get().engine.lastMs) set({ engine: { ...get().engine, lastMs: ms } });
+          return;
+        }
+        const results = { ...get().results, ...(answer.nodes ?? {}) };
+        for (const id of answer.removed ?? []) delete results[id];
+        set({ results, engine: { ...get().engine, lastMs: ms } });
+      },
+
+      engineReady(catalogue, version, ms) {
+        set({
+          catalogue,
+          types: new Map(catalogue.nodes.map((t) => [t.type, t])),
+          engine: { ...get().engine, phase: "ready", version, ms },
+        });
+      },
+
+      engineProgress(step, state, ms) {
+        const engine = get().engine;
+        set({ engine: { ...engine, steps: { ...engine.steps, [step]: { state, ms } } } });
+      },
+
+      engineFailed(message) {
+        set({ engine: { ...get().engine, phase: "failed", error: message } });
+      },
+
+      engineBusy(busy) {
+        if (busy !== get().engine.busy) set({ engine: { ...get().engine, busy } });
+      },
+
+      /** The engine starts from the document on the canvas (queued in the worker until it is ready). */
+      async start() {
+        const answer = await send([{ op: "load", workflow: get().doc }]);
+        if (answer?.rejected?.length && !answer.workflow) await send([{ op: "export" }]);
+      },
+
+      reloadMessage() {
+        return JSON.stringify({ rev: ++rev, ops: [{ op: "load", workflow: get().doc }] });
+      },
+    };
+  });
+
+  return store;
+}
