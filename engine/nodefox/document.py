@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -160,10 +161,34 @@ def load_cached(doc: Any, registry: Registry = BUILTINS) -> Document:
         return load(doc, registry)
     hit = _LOADED.get(key)
     if hit is None:
+        problems = non_finite_problems(doc)  # orjson writes NaN as null: check before caching
+        if problems:
+            raise DocumentError(problems)
         hit = _LOADED[key] = load(doc, registry)
         if len(_LOADED) > MAX_LOADED:
             _LOADED.popitem(last=False)
     return hit
+
+
+def non_finite_problems(value: Any) -> list[Problem]:
+    """NaN and infinities, which only a Python caller can put in a document: they are not JSON."""
+    try:
+        _json.check_finite(value)
+    except ValueError:
+        return [Problem(ptr, "NaN and infinities are not JSON numbers") for ptr in _non_finite(value, "")]
+    return []
+
+
+def _non_finite(value: Any, ptr: str) -> list[str]:
+    if type(value) is float:
+        return [] if math.isfinite(value) else [ptr]
+    if type(value) is dict:
+        pairs = value.items()
+    elif type(value) is list:
+        pairs = enumerate(value)
+    else:
+        return []
+    return [p for k, v in pairs for p in _non_finite(v, ptr + paths.pointer(k))]
 
 
 def load(doc: Any, registry: Registry = BUILTINS) -> Document:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import _json
-from .document import Document, Node, load_cached, output_ports
+from .document import Document, Node, load_cached, non_finite_problems, output_ports
 from .errors import NodeError, NodeFoxError
 from .expressions import Context
 from .functions import format_instant, parse_instant
@@ -299,6 +299,9 @@ def check_items(items: Any) -> None:
     bad = [i for i, it in enumerate(items) if type(it) is not dict]
     if bad:
         raise DocumentError([Problem(f"/{i}", "an input item must be an object") for i in bad])
+    problems = non_finite_problems(items)
+    if problems:
+        raise DocumentError(problems)
 
 
 def canonical(result: dict) -> str:
