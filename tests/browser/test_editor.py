@@ -1,0 +1,239 @@
+"""The editor in a real browser, acting as a person would: drag, connect, type, undo,
+reload, open files. Only the markers of web.md and visible controls are used."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, count, load, node, param, status
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+NOW = "2026-01-01T09:30:00Z"
+ITEMS = [{"sku": s, "price": p} for s, p in [("a", 80), ("b", 20), ("c", 55), ("d", 5), ("e", 70)]]
+
+
+def doc(nodes: list[dict], edges: list[dict]) -> dict:
+    return {"nodefox": 1, "name": "Test", "settings": {"now": NOW}, "nodes": nodes, "edges": edges}
+
+
+def chain() -> dict:
+    return doc(
+        [
+            {"id": "src", "type": "data", "name": "Orders", "position": [0, 0], "params": {"items": ITEMS}},
+            {"id": "lim", "type": "limit", "name": "Few", "position": [300, 0], "params": {"max": 10}},
+        ],
+        [{"id": "e1", "source": "src", "target": "lim"}],
+    )
+
+
+def drag(page, source, target) -> None:
+    """Press on `source`, move in steps as a hand would, release on `target`."""
+    a, b = source.bounding_box(), target.bounding_box()
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    for i in range(1, 11):
+        x = a["x"] + a["width"] / 2 + (b["x"] - a["x"] + (b["width"] - a["width"]) / 2) * i / 10
+        y = a["y"] + a["height"] / 2 + (b["y"] - a["y"] + (b["height"] - a["height"]) / 2) * i / 10
+        page.mouse.move(x, y)
+    page.mouse.up()
+
+
+def handle(page, node_id: str, port: str, kind: str):
+    return node(page, node_id).locator(f'.react-flow__handle.{kind}[data-handleid="{port}"]')
+
+
+def select(page, node_id: str) -> None:
+    node(page, node_id).locator(".fx-node-head").click()
+    expect(page.locator('[data-testid="inspector"]')).to_have_attribute("data-node", node_id)
+
+
+def test_hooks_run_gives_the_cli_result(editor):
+    import nodefox
+
+    assert editor.evaluate("window.nodefox.version") == nodefox.__version__
+    editor.evaluate("window.nodefox.ready")
+    document = json.loads((ROOT / "examples" / "orders.json").read_text())
+    text = editor.evaluate("d => window.nodefox.run(JSON.stringify(d))", document)
+    assert nodefox.canonical(json.loads(text)) == nodefox.canonical(nodefox.run(document))
+
+
+def test_drag_a_node_from_the_palette(editor):
+    entry = editor.locator('[data-testid="palette-item"][data-type="data"]')
+    drag(editor, entry, editor.locator(".react-flow__pane"))
+    added = editor.locator(".react-flow__node")
+    expect(added).to_have_count(1)
+    node_id = added.get_attribute("data-id")
+    expect(status(editor, node_id)).to_have_attribute("data-status", "ok")
+    expect(count(editor, node_id, "out")).to_have_text("0")
+    assert editor.evaluate("window.nodefox.editor.export()")["nodes"][0]["type"] == "data"
+
+
+def test_keyboard_adds_from_the_palette_next_to_the_selection(editor):
+    load(editor, chain())
+    select(editor, "lim")
+    editor.locator('[data-testid="palette-item"][data-type="noop"]').focus()
+    editor.keyboard.press("Enter")
+    expect(editor.locator(".react-flow__node")).to_have_count(3)
+    exported = editor.evaluate("window.nodefox.editor.export()")
+    added = exported["nodes"][-1]
+    assert added["type"] == "noop"
+    assert {"source": "lim", "target": added["id"]}.items() <= exported["edges"][-1].items()
+    expect(count(editor, added["id"], "out")).to_have_text("5")
+
+
+def test_connect_two_nodes_by_dragging_between_ports(editor):
+    document = chain()
+    document["nodes"].append({"id": "tail", "type": "noop", "position": [600, 0]})
+    load(editor, document)
+    expect(status(editor, "tail")).to_have_attribute("data-status", "idle")
+    drag(editor, handle(editor, "lim", "out", "source"), handle(editor, "tail", "in", "target"))
+    expect(count(editor, "tail", "out")).to_have_text("5")
+    expect(status(editor, "tail")).to_have_attribute("data-status", "ok")
+
+
+def test_a_cycle_is_refused_while_dragging(editor):
+    document = doc(
+        [
+            {"id": "a", "type": "noop", "position": [0, 0]},
+            {"id": "b", "type": "noop", "position": [300, 0]},
+        ],
+        [{"id": "e1", "source": "a", "target": "b"}],
+    )
+    load(editor, document)
+    out_b, in_a = handle(editor, "b", "out", "source"), handle(editor, "a", "in", "target")
+    a, b = out_b.bounding_box(), in_a.bounding_box()
+    editor.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
+    editor.mouse.down()
+    editor.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=12)
+    expect(editor.locator('[data-testid="connection-refused"]')).to_contain_text("cycle")
+    editor.mouse.up()
+    expect(editor.locator(".react-flow__edge")).to_have_count(1)
+    assert len(editor.evaluate("window.nodefox.editor.export()")["edges"]) == 1
+
+
+def test_typing_into_a_parameter_updates_the_counts(editor):
+    load(editor, chain())
+    expect(count(editor, "lim", "out")).to_have_text("5")
+    select(editor, "lim")
+    field = param(editor, "/max")
+    field.fill("2")
+    expect(count(editor, "lim", "out")).to_have_text("2")
+    field.press("End")
+    field.press("Backspace")
+    field.type("3")
+    expect(count(editor, "lim", "out")).to_have_text("3")
+
+
+def test_an_expression_error_shows_on_the_node_and_in_the_inspector(editor):
+    document = chain()
+    document["nodes"][1] = {
+        "id": "lim", "type": "set", "name": "Double", "position": [300, 0],
+        "params": {"fields": [{"name": "double", "value": "={{ $json.price * 2 }}"}]},
+    }  # fmt: skip
+    load(editor, document)
+    select(editor, "lim")
+    field = param(editor, "/fields/0/value")
+    expect(editor.locator('[data-param-preview="/fields/0/value"]')).to_contain_text("160")
+    field.fill("={{ $json.price * }}")
+    marker = status(editor, "lim")
+    expect(marker).to_have_attribute("data-status", "error")
+    expect(marker).to_have_attribute("title", "syntax error: invalid syntax (at /fields/0/value)")
+    expect(editor.locator('[data-param-preview="/fields/0/value"]')).to_contain_text("syntax error")
+    field.fill("={{ $json.price + 1 }}")
+    expect(marker).to_have_attribute("data-status", "ok")
+    expect(editor.locator('[data-param-preview="/fields/0/value"]')).to_contain_text("81")
+
+
+def test_undo_and_redo(editor):
+    load(editor, chain())
+    select(editor, "lim")
+    param(editor, "/max").fill("1")
+    expect(count(editor, "lim", "out")).to_have_text("1")
+    editor.locator(".react-flow__pane").click()
+    editor.keyboard.press("Control+z")
+    expect(count(editor, "lim", "out")).to_have_text("5")
+    editor.keyboard.press("Control+Shift+z")
+    expect(count(editor, "lim", "out")).to_have_text("1")
+    editor.get_by_role("button", name="Undo").click()
+    expect(count(editor, "lim", "out")).to_have_text("5")
+
+
+def test_delete_and_undo_a_node(editor):
+    load(editor, chain())
+    select(editor, "lim")
+    editor.keyboard.press("Delete")
+    expect(node(editor, "lim")).to_have_count(0)
+    assert [n["id"] for n in editor.evaluate("window.nodefox.editor.export()")["nodes"]] == ["src"]
+    editor.keyboard.press("Control+z")
+    expect(count(editor, "lim", "out")).to_have_text("5")
+
+
+def test_reload_keeps_the_workflow(editor):
+    load(editor, chain())
+    select(editor, "lim")
+    param(editor, "/max").fill("4")
+    expect(count(editor, "lim", "out")).to_have_text("4")
+    editor.reload()
+    editor.wait_for_function("() => window.nodefox && window.nodefox.version")
+    expect(count(editor, "lim", "out")).to_have_text("4")
+    assert editor.evaluate("window.nodefox.editor.export()")["nodes"][1]["params"]["max"] == 4
+
+
+def test_open_an_example(editor):
+    editor.get_by_test_id("examples-menu").click()
+    editor.locator('[data-example="orders"]').click()
+    expected = json.loads((ROOT / "examples" / "orders.expected.json").read_text())
+    for node_id, entry in expected["nodes"].items():
+        expect(status(editor, node_id)).to_have_attribute("data-status", entry["status"])
+        for port, items in entry.get("outputs", {}).items():
+            expect(count(editor, node_id, port)).to_have_text(str(len(items)))
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ("{not json", "not valid JSON"),
+        ('{"nodefox": 1, "nodes": [], "edges": [{"source": "x", "target": "y"}]}', "/edges/0"),
+        ('{"nodefox": 2, "nodes": [], "edges": []}', "nodefox"),
+    ],
+)
+def test_a_broken_file_shows_what_is_wrong_and_changes_nothing(editor, tmp_path: Path, content, says):
+    load(editor, chain())
+    before = editor.evaluate("window.nodefox.editor.export()")
+    broken = tmp_path / "broken.json"
+    broken.write_text(content)
+    editor.get_by_test_id("open-file").set_input_files(str(broken))
+    expect(editor.get_by_test_id("notice").last).to_contain_text(says)
+    expect(editor.get_by_test_id("notice").last).to_contain_text("broken.json")
+    assert editor.evaluate("window.nodefox.editor.export()") == before
+    expect(count(editor, "lim", "out")).to_have_text("5")
+
+
+def test_copy_and_paste_as_workflow_json(editor):
+    load(editor, chain())
+    select(editor, "lim")
+    editor.keyboard.press("Control+d")  # duplicate: copy and paste in one step
+    expect(editor.locator(".react-flow__node")).to_have_count(3)
+    names = [n.get("name") for n in editor.evaluate("window.nodefox.editor.export()")["nodes"]]
+    assert names == ["Orders", "Few", "Few 2"]
+
+
+def test_a_slow_preview_is_interrupted_and_the_next_edit_answers(editor):
+    document = chain()
+    document["nodes"].append({
+        "id": "slow", "type": "code", "position": [600, 0],
+        "params": {"code": "while True:\n    pass\nreturn items"},
+    })  # fmt: skip
+    document["edges"].append({"id": "e2", "source": "lim", "target": "slow"})
+    editor.evaluate("d => window.nodefox.editor.load(d)", document)
+    expect(editor.get_by_test_id("stop")).to_be_visible()
+    editor.get_by_test_id("stop").click()
+    expect(status(editor, "slow")).to_have_attribute("data-status", "stale")
+    select(editor, "slow")
+    param(editor, "/code").fill("return items[:1]")
+    expect(count(editor, "slow", "out")).to_have_text("1")
+    expect(status(editor, "slow")).to_have_attribute("data-status", "ok")
