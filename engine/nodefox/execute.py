@@ -14,7 +14,8 @@ from .errors import NodeError, NodeFoxError
 from .expressions import Context
 from .functions import format_instant, parse_instant
 from .nodes import BUILTINS, NodeCall, NodeType, Registry
-from .params import ParamPlan, schema_errors, with_defaults
+from .nodes.base import params_error
+from .params import ParamPlan, with_defaults
 
 STATUSES = ("ok", "error", "skipped", "blocked", "idle", "disabled", "pinned")
 
@@ -57,11 +58,9 @@ def prepare(node: Node, registry: Registry = BUILTINS) -> Prepared:
 
 def _prepare(node_type: NodeType, params: dict, on_error: str) -> tuple:
     ports = node_type.output_ports(params, on_error)
-    problems = schema_errors(node_type.schema, params)
-    if problems:
-        ptr, message = problems[0]
-        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
-        return ports, None, NodeError(f"{ptr or 'params'}: {message}{more}", path=ptr)
+    error = params_error(node_type.schema, params)
+    if error is not None:
+        return ports, None, error
     return ports, ParamPlan(with_defaults(node_type.schema, params)), None
 
 
@@ -158,7 +157,7 @@ def run_node(
         context = node_context(node_type, inputs, settings, lookup, names)
         call = NodeCall(
             node.id, inputs, prep.plan, context, node.on_error, settings.seed,
-            settings.allow_code, settings.input_items,
+            settings.allow_code, settings.input_items, node_type.schema,
         )  # fmt: skip
         produced = node_type.run(call)
         outputs = _outputs(ports, produced)

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..errors import NodeError, NodeFoxError
 from ..expressions import Context
-from ..params import ParamPlan
+from ..params import ParamPlan, schema_errors
 
 Outputs = dict[str, list]
 
@@ -60,7 +60,7 @@ class NodeCall:
     """What one execution of a node sees."""
 
     __slots__ = ("node_id", "inputs", "plan", "context", "on_error", "seed", "allow_code",
-                 "input_items", "warnings", "errors")  # fmt: skip
+                 "input_items", "warnings", "errors", "schema")  # fmt: skip
 
     def __init__(
         self,
@@ -72,10 +72,12 @@ class NodeCall:
         seed: int = 0,
         allow_code: bool = False,
         input_items: list | None = None,  # the run's input, for trigger
+        schema: dict | None = None,  # the params schema, to check values expressions gave
     ):
         self.node_id, self.inputs, self.plan, self.context = node_id, inputs, plan, context
         self.on_error, self.seed, self.allow_code = on_error, seed, allow_code
         self.input_items = input_items
+        self.schema = schema
         self.warnings: list[str] = []
         self.errors: list[dict] = []  # errorOutput items
 
@@ -85,12 +87,20 @@ class NodeCall:
         return next(iter(self.inputs.values()), [])
 
     def params_at(self, index: int, item: dict) -> dict:
-        return self.plan.at(item, index, self.context)
+        return self.checked(self.plan.at(item, index, self.context))
 
     def params(self) -> dict:
         """Params evaluated once, with `$json` = the first input item (or `{}`)."""
         items = self.first
-        return self.plan.at(items[0] if items else {}, 0, self.context)
+        return self.checked(self.plan.at(items[0] if items else {}, 0, self.context))
+
+    def checked(self, params: dict, schema: dict | None = None, where: str = "") -> dict:
+        """Params whose expressions gave values; they must fit the schema as literals must."""
+        if self.plan.dynamic and self.schema is not None:
+            error = params_error(schema or self.schema, params, where)
+            if error is not None:
+                raise error
+        return params
 
     def item_failed(self, index: int, item: dict, error: NodeFoxError, passthrough: list) -> None:
         """Apply onError to one failing item; raises under `stop`."""
@@ -103,6 +113,17 @@ class NodeCall:
             self.errors.append({"item": item, "error": err.message})
         else:
             raise err
+
+
+def params_error(schema: dict, params: Any, where: str = "") -> NodeError | None:
+    """The first schema problem of `params` as a node error, or None."""
+    problems = schema_errors(schema, params)
+    if not problems:
+        return None
+    ptr, message = problems[0]
+    ptr = where + ptr
+    more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+    return NodeError(f"{ptr or 'params'}: {message}{more}", path=ptr)
 
 
 def item_error(message: str, index: int | None = None, path: str | None = None) -> NodeError:

@@ -65,14 +65,14 @@ def run_code(call: NodeCall) -> Outputs:
     if mode == "all":
         try:
             result = fn(copy.deepcopy(call.first), vars_, now, rng)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # exit() must not end the run
             raise NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}") from None
         return {"out": _objects(result, "the code")}
     out: list = []
     for index, item in enumerate(call.first):
         try:
             result = fn(copy.deepcopy(item), index, vars_, now, rng)
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:  # exit() must not end the run
             error = NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}", item=index)
             call.item_failed(index, item, error, out)
             continue

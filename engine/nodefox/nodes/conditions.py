@@ -9,6 +9,7 @@ from typing import Any
 from .._guards import type_name
 from .._json import canonical_key
 from ..errors import NodeError
+from .base import obj_schema, params_error
 
 OPS = (
     "eq", "ne", "gt", "gte", "lt", "lte", "contains", "notContains", "startsWith",
@@ -35,6 +36,8 @@ CONDITIONS_PROPS = {
         "description": "compare numeric text as numbers; mixed kinds compare false instead of failing",
     },
 }
+
+SCHEMA = obj_schema(CONDITIONS_PROPS)
 
 _NUM = (int, float)
 
@@ -190,10 +193,11 @@ def compile_block(plan: Any, *keys: Any) -> Any:
         block = block[key]
     where = "".join(f"/{k}" for k in keys)
     conds = block.get("conditions") or []
-    fixed = [block.get("combinator"), block.get("looseTypes")] + [c.get("op") for c in conds if type(c) is dict]
-    if any(type(v) is str and v.startswith("=") for v in fixed) or not all(type(c) is dict for c in conds):
-        resolve = plan.part(*keys)
-        return lambda item, index, context: holds(resolve(item, index, context), where)
+    if type(conds) is not list or not all(type(c) is dict for c in conds):
+        return _resolved_whole(plan, keys, where)
+    fixed = [block.get("combinator"), block.get("looseTypes")] + [c.get("op") for c in conds]
+    if any(type(v) is str and v.startswith("=") for v in fixed):
+        return _resolved_whole(plan, keys, where)
     loose = block.get("looseTypes") is True
     any_mode = block.get("combinator") == "or"
     parts = [
@@ -215,5 +219,19 @@ def compile_block(plan: Any, *keys: Any) -> Any:
             if not any_mode and not ok:
                 return False
         return not any_mode if parts else empty
+
+    return holds_at
+
+
+def _resolved_whole(plan: Any, keys: tuple, where: str) -> Any:
+    """The block resolved per item, then checked: expressions may give any shape."""
+    resolve = plan.part(*keys)
+
+    def holds_at(item: dict, index: int, context: Any) -> bool:
+        block = resolve(item, index, context)
+        error = params_error(SCHEMA, block, where)
+        if error is not None:
+            raise error
+        return holds(block, where)
 
     return holds_at

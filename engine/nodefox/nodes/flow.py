@@ -8,7 +8,8 @@ from .. import paths
 from .._json import same_key
 from ..errors import NodeError, NodeFoxError
 from .base import PATHS, NodeCall, NodeType, Outputs, obj_schema
-from .conditions import CONDITIONS_PROPS, compile_block
+from .conditions import SCHEMA as _CONDITIONS
+from .conditions import compile_block
 
 
 def _memo(call: NodeCall, key: str, build: Any) -> Any:
@@ -120,7 +121,6 @@ def run_noop(call: NodeCall) -> Outputs:
     return {"out": list(call.first)}
 
 
-_CONDITIONS = obj_schema(CONDITIONS_PROPS)
 _RULE = {**_CONDITIONS, "description": "one rule: the conditions for its port"}
 
 NODES = [

@@ -12,10 +12,18 @@ from .base import PATH, PATHS, NodeCall, NodeType, Outputs, obj_schema
 # -- set -------------------------------------------------------------------------
 
 
+def _literal(value: Any) -> bool:
+    if type(value) is str:
+        return not value.startswith("=")
+    return type(value) is not list or all(_literal(v) for v in value)
+
+
 def run_set(call: NodeCall) -> Outputs:
     params = call.plan.params
     include = params.get("include", "all")
     selected = params.get("selected") or []
+    if not (_literal(include) and _literal(selected) and type(params.get("fields")) is list):
+        return _run_set_resolved(call)
     writers = call.plan.memo.get("writers")
     if writers is None:
         writers = [_field_writer(call, k) for k in range(len(params.get("fields") or []))]
@@ -63,6 +71,27 @@ def run_set(call: NodeCall) -> Outputs:
                     view = dict(view) if view is item else view
                     _write(view, name, value)
             append(new)
+        except NodeFoxError as exc:
+            call.item_failed(index, item, exc, out)
+    return {"out": out}
+
+
+def _run_set_resolved(call: NodeCall) -> Outputs:
+    """`set` whose include, selected or whole fields list are expressions: params resolved per item.
+
+    The fields' values are then all evaluated against the input item.
+    """
+    out: list = []
+    for index, item in enumerate(call.first):
+        try:
+            params = call.params_at(index, item)
+            include = params["include"]
+            new = dict(item) if include == "all" else {} if include == "none" else _selected(item, params["selected"])
+            for k, field in enumerate(params["fields"]):
+                if not field["name"]:
+                    raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
+                _write(new, field["name"], field.get("value"))
+            out.append(new)
         except NodeFoxError as exc:
             call.item_failed(index, item, exc, out)
     return {"out": out}

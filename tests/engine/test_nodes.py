@@ -1,0 +1,540 @@
+"""The built-in node types (`nodes/`): each row of `nodes.md`, every condition op, merge modes, code."""
+
+from __future__ import annotations
+
+import nodefox
+import pytest
+from conftest import data, document, edge, error_of, node, outputs, run, run_one
+
+ROWS = [{"a": 1, "b": "x", "l": [1, 2]}, {"a": 2, "b": "y", "l": [3]}]
+
+
+def test_catalogue_ports_are_exact():
+    ports = {t.type: (t.inputs, t.outputs) for t in nodefox.BUILTINS}
+    assert ports == {
+        "trigger": ((), ("out",)), "data": ((), ("out",)),
+        "set": (("in",), ("out",)), "rename": (("in",), ("out",)), "remove": (("in",), ("out",)),
+        "sort": (("in",), ("out",)), "limit": (("in",), ("out",)), "dedupe": (("in",), ("out",)),
+        "split_out": (("in",), ("out",)), "aggregate": (("in",), ("out",)),
+        "summarize": (("in",), ("out",)), "json": (("in",), ("out",)), "code": (("in",), ("out",)),
+        "filter": (("in",), ("kept", "discarded")), "if": (("in",), ("true", "false")),
+        "switch": (("in",), ("fallback",)), "merge": (("in1", "in2"), ("out",)), "noop": (("in",), ("out",)),
+    }  # fmt: skip
+
+
+def test_every_node_type_describes_itself():
+    for t in nodefox.BUILTINS:
+        d = t.describe()
+        assert d["title"] and d["category"] in ("Sources", "Transform", "Flow") and d["description"]
+        assert d["schema"]["type"] == "object"
+
+
+# -- sources ---------------------------------------------------------------------
+
+
+def test_data_evaluates_expressions_once_with_empty_json():
+    result = run(document([data("d", [{"now": "={{ $now }}", "j": "={{ $json }}", "t": "=n{{ 1 + 1 }}"}])]))
+    assert result["nodes"]["d"]["outputs"]["out"] == [{"now": "2026-01-01T09:30:00Z", "j": {}, "t": "n2"}]
+
+
+def test_data_items_must_be_objects():
+    result = run(document([node("d", "data", {"items": "={{ [1] }}"})]))
+    assert result["nodes"]["d"]["status"] == "error"
+
+
+# -- set -------------------------------------------------------------------------
+
+
+def test_set_include_all_and_later_fields_see_earlier_ones():
+    got = outputs("set", {"fields": [{"name": "x", "value": "={{ $json.a * 10 }}"},
+                                     {"name": "y", "value": "={{ $json.x + 1 }}"}]}, ROWS)  # fmt: skip
+    assert got == [{**ROWS[0], "x": 10, "y": 11}, {**ROWS[1], "x": 20, "y": 21}]
+
+
+def test_set_include_none_and_selected():
+    fields = [{"name": "c.d", "value": "={{ $json.a }}"}]
+    assert outputs("set", {"fields": fields, "include": "none"}, ROWS) == [{"c": {"d": 1}}, {"c": {"d": 2}}]
+    got = outputs("set", {"fields": fields, "include": "selected", "selected": ["b", "zz"]}, ROWS)
+    assert got == [{"b": "x", "c": {"d": 1}}, {"b": "y", "c": {"d": 2}}]
+
+
+def test_set_include_none_still_sees_earlier_fields():
+    fields = [{"name": "x", "value": 5}, {"name": "y", "value": "={{ $json.x + $json.a }}"}]
+    assert outputs("set", {"fields": fields, "include": "none"}, ROWS[:1]) == [{"x": 5, "y": 6}]
+
+
+def test_set_overwrites_in_place_and_a_path_creates_objects():
+    got = outputs("set", {"fields": [{"name": "a", "value": 9}, {"name": "n.m", "value": 1}]}, ROWS[:1])
+    assert got == [{"a": 9, "b": "x", "l": [1, 2], "n": {"m": 1}}]
+    assert list(got[0]) == ["a", "b", "l", "n"]
+
+
+def test_set_name_may_be_an_expression():
+    got = outputs("set", {"fields": [{"name": "={{ $json.b }}", "value": 1}]}, ROWS)
+    assert got == [{**ROWS[0], "x": 1}, {**ROWS[1], "y": 1}]
+
+
+@pytest.mark.parametrize("include, want", [("none", [{"x": 1}]), ("all", [{**ROWS[0], "x": 1}])])
+def test_set_include_may_be_an_expression(include, want):
+    params = {"fields": [{"name": "x", "value": 1}], "include": f"={{{{ '{include}' }}}}"}
+    assert outputs("set", params, ROWS[:1]) == want
+
+
+def test_set_selected_may_be_an_expression():
+    params = {"fields": [], "include": "selected", "selected": "={{ ['b'] }}"}
+    assert outputs("set", params, ROWS[:1]) == [{"b": "x"}]
+
+
+def test_set_bad_include_from_an_expression_fails():
+    err = error_of("set", {"fields": [], "include": "={{ 'q' }}"}, ROWS)
+    assert err["path"] == "/include"
+
+
+# -- rename / remove ---------------------------------------------------------------
+
+
+def test_rename_top_level_keeps_the_key_place():
+    got = outputs("rename", {"keys": [{"from": "a", "to": "z"}, {"from": "missing", "to": "q"}]}, ROWS[:1])
+    assert got == [{"z": 1, "b": "x", "l": [1, 2]}] and list(got[0]) == ["z", "b", "l"]
+
+
+def test_rename_into_an_existing_key_replaces_it():
+    got = outputs("rename", {"keys": [{"from": "a", "to": "b"}]}, ROWS[:1])
+    assert got == [{"b": 1, "l": [1, 2]}]
+
+
+def test_rename_nested_paths_append():
+    got = outputs("rename", {"keys": [{"from": "a", "to": "n.a"}]}, ROWS[:1])
+    assert got == [{"b": "x", "l": [1, 2], "n": {"a": 1}}]
+    got = outputs("rename", {"keys": [{"from": "n.m", "to": "m"}]}, [{"n": {"m": 1, "k": 2}, "z": 0}])
+    assert got == [{"n": {"k": 2}, "z": 0, "m": 1}]
+
+
+def test_remove_drops_fields_and_ignores_missing_ones():
+    got = outputs("remove", {"fields": ["a", "l.0", "nope.x"]}, ROWS[:1])
+    assert got == [{"b": "x", "l": [2]}]
+    assert ROWS[0] == {"a": 1, "b": "x", "l": [1, 2]}
+
+
+# -- sort ---------------------------------------------------------------------------
+
+MIXED = [{"v": "b"}, {"v": 2}, {}, {"v": True}, {"v": None}, {"v": [1]}, {"v": {"k": 1}}, {"v": 1.5},
+         {"v": "a"}, {"v": False}, {"v": [0, 5]}]  # fmt: skip
+
+
+def test_sort_across_kinds_with_null_and_missing_last():
+    got = outputs("sort", {"fields": [{"field": "v"}]}, MIXED)
+    assert got == [{"v": 1.5}, {"v": 2}, {"v": "a"}, {"v": "b"}, {"v": False}, {"v": True}, {"v": [0, 5]},
+                   {"v": [1]}, {"v": {"k": 1}}, {}, {"v": None}]  # fmt: skip
+
+
+def test_sort_desc_still_puts_null_and_missing_last():
+    got = outputs("sort", {"fields": [{"field": "v", "order": "desc"}]}, MIXED)
+    assert got[:2] == [{"v": {"k": 1}}, {"v": [1]}] and got[-2:] == [{}, {"v": None}]
+    assert got[-4:-2] == [{"v": 2}, {"v": 1.5}]
+
+
+def test_sort_is_stable_and_uses_fields_in_order():
+    items = [{"g": 2, "n": "a"}, {"g": 1, "n": "b"}, {"g": 2, "n": "c"}, {"g": 1, "n": "d"}]
+    got = outputs("sort", {"fields": [{"field": "g"}]}, items)
+    assert [i["n"] for i in got] == ["b", "d", "a", "c"]
+    got = outputs("sort", {"fields": [{"field": "g", "order": "desc"}, {"field": "n", "order": "desc"}]}, items)
+    assert [i["n"] for i in got] == ["c", "a", "d", "b"]
+
+
+def test_sort_strings_by_code_point_and_booleans_are_not_numbers():
+    got = outputs("sort", {"fields": [{"field": "v"}]}, [{"v": "b"}, {"v": "B"}, {"v": "é"}, {"v": "a"}])
+    assert [i["v"] for i in got] == ["B", "a", "b", "é"]
+    got = outputs("sort", {"fields": [{"field": "v"}]}, [{"v": True}, {"v": 0}, {"v": 2}])
+    assert [i["v"] for i in got] == [0, 2, True]
+
+
+# -- limit / dedupe -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("params, want", [
+    ({"max": 2}, [0, 1]), ({"max": 2, "keep": "last"}, [2, 3]), ({"max": 0}, []),
+    ({"max": 0, "keep": "last"}, []), ({"max": 10}, [0, 1, 2, 3]), ({"max": 10, "keep": "last"}, [0, 1, 2, 3]),
+])  # fmt: skip
+def test_limit(params, want):
+    assert [i["i"] for i in outputs("limit", params, [{"i": i} for i in range(4)])] == want
+
+
+def test_limit_bad_max():
+    assert error_of("limit", {"max": -1}, ROWS)["path"] == "/max"
+    assert error_of("limit", {"max": "={{ 'x' }}"}, ROWS)["path"] == "/max"
+
+
+def test_dedupe_whole_item_and_fields():
+    items = [{"a": 1, "b": 1}, {"a": 1, "b": 1}, {"a": 1.0, "b": 2}, {"a": True, "b": 3}, {"b": 4}, {"a": None}]
+    assert outputs("dedupe", {}, items) == [items[0], items[2], items[3], items[4], items[5]]
+    # canonical JSON: 1 and 1.0 and true differ; missing and null are the same
+    assert outputs("dedupe", {"fields": ["a"]}, items) == [items[0], items[2], items[3], items[4]]
+
+
+def test_dedupe_whole_item_respects_key_order():
+    items = [{"a": 1, "b": 2}, {"b": 2, "a": 1}]
+    assert outputs("dedupe", {}, items) == items
+
+
+# -- split_out ------------------------------------------------------------------------
+
+
+def test_split_out():
+    items = [{"id": 1, "tags": ["a", "b"]}, {"id": 2, "tags": "c"}, {"id": 3, "tags": None}, {"id": 4}]
+    assert outputs("split_out", {"field": "tags"}, items) == [{"tags": "a"}, {"tags": "b"}, {"tags": "c"}]
+    got = outputs("split_out", {"field": "tags", "destination": "tag", "include": "all"}, items)
+    assert got == [{"id": 1, "tag": "a"}, {"id": 1, "tag": "b"}, {"id": 2, "tag": "c"}]
+
+
+def test_split_out_nested_path_uses_the_last_segment():
+    got = outputs("split_out", {"field": "o.lines", "include": "all"}, [{"o": {"lines": [1, 2], "k": 0}, "z": 1}])
+    assert got == [{"o": {"k": 0}, "z": 1, "lines": 1}, {"o": {"k": 0}, "z": 1, "lines": 2}]
+
+
+# -- aggregate -----------------------------------------------------------------------
+
+
+def test_aggregate_fields_skip_missing_values():
+    items = [{"a": 1, "n": {"b": 2}}, {"a": None}, {"n": {"b": 3}}]
+    got = outputs("aggregate", {"fields": [{"field": "a"}, {"field": "n.b", "as": "bs"}]}, items)
+    assert got == [{"a": [1, None], "bs": [2, 3]}]
+
+
+def test_aggregate_all():
+    assert outputs("aggregate", {"all": True}, ROWS) == [{"data": ROWS}]
+    assert outputs("aggregate", {"all": True, "as": "rows"}, ROWS) == [{"rows": ROWS}]
+
+
+# -- summarize ------------------------------------------------------------------------
+
+SALES = [
+    {"c": {"k": "DE"}, "n": 2, "f": 1.5, "t": "x"},
+    {"c": {"k": "SE"}, "n": 3, "f": None, "t": "y"},
+    {"c": {"k": "DE"}, "n": 4, "t": "x"},
+    {"c": {"k": "DE"}, "n": None, "f": 2.5, "t": 1},
+]
+
+
+def test_summarize_every_op():
+    aggs = [{"op": op, "field": f} for op, f in [
+        ("count", "n"), ("countUnique", "t"), ("sum", "n"), ("avg", "n"), ("min", "n"), ("max", "n"),
+        ("concat", "t"), ("first", "f"), ("last", "f"), ("sum", "f")]]  # fmt: skip
+    got = outputs("summarize", {"groupBy": ["c.k"], "aggregations": aggs}, SALES)
+    assert got == [
+        {"k": "DE", "count_n": 2, "countUnique_t": 2, "sum_n": 6, "avg_n": 3.0, "min_n": 2, "max_n": 4,
+         "concat_t": "x, x, 1", "first_f": 1.5, "last_f": 2.5, "sum_f": 4.0},
+        {"k": "SE", "count_n": 1, "countUnique_t": 1, "sum_n": 3, "avg_n": 3.0, "min_n": 3, "max_n": 3,
+         "concat_t": "y", "first_f": None, "last_f": None, "sum_f": 0},
+    ]  # fmt: skip
+
+
+def test_summarize_without_group_by_and_with_as_and_separator():
+    got = outputs("summarize", {"aggregations": [{"op": "concat", "field": "t", "as": "all"},
+                                                 {"op": "count", "field": "c.k"}], "separator": "|"}, SALES)  # fmt: skip
+    assert got == [{"all": "x|y|x|1", "count_c_k": 4}]
+
+
+def test_summarize_of_nothing():
+    aggs = [{"op": op, "field": "zz"} for op in ("count", "sum", "avg", "min", "max", "first", "last", "concat")]
+    got = outputs("summarize", {"aggregations": aggs}, [{}])
+    assert got == [{"count_zz": 0, "sum_zz": 0, "avg_zz": None, "min_zz": None, "max_zz": None,
+                    "first_zz": None, "last_zz": None, "concat_zz": ""}]  # fmt: skip
+
+
+def test_summarize_sum_of_text_is_an_error_naming_the_aggregation():
+    assert error_of("summarize", {"aggregations": [{"op": "sum", "field": "t"}]}, SALES)["path"] == "/aggregations/0"
+
+
+def test_summarize_groups_by_canonical_json():
+    items = [{"g": 1}, {"g": 1.0}, {"g": True}, {"g": 1}]
+    got = outputs("summarize", {"groupBy": ["g"], "aggregations": [{"op": "count", "field": "g"}]}, items)
+    assert got == [{"g": 1, "count_g": 2}, {"g": 1.0, "count_g": 1}, {"g": True, "count_g": 1}]
+
+
+# -- json -------------------------------------------------------------------------------
+
+
+def test_json_parse_and_stringify():
+    items = [{"s": '{"a": [1, 2.5]}'}]
+    assert outputs("json", {"op": "parse", "field": "s"}, items) == [{"s": {"a": [1, 2.5]}}]
+    assert outputs("json", {"op": "parse", "field": "s", "destination": "p.q"}, items) == [
+        {"s": '{"a": [1, 2.5]}', "p": {"q": {"a": [1, 2.5]}}}]
+    got = outputs("json", {"op": "stringify", "field": "v", "destination": "t"}, [{"v": {"a": "é", "b": [1.0]}}])
+    assert got == [{"v": {"a": "é", "b": [1.0]}, "t": '{"a":"é","b":[1.0]}'}]
+
+
+def test_json_parse_failure_is_an_item_error():
+    err = error_of("json", {"op": "parse", "field": "s"}, [{"s": "[1]"}, {"s": "{nope"}])
+    assert err["item"] == 1
+    entry = run_one("json", {"op": "parse", "field": "s"}, [{"s": "NaN"}, {"s": "1"}], onError="errorOutput")
+    assert entry["outputs"]["out"] == [{"s": 1}] and entry["outputs"]["error"][0]["item"] == {"s": "NaN"}
+
+
+# -- conditions: filter / if / switch ---------------------------------------------------------
+
+OP_CASES = [
+    ("eq", 1, 1.0, True), ("eq", True, 1, False), ("eq", [1, {"a": 1}], [1.0, {"a": 1}], True),
+    ("eq", None, None, True), ("eq", "1", 1, False), ("ne", 1, 2, True), ("ne", 1, 1.0, False),
+    ("gt", 2, 1, True), ("gt", "b", "a", True), ("gte", 1, 1.0, True), ("lt", 1, 2.5, True),
+    ("lte", "a", "a", True), ("lt", "B", "a", True),
+    ("contains", "hello", "ell", True), ("contains", [1, 2], 2.0, True), ("contains", [1], True, False),
+    ("notContains", "hello", "z", True), ("notContains", ["a"], "a", False),
+    ("startsWith", "hello", "he", True), ("endsWith", "hello", "lo", True), ("endsWith", "hello", "he", False),
+    ("regex", "order-123", r"\d+$", True), ("regex", "abc", "^b", False),
+    ("empty", None, None, True), ("empty", "", None, True), ("empty", [], None, True), ("empty", {}, None, True),
+    ("empty", 0, None, False), ("notEmpty", " ", None, True), ("notEmpty", [], None, False),
+    ("exists", 0, None, True), ("exists", None, None, False), ("notExists", None, None, True),
+    ("true", True, None, True), ("true", 1, None, False), ("false", False, None, True), ("false", 0, None, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("op, left, right, want", OP_CASES)
+def test_every_condition_op(op, left, right, want):
+    cond = {"left": "={{ $json.l }}", "op": op}
+    if right is not None or op in ("eq", "ne"):
+        cond["right"] = "={{ $json.r }}"
+    got = outputs("filter", {"conditions": [cond]}, [{"l": left, "r": right}], port="kept")
+    assert bool(got) is want
+
+
+def test_every_op_is_tested():
+    from nodefox.nodes.conditions import OPS
+
+    assert {c[0] for c in OP_CASES} == set(OPS)
+
+
+@pytest.mark.parametrize("op, left, right", [
+    ("gt", 5, "a"), ("lt", True, 1), ("gte", None, 1), ("startsWith", 5, "5"), ("regex", 5, "5"),
+    ("contains", 5, 5), ("contains", {"a": 1}, "a"),
+])  # fmt: skip
+def test_strict_types_make_an_item_error(op, left, right):
+    items = [{"l": "a", "r": "a"}, {"l": left, "r": right}]
+    err = error_of("filter", {"conditions": [{"left": "={{ $json.l }}", "op": op, "right": "={{ $json.r }}"}]}, items)
+    assert err["item"] == 1 and err["path"] == "/conditions/0" and "item" not in err["message"][:0]
+
+
+def test_strict_type_error_message_names_the_kinds():
+    err = error_of("if", {"conditions": [{"left": 5, "op": "gt", "right": "a"}]}, [{}, {}, {}, {}])
+    assert err["item"] == 0
+    assert "number 5" in err["message"] and "string 'a'" in err["message"]
+
+
+@pytest.mark.parametrize("op, left, right, want", [
+    ("gt", "10", 9, True), ("eq", "1.0", 1, True), ("lt", "2", "10", True), ("gt", 5, "a", False),
+    ("lt", 5, "a", False), ("contains", 5, 5, False), ("notContains", 5, 5, False), ("startsWith", 12, "1", False),
+])  # fmt: skip
+def test_loose_types(op, left, right, want):
+    params = {"conditions": [{"left": left, "op": op, "right": right}], "looseTypes": True}
+    assert bool(outputs("filter", params, [{}], port="kept")) is want
+
+
+def test_combinators_and_empty_conditions():
+    t, f = {"left": 1, "op": "eq", "right": 1}, {"left": 1, "op": "eq", "right": 2}
+    kept = lambda params: bool(outputs("filter", params, [{}], port="kept"))  # noqa: E731
+    assert kept({"conditions": [t, t]}) and not kept({"conditions": [t, f]})
+    assert kept({"conditions": [f, t], "combinator": "or"}) and not kept({"conditions": [f, f], "combinator": "or"})
+    assert kept({}) and kept({"conditions": []}) and kept({"conditions": [], "combinator": "or"})
+
+
+def test_filter_and_if_split_in_order():
+    params = {"conditions": [{"left": "={{ $json.a }}", "op": "gte", "right": 2}]}
+    items = [{"a": 3}, {"a": 1}, {"a": 2}]
+    assert run_one("filter", params, items)["outputs"] == {"kept": [{"a": 3}, {"a": 2}], "discarded": [{"a": 1}]}
+    assert run_one("if", params, items)["outputs"] == {"true": [{"a": 3}, {"a": 2}], "false": [{"a": 1}]}
+
+
+def test_condition_op_from_an_expression():
+    params = {"conditions": [{"left": "={{ $json.a }}", "op": "={{ 'gt' }}", "right": 1}]}
+    assert run_one("filter", params, [{"a": 2}, {"a": 0}])["outputs"]["kept"] == [{"a": 2}]
+
+
+def test_switch_first_and_all():
+    rules = [{"conditions": [{"left": "={{ $json.a }}", "op": "gt", "right": 1}]},
+             {"conditions": [{"left": "={{ $json.a }}", "op": "gt", "right": 2}]}]  # fmt: skip
+    items = [{"a": 3}, {"a": 2}, {"a": 0}]
+    assert run_one("switch", {"rules": rules}, items)["outputs"] == {
+        "0": [{"a": 3}, {"a": 2}], "1": [], "fallback": [{"a": 0}]}
+    assert run_one("switch", {"rules": rules, "mode": "all"}, items)["outputs"] == {
+        "0": [{"a": 3}, {"a": 2}], "1": [{"a": 3}], "fallback": [{"a": 0}]}
+
+
+def test_switch_ports_are_named_by_index_and_wirable():
+    rules = [{"conditions": [{"left": "={{ $json.a }}", "op": "eq", "right": i}]} for i in range(3)]
+    nodes = [data("d", [{"a": 2}, {"a": 0}]), node("s", "switch", {"rules": rules}), node("n", "noop")]
+    result = run(document(nodes, [edge("d", "s"), edge("s", "n", source_port="2")]))
+    assert list(result["nodes"]["s"]["outputs"]) == ["0", "1", "2", "fallback"]
+    assert result["nodes"]["n"]["outputs"]["out"] == [{"a": 2}]
+
+
+def test_switch_rule_errors_name_the_rule():
+    rules = [{"conditions": []}, {"conditions": [{"left": 1, "op": "gt", "right": "a"}]}]
+    err = error_of("switch", {"rules": rules, "mode": "all"}, [{}])
+    assert err["path"] == "/rules/1/conditions/0"
+
+
+# -- merge -----------------------------------------------------------------------------
+
+IN1 = [{"k": 1, "v": "a1"}, {"k": 2, "v": "a2"}, {"k": 3, "v": "a3"}]
+IN2 = [{"k": 2, "w": "b2"}, {"k": 1, "w": "b1", "v": "b1"}, {"k": 1, "w": "b1x"}, {"k": 9, "w": "b9"}]
+
+
+def merged(params: dict, a: list = IN1, b: list = IN2, wire: tuple = ("in1", "in2")) -> list:
+    nodes = [data("a", a), data("b", b), node("m", "merge", params)]
+    edges = [edge("a", "m", target_port=wire[0])] + ([edge("b", "m", target_port=wire[1])] if wire[1] else [])
+    entry = run(document(nodes, edges))["nodes"]["m"]
+    assert entry["status"] == "ok", entry
+    return entry["outputs"]["out"]
+
+
+def test_merge_append():
+    assert merged({}) == IN1 + IN2
+    assert merged({}, wire=("in2", None)) == IN1
+
+
+JOIN = {"mode": "join", "fields1": ["k"], "fields2": ["k"]}
+
+
+def test_merge_join_inner_left_right_outer():
+    inner = [{"k": 1, "v": "b1", "w": "b1"}, {"k": 1, "v": "a1", "w": "b1x"}, {"k": 2, "v": "a2", "w": "b2"}]
+    assert merged(JOIN) == inner
+    assert merged({**JOIN, "join": "left"}) == inner + [IN1[2]]
+    assert merged({**JOIN, "join": "right"}) == inner + [IN2[3]]
+    assert merged({**JOIN, "join": "outer"}) == inner + [IN1[2], IN2[3]]
+
+
+def test_merge_join_left_keeps_unmatched_in_place():
+    got = merged({**JOIN, "join": "left"}, a=[{"k": 7}, *IN1])
+    assert got[0] == {"k": 7}
+
+
+def test_merge_join_prefer_in1():
+    got = merged({**JOIN, "prefer": "in1"})
+    assert got[0] == {"k": 1, "w": "b1", "v": "a1"}
+
+
+def test_merge_join_keys_compare_as_canonical_json():
+    got = merged(JOIN, a=[{"k": 1.0}, {"k": True}], b=[{"k": 1, "x": 1}])
+    assert got == []
+
+
+def test_merge_join_needs_matching_field_lists():
+    nodes = [data("a", IN1), node("m", "merge", {"mode": "join", "fields1": ["k"], "fields2": []})]
+    entry = run(document(nodes, [edge("a", "m")]))["nodes"]["m"]
+    assert entry["status"] == "error"
+
+
+def test_merge_position():
+    a, b = [{"x": 1}, {"x": 2}, {"x": 3}], [{"y": 1, "x": 0}]
+    assert merged({"mode": "position"}, a, b) == [{"x": 0, "y": 1}]
+    assert merged({"mode": "position", "prefer": "in1"}, a, b) == [{"y": 1, "x": 1}]
+    assert merged({"mode": "position", "includeUnpaired": True}, a, b) == [{"x": 0, "y": 1}, {"x": 2}, {"x": 3}]
+    assert merged({"mode": "position", "includeUnpaired": True}, b, a) == [{"y": 1, "x": 1}, {"x": 2}, {"x": 3}]
+
+
+def test_merge_cross_and_choose():
+    a, b = [{"a": 1}, {"a": 2}], [{"b": 1}, {"b": 2}]
+    assert merged({"mode": "cross"}, a, b) == [{"a": 1, "b": 1}, {"a": 1, "b": 2}, {"a": 2, "b": 1}, {"a": 2, "b": 2}]
+    assert merged({"mode": "choose", "branch": "in1"}, a, b) == a
+    assert merged({"mode": "choose", "branch": "in2"}, a, b) == b
+    assert merged({"mode": "choose"}, a, b) == a
+
+
+def test_noop_passes_items():
+    assert outputs("noop", None, ROWS) == ROWS
+
+
+# -- code ----------------------------------------------------------------------------------
+
+
+def test_code_needs_allow_code():
+    err = error_of("code", {"code": "return items"}, ROWS)
+    assert "--allow-code" in err["message"] and "allow_code=True" in err["message"]
+
+
+def test_code_all_gets_a_copy_and_sees_vars_now_random():
+    code = "items[0]['a'] = 99\nreturn items + [{'v': vars.get('x'), 'now': now, 'r': random.random() < 1}]"
+    got = outputs("code", {"code": code}, ROWS, allow_code=True)
+    assert got[0]["a"] == 99 and got[-1] == {"v": None, "now": "2026-01-01T09:30:00Z", "r": True}
+
+
+def test_code_each_object_list_or_none():
+    code = "if index == 0:\n    return None\nif index == 1:\n    return [item, {'i': index}]\nreturn {'i': index}"
+    got = outputs("code", {"code": code, "mode": "each"}, [{}, {"x": 1}, {}], allow_code=True)
+    assert got == [{"x": 1}, {"i": 1}, {"i": 2}]
+
+
+def test_code_random_repeats_and_depends_on_seed_and_node():
+    code = "return [{'r': random.random()}]"
+    one = outputs("code", {"code": code}, [{}], allow_code=True)
+    assert one == outputs("code", {"code": code}, [{}], allow_code=True)
+
+
+def test_code_syntax_error_has_its_line():
+    err = error_of("code", {"code": "x = 1\nreturn (", "mode": "each"}, ROWS, allow_code=True)
+    assert "line 2" in err["message"] and err["path"] == "/code" and "item" not in err
+
+
+def test_code_runtime_error_names_line_and_item():
+    err = error_of("code", {"code": "x = 1\nreturn {'r': 1 / item['a'] - 1 / (item['a'] - 2)}", "mode": "each"},
+                   ROWS, allow_code=True)  # fmt: skip
+    assert "line 2" in err["message"] and err["item"] == 1 and "ZeroDivisionError" in err["message"]
+    err = error_of("code", {"code": "\n\nraise ValueError('boom')"}, ROWS, allow_code=True)
+    assert "line 3" in err["message"] and "boom" in err["message"]
+
+
+@pytest.mark.parametrize("code", ["return 5", "return [1]", "return [{'x': float('nan')}]", "return None"])
+def test_code_must_return_objects(code):
+    error_of("code", {"code": code}, ROWS, allow_code=True)
+
+
+def test_code_calling_exit_fails_the_node_not_the_process():
+    err = error_of("code", {"code": "import sys\nsys.exit(3)"}, ROWS, allow_code=True)
+    assert "exit" in err["message"].lower()
+    err = error_of("code", {"code": "raise SystemExit", "mode": "each"}, ROWS, allow_code=True)
+    assert err["item"] == 0
+
+
+# -- params that are expressions give a node error, never a crash ---------------------------------------
+
+BAD_SHAPES = [
+    ("sort", {"fields": "={{ 'abc' }}"}, "/fields"),
+    ("sort", {"fields": "={{ [1] }}"}, "/fields/0"),
+    ("dedupe", {"fields": "={{ [1] }}"}, "/fields/0"),
+    ("rename", {"keys": "={{ 'a' }}"}, "/keys"),
+    ("rename", {"keys": ["={{ 1 }}"]}, "/keys/0"),
+    ("remove", {"fields": "={{ 'a' }}"}, "/fields"),
+    ("aggregate", {"fields": "={{ 'x' }}"}, "/fields"),
+    ("aggregate", {"fields": ["={{ 1 }}"]}, "/fields/0"),
+    ("aggregate", {"all": True, "as": "={{ 5 }}"}, "/as"),
+    ("summarize", {"aggregations": "={{ 'x' }}"}, "/aggregations"),
+    ("summarize", {"aggregations": ["={{ 1 }}"]}, "/aggregations/0"),
+    ("summarize", {"aggregations": [{"op": "={{ 'bogus' }}", "field": "a"}]}, "/aggregations/0/op"),
+    ("summarize", {"aggregations": [{"op": "count", "field": "={{ 5 }}"}]}, "/aggregations/0/field"),
+    ("summarize", {"aggregations": [{"op": "concat", "field": "a"}], "separator": "={{ 5 }}"}, "/separator"),
+    ("summarize", {"groupBy": "={{ 'a' }}", "aggregations": []}, "/groupBy"),
+    ("split_out", {"field": "l", "include": "={{ 'x' }}"}, "/include"),
+    ("split_out", {"field": "l", "destination": "={{ 5 }}"}, "/destination"),
+    ("json", {"op": "={{ 'x' }}", "field": "a"}, "/op"),
+    ("limit", {"max": 1, "keep": "={{ 'middle' }}"}, "/keep"),
+    ("merge", {"mode": "join", "fields1": ["a"], "fields2": ["a"], "join": "={{ 'x' }}"}, "/join"),
+    ("merge", {"mode": "join", "fields1": "={{ 'a' }}", "fields2": "={{ 'a' }}"}, "/fields1"),
+    ("filter", {"conditions": "={{ 'x' }}"}, "/conditions"),
+    ("filter", {"conditions": ["={{ 1 }}"]}, "/conditions/0"),
+    ("filter", {"conditions": [{"left": 1, "op": "gt", "right": 1}], "combinator": "={{ 'xor' }}"}, "/combinator"),
+    ("filter", {"conditions": [{"left": 1, "op": "={{ 'bogus' }}", "right": 1}]}, "/conditions/0/op"),
+    ("switch", {"rules": [{"conditions": "={{ 5 }}"}]}, "/rules/0/conditions"),
+    ("code", {"code": "return items", "mode": "={{ 'x' }}"}, "/mode"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("node_type, params, path", BAD_SHAPES, ids=lambda v: v if isinstance(v, str) else None)
+def test_an_expression_of_the_wrong_shape_is_a_node_error(node_type, params, path):
+    err = error_of(node_type, params, ROWS, allow_code=True)
+    assert err["path"] == path, err
+
+
+def test_an_expression_param_of_the_right_shape_works():
+    assert outputs("sort", {"fields": "={{ [{'field': 'a', 'order': 'desc'}] }}"}, ROWS) == ROWS[::-1]
+    assert outputs("remove", {"fields": "={{ ['a', 'l'] }}"}, ROWS[:1]) == [{"b": "x"}]
+    assert outputs("limit", {"max": "={{ 1 }}", "keep": "={{ 'last' }}"}, ROWS) == ROWS[1:]
