@@ -1,9 +1,10 @@
 """The benchmark workloads of performance.md, generated deterministically.
 
-    chain(n, items)  a data source, then n `set` nodes in a row, each adding a field
-    fan(n, items)    one source feeding n branches of if -> set -> merge
-    report(items)    ~60 nodes mixing every built-in type on `items` items
-    big(n)           n nodes: lanes of mixed nodes off a few sources
+    chain(n, items)     a data source, then n `set` nodes in a row, each adding a field
+    fan(n, items)       one source feeding n branches of if -> set -> merge
+    report(items)       ~60 nodes mixing every built-in type on `items` items
+    big(n)              n nodes: lanes of mixed nodes off a few sources
+    pipeline(items)     data -> set -> if -> sort -> limit, the shape run by n8n and Node-RED too
 """
 
 from __future__ import annotations
@@ -117,6 +118,8 @@ def report(items: int = 1000) -> dict:
     add("meta", "json", {"op": "stringify", "field": "customer", "destination": "customer_json"}, "dedupe")
     add("parse", "json", {"op": "parse", "field": "customer_json", "destination": "again"}, "meta")
     add("noop", "noop", {}, "parse")
+    add("margin", "code", {"mode": "each", "code": "item['margin'] = round(item['price'] * 0.3, 2)\nreturn item"},
+        "noop")
     # lanes: per-route and per-branch processing, enough to reach ~60 nodes
     for port in ("0", "1", "2", "fallback"):
         a = add(f"r{port}set", "set", {"fields": [{"name": "lane", "value": f"=lane {port}"},
@@ -152,17 +155,22 @@ def report(items: int = 1000) -> dict:
 
 # the node in the middle of `report` the edit benchmarks change, and the edit
 REPORT_EDIT = ("big", "/conditions/0/right", [400, 500])
+# two spellings of one value: `top3` re-runs, its outputs are equal, nothing below it re-runs
+EQUAL_EDIT = ("top3", "/max", [3, "={{ 1 + 2 }}"])
 
 
-def big(n: int = 1000, items: int = 20) -> dict:
-    """n nodes: 4 sources, then lanes of 9 nodes each (set, if, set, sort, limit, filter, dedupe, noop, set)."""
+def big(n: int = 1000, items: int = 20, sources: int = 4) -> dict:
+    """n nodes: `sources` sources, then lanes of 9 nodes each (set, if, set, sort, limit, filter, dedupe, noop, set).
+
+    Lane k reads source k % sources; big(10, sources=1) is source 0 and lane 0 alone.
+    """
     nodes: list[dict] = []
     edges: list[dict] = []
-    for s in range(4):
+    for s in range(sources):
         nodes.append({"id": f"src{s}", "type": "data", "name": f"src{s}", "params": {"items": rows(items, s)}})
     lane = 0
     while len(nodes) < n:
-        prev = f"src{lane % 4}"
+        prev = f"src{lane % sources}"
         kinds = [
             ("set", {"fields": [{"name": "v", "value": f"={{{{ $json.a * {lane + 1} }}}}"}]}),
             ("if", {"conditions": [{"left": "={{ $json.v }}", "op": "gt", "right": 10}]}),
@@ -185,11 +193,30 @@ def big(n: int = 1000, items: int = 20) -> dict:
     return _doc(f"big-{n}", nodes, edges)
 
 
-# a local edit: the first set of lane 3 (same shape in chain-10-like and big graphs)
-BIG_EDIT = ("l3n0", "/fields/0/value", ["={{ $json.a * 4 }}", "={{ $json.a * 5 }}"])
+# a local edit: the first set of lane 0, which re-runs that lane's 9 nodes in `small()` and in `big()`
+BIG_EDIT = ("l0n0", "/fields/0/value", ["={{ $json.a * 4 }}", "={{ $json.a * 5 }}"])
 
 
-def lane(items: int = 20) -> dict:
-    """big's shape with one lane: the 10-node graph a local edit is compared against."""
-    doc = big(4 + 9 * 4, items)
-    return doc
+def small(items: int = 20) -> dict:
+    """The 10-node graph a local edit is compared against: big's source 0 and lane 0."""
+    return big(10, items, sources=1)
+
+
+def chain_edit(n: int) -> tuple:
+    """A local edit of chain-n: its last set, so one node re-runs whatever n is."""
+    return (f"s{n - 1}", "/fields/0/value", ["={{ $json.a * 3 }}", "={{ $json.a * 4 }}"])
+
+
+def pipeline(items: int) -> dict:
+    """data -> set -> if -> sort -> limit: the shape the peers (n8n, Node-RED) run too."""
+    nodes = [
+        {"id": "src", "type": "data", "name": "Source", "params": {"items": rows(items)}},
+        {"id": "set", "type": "set", "name": "Set", "params": {
+            "fields": [{"name": "total", "value": "={{ $json.price * $json.qty }}"}]}},
+        {"id": "if", "type": "if", "name": "If", "params": {
+            "conditions": [{"left": "={{ $json.total }}", "op": "gt", "right": 100}]}},
+        {"id": "sort", "type": "sort", "name": "Sort", "params": {"fields": [{"field": "total", "order": "desc"}]}},
+        {"id": "limit", "type": "limit", "name": "Limit", "params": {"max": 10}},
+    ]  # fmt: skip
+    edges = [_edge("src", "set"), _edge("set", "if"), _edge("if", "sort", "true"), _edge("sort", "limit")]
+    return _doc(f"pipeline-{items}", nodes, edges)
