@@ -3,7 +3,8 @@
 //
 //   node scripts/pyodide_bench.mjs BENCH.py INPUT.json
 //
-// BENCH.py defines main(input_text) -> str (JSON). Prints {"loadMs", "heapBytes", "result"}.
+// BENCH.py defines main(input_text) -> str (JSON). Prints {"loadMs", "heapLoadedBytes", "heapBytes", "result"}:
+// the wasm heap after loading the engine and after main(); wasm memory never shrinks, so the latter is the peak.
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -24,8 +25,10 @@ const pyodide = await loadPyodide({
 pyodide.pyimport("nodefox.bridge");
 const loadMs = performance.now() - t0;
 
+const heapLoadedBytes = pyodide._module.HEAP8.length;
+
 pyodide.runPython(await readFile(benchFile, "utf8"));
 const main = pyodide.globals.get("main");
 const result = main(await readFile(inputFile, "utf8"));
 const heapBytes = pyodide._module.HEAP8.length;
-process.stdout.write(JSON.stringify({ loadMs, heapBytes, result: JSON.parse(result) }) + "\n");
+process.stdout.write(JSON.stringify({ loadMs, heapLoadedBytes, heapBytes, result: JSON.parse(result) }) + "\n");
