@@ -25,6 +25,9 @@ const SNAP: [number, number] = [20, 20];
 
 type Size = { width: number; height: number };
 
+const MINIMAP_COLORS: { [status: string]: string } = { ok: "#1f8a4c", error: "#c62828", blocked: "#a86a00", stale: "#a86a00" };
+const minimapColor = (n: FlowNodeType) => MINIMAP_COLORS[n.data.result?.status ?? ""] ?? "#9aa1ae";
+
 /** Why the connection being dragged would be refused (shown while dragging). */
 function ConnectionHint({ doc, types }: { doc: Workflow; types: Types }) {
   const connection = useConnection();
@@ -213,7 +216,7 @@ export function Canvas() {
       >
         <Background gap={SNAP[0]} />
         <Controls showInteractive={false} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={minimapColor} />
         <ConnectionHint doc={doc} types={types} />
         {doc.nodes.length === 0 && (
           <Panel position="top-center" className="fx-empty">

@@ -173,7 +173,7 @@ export function laidOut(doc: Workflow): Workflow {
     const column = depth.get(n.id) ?? 0;
     const row = rows.get(column) ?? 0;
     rows.set(column, row + 1);
-    return { ...n, position: [column * 280, row * 160] as [number, number] };
+    return { ...n, position: [column * 240, row * 140] as [number, number] };
   });
   return { ...doc, nodes };
 }
