@@ -40,7 +40,7 @@ def catalogue() -> dict:
 def _cmd_run(args: argparse.Namespace) -> int:
     doc = _read_json(args.flow, "workflow")
     items = _read_json(args.input, "input") if args.input else None
-    if items is not None and (type(items) is not list or not all(type(i) is dict for i in items)):
+    if args.input and (type(items) is not list or not all(type(i) is dict for i in items)):
         raise _Fail(f"input {args.input} must be a JSON array of objects")
     # parsed from JSON text, so no NaN can hide in it: skip the cached loader's check
     result = run(load(doc), items, allow_code=args.allow_code)
