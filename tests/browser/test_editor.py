@@ -237,3 +237,16 @@ def test_a_slow_preview_is_interrupted_and_the_next_edit_answers(editor):
     param(editor, "/code").fill("return items[:1]")
     expect(count(editor, "slow", "out")).to_have_text("1")
     expect(status(editor, "slow")).to_have_attribute("data-status", "ok")
+
+
+def test_connect_and_disconnect_from_the_keyboard(editor):
+    document = chain()
+    document["nodes"].append({"id": "tail", "type": "noop", "position": [600, 0]})
+    load(editor, document)
+    select(editor, "tail")
+    chooser = editor.get_by_test_id("connect-from")
+    chooser.select_option(label="Few · out → in")
+    editor.get_by_role("button", name="Connect", exact=True).click()
+    expect(count(editor, "tail", "out")).to_have_text("5")
+    editor.get_by_role("button", name="Disconnect lim.out → tail.in").click()
+    expect(status(editor, "tail")).to_have_attribute("data-status", "idle")

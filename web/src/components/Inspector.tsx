@@ -3,7 +3,7 @@
 import { useState } from "react";
 import { useEditor, useEditorApi } from "../hooks";
 import type { Json, WorkflowNode } from "../lib/types";
-import { outputPorts } from "../lib/graph";
+import { connectionProblem, freshId, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
 import { Field, JsonField, type Change } from "./SchemaForm";
 
 function NameField({ node }: { node: WorkflowNode }) {
@@ -48,6 +48,62 @@ function NameField({ node }: { node: WorkflowNode }) {
         </div>
       )}
     </div>
+  );
+}
+
+/** The node's edges, with a keyboard path to connect and disconnect (besides dragging on the canvas). */
+function Connections({ node }: { node: WorkflowNode }) {
+  const api = useEditorApi();
+  const doc = useEditor((s) => s.doc);
+  const types = useEditor((s) => s.types);
+  const [choice, setChoice] = useState("");
+  const edges = doc.edges.map((e) => resolveEdge(e, doc, types)).filter((e) => e.source === node.id || e.target === node.id);
+  const inputs = inputPorts(node, types);
+  const candidates = inputs.flatMap((targetPort) =>
+    doc.nodes
+      .filter((other) => other.id !== node.id)
+      .flatMap((other) =>
+        outputPorts(other, types).map((sourcePort) => ({ source: other.id, sourcePort, target: node.id, targetPort, label: `${nodeName(other)} · ${sourcePort} → ${targetPort}` })),
+      )
+      .filter((edge) => connectionProblem(doc, types, { id: "", ...edge }) === null),
+  );
+  const connect = () => {
+    const edge = candidates[Number(choice)];
+    if (!edge) return;
+    const { label: _label, ...ends } = edge;
+    void api.getState().edit([{ op: "connect", edge: { id: freshId(doc.edges.map((e) => e.id ?? ""), "e"), ...ends } }]);
+    setChoice("");
+  };
+  return (
+    <section aria-label="Connections">
+      <h3>Connections</h3>
+      <ul className="fx-edges">
+        {edges.map((e) => (
+          <li key={e.id}>
+            {e.source}.{e.sourcePort} → {e.target}.{e.targetPort}{" "}
+            <button type="button" className="fx-icon" aria-label={`Disconnect ${e.source}.${e.sourcePort} → ${e.target}.${e.targetPort}`} onClick={() => void api.getState().edit([{ op: "disconnect", id: e.id }])}>
+              ✕
+            </button>
+          </li>
+        ))}
+        {!edges.length && <li className="fx-muted">None.</li>}
+      </ul>
+      {inputs.length > 0 && (
+        <div className="fx-value">
+          <select className="fx-input" aria-label="Add an input from" value={choice} onChange={(e) => setChoice(e.target.value)} data-testid="connect-from">
+            <option value="">Add an input from…</option>
+            {candidates.map((c, i) => (
+              <option key={i} value={i}>
+                {c.label}
+              </option>
+            ))}
+          </select>
+          <button type="button" onClick={connect} disabled={choice === ""}>
+            Connect
+          </button>
+        </div>
+      )}
+    </section>
   );
 }
 
@@ -161,6 +217,7 @@ export function Inspector() {
         )}
         {type && Object.keys(type.schema.properties ?? {}).length === 0 && <p className="fx-muted">This node has no parameters.</p>}
       </section>
+      <Connections node={node} />
       <Settings node={node} />
     </aside>
   );
