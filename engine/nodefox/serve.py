@@ -36,13 +36,19 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def find_site(explicit: str | None = None) -> Path | None:
-    candidates = [Path(explicit)] if explicit else [
+def site_candidates(explicit: str | None = None) -> list[Path]:
+    """Where the built site is looked for: --site, else ./build/site, the checkout's, the package's."""
+    if explicit:
+        return [Path(explicit)]
+    return [
         Path.cwd() / "build" / "site",
         Path(__file__).resolve().parents[2] / "build" / "site",
         Path(__file__).resolve().parent / "site",
     ]
-    for c in candidates:
+
+
+def find_site(explicit: str | None = None) -> Path | None:
+    for c in site_candidates(explicit):
         if (c / "index.html").is_file():
             return c
     return None
@@ -51,8 +57,9 @@ def find_site(explicit: str | None = None) -> Path | None:
 def serve(host: str = "127.0.0.1", port: int = 8000, site: str | None = None) -> int:
     root = find_site(site)
     if root is None:
+        looked = "\n".join(f"  {c / 'index.html'}" for c in site_candidates(site))
         print(
-            "nodefox: the editor site has not been built (no build/site/index.html).\n"
+            f"nodefox: the editor site has not been built; no index.html in:\n{looked}\n"
             "Build it with scripts/build-site (the README's serve command does this first).",
             file=sys.stderr,
         )
@@ -64,6 +71,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, site: str | None = None) ->
     except OSError as exc:
         print(f"nodefox: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
         return 2
+    port = server.server_address[1]  # the one the system chose for --port 0
     print(f"NodeFox editor on http://{host}:{port}/ (serving {root}); Ctrl+C stops", flush=True)
     try:
         server.serve_forever()
