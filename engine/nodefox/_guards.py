@@ -12,6 +12,7 @@ from typing import Any
 
 from simpleeval import (
     DISALLOW_METHODS,
+    DISALLOW_PREFIXES,
     MAX_COMPREHENSION_LENGTH,
     MAX_POWER,
     MAX_SHIFT,
@@ -24,6 +25,22 @@ from .errors import ExpressionError
 MAX_LENGTH = MAX_STRING_LENGTH  # longest string or list an operator may build
 MAX_RANGE = 100_000  # longest range() an expression may ask for
 MAX_ITERATIONS = MAX_COMPREHENSION_LENGTH  # comprehension steps per evaluation
+# The longest integer a result may hold: CPython's (and Pyodide's) default limit
+# for turning an int into text, so every result can be written as JSON.
+MAX_DIGITS = 4_300
+INT_LIMIT = 10**MAX_DIGITS  # results lie strictly between INT_FLOOR and INT_LIMIT
+INT_FLOOR = -INT_LIMIT
+MAX_POWER_BITS = 14_300  # an int ** int bigger than this is refused before it is computed
+# Elements and characters one evaluation may build or walk through, in all: the
+# per-operation caps alone let a comprehension repeat a 100,000-element operation
+# 10,000 times.
+MAX_WORK = 1_000_000
+# What the running evaluation has spent. Evaluations do not nest and the engine
+# runs one at a time, so one counter serves; every evaluation that can spend
+# starts by setting it to 0 (the compiled code does this inline).
+WORK = [0]
+SIZED = frozenset({str, list, tuple, dict})
+DENIED_PREFIXES = tuple(DISALLOW_PREFIXES)  # "_", "func_"
 
 NoneType = type(None)
 SCALARS = frozenset({str, int, bool, NoneType})
@@ -36,7 +53,6 @@ _STR_METHODS = frozenset(
 )
 _LIST_METHODS = frozenset({"count", "index", "copy"})
 _DICT_METHODS = frozenset({"get", "keys", "values", "items", "copy"})
-_PADDING = frozenset({"center", "ljust", "rjust", "zfill", "expandtabs"})
 
 
 class Exposed:
@@ -73,21 +89,71 @@ def attr(obj: Any, name: str, source: str) -> Any:
     raise ExpressionError(f"{source} is {_a(obj)}, so .{name} cannot be read")
 
 
+def spend(n: int) -> None:
+    """Count `n` elements or characters built or read by the running evaluation."""
+    total = WORK[0] + n
+    WORK[0] = total
+    if total > MAX_WORK:
+        raise ExpressionError(
+            f"the expression builds or reads more than {MAX_WORK:,} elements and characters"
+        )
+
+
+def touch(value: Any) -> Any:
+    """An operand of a comparison (==, <, in, ...): as much work as its length."""
+    if type(value) in SIZED:
+        spend(len(value))
+    return value
+
+
+def spread(value: Any) -> Any:
+    """`*value` in a list, `**value` in an object: each element is copied."""
+    if type(value) not in SIZED and type(value) is not range:
+        value = list(spend_each(value))
+    spend(len(value))
+    return value
+
+
+def consume(value: Any) -> Any:
+    """An iterable a function walks through; iterators become lists, counted as they go."""
+    if type(value) in SIZED or type(value) is range:
+        spend(len(value))
+        return value
+    try:
+        iter(value)
+    except TypeError:
+        return value  # the function reports it
+    return list(spend_each(value))
+
+
+def spend_each(iterable: Any) -> Any:
+    for value in iterable:
+        spend(1)
+        yield value
+
+
 def method(obj: Any, name: str, source: str) -> Any:
-    """`obj.name` in a call: an allowed method of the value."""
-    if name.startswith("_") or name in DISALLOW_METHODS:
+    """`obj.name` in a call: an allowed method of the value.
+
+    Text and list methods walk the value, so each call spends its length; the
+    ones whose result can be much longer than the value check the result first.
+    """
+    if name.startswith(DENIED_PREFIXES) or name in DISALLOW_METHODS:
         raise ExpressionError(f".{name} is not allowed in expressions")
     t = type(obj)
     if t is str and name in _STR_METHODS:
-        if name in _PADDING:
-            return _padded(getattr(obj, name))
-        if name == "replace":
-            return _replacer(obj)
+        spend(len(obj))
+        special = _STR_SPECIAL.get(name)
+        if special is not None:
+            return special(obj, getattr(obj, name))
         return getattr(obj, name)
     if t is list and name in _LIST_METHODS:
+        spend(len(obj))
         return getattr(obj, name)
     if t is dict:
         if name in _DICT_METHODS:
+            if name == "copy":
+                spend(len(obj))
             return getattr(obj, name)
         value = obj.get(name)
         raise ExpressionError(f"{source}.{name} is {_a(value)}, not a function")
@@ -113,7 +179,9 @@ def item(obj: Any, key: Any, source: str) -> Any:
             except IndexError:
                 return None
         if type(key) is slice:
-            return obj[key]
+            part = obj[key]
+            spend(len(part))
+            return part
         raise ExpressionError(f"{source} is {_a(obj)}, which cannot be indexed by {_a(key)}")
     if obj is None:
         raise ExpressionError(f"{source} is null, so [{key!r}] cannot be read")
@@ -130,21 +198,35 @@ def _a(value: Any) -> str:
 
 
 def add(a: Any, b: Any) -> Any:
-    if hasattr(a, "__len__") and hasattr(b, "__len__") and len(a) + len(b) > MAX_LENGTH:
-        raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
+    if hasattr(a, "__len__") and hasattr(b, "__len__"):
+        size = len(a) + len(b)
+        if size > MAX_LENGTH:
+            raise ExpressionError(_TOO_LONG)
+        spend(size)
     return a + b
 
 
 def mul(a: Any, b: Any) -> Any:
-    if hasattr(a, "__len__") and b * len(a) > MAX_LENGTH:
-        raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
-    if hasattr(b, "__len__") and a * len(b) > MAX_LENGTH:
-        raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
+    for seq, times in ((a, b), (b, a)):
+        if hasattr(seq, "__len__") and type(times) in (int, bool):
+            _built(max(times * len(seq), 0))
     return a * b
+
+
+_TOO_LONG = f"the result would be longer than {MAX_LENGTH:,}"
+
+
+def _built(size: int) -> None:
+    if size > MAX_LENGTH:
+        raise ExpressionError(_TOO_LONG)
+    spend(size)
 
 
 def power(a: Any, b: Any) -> Any:
     if abs(a) > MAX_POWER or abs(b) > MAX_POWER:
+        raise ExpressionError(f"{a} ** {b} is too large to compute")
+    # simpleeval's bound still lets 3999999 ** 3999999 run for half a minute
+    if type(a) is int and type(b) is int and b > 0 and abs(a) > 1 and b * math.log2(abs(a)) > MAX_POWER_BITS:
         raise ExpressionError(f"{a} ** {b} is too large to compute")
     return a**b
 
@@ -161,26 +243,71 @@ def rshift(a: Any, b: Any) -> Any:
     return a >> b
 
 
-def _padded(bound: Any) -> Any:
+def _padded(text: str, bound: Any) -> Any:
     def padded(width: Any = 8, *args: Any) -> Any:
-        if isinstance(width, int) and width > MAX_LENGTH:
-            raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
+        if isinstance(width, int):
+            _built(max(width, len(text)))
         return bound(width, *args)
 
     return padded
 
 
-def _replacer(text: str) -> Any:
-    def replace(old: Any, new: Any, count: int = -1) -> str:
-        if isinstance(old, str) and isinstance(new, str):
+def _expander(text: str, bound: Any) -> Any:
+    def expandtabs(tabsize: Any = 8) -> str:
+        if isinstance(tabsize, int):  # each tab becomes at most tabsize spaces
+            _built(len(text) + text.count("\t") * max(tabsize - 1, 0))
+        return bound(tabsize)
+
+    return expandtabs
+
+
+def _replacer(text: str, bound: Any) -> Any:
+    def replace(old: Any, new: Any, count: Any = -1) -> str:
+        if isinstance(old, str) and isinstance(new, str) and type(count) is int:
             hits = text.count(old) if old else len(text) + 1
             if count >= 0:
                 hits = min(hits, count)
-            if len(text) + hits * len(new) > MAX_LENGTH:
-                raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
-        return text.replace(old, new, count)
+            _built(len(text) + hits * len(new))
+        return bound(old, new, count)
 
     return replace
+
+
+def _joiner(sep: str, bound: Any) -> Any:
+    def join(iterable: Any) -> str:
+        parts = consume(iterable)
+        if type(parts) is not list:
+            parts = list(parts)
+        if all(type(p) is str for p in parts):
+            _built(sum(map(len, parts)) + len(sep) * max(len(parts) - 1, 0))
+        return bound(parts)
+
+    return join
+
+
+def _translator(text: str, bound: Any) -> Any:
+    def translate(table: Any) -> str:
+        size = 0
+        for c in text:  # what str.translate looks up for each character
+            try:
+                to = table[ord(c)]
+            except LookupError:
+                to = c
+            except TypeError:
+                break  # str.translate reports it
+            size += len(to) if type(to) is str else 0 if to is None else 1
+            if size > MAX_LENGTH:
+                raise ExpressionError(_TOO_LONG)
+        spend(size)
+        return bound(table)
+
+    return translate
+
+
+_STR_SPECIAL = {
+    "center": _padded, "ljust": _padded, "rjust": _padded, "zfill": _padded,
+    "expandtabs": _expander, "replace": _replacer, "join": _joiner, "translate": _translator,
+}  # fmt: skip
 
 
 class Budget:
@@ -208,6 +335,8 @@ def to_json(value: Any) -> Any:
     """
     t = type(value)
     if t in SCALARS:
+        if t is int and not INT_FLOOR < value < INT_LIMIT:
+            raise ExpressionError(too_many_digits())
         return value
     if t is float:
         if not math.isfinite(value):
@@ -243,6 +372,10 @@ def to_json(value: Any) -> Any:
     if callable(value):
         raise ExpressionError("the result is a function; call it with ()")
     raise ExpressionError(f"the result has no JSON form ({type(value).__name__})")
+
+
+def too_many_digits() -> str:
+    return f"the result is a number with more than {MAX_DIGITS:,} digits"
 
 
 _VIEWS = frozenset({type({}.keys()), type({}.values()), type({}.items())})

@@ -28,6 +28,7 @@ from .functions import CONTEXT_FUNCTIONS, FUNCTIONS, date_format_in
 _PREFIX = "_S_"
 CONTEXT_NAMES = frozenset({"json", "index", "input", "node", "vars", "now", "today", "workflow"})
 MAX_EXPRESSION = 10_000  # characters in one template
+MAX_DEPTH = 200  # nesting of the parsed expression; both evaluators recurse per level
 
 _ALLOWED = (
     ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.UnaryOp, ast.Compare,
@@ -128,7 +129,8 @@ class Checked:
     tree: ast.Expression
     refs: frozenset[str]  # node names read through $("...") / $node["..."]
     uses: frozenset[str]  # context names read: json, vars, now, ...
-    needs_budget: bool
+    needs_budget: bool  # has a comprehension: counts its steps
+    needs_work: bool = False  # can spend from the work budget (`_guards.MAX_WORK`)
 
 
 def check(text: str) -> Checked:
@@ -141,22 +143,38 @@ def check(text: str) -> Checked:
         raise ExpressionError(exc.message, text) from None
     except SyntaxError as exc:
         raise ExpressionError(f"syntax error: {exc.msg}", text) from None
+    except (RecursionError, MemoryError):  # the parser's own nesting limits
+        raise ExpressionError(_TOO_DEEP, text) from None
+    except ValueError as exc:  # e.g. null bytes, on Python versions that do not say SyntaxError
+        raise ExpressionError(f"syntax error: {exc}", text) from None
+    if _depth(tree) > MAX_DEPTH:
+        raise ExpressionError(_TOO_DEEP, text)
     refs: set[str] = set()
     uses: set[str] = set()
     bound: set[str] = set()
     needs_budget = False
+    needs_work = False
     for node in ast.walk(tree):
         kind = type(node)
         if kind not in _ALLOWED_SET:
             why = _WHY_NOT.get(kind, f"{kind.__name__} is not allowed in expressions")
             raise ExpressionError(why, text)
+        if kind in _SPENDING:
+            needs_work = True
+        if kind is ast.List or kind is ast.Dict:
+            continue
+        for child in ast.iter_child_nodes(node):
+            if type(child) is ast.Starred:  # simpleeval spreads only inside list literals
+                raise ExpressionError("* can only spread a list inside [...]", text)
+        if kind is ast.keyword and node.arg is None:
+            raise ExpressionError("** can only spread an object inside {...}", text)
         if kind is ast.Constant and isinstance(node.value, str | bytes):
             if isinstance(node.value, bytes):
                 raise ExpressionError("bytes literals are not allowed", text)
             if len(node.value) > g.MAX_LENGTH:
                 raise ExpressionError("a text literal is too long", text)
         elif kind is ast.Attribute:
-            if node.attr.startswith("_") or node.attr in g.DISALLOW_METHODS:
+            if node.attr.startswith(g.DENIED_PREFIXES) or node.attr in g.DISALLOW_METHODS:
                 raise ExpressionError(f".{node.attr} is not allowed in expressions", text)
         elif kind is ast.comprehension:
             needs_budget = True
@@ -175,10 +193,24 @@ def check(text: str) -> Checked:
     for node in ast.walk(tree):
         if type(node) is ast.Name and not node.id.startswith(_PREFIX) and node.id not in known:
             raise ExpressionError(f"unknown name {node.id!r}", text)
-    return Checked(text, source, tree, frozenset(refs), frozenset(uses), needs_budget)
+    return Checked(text, source, tree, frozenset(refs), frozenset(uses), needs_budget, needs_work)
 
 
 _ALLOWED_SET = frozenset(_ALLOWED)
+# nodes whose evaluation can spend from the work budget
+_SPENDING = frozenset({ast.Call, ast.BinOp, ast.Compare, ast.Slice, ast.Starred, ast.Dict, ast.comprehension})
+_TOO_DEEP = f"the expression nests too deeply (at most {MAX_DEPTH} levels)"
+
+
+def _depth(tree: ast.AST) -> int:
+    """How deeply the tree nests, counted without recursion."""
+    deepest = 0
+    stack = [(tree, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def _is_name(node: ast.AST, name: str) -> bool:
@@ -278,6 +310,26 @@ class _Compiler(ast.NodeTransformer):
             key = self.visit(key)
         return self._call("_item", self.visit(node.value), key, self._text(node.value))
 
+    def visit_Compare(self, node: ast.Compare) -> ast.AST:
+        # every operand that can be long costs its length (`a in b` walks b)
+        node.left = self._touched(self.visit(node.left))
+        node.comparators = [self._touched(self.visit(c)) for c in node.comparators]
+        return node
+
+    def _touched(self, operand: ast.AST) -> ast.AST:
+        if type(operand) is ast.Constant and type(operand.value) is not str:
+            return operand  # numbers, booleans and None have no length
+        return self._call("_touch", operand)
+
+    def visit_Starred(self, node: ast.Starred) -> ast.AST:  # only inside [...] (checked)
+        return ast.Starred(self._call("_spread", self.visit(node.value)), node.ctx)
+
+    def visit_Dict(self, node: ast.Dict) -> ast.AST:
+        values = [self.visit(v) for v in node.values]
+        node.values = [self._call("_spread", v) if k is None else v for k, v in zip(node.keys, values, strict=True)]
+        node.keys = [None if k is None else self.visit(k) for k in node.keys]
+        return node
+
     def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
         left, right = self.visit(node.left), self.visit(node.right)
         guard = _BIN_GUARDS.get(type(node.op))
@@ -363,7 +415,8 @@ _GLOBALS: dict[str, Any] = {
     "__builtins__": {},
     "_attr": g.attr, "_method": g.method, "_item": g.item, "_add": g.add, "_mul": g.mul,
     "_pow": g.power, "_lshift": g.lshift, "_rshift": g.rshift, "_mod": _mod, "Budget": g.Budget,
-    "_NUM": frozenset({int, float}), "_slice": slice,
+    "_NUM": frozenset({int, float}), "_slice": slice, "_touch": g.touch, "_spread": g.spread,
+    "_W": g.WORK,
     **{"F_" + name: fn for name, fn in FUNCTIONS.items()},
 }  # fmt: skip
 
@@ -378,21 +431,32 @@ def _compile(checked: Checked) -> Any:
     }
     compiler = _Compiler(checked.source)
     compiler.locals = frozenset(bound)
-    import copy
-
-    body = compiler.visit(copy.deepcopy(checked.tree).body)
-    ast.fix_missing_locations(body)
-    lines = ["def expression(J, I, C):"]
-    if checked.needs_budget:
-        lines.append("    B = Budget()")
-    lines.append("    return " + ast.unparse(body))
-    namespace: dict[str, Any] = {}
     try:
-        code = compile("\n".join(lines), "<expression>", "exec")
-    except (SyntaxError, ValueError, RecursionError) as exc:  # a construct we translate wrongly
+        # a fresh tree to rewrite (the checked one stays as it is), compiled as a tree:
+        # text would meet the parser's nesting limit that the tree does not
+        body = compiler.visit(ast.parse(checked.source.strip(), mode="eval").body)
+        module = _TEMPLATE_BUDGET() if checked.needs_budget else _TEMPLATE()
+        module.body[0].body[-1].value = body
+        if checked.needs_work or checked.needs_budget:
+            module.body[0].body.insert(0, ast.parse("_W[0] = 0").body[0])
+        for node in ast.walk(body):  # positions of the user's text mean nothing in the function
+            if "lineno" in node._attributes:
+                node.lineno = node.end_lineno = 2
+                node.col_offset = node.end_col_offset = 0
+        code = compile(module, "<expression>", "exec")
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:  # a construct we translate wrongly
         raise ExpressionError(f"this expression cannot be compiled: {exc}", checked.text) from None
+    namespace: dict[str, Any] = {}
     exec(code, dict(_GLOBALS), namespace)  # noqa: S102 - our own guarded translation
     return namespace["expression"]
+
+
+def _TEMPLATE() -> ast.Module:
+    return ast.parse("def expression(J, I, C):\n    return None")
+
+
+def _TEMPLATE_BUDGET() -> ast.Module:
+    return ast.parse("def expression(J, I, C):\n    B = Budget()\n    return None")
 
 
 # -- the context an expression sees ---------------------------------------------
@@ -551,7 +615,7 @@ class Expression:
         except Exception as exc:
             raise self.failure(exc) from None
         t = type(value)
-        if t is int or t is str or t is bool or value is None or (t is float and value - value == 0):
+        if t is str or (t is int and g.INT_FLOOR < value < g.INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
             return value
         return self.finish(value)
 
@@ -575,6 +639,10 @@ def _plain(exc: Exception) -> str:
     text = str(exc)
     if isinstance(exc, ZeroDivisionError):
         return "division by zero"
+    if isinstance(exc, OverflowError):  # str() is "(34, 'Numerical result out of range')"
+        return "the number is too large"
+    if isinstance(exc, ValueError) and "integer string conversion" in text:
+        return f"a number with more than {g.MAX_DIGITS:,} digits cannot be turned into text"
     if isinstance(exc, TypeError) and "not supported between instances of" in text:
         text = text.replace("'NoneType'", "null").replace("'str'", "text").replace("'int'", "number")
         text = text.replace("'float'", "number").replace("'list'", "array").replace("'dict'", "object")
@@ -684,7 +752,35 @@ def _requote(text: str, quote: str) -> str:
 
 
 class _Reference(EvalWithCompoundTypes):
-    """simpleeval, told our rules: the guards decide every access."""
+    """simpleeval, told our rules: the guards decide every access and count the work."""
+
+    def _eval_compare(self, node: ast.Compare) -> Any:
+        right = g.touch(self._eval(node.left))
+        result = True
+        for operation, comparator in zip(node.ops, node.comparators, strict=True):
+            if not result:
+                break
+            left, right = right, g.touch(self._eval(comparator))
+            result = self.operators[type(operation)](left, right)
+        return result
+
+    def _eval_list(self, node: ast.List) -> Any:
+        out: list = []
+        for element in node.elts:
+            if type(element) is ast.Starred:
+                out.extend(g.spread(self._eval(element.value)))
+            else:
+                out.append(self._eval(element))
+        return out
+
+    def _eval_dict(self, node: ast.Dict) -> Any:
+        out: dict = {}
+        for key, value in zip(node.keys, node.values, strict=True):
+            if key is None:
+                out.update(g.spread(self._eval(value)))
+            else:
+                out[self._eval(key)] = self._eval(value)
+        return out
 
     def _eval_attribute(self, node: ast.Attribute) -> Any:
         return g.attr(self._eval(node.value), node.attr, display(ast.unparse(node.value)))
@@ -722,6 +818,7 @@ def evaluate_reference(text: str, item: dict, index: int, context: Context) -> A
     }  # fmt: skip
     functions = {**FUNCTIONS, "date_format": context.date_format}
     evaluator = _Reference(operators=_REF_OPERATORS, functions=functions, names=names)
+    g.WORK[0] = 0
     try:
         value = evaluator.eval(checked.source.strip(), previously_parsed=checked.tree.body)
     except ExpressionError as exc:

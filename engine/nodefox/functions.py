@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import _json, paths
-from ._guards import MAX_LENGTH, MAX_RANGE
+from ._guards import MAX_LENGTH, MAX_RANGE, consume, spend
 from .errors import ExpressionError
 
 UTC = dt.UTC
@@ -75,6 +75,7 @@ def if_empty(value: Any, fallback: Any) -> Any:
 def json_parse(text: Any) -> Any:
     if not isinstance(text, str):
         raise ExpressionError(f"json_parse needs text, got {_json.dumps(text)}")
+    spend(len(text))
     try:
         return _json.loads(text)
     except ValueError as exc:
@@ -84,7 +85,9 @@ def json_parse(text: Any) -> Any:
 def json_stringify(value: Any) -> str:
     from ._guards import to_json
 
-    return _json.dumps(to_json(value))
+    text = _json.dumps(to_json(value))
+    spend(len(text))
+    return text
 
 
 @lru_cache(maxsize=512)
@@ -106,17 +109,36 @@ def _text(value: Any, fn: str) -> str:
 
 
 def re_match(pattern: str, text: str) -> bool:
-    return _regex(pattern).search(_text(text, "re_match")) is not None
+    regex = _regex(pattern)
+    spend(len(_text(text, "re_match")))
+    return regex.search(text) is not None
 
 
 def re_findall(pattern: str, text: str) -> list:
-    return _regex(pattern).findall(_text(text, "re_findall"))
+    regex = _regex(pattern)
+    spend(len(_text(text, "re_findall")))
+    found = regex.findall(text)
+    spend(len(found))
+    return found
 
 
 def re_sub(pattern: str, repl: str, text: str) -> str:
-    result = _regex(pattern).sub(_text(repl, "re_sub"), _text(text, "re_sub"))
-    if len(result) > MAX_LENGTH:
-        raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
+    regex = _regex(pattern)
+    spend(len(_text(text, "re_sub")))
+    template = _text(repl, "re_sub")
+    size = len(text)
+
+    def replace(match: re.Match) -> str:
+        # checked as it grows: re.sub('', 'x' * 99999, text) must not be built first
+        nonlocal size
+        piece = match.expand(template)
+        size += len(piece) - (match.end() - match.start())
+        if size > MAX_LENGTH:
+            raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
+        return piece
+
+    result = regex.sub(replace, text)
+    spend(len(result))
     return result
 
 
@@ -172,12 +194,61 @@ def _round(number: Any, ndigits: Any = None) -> Any:
     return round(number, ndigits) if ndigits is not None else round(number)
 
 
+# Functions that walk an iterable or build text spend from the evaluation's work
+# budget (`_guards.MAX_WORK`), so a comprehension cannot repeat them without bound.
+
+
+def _list(iterable: Any = ()) -> list:
+    return list(consume(iterable))
+
+
+def _sorted(iterable: Any, **options: Any) -> list:
+    return sorted(consume(iterable), **options)
+
+
+def _dict(*args: Any, **kwargs: Any) -> dict:
+    return dict(*(consume(a) for a in args), **kwargs)
+
+
+def _str(*args: Any, **kwargs: Any) -> str:
+    text = str(*args, **kwargs)
+    spend(len(text))
+    return text
+
+
+def _walking(fn: Any) -> Any:
+    """min, max, any, all: one iterable argument is walked through."""
+
+    def walk(*args: Any, **kwargs: Any) -> Any:
+        if len(args) == 1:
+            args = (consume(args[0]),)
+        return fn(*args, **kwargs)
+
+    walk.__name__ = fn.__name__
+    return walk
+
+
+def _sum(iterable: Any, start: Any = 0) -> Any:
+    values = consume(iterable)
+    if type(start) in (list, tuple):
+        # sum() would copy the growing list once per element: quadratic
+        out = list(start)
+        for v in values:
+            if type(v) is not type(start):
+                raise TypeError(f'can only concatenate {type(start).__name__} (not "{type(v).__name__}") to {type(start).__name__}')
+            spend(len(v))
+            out.extend(v)
+        return out if type(start) is list else tuple(out)
+    return sum(values, start)
+
+
 # Functions every expression can call, by name. `date_format` is added per run
 # because it depends on the workflow's time zone.
 FUNCTIONS: dict[str, Any] = {
-    "len": len, "str": str, "int": int, "float": float, "bool": bool, "round": _round,
-    "abs": abs, "min": min, "max": max, "sum": sum, "sorted": sorted, "reversed": reversed,
-    "any": any, "all": all, "list": list, "dict": dict, "enumerate": enumerate, "zip": zip,
+    "len": len, "str": _str, "int": int, "float": float, "bool": bool, "round": _round,
+    "abs": abs, "min": _walking(min), "max": _walking(max), "sum": _sum, "sorted": _sorted,
+    "reversed": reversed, "any": _walking(any), "all": _walking(all), "list": _list,
+    "dict": _dict, "enumerate": enumerate, "zip": zip,
     "range": capped_range, "if_empty": if_empty, "json_parse": json_parse,
     "json_stringify": json_stringify, "re_match": re_match, "re_findall": re_findall,
     "re_sub": re_sub, "date_add": date_add, "date_diff": date_diff, "lookup": lookup,

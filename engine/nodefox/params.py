@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import _json, _schema, paths
+from ._guards import INT_FLOOR, INT_LIMIT
 from .errors import ExpressionError, NodeError
 from .expressions import Context, Expression, is_template, template
 
@@ -220,7 +221,7 @@ def _typed(expr: Expression, ptr: str) -> Any:
             raise NodeError(err.message, item=index, path=ptr, expression=err.expression) from None
         t = type(value)
         # value - value == 0 holds for every finite float and fails for NaN and infinities
-        if t is int or t is str or t is bool or value is None or (t is float and value - value == 0):
+        if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
             return value
         try:
             return expr.finish(value)
