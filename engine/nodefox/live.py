@@ -118,6 +118,7 @@ class Session:
         self.settings = RunSettings.of(self.raw, self.input_items, allow_code=self.allow_code)
         self._restructure()
         self.dirty: set[str] = set(self.nodes)
+        self._runs = True
 
     allow_code = True  # the session is the user's own editor; the bridge may turn it off
 
@@ -145,6 +146,10 @@ class Session:
 
     def apply(self, ops: Any) -> dict:
         start = time.perf_counter()
+        # An empty batch resumes an interrupted one; otherwise only ops that change what
+        # runs (`_mark`) let the batch run anything, so paging through a node's items
+        # after an interrupt does not start the long run again.
+        self._ran, self._interrupted, self._runs = 0, False, ops == []
         answer: dict[str, Any] = {"nodes": {}, "removed": [], "rejected": []}
         removed: list[str] = []
         if type(ops) is not list:
@@ -166,7 +171,10 @@ class Session:
                 answer["rejected"].append({"index": index, "reason": str(exc)})
             except (NodeFoxError, ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
                 answer["rejected"].append({"index": index, "reason": f"{type(exc).__name__}: {exc}"})
-        ran, interrupted = self._recompute()
+        if self._runs:
+            self._recompute()
+        ran, interrupted = self._ran, self._interrupted
+        self._interrupted = False  # a later result() or apply runs what is left
         answer["nodes"] = self._changes()
         gone = [n for n in removed if n not in self.nodes]
         for n in gone:
@@ -179,7 +187,9 @@ class Session:
         return answer
 
     def _mark(self, *node_ids: str) -> None:
+        before = len(self.dirty)
         self.dirty.update(n for n in node_ids if n in self.nodes)
+        self._runs = self._runs or len(self.dirty) > before
 
     def _invalidate(self, node_id: str) -> None:
         self.preps.pop(node_id, None)
@@ -417,7 +427,8 @@ class Session:
         offset, limit = op.get("offset", 0), op.get("limit", 50)
         if type(offset) is not int or type(limit) is not int or offset < 0 or limit < 0:
             raise Rejected("offset and limit must be whole numbers >= 0")
-        self._recompute()
+        if self._runs:
+            self._recompute()
         res = self.results.get(node.id)
         outputs = (res.outputs if res else None) or {}
         if port is None:
@@ -471,18 +482,23 @@ class Session:
 
     # -- re-running ----------------------------------------------------------------
 
-    def _recompute(self) -> tuple[int, bool]:
-        """Re-run the dirty nodes in order; returns (nodes run, interrupted)."""
+    _ran = 0  # nodes run during the current apply
+    _interrupted = False  # the current apply was interrupted: it runs nothing more
+    _runs = False  # the current apply may run the dirty nodes
+
+    def _recompute(self) -> None:
+        """Re-run the dirty nodes in order (an inspect in the batch may do it before the end)."""
+        if self._interrupted:
+            return
         heap = [self.rank[n] for n in self.dirty if n in self.rank]
         heapq.heapify(heap)
         queued = set(heap)
-        ran = 0
         try:
             while heap:
                 rank = heapq.heappop(heap)
                 node_id = self.order[rank]
                 changed = self._run_one(node_id)
-                ran += 1
+                self._ran += 1
                 self.dirty.discard(node_id)
                 if changed:
                     node = self.nodes[node_id]
@@ -493,14 +509,24 @@ class Session:
                             heapq.heappush(heap, r)
                             self.dirty.add(nxt)
         except KeyboardInterrupt:
-            # unfinished nodes stay dirty and are re-run by the next apply
+            # Unfinished nodes stay dirty and are re-run by the next apply; so does
+            # everything they feed or that reads them, whose result may now be wrong.
             for rank in heap:
                 self.dirty.add(self.order[rank])
+            todo = list(self.dirty)
+            while todo:
+                node = self.nodes.get(todo.pop())
+                if node is None:
+                    continue
+                for nxt in (*self.graph.children[node.id], *self._referrers(node.name)):
+                    if nxt not in self.dirty:
+                        self.dirty.add(nxt)
+                        todo.append(nxt)
             for node_id in list(self.dirty):
-                self.results[node_id] = NodeResult("stale")
+                # fresh: the answer must tell the canvas, even if it showed a result before
+                self.results[node_id] = NodeResult("stale", fresh=True)
                 self.unsent.add(node_id)
-            return ran, True
-        return ran, False
+            self._interrupted = True
 
     def _run_one(self, node_id: str) -> bool:
         node = self.nodes[node_id]
