@@ -20,9 +20,14 @@ def handle(message: str) -> str:
         data = _json.loads(message)
     except (ValueError, TypeError) as exc:
         return _json.dumps({"rev": None, "error": f"the message is not JSON: {exc}"})
+    except RecursionError:  # the standard json parser (Pyodide has no orjson) on deep nesting
+        return _json.dumps({"rev": None, "error": "the message is not JSON the engine can read: it nests too deeply"})
     if type(data) is not dict or type(data.get("ops")) is not list:
         return _json.dumps({"rev": None, "error": 'a message is {"rev": n, "ops": [...]}'})
-    answer = SESSION.apply(data["ops"])
+    try:
+        answer = SESSION.apply(data["ops"])
+    except Exception as exc:  # a bug in the engine: the page still gets an answer and goes on
+        return _json.dumps({"rev": data.get("rev"), "error": f"{type(exc).__name__}: {exc}"})
     return _json.dumps({"rev": data.get("rev"), **answer})
 
 
@@ -31,7 +36,7 @@ def run(document: str, input: str | None = None) -> str:
     try:
         doc = _json.loads(document)
         items = _json.loads(input) if input else None
-        if items is not None:
+        if input:
             check_items(items)
         return _json.dumps(run_document(doc, items, allow_code=_CONFIG["allowCode"]))
     except DocumentError as exc:
@@ -39,6 +44,8 @@ def run(document: str, input: str | None = None) -> str:
         return _json.dumps({"rejected": {"message": str(exc), "problems": problems}})
     except ValueError as exc:
         return _json.dumps({"rejected": {"message": f"not valid JSON: {exc}", "problems": []}})
+    except RecursionError:  # the standard json parser (Pyodide has no orjson) on deep nesting
+        return _json.dumps({"rejected": {"message": "the JSON nests too deeply", "problems": []}})
 
 
 def catalogue() -> str:
@@ -49,7 +56,10 @@ def catalogue() -> str:
 
 def configure(options: str) -> str:
     """Set bridge options, e.g. `{"allowCode": false}`; answers the current options."""
-    data: Any = _json.loads(options)
+    try:
+        data: Any = _json.loads(options)
+    except (ValueError, RecursionError):
+        data = None  # not options: answer the current ones
     if type(data) is dict and type(data.get("allowCode")) is bool:
         _CONFIG["allowCode"] = data["allowCode"]
         Session.allow_code = data["allowCode"]

@@ -1179,7 +1179,6 @@ def test_bridge_answers_bad_messages_with_an_error(fresh_bridge, message):
     assert handle(json.dumps({"rev": 1, "ops": [{"op": "export"}]}))["rev"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason="bug: handle raises RecursionError")
 def test_bridge_without_orjson_answers_deep_nesting_with_an_error(fresh_bridge, monkeypatch):
     from nodefox import _json
 
@@ -1188,7 +1187,6 @@ def test_bridge_without_orjson_answers_deep_nesting_with_an_error(fresh_bridge, 
     assert answer["rev"] is None and "JSON" in answer["error"]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: handle raises what apply raises")
 def test_bridge_never_raises_even_when_the_engine_does(fresh_bridge, monkeypatch):
     def broken(ops: Any) -> dict:
         raise AttributeError("a bug somewhere in the engine")
@@ -1228,7 +1226,6 @@ def test_bridge_configure_allow_code_reruns_the_code_nodes(fresh_bridge):
     assert answer["nodes"]["c"]["status"] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="bug: configure raises on bad JSON")
 def test_bridge_configure_ignores_bad_options(fresh_bridge):
     for text in ("nope", "[]", '{"allowCode": 1}', "5"):
         options = json.loads(bridge.configure(text))
