@@ -169,6 +169,8 @@ def run_node(
         return _failed(prep, inputs, err, call, start)
     except RecursionError:
         return _failed(prep, inputs, NodeError("the data nests too deeply"), call, start)
+    except Exception as exc:  # a node type's own bug: it fails that node, never the run
+        return _failed(prep, inputs, NodeError(f"{type(exc).__name__}: {exc}"), call, start)
 
 
 def _failed(prep: Prepared, inputs: dict, err: NodeError, call: NodeCall | None, start: float) -> NodeResult:

@@ -401,3 +401,21 @@ def test_a_non_finite_number_in_a_document_is_rejected(where):
     assert "JSON" in str(info.value)
     want = {"data": "/nodes/0/params/items/0/x/0", "pinned": "/nodes/1/pinned/0/x/0", "variables": "/variables/v"}
     assert [p.pointer for p in info.value.problems] == [want[where]]
+
+
+# -- a node type's own bug fails its node, never the run -----------------------------------------
+
+
+def test_an_exception_in_a_node_function_fails_only_that_node():
+    from nodefox.nodes.base import obj_schema
+
+    def broken(call):
+        return {"out": [item["missing"] for item in call.first]}
+
+    registry = nodefox.Registry([*nodefox.BUILTINS, nodefox.NodeType(
+        "broken", "Broken", "Flow", "raises KeyError", ("in",), ("out",), obj_schema({}), broken)])  # fmt: skip
+    nodes = [data("a", ITEMS), node("b", "broken"), node("after", "noop"), node("other", "noop")]
+    doc = document(nodes, [edge("a", "b"), edge("b", "after"), edge("a", "other")])
+    result = nodefox.run(doc, registry=registry)
+    assert status_of(result) == {"a": "ok", "b": "error", "after": "blocked", "other": "ok"}
+    assert "KeyError" in result["nodes"]["b"]["error"]["message"]
