@@ -61,14 +61,35 @@ def test_hooks_run_gives_the_cli_result(editor):
     assert nodefox.canonical(json.loads(text)) == nodefox.canonical(nodefox.run(document))
 
 
-def test_drag_a_node_from_the_palette(editor):
+def _by_hand(page, entry, pane):
+    drag(page, entry, pane)
+
+
+def _drag_to(page, entry, pane):
+    entry.drag_to(pane)
+
+
+def _drag_events(page, entry, pane):
+    """What scripts for other React Flow apps do: drag events with one DataTransfer."""
+    transfer = page.evaluate_handle("() => new DataTransfer()")
+    entry.dispatch_event("dragstart", {"dataTransfer": transfer})
+    box = pane.bounding_box()
+    at = {"clientX": box["x"] + box["width"] / 2, "clientY": box["y"] + box["height"] / 2}
+    pane.dispatch_event("dragover", {"dataTransfer": transfer, **at})
+    pane.dispatch_event("drop", {"dataTransfer": transfer, **at})
+
+
+@pytest.mark.parametrize("how", [_by_hand, _drag_to, _drag_events], ids=["mouse", "drag_to", "events"])
+def test_drag_a_node_from_the_palette(editor, how):
     entry = editor.locator('[data-testid="palette-item"][data-type="data"]')
-    drag(editor, entry, editor.locator(".react-flow__pane"))
+    how(editor, entry, editor.locator(".react-flow__pane"))
     added = editor.locator(".react-flow__node")
     expect(added).to_have_count(1)
     node_id = added.get_attribute("data-id")
     expect(status(editor, node_id)).to_have_attribute("data-status", "ok")
     expect(count(editor, node_id, "out")).to_have_text("0")
+    editor.wait_for_timeout(300)  # a second node would show up by now
+    expect(added).to_have_count(1)
     assert editor.evaluate("window.nodefox.editor.export()")["nodes"][0]["type"] == "data"
 
 
@@ -93,6 +114,11 @@ def test_connect_two_nodes_by_dragging_between_ports(editor):
     drag(editor, handle(editor, "lim", "out", "source"), handle(editor, "tail", "in", "target"))
     expect(count(editor, "tail", "out")).to_have_text("5")
     expect(status(editor, "tail")).to_have_attribute("data-status", "ok")
+    # and with Playwright's own drag, from the other end: input port to output port
+    editor.keyboard.press("Control+z")
+    expect(status(editor, "tail")).to_have_attribute("data-status", "idle")
+    handle(editor, "tail", "in", "target").drag_to(handle(editor, "lim", "out", "source"))
+    expect(count(editor, "tail", "out")).to_have_text("5")
 
 
 def test_a_cycle_is_refused_while_dragging(editor):

@@ -19,6 +19,7 @@ import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshId, type 
 import type { NodeResult, NodeType, Op, Workflow, WorkflowNode } from "../lib/types";
 import { useEditor, useEditorApi } from "../hooks";
 import { FlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
+import { DRAG_TYPE } from "./Palette";
 
 const NODE_TYPES = { nodefox: FlowNode };
 const SNAP: [number, number] = [20, 20];
@@ -195,7 +196,23 @@ export function Canvas() {
   );
 
   return (
-    <div className="fx-canvas" data-testid="canvas">
+    <div
+      className="fx-canvas"
+      data-testid="canvas"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes(DRAG_TYPE) || e.dataTransfer.types.includes("text/plain")) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "copy";
+        }
+      }}
+      onDrop={(e) => {
+        const type = e.dataTransfer.getData(DRAG_TYPE) || e.dataTransfer.getData("text/plain");
+        if (!api.getState().types.has(type)) return;
+        e.preventDefault();
+        const at = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        void api.getState().addNode(type, [at.x - 90, at.y - 30]);
+      }}
+    >
       <ReactFlow<FlowNodeType>
         nodes={nodes}
         edges={edges}

@@ -1,13 +1,14 @@
 // The palette: every node type of the engine's catalogue, grouped by category, searchable.
 // Drag an entry onto the canvas, or click it / press Enter to add it next to the selection.
-// Dragging uses pointer events (not HTML drag and drop) so a mouse, a pen and a test
-// driving the mouse all work the same way.
+// Dragging is HTML drag and drop (what a mouse does, and what scripts that dispatch
+// drag events expect), with a pointer-event path where no native drag starts (touch, pen).
 import { useReactFlow } from "@xyflow/react";
 import { useMemo, useRef, useState, type PointerEvent as ReactPointerEvent } from "react";
 import { useEditor, useEditorApi } from "../hooks";
 import type { NodeType } from "../lib/types";
 
 const DRAG_THRESHOLD = 4;
+export const DRAG_TYPE = "application/x-nodefox-type";
 
 export function Palette() {
   const catalogue = useEditor((s) => s.catalogue);
@@ -39,9 +40,17 @@ export function Palette() {
       d.moved = true;
       setGhost({ type: d.type, x: e.clientX, y: e.clientY });
     };
+    const stop = () => {
+      window.removeEventListener("pointermove", move);
+      window.removeEventListener("pointerup", up);
+      window.removeEventListener("pointercancel", stop);
+      drag.current = null;
+      setGhost(null);
+    };
     const up = (e: PointerEvent) => {
       window.removeEventListener("pointermove", move);
       window.removeEventListener("pointerup", up);
+      window.removeEventListener("pointercancel", stop);
       const d = drag.current;
       drag.current = null;
       setGhost(null);
@@ -54,6 +63,7 @@ export function Palette() {
     };
     window.addEventListener("pointermove", move);
     window.addEventListener("pointerup", up);
+    window.addEventListener("pointercancel", stop); // a native drag took over
   };
 
   const addBeside = (type: NodeType) => {
@@ -87,6 +97,12 @@ export function Palette() {
                   data-type={t.type}
                   title={`${t.description}\nDrag onto the canvas, or press Enter to add it next to the selection.`}
                   onPointerDown={onPointerDown(t)}
+                  draggable
+                  onDragStart={(e) => {
+                    e.dataTransfer.setData(DRAG_TYPE, t.type);
+                    e.dataTransfer.setData("text/plain", t.type);
+                    e.dataTransfer.effectAllowed = "copy";
+                  }}
                   onClick={() => {
                     if (performance.now() - droppedAt.current > 300) addBeside(t);
                   }}
