@@ -42,9 +42,20 @@ def test_sizes_are_as_named():
     assert len(workloads.small()["nodes"]) == 10
 
 
-def test_edits_change_what_they_name():
-    session = nodefox.Session(workloads.report(100))
-    for node, path, values in (workloads.REPORT_EDIT, workloads.EQUAL_EDIT):
-        for value in values:
-            answer = session.apply([{"op": "patch_params", "id": node, "path": path, "value": value}])
-            assert answer["rejected"] == []
+@pytest.mark.parametrize(
+    ("make", "edit"),
+    [
+        (lambda: workloads.report(100), workloads.REPORT_EDIT),
+        (lambda: workloads.report(100), workloads.EQUAL_EDIT),
+        (workloads.small, workloads.BIG_EDIT),
+        (workloads.small, workloads.LAST_EDIT),
+    ],
+)
+def test_edits_apply(make, edit):
+    session = nodefox.Session()
+    session.apply([{"op": "load", "workflow": make()}])  # as the bench does, through `load`
+    node, path, values = edit
+    for value in values:
+        answer = session.apply([{"op": "patch_params", "id": node, "path": path, "value": value}])
+        assert answer["rejected"] == []
+        assert answer["nodes"].get(node, {"status": "ok"})["status"] == "ok"
