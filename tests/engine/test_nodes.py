@@ -538,3 +538,16 @@ def test_an_expression_param_of_the_right_shape_works():
     assert outputs("sort", {"fields": "={{ [{'field': 'a', 'order': 'desc'}] }}"}, ROWS) == ROWS[::-1]
     assert outputs("remove", {"fields": "={{ ['a', 'l'] }}"}, ROWS[:1]) == [{"b": "x"}]
     assert outputs("limit", {"max": "={{ 1 }}", "keep": "={{ 'last' }}"}, ROWS) == ROWS[1:]
+
+
+@pytest.mark.parametrize("op, left, right", [
+    ("contains", "12345", "234"), ("contains", ["1", "2"], "2"), ("startsWith", "123", "1"),
+    ("endsWith", "2026", "26"), ("regex", "123", "^1"),
+])  # fmt: skip
+def test_loose_types_never_break_a_string_op_that_holds_strictly(op, left, right):
+    cond = {"left": left, "op": op, "right": right}
+    assert outputs("filter", {"conditions": [cond]}, [{}], port="kept") == [{}]
+    assert outputs("filter", {"conditions": [cond], "looseTypes": True}, [{}], port="kept") == [{}]
+    if op == "contains":
+        assert outputs("filter", {"conditions": [{**cond, "op": "notContains"}], "looseTypes": True}, [{}],
+                       port="kept") == []  # fmt: skip

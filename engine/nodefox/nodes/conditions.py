@@ -15,6 +15,7 @@ OPS = (
     "eq", "ne", "gt", "gte", "lt", "lte", "contains", "notContains", "startsWith",
     "endsWith", "regex", "empty", "notEmpty", "exists", "notExists", "true", "false",
 )  # fmt: skip
+_NUMERIC = frozenset({"eq", "ne", "gt", "gte", "lt", "lte"})
 UNARY = frozenset({"empty", "notEmpty", "exists", "notExists", "true", "false"})
 
 CONDITION = {
@@ -140,7 +141,7 @@ def test_values(op: str, a: Any, b: Any, loose: bool) -> bool:
         return a is True
     if op == "false":
         return a is False
-    if loose:
+    if loose and op in _NUMERIC:  # text ops keep their text: "12345" contains "234"
         a, b = _number(a), _number(b)
     if op == "eq":
         return json_equal(a, b)
