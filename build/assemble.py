@@ -635,6 +635,10 @@ def assemble() -> None:
         raise BuildError("the lockfile has no nodefox entry")
 
     examples = copy_examples(STAGE / "examples")  # g
+    # the node catalogue of the engine being served, so the palette and the inspector
+    # work while the engine loads (the worker's own catalogue replaces it when ready)
+    (STAGE / "catalogue.json").write_text(run(
+        [sys.executable, "-m", "nodefox", "nodes"], env={"PYTHONPATH": str(ROOT / "engine")}, quiet=True))
 
     problems = offline_problems(STAGE)  # h
     if problems:

@@ -78,7 +78,7 @@ def load(page, document: dict) -> None:
     """Put a document on the canvas through the automation hook and wait for its results."""
     page.evaluate("d => window.nodefox.editor.load(d)", document)
     for node in document["nodes"]:
-        status(page, node["id"], not_="pending")
+        status(page, node["id"], not_="running")
 
 
 def node(page, node_id: str):

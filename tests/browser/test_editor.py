@@ -276,3 +276,26 @@ def test_connect_and_disconnect_from_the_keyboard(editor):
     expect(count(editor, "tail", "out")).to_have_text("5")
     editor.get_by_role("button", name="Disconnect lim.out → tail.in").click()
     expect(status(editor, "tail")).to_have_attribute("data-status", "idle")
+
+
+def test_edits_before_the_engine_is_ready_are_queued(page, site_url):
+    held = []
+    page.route("**/pyodide/nodefox-*.whl", lambda route: held.append(route))
+    page.add_init_script(f"localStorage.setItem('nodefox.workflow', {json.dumps(json.dumps(chain()))})")
+    page.goto(site_url + "/")
+    loading = page.get_by_test_id("loading")
+    expect(loading.locator('[data-step="runtime"]')).to_have_attribute("data-state", "done", timeout=60_000)
+    expect(status(page, "lim")).to_have_attribute("data-status", "running")
+    select(page, "lim")
+    param(page, "/max").fill("2")  # the engine is not there yet: the edit waits for it
+    for _ in range(300):  # the worker asks for the wheel once the runtime is up
+        if held:
+            break
+        page.wait_for_timeout(100)
+    assert held, "the engine's wheel was requested"
+    assert page.evaluate("window.nodefox.version") == ""
+    expect(count(page, "lim", "out")).to_have_text("–")
+    held[0].continue_()
+    expect(count(page, "lim", "out")).to_have_text("2")
+    expect(loading).to_have_count(0)
+    assert page.evaluate("window.nodefox.editor.export()")["nodes"][1]["params"]["max"] == 2

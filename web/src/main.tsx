@@ -28,6 +28,13 @@ const engine = new EngineClient({
 editor = createEditor(engine, storage, restore(storage));
 engine.start();
 void editor.getState().start();
+// The site carries the served engine's catalogue: palette and inspector work while it loads.
+fetch("/catalogue.json")
+  .then((r) => (r.ok ? r.json() : null))
+  .then((catalogue: Catalogue | null) => {
+    if (catalogue && !editor.getState().catalogue) editor.getState().takeCatalogue(catalogue);
+  })
+  .catch(() => {});
 
 let version = "";
 engine.ready.then((r) => (version = r.version)).catch(() => {});

@@ -66,6 +66,7 @@ export type EditorActions = {
   dismiss(id: number): void;
   absorb(answer: Answer): void;
   engineReady(catalogue: Catalogue, version: string, ms: number): void;
+  takeCatalogue(catalogue: Catalogue): void;
   engineProgress(step: Step, state: "start" | "done", ms: number): void;
   engineFailed(message: string): void;
   engineBusy(busy: boolean): void;
@@ -303,11 +304,12 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       },
 
       engineReady(catalogue, version, ms) {
-        set({
-          catalogue,
-          types: new Map(catalogue.nodes.map((t) => [t.type, t])),
-          engine: { ...get().engine, phase: "ready", version, ms },
-        });
+        get().takeCatalogue(catalogue);
+        set({ engine: { ...get().engine, phase: "ready", version, ms } });
+      },
+
+      takeCatalogue(catalogue) {
+        set({ catalogue, types: new Map(catalogue.nodes.map((t) => [t.type, t])) });
       },
 
       engineProgress(step, state, ms) {

@@ -129,7 +129,7 @@ export function DataPanel() {
           ))}
         </div>
         <span className="fx-muted">
-          {result?.status ?? "pending"}
+          {result?.status ?? "running"}
           {result?.ms !== undefined && ` · ${result.ms.toFixed(2)} ms`}
         </span>
         <div role="group" aria-label="View">
@@ -145,7 +145,7 @@ export function DataPanel() {
         {!source ? (
           <p className="fx-muted">This node has no ports.</p>
         ) : source.count === undefined ? (
-          <p className="fx-muted">No items: the node has not produced output ({sourceResult?.status ?? "pending"}).</p>
+          <p className="fx-muted">No items: the node has not produced output ({sourceResult?.status ?? "running"}).</p>
         ) : !page ? (
           <p className="fx-muted">Loading…</p>
         ) : view === "table" ? (

@@ -23,12 +23,12 @@ const SYMBOLS: { [status: string]: string } = {
   pinned: "📌",
   stale: "…",
   running: "⟳",
-  pending: "…",
 };
 
 function FlowNodeView({ data, selected }: NodeProps<FlowNodeType>) {
   const { node, type, result, inputs, outputs } = data;
-  const status = result?.status ?? "pending";
+  // no result yet: the engine is computing it (or still loading)
+  const status = result?.status ?? "running";
   const error = result?.error;
   const title = error ? `${error.message}${error.path ? ` (at ${error.path})` : ""}` : undefined;
   return (
