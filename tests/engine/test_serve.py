@@ -15,9 +15,9 @@ import pytest
 from nodefox.serve import find_site
 
 
-@pytest.fixture
-def site(tmp_path: Path) -> Path:
-    root = tmp_path / "site"
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("serve") / "site"
     (root / "assets").mkdir(parents=True)
     (root / "index.html").write_text("<!doctype html><title>NodeFox</title>", encoding="utf-8")
     (root / "assets" / "engine.wasm").write_bytes(b"\0asm\1\0\0\0")
@@ -33,9 +33,10 @@ def start(*args: str, cwd: Path) -> subprocess.Popen:
     )  # fmt: skip
 
 
-@pytest.fixture
-def server(site: Path, tmp_path: Path) -> Iterator[str]:
-    proc = start("--site", str(site), cwd=tmp_path)
+@pytest.fixture(scope="module")
+def server(site: Path) -> Iterator[str]:
+    """One server for the module: starting one costs a few hundred milliseconds."""
+    proc = start("--site", str(site), cwd=site.parent)
     try:
         line = proc.stdout.readline()
         found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
@@ -109,7 +110,7 @@ def test_find_site(site, tmp_path, monkeypatch):
     assert find_site() == tmp_path / "build" / "site"
 
 
-def test_a_port_in_use_is_a_message(site, tmp_path):
+def test_a_port_in_use_is_a_message(site):
     import socket
 
     with socket.socket() as taken:
