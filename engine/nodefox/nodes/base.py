@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .. import _json
 from ..errors import NodeError, NodeFoxError
 from ..expressions import Context
 from ..params import ParamPlan, schema_errors
 
 Outputs = dict[str, list]
+MAX_VALID = 1024  # distinct resolved params remembered as valid, per node definition
 
 
 @dataclass(frozen=True)
@@ -94,12 +96,24 @@ class NodeCall:
         items = self.first
         return self.checked(self.plan.at(items[0] if items else {}, 0, self.context))
 
-    def checked(self, params: dict, schema: dict | None = None, where: str = "") -> dict:
-        """Params whose expressions gave values; they must fit the schema as literals must."""
-        if self.plan.dynamic and self.schema is not None:
-            error = params_error(schema or self.schema, params, where)
+    def checked(self, params: dict) -> dict:
+        """Params whose expressions gave values; they must fit the schema as literals must.
+
+        Values already found valid are remembered by their JSON text, so per-item params
+        that resolve alike are checked once.
+        """
+        if not self.plan.dynamic or self.schema is None:
+            return params
+        valid = self.plan.memo.get("valid")
+        if valid is None:
+            valid = self.plan.memo["valid"] = set()
+        key = _json.key(params)
+        if key not in valid:
+            error = params_error(self.schema, params)
             if error is not None:
                 raise error
+            if len(valid) < MAX_VALID:
+                valid.add(key)
         return params
 
     def item_failed(self, index: int, item: dict, error: NodeFoxError, passthrough: list) -> None:
