@@ -31,6 +31,17 @@ def _read_json(path: str, what: str) -> Any:
         raise _Fail(f"{what} {path} is not valid JSON: {exc}") from None
 
 
+def _emit(text: str) -> None:
+    """Write to stdout as UTF-8, the encoding of JSON, whatever the locale says."""
+    out = getattr(sys.stdout, "buffer", None)
+    if out is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    out.write(text.encode("utf-8"))
+    out.flush()
+
+
 def catalogue() -> dict:
     from .functions import CATALOGUE
 
@@ -51,18 +62,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
         except OSError as exc:
             raise _Fail(f"cannot write {args.output}: {exc.strerror or exc}") from None
     else:
-        sys.stdout.write(text + "\n")
+        _emit(text + "\n")
     return EXIT_OK if result["status"] == "ok" else EXIT_ERROR
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     doc = load(_read_json(args.flow, "workflow"))
-    print(f"{args.flow}: valid ({len(doc.nodes)} nodes, {len(doc.edges)} edges)")
+    _emit(f"{args.flow}: valid ({len(doc.nodes)} nodes, {len(doc.edges)} edges)\n")
     return EXIT_OK
 
 
 def _cmd_nodes(args: argparse.Namespace) -> int:
-    sys.stdout.write(_json.pretty(catalogue()) + "\n")
+    _emit(_json.pretty(catalogue()) + "\n")
     return EXIT_OK
 
 

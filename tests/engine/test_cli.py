@@ -217,3 +217,13 @@ def test_nodes_prints_the_catalogue(capsys):
 def test_version():
     proc = process("--version")
     assert proc.returncode == 0 and nodefox.__version__ in proc.stdout
+
+
+def test_output_is_utf8_whatever_the_locale(files):
+    flow = files("uni.json", document([data("a", [{"x": "é😀"}])]))
+    env = {**__import__("os").environ, "PYTHONIOENCODING": "ascii"}
+    proc = subprocess.run([sys.executable, "-m", "nodefox", "run", flow], capture_output=True, env=env, timeout=60, check=False)
+    assert b"Traceback" not in proc.stderr
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout.decode("utf-8"))["nodes"]["a"]["outputs"]["out"] == [{"x": "é😀"}]
+    assert '"é😀"'.encode() in proc.stdout
