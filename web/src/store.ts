@@ -94,12 +94,21 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
   let lastMerge = { key: "", at: 0 };
 
   const store = createStore<Editor>()((set, get) => {
+    // Saved in a task of its own, so serialising a large document never delays the
+    // preview of the keystroke that changed it; a burst of edits is saved once.
+    let unsaved: Workflow | null = null;
     const save = (doc: Workflow) => {
-      try {
-        storage?.setItem(SAVE_KEY, JSON.stringify(doc));
-      } catch {
-        /* storage full or disabled: the canvas still works */
+      if (unsaved === null) {
+        setTimeout(() => {
+          try {
+            storage?.setItem(SAVE_KEY, JSON.stringify(unsaved));
+          } catch {
+            /* storage full or disabled: the canvas still works */
+          }
+          unsaved = null;
+        }, 0);
       }
+      unsaved = doc;
     };
     const edgeId = (edge: Workflow["edges"][number], doc: Workflow) => resolveEdge(edge, doc, get().types).id;
 
