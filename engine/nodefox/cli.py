@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,14 @@ def _emit(text: str) -> None:
     if out is None:
         sys.stdout.write(text)
         return
-    sys.stdout.flush()
-    out.write(text.encode("utf-8"))
-    out.flush()
+    try:
+        sys.stdout.flush()
+        out.write(text.encode("utf-8"))
+        out.flush()
+    except BrokenPipeError:  # the reader went away (`| head`): nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except OSError as exc:
+        raise _Fail(f"cannot write the output: {exc.strerror or exc}") from None
 
 
 def catalogue() -> dict:

@@ -227,3 +227,12 @@ def test_output_is_utf8_whatever_the_locale(files):
     assert proc.returncode == 0
     assert json.loads(proc.stdout.decode("utf-8"))["nodes"]["a"]["outputs"]["out"] == [{"x": "é😀"}]
     assert '"é😀"'.encode() in proc.stdout
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+def test_a_full_stdout_is_a_message(files):
+    flow = files("ok.json", OK_DOC)
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run([sys.executable, "-m", "nodefox", "run", flow], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=60, check=False)  # fmt: skip
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "cannot write" in proc.stderr
