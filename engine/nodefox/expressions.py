@@ -161,7 +161,7 @@ def check(text: str) -> Checked:
             raise ExpressionError(why, text)
         if kind in _SPENDING:
             needs_work = True
-        if kind is ast.List or kind is ast.Dict:
+        if (kind is ast.List and type(node.ctx) is ast.Load) or kind is ast.Dict:
             continue
         for child in ast.iter_child_nodes(node):
             if type(child) is ast.Starred:  # simpleeval spreads only inside list literals
@@ -189,6 +189,7 @@ def check(text: str) -> Checked:
             refs.add(_constant_name(node.slice, text, "$node[...]"))
         elif kind is ast.Name and node.id.startswith(_PREFIX) and node.id != _PREFIX:
             uses.add(node.id[len(_PREFIX) :])
+    _check_node_names(tree, text)
     known = bound | FUNCTIONS.keys() | CONTEXT_FUNCTIONS
     for node in ast.walk(tree):
         if type(node) is ast.Name and not node.id.startswith(_PREFIX) and node.id not in known:
@@ -211,6 +212,23 @@ def _depth(tree: ast.AST) -> int:
         deepest = max(deepest, level)
         stack.extend((child, level + 1) for child in ast.iter_child_nodes(node))
     return deepest
+
+
+def _check_node_names(tree: ast.AST, text: str) -> None:
+    """`$` and `$node` only as `$("Name")` and `$node["Name"]`: a node read any other way
+    (`[$node][0]["Name"]`) would not be a dependency the engine knows of."""
+    allowed = set()
+    for node in ast.walk(tree):
+        if type(node) is ast.Call and _is_name(node.func, _PREFIX):
+            allowed.add(id(node.func))
+        elif type(node) is ast.Subscript and _is_name(node.value, _PREFIX + "node"):
+            allowed.add(id(node.value))
+    for node in ast.walk(tree):
+        if type(node) is ast.Name and node.id in _NODE_NAMES and id(node) not in allowed:
+            raise ExpressionError(f'{display(node.id)} can only be used as {_NODE_NAMES[node.id]}', text)
+
+
+_NODE_NAMES = {_PREFIX: '$("Name")', _PREFIX + "node": '$node["Name"]'}
 
 
 def _is_name(node: ast.AST, name: str) -> bool:
@@ -342,12 +360,16 @@ class _Compiler(ast.NodeTransformer):
     def _numeric_fast_path(self, op: ast.operator, guard: str, left: ast.AST, right: ast.AST) -> ast.AST:
         """`a + b` as `a + b` when both are numbers, else through the guard.
 
-        Numbers cannot grow past the limits by + or *, so the guard only matters
-        for text and lists; the check is two class lookups instead of a call.
+        Numbers cannot grow past the limits by +, so the guard only matters for
+        text and lists; the check is two class lookups instead of a call. A
+        product also checks that both numbers are small enough.
         """
+        product = type(op) is ast.Mult
         names = []
         for side in (left, right):
             if type(side) is ast.Constant and type(side.value) in (int, float):
+                if product and not -g.SMALL_FACTOR < side.value < g.SMALL_FACTOR:
+                    return self._call(guard, left, right)
                 names.append(None)
             else:
                 self.temps += 1
@@ -360,7 +382,12 @@ class _Compiler(ast.NodeTransformer):
                 continue
             bind = ast.NamedExpr(ast.Name(name, ast.Store()), side)
             cls = ast.Attribute(bind, "__class__", ast.Load())
-            tests.append(ast.Compare(cls, [ast.In()], [ast.Name("_NUM", ast.Load())]))
+            test: ast.expr = ast.Compare(cls, [ast.In()], [ast.Name("_NUM", ast.Load())])
+            if product:  # and small enough that the product stays within the limits
+                small = ast.Compare(ast.UnaryOp(ast.USub(), ast.Name("_SF", ast.Load())), [ast.Lt(), ast.Lt()],
+                                    [ast.Name(name, ast.Load()), ast.Name("_SF", ast.Load())])
+                test = ast.BoolOp(ast.And(), [test, small])
+            tests.append(test)
             operands.append(ast.Name(name, ast.Load()))
         if not tests:
             return ast.BinOp(left, op, right)
@@ -416,7 +443,7 @@ _GLOBALS: dict[str, Any] = {
     "_attr": g.attr, "_method": g.method, "_item": g.item, "_add": g.add, "_mul": g.mul,
     "_pow": g.power, "_lshift": g.lshift, "_rshift": g.rshift, "_mod": _mod, "Budget": g.Budget,
     "_NUM": frozenset({int, float}), "_slice": slice, "_touch": g.touch, "_spread": g.spread,
-    "_W": g.WORK,
+    "_W": g.WORK, "_SF": g.SMALL_FACTOR,
     **{"F_" + name: fn for name, fn in FUNCTIONS.items()},
 }  # fmt: skip
 
@@ -507,6 +534,8 @@ class InputRef(g.Exposed):
         self._inputs, self._first = inputs, first
 
     def all(self, port: Any = None) -> list:
+        if port is None and self._first is None:
+            return []  # a node without input ports: a source
         port = self._first if port is None else str(port)
         if port not in self._inputs:
             raise ExpressionError(f"this node has no input port {port!r}")
@@ -519,18 +548,6 @@ class InputRef(g.Exposed):
     def last(self, port: Any = None) -> Any:
         items = self.all(port)
         return items[-1] if items else None
-
-
-class NodeMap(g.Exposed):
-    """`$node` used as a value rather than `$node["Name"]`."""
-
-    __slots__ = ("_context",)
-
-    def __init__(self, context: Context):
-        self._context = context
-
-    def lookup(self, name: Any) -> NodeRef:
-        return self._context.ref(name, 0)
 
 
 def _no_nodes(name: str) -> None:
@@ -575,10 +592,6 @@ class Context:
     @property
     def input(self) -> InputRef:
         return InputRef(self.inputs, self.first_input)
-
-    @property
-    def node(self) -> NodeMap:
-        return NodeMap(self)
 
     @property
     def date_format(self) -> Any:
@@ -734,14 +747,28 @@ def is_template(value: Any) -> bool:
     return type(value) is str and value.startswith("=")
 
 
-_RENAME = r'(\$\(\s*|\$node\[\s*)(["\']){old}\2(\s*[\)\]])'
+_RENAME = re.compile(r"""(\$\(\s*|\$node\[\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*')(\s*[\)\]])""", re.S)
 
 
 def rename_reference(text: str, old: str, new: str) -> str:
-    """Rewrite `$("old")` and `$node["old"]` to name `new`."""
-    pattern = re.compile(_RENAME.format(old=re.escape(old)))
+    """Rewrite `$("old")` and `$node["old"]` to name `new`.
+
+    Each quoted name is read as Python reads it, so a name spelled with escapes
+    (`$("Say \\"hi\\"")`) is found too.
+    """
     quoted = _json.dumps(new)[1:-1]
-    return pattern.sub(lambda m: f"{m.group(1)}{m.group(2)}{_requote(quoted, m.group(2))}{m.group(2)}{m.group(3)}", text)
+
+    def rewrite(m: re.Match) -> str:
+        try:
+            name = ast.literal_eval(m.group(2))
+        except (SyntaxError, ValueError):
+            return m.group(0)
+        if name != old:
+            return m.group(0)
+        quote = m.group(2)[0]
+        return f"{m.group(1)}{quote}{_requote(quoted, quote)}{quote}{m.group(3)}"
+
+    return _RENAME.sub(rewrite, text)
 
 
 def _requote(text: str, quote: str) -> str:
@@ -777,7 +804,10 @@ class _Reference(EvalWithCompoundTypes):
         out: dict = {}
         for key, value in zip(node.keys, node.values, strict=True):
             if key is None:
-                out.update(g.spread(self._eval(value)))
+                spread = self._eval(value)
+                if type(spread) is not dict:  # as Python's {**x}: pairs are not enough
+                    raise TypeError(f"'{type(spread).__name__}' object is not a mapping")
+                out.update(g.spread(spread))
             else:
                 out[self._eval(key)] = self._eval(value)
         return out
@@ -813,7 +843,7 @@ def evaluate_reference(text: str, item: dict, index: int, context: Context) -> A
     checked = check(text.strip())
     names = {
         _PREFIX + "json": item, _PREFIX + "index": index, _PREFIX: context.ref,
-        **{_PREFIX + n: getattr(context, n) for n in ("input", "vars", "now", "today", "workflow", "node")},
+        **{_PREFIX + n: getattr(context, n) for n in ("input", "vars", "now", "today", "workflow")},
         "True": True, "False": False, "None": None,
     }  # fmt: skip
     functions = {**FUNCTIONS, "date_format": context.date_format}
@@ -825,4 +855,7 @@ def evaluate_reference(text: str, item: dict, index: int, context: Context) -> A
         raise ExpressionError(exc.message, checked.text) from None
     except Exception as exc:
         raise ExpressionError(_plain(exc), checked.text) from None
-    return g.to_json(value)
+    try:
+        return g.to_json(value)
+    except ExpressionError as exc:
+        raise ExpressionError(exc.message, checked.text) from None

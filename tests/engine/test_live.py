@@ -432,8 +432,6 @@ def test_renaming_to_a_name_with_quotes_writes_a_valid_reference():
     c.check()
 
 
-@pytest.mark.xfail(strict=True, reason="known bug in expressions.rename_reference (not live.py): "
-                   "a name holding a quote or backslash is matched unescaped, so references to it are not rewritten")
 def test_renaming_away_from_a_name_with_a_quote_rewrites_its_references():
     c = Client(doc([data("n1", [{"a": 1}], name='Say "hi"'), set_node("n2", "b", '={{ $("Say \\"hi\\"").first().a }}')],
                    chain("n1", "n2")))

@@ -34,7 +34,6 @@ import re
 from typing import Any
 
 import nodefox
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -89,8 +88,7 @@ def expressions(names: list[str]) -> st.SearchStrategy[str]:
         "={{ nonsense( }}", "={{ $json.t if $json.t else 'none' }}", "=plain", "={{ $json }}",
         "={{ json_stringify($json) }}", "={{ float('nan') }}", "={{ $json.a > 1 }}",
     ])
-    # `$node["X"]`/`$("X")` with a constant name only: `[$node][0]["X"]` reads a node without
-    # declaring the dependency (a known bug in expressions.py, see test_known_bug_... below)
+    # `$node["X"]`/`$("X")` with a constant name only: any other spelling is refused
     named = st.builds(
         lambda name, form: form.replace("NAME", json.dumps(name)[1:-1]),
         st.sampled_from(names + ["Nobody"]),
@@ -878,22 +876,15 @@ LiveSession.TestCase.settings = PROFILE
 TestLiveSession = LiveSession.TestCase
 
 
-# -- known bugs outside the live session, kept as examples -------------------------------------------
+# -- what the checker refuses so the session knows every dependency ----------------------------------
 
 
-@pytest.mark.xfail(strict=True, reason="known bug in expressions.py: `[$node][0][\"X\"]` reads node X "
-                   "without declaring the dependency, so the live session cannot know to re-run")
-def test_known_bug_node_read_through_a_list_is_not_a_dependency():
+def test_a_node_read_through_a_list_is_refused_so_every_node_read_is_a_dependency():
+    """`[$node][0]["X"]` would read node X without declaring it, so the live session could not
+    know to re-run the reader; the checker refuses `$node` anywhere but `$node["Name"]`."""
     nodes = [{"id": "x", "type": "data", "name": "X", "params": {"items": [{"v": 1}]}},
-             {"id": "cut", "type": "limit", "params": {"max": 0}},
-             {"id": "y", "type": "data", "params": {"items": [{"w": 1}]}},
-             {"id": "m", "type": "merge"},
              {"id": "r", "type": "set", "params": {"fields": [{"name": "g", "value": '={{ [$node][0]["X"].json.v }}'}]}}]
-    edges = [{"source": "x", "target": "cut"}, {"source": "cut", "target": "m", "targetPort": "in1"},
-             {"source": "y", "target": "m", "targetPort": "in2"}, {"source": "m", "target": "r"}]
-    doc = {"nodefox": 1, "settings": {"now": NOWS[0]}, "nodes": nodes, "edges": edges}
+    doc = {"nodefox": 1, "settings": {"now": NOWS[0]}, "nodes": nodes, "edges": [{"source": "x", "target": "r"}]}
     session = nodefox.Session(doc)
-    session.apply([])
-    session.apply([{"op": "patch_params", "id": "x", "path": "/items/0/v", "value": 2}])
-    page = session.apply([{"op": "inspect", "id": "r"}])["page"]
-    assert page["items"] == [{"w": 1, "g": 2}]
+    entry = session.apply([])["nodes"]["r"]
+    assert entry["status"] == "error" and "$node can only be used as" in entry["error"]["message"]
