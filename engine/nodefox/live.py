@@ -187,9 +187,10 @@ class Session:
         return answer
 
     def _mark(self, *node_ids: str) -> None:
-        before = len(self.dirty)
-        self.dirty.update(n for n in node_ids if n in self.nodes)
-        self._runs = self._runs or len(self.dirty) > before
+        # a node already dirty (stale after an interrupt) that is edited again must run too
+        marked = [n for n in node_ids if n in self.nodes]
+        self.dirty.update(marked)
+        self._runs = self._runs or bool(marked)
 
     def _invalidate(self, node_id: str) -> None:
         self.preps.pop(node_id, None)

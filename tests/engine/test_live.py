@@ -1118,6 +1118,19 @@ def test_an_interrupt_inside_inspect_stops_the_batch_work_and_the_next_apply_res
     c.check()
 
 
+def test_an_edit_to_a_node_left_stale_by_an_interrupt_runs_it():
+    # the page's Stop, then the user fixes the slow node: that edit must run it
+    armed = Armed()
+    c = Client(slow_doc(), registry=slow_registry(armed))
+    armed.shots = 1
+    answer = c.apply([{"op": "patch_params", "id": "d", "path": "/items/0/v", "value": 5}])
+    assert answer["interrupted"] is True and c.view["b"]["status"] == "stale"
+    answer = c.apply([{"op": "patch_params", "id": "b", "path": "/fields/0/value", "value": "={{ $json.x * 2 }}"}])
+    assert "interrupted" not in answer and answer["stats"]["ran"] >= 3
+    assert c.view["b"]["status"] == "ok" and c.view["b"]["preview"]["out"][0]["y"] == 12
+    c.check()
+
+
 def test_an_interrupt_in_a_builtin_node_through_run_node(monkeypatch):
     c = Client(chain_doc(5))
     real = live_module.run_node
