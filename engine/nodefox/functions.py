@@ -17,6 +17,7 @@ from .errors import ExpressionError
 UTC = dt.UTC
 MAX_PATTERN = 1_000  # longest regular expression accepted
 _UNITS = {"seconds": 1.0, "minutes": 60.0, "hours": 3600.0, "days": 86400.0}
+_ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)*")
 
 
 def format_instant(moment: dt.datetime) -> str:
@@ -32,13 +33,13 @@ def parse_instant(text: Any) -> dt.datetime:
     """An RFC 3339 / ISO 8601 date or date-time; no offset means UTC."""
     if type(text) is str:
         return _parse_text(text)
-    raise ExpressionError(f"expected a date as text, got {_json.dumps(text)}")
+    raise ExpressionError(f"expected a date as text, got {_shown(text)}")
 
 
 @lru_cache(maxsize=4096)
 def _parse_text(text: str) -> dt.datetime:
     if not isinstance(text, str):
-        raise ExpressionError(f"expected a date as text, got {_json.dumps(text)}")
+        raise ExpressionError(f"expected a date as text, got {_shown(text)}")
     try:
         moment = dt.datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
@@ -53,6 +54,8 @@ def zone(name: str) -> dt.tzinfo:
     """An IANA zone read from the `tzdata` package, the same data everywhere."""
     if name == "UTC":
         return UTC
+    if not _ZONE_NAME.fullmatch(name):  # a path out of tzdata ("../x") is no zone
+        raise ExpressionError(f"unknown time zone {name!r}")
     from importlib import resources
     from zoneinfo import ZoneInfo
 
@@ -72,9 +75,21 @@ def if_empty(value: Any, fallback: Any) -> Any:
     return value
 
 
+def _shown(value: Any) -> str:
+    """A wrong argument in a message: its JSON text, or its kind when it has none."""
+    from ._guards import type_name
+
+    if value is None:
+        return "null"
+    try:
+        return _json.dumps(value)
+    except (TypeError, ValueError):
+        return type_name(value)
+
+
 def json_parse(text: Any) -> Any:
     if not isinstance(text, str):
-        raise ExpressionError(f"json_parse needs text, got {_json.dumps(text)}")
+        raise ExpressionError(f"json_parse needs text, got {_shown(text)}")
     spend(len(text))
     try:
         return _json.loads(text)
@@ -104,7 +119,7 @@ def _regex(pattern: Any) -> re.Pattern:
 
 def _text(value: Any, fn: str) -> str:
     if not isinstance(value, str):
-        raise ExpressionError(f"{fn} needs text, got {_json.dumps(value) if value is not None else 'null'}")
+        raise ExpressionError(f"{fn} needs text, got {_shown(value)}")
     return value
 
 
@@ -185,7 +200,11 @@ def lookup(value: Any, path: Any) -> Any:
 
 def capped_range(*args: Any) -> range:
     r = range(*args)
-    if len(r) > MAX_RANGE:
+    try:
+        size = len(r)
+    except OverflowError:  # more than fits in a machine word
+        size = MAX_RANGE + 1
+    if size > MAX_RANGE:
         raise ExpressionError(f"range() may give at most {MAX_RANGE:,} numbers")
     return r
 
