@@ -220,6 +220,11 @@ def other_rows(t: Table, browser: dict, sizes: dict, memory: dict) -> None:
         xs = browser["edit_to_dom_ms"]
         t.add("edit → counts drawn on the canvas, same edit", "Chromium", "≤ 8 / ≤ 16 ms", _ms(median(xs)),
               _ms(p95(xs)), ok=median(xs) <= 8 and p95(xs) <= 16)  # fmt: skip
+        if browser.get("edit_worker_ms"):
+            keys = ("edit_to_worker_ms", "edit_worker_ms", "edit_engine_ms", "edit_answer_to_dom_ms")
+            parts = [median(browser.get(k) or []) for k in keys]
+            t.add("  of which: input → posted / worker round trip (engine's own `stats.ms`) / answer → DOM",
+                  "Chromium", "", f"{_ms(parts[0])} / {_ms(parts[1])} ({_ms(parts[2])}) / {_ms(parts[3])}")  # fmt: skip
     else:
         t.add("edit → counts drawn on the canvas, same edit", "Chromium", "≤ 8 / ≤ 16 ms",
               browser.get("skipped", "not measured"))

@@ -38,6 +38,25 @@ _FIRST_PREVIEW = """async () => {
   return {ms: ready, drawn: false};
 }"""
 
+# notes when the page posts to the engine's worker and when an answer comes back, so an edit's
+# latency splits into page → worker, worker (engine and messaging), and answer → DOM
+_WORKER_TIMES = r"""(() => {
+  const Base = window.Worker;
+  const times = window.__nodefoxBench = {posted: [], answered: [], engine: []};
+  window.Worker = class extends Base {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", (event) => {
+        times.answered.push(performance.now());
+        const text = event.data && typeof event.data.text === "string" ? event.data.text : "";
+        const found = /"stats": ?\{"ms": ?([0-9.]+)/.exec(text.slice(text.lastIndexOf('"stats"')));
+        times.engine.push(found ? Number(found[1]) : null);  // the session's own time for this answer
+      });
+    }
+    postMessage(...args) { times.posted.push(performance.now()); return super.postMessage(...args); }
+  };
+})();"""
+
 # one edit typed into the inspector's field; resolves when the node's port count shows the expected text
 _EDIT = """async ([node, port, pointer, value, expected]) => {
   const sel = `.react-flow__node[data-id="${node}"] [data-testid="port-count"][data-port="${port}"]`;
@@ -50,8 +69,17 @@ _EDIT = """async ([node, port, pointer, value, expected]) => {
       const el = document.querySelector(sel);
       return el && el.textContent.trim() === String(expected);
     };
+    const times = window.__nodefoxBench || {posted: [], answered: [], engine: []};
     const observer = new MutationObserver(() => {
-      if (seen()) { observer.disconnect(); resolve(performance.now() - t0); }
+      if (!seen()) return;
+      const t1 = performance.now();
+      observer.disconnect();
+      const posted = times.posted.find(t => t >= t0);
+      const last = times.answered.filter(t => t <= t1).length - 1;
+      const answered = times.answered[last];
+      const split = posted !== undefined && answered !== undefined && answered >= posted;
+      resolve({ms: t1 - t0, toWorker: split ? posted - t0 : null, worker: split ? answered - posted : null,
+               toDom: split ? t1 - answered : null, engine: split ? times.engine[last] : null});
     });
     observer.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
     setTimeout(() => { observer.disconnect(); reject(new Error(`${sel} never showed ${expected}`)); }, 10000);
@@ -115,6 +143,7 @@ def _loads(browser, url: str, report: dict, repeat: int) -> tuple[dict, object]:
     for i in range(repeat):
         context = browser.new_context(viewport={"width": 1600, "height": 1000})
         context.add_init_script(seed)
+        context.add_init_script(_WORKER_TIMES)
         page = context.new_page()
         page.set_default_timeout(TIMEOUT_MS)
         page.goto(url)
@@ -154,11 +183,20 @@ def _edits(page, report: dict, edit: tuple, repeat: int) -> dict:
     box.locator('[data-testid="port-count"][data-port="true"]').wait_for()
     box.dispatch_event("click")  # off-screen nodes of a 65-node graph cannot take a real click
     page.locator(f'[data-testid="inspector"] [data-param="{pointer}"]').wait_for()
-    times = []
+    out: dict[str, list] = {"edit_to_dom_ms": [], "edit_to_worker_ms": [], "edit_worker_ms": [],
+                            "edit_engine_ms": [], "edit_answer_to_dom_ms": []}  # fmt: skip
     for i in range(repeat + 2):
         k = i % len(values)  # the document holds values[-1], so every edit changes the count
-        ms = page.evaluate(_EDIT, [node, "true", pointer, values[k], expected[k]])
+        got = page.evaluate(_EDIT, [node, "true", pointer, values[k], expected[k]])
         if i >= 2:
-            times.append(ms)
-        time.sleep(0.02)  # let the page settle, as between a person's edits
-    return {"edit_to_dom_ms": times}
+            out["edit_to_dom_ms"].append(got["ms"])
+            if got["worker"] is not None:
+                out["edit_to_worker_ms"].append(got["toWorker"])
+                out["edit_worker_ms"].append(got["worker"])
+                out["edit_answer_to_dom_ms"].append(got["toDom"])
+                if got["engine"] is not None:
+                    out["edit_engine_ms"].append(got["engine"])
+        # a person's next keystroke comes later; by then the page's follow-up requests for this
+        # answer (the data panel's page, the expression preview) are done and do not queue ahead
+        time.sleep(0.15)
+    return out
