@@ -256,8 +256,9 @@ def markdown(table: Table, sizes: dict, peers: dict, meta: dict) -> str:
             lines.append(f"| {part} | {v['raw'] / 1e6:.2f} MB | {v['gzip'] / 1e6:.2f} MB |")
     if peers.get("markdown"):
         lines += ["", peers["markdown"].rstrip()]
-    lines += ["", f"Measured {meta['when']} on {meta['machine']} by `{meta['command']}`; medians and p95s of "
-              f"{meta['repeats']}."]  # fmt: skip
+    lines += ["", f"Measured {meta['when']} on {meta['machine']} by `{meta['command']}` at {meta['commit']} "
+              f"(Pyodide's wheel built {meta['wheel']}); medians and p95s of {meta['repeats']}, on a shared "
+              "machine: compare the ratios more than the times."]  # fmt: skip
     return "\n".join(lines) + "\n"
 
 
@@ -311,6 +312,9 @@ def main() -> int:
         "machine": f"{platform.machine()}, CPython {sys.version.split()[0]}, Pyodide's CPython "
                    f"{pyo.get('python', '?')} under Node {_node_version()}",
         "repeats": "5 whole runs and 40 edits" if args.quick else "25 whole runs and 200 edits",
+        "commit": _git("rev-parse", "--short", "HEAD") + (" + uncommitted engine changes"
+                                                          if _git("status", "--porcelain", "engine") else ""),
+        "wheel": _mtime(next(SITE.glob("pyodide/nodefox-*.whl"), None)),
     }  # fmt: skip
     table = Table()
     engine_rows(table, native, pyo)
@@ -328,6 +332,15 @@ def main() -> int:
         update_readme(md)
         print("bench: README.md's bench region updated", file=sys.stderr)
     return 0
+
+
+def _git(*args: str) -> str:
+    proc = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False)
+    return proc.stdout.strip()
+
+
+def _mtime(path: Path | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(path.stat().st_mtime)) if path else "?"
 
 
 def _node_version() -> str:
