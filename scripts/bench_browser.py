@@ -157,7 +157,10 @@ def _loads(browser, url: str, report: dict, repeat: int) -> tuple[dict, object]:
         first = page.evaluate(_FIRST_PREVIEW)
         warm.append(first["ms"])
         drawn.append(first["drawn"])
-    out = {"load_cold_ms": cold, "load_warm_ms": warm}
+    out: dict = {"load_cold_ms": [x for x in cold if x is not None], "load_warm_ms": [x for x in warm if x is not None]}
+    failed = sum(x is None for x in cold + warm)
+    if failed:
+        out["load_failed"] = f"{failed} load(s) never got the engine ready within 60 s"
     if not all(drawn):
         out["load_note"] = "the page showed no node: load measured to `nodefox.ready`"
     return out, page
