@@ -169,13 +169,22 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       opened: 0,
 
       async edit(ops, options = {}) {
-        const before = get().doc;
+        const { doc: before, past, future } = get();
         const documentOps = ops.filter(changesDocument);
         if (documentOps.length) commit(applyOps(before, documentOps, edgeId), before, options.merge);
+        const edited = get();
         const renames = ops.some((op) => op.op === "update_node" && op.set && "name" in (op.set as object));
         const answer = await send(renames ? [...ops, { op: "export" }] : ops);
-        if (answer?.rejected?.length && documentOps.length && !answer.workflow) {
-          await send([{ op: "export" }]); // take the engine's document back
+        if (answer?.rejected?.length && documentOps.length) {
+          if (!answer.workflow) await send([{ op: "export" }]); // take the engine's document back
+          // every document op refused and the engine's document taken back: the edit never
+          // happened, so it leaves no undo step and keeps the redo steps (unless newer edits came)
+          const refused = new Set(answer.rejected.map((r) => r.index));
+          const none = ops.every((op, i) => !changesDocument(op) || refused.has(i));
+          if (none && get().past === edited.past && get().doc !== edited.doc) {
+            set({ past, future });
+            lastMerge = { key: "", at: 0 }; // the next keystroke must not merge into a step that is gone
+          }
         }
         return answer;
       },
@@ -236,12 +245,12 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           get().notify("error", `Cannot open ${source}`, [problem]);
           return false;
         }
-        const before = get().doc;
+        const { doc: before, selected } = get();
         const doc = laidOut(value as Workflow);
         set({ doc, selected: [], opened: get().opened + 1 });
         const answer = await send([{ op: "load", workflow: doc }]);
         if (!answer || answer.rejected?.length || answer.error) {
-          set({ doc: before }); // the engine kept the old document: so does the canvas
+          set({ doc: before, selected }); // the engine kept the old document: so does the canvas
           if (answer?.rejected?.length) {
             // the "Not applied" notice is replaced by one naming the file
             set({ notices: get().notices.filter((n) => n.title !== "Not applied") });
@@ -250,6 +259,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           return false;
         }
         set({ past: [...get().past, before].slice(-HISTORY), future: [], results: answer.nodes ?? {} });
+        lastMerge = { key: "", at: 0 }; // a keystroke after opening is a step of its own
         save(doc);
         return true;
       },

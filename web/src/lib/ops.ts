@@ -49,10 +49,13 @@ const HANDLERS: { [op: string]: Handler } = {
   set_settings: (doc, op) => ({ ...doc, settings: op.settings as Workflow["settings"] }),
 };
 
+// own keys only: `toString` or `constructor` as an op name is an unknown op, not Object's
+const handler = (op: Op): Handler | undefined => (Object.hasOwn(HANDLERS, op.op) ? HANDLERS[op.op] : undefined);
+
 /** True when the op changes the document (inspect, export and set_input do not). */
-export const changesDocument = (op: Op) => op.op in HANDLERS;
+export const changesDocument = (op: Op) => handler(op) !== undefined;
 
 /** `edgeId` gives an edge's id, spelling out the default for edges a file left without one. */
 export function applyOps(doc: Workflow, ops: Op[], edgeId: EdgeId = (e) => e.id): Workflow {
-  return ops.reduce((here, op) => (HANDLERS[op.op] ? HANDLERS[op.op](here, op, edgeId) : here), doc);
+  return ops.reduce((here, op) => handler(op)?.(here, op, edgeId) ?? here, doc);
 }
