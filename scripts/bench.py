@@ -234,6 +234,10 @@ def other_rows(t: Table, browser: dict, sizes: dict, memory: dict) -> None:
               f"{median(cold) / 1000:.2f} / {median(warm) / 1000:.2f} s",
               f"{p95(cold) / 1000:.2f} / {p95(warm) / 1000:.2f} s", browser.get("load_failed", ""),
               median(cold) <= 3000 and median(warm) <= 1500)  # fmt: skip
+        if browser.get("load_runtime_ms"):
+            parts = [median(browser.get(f"load_{k}_ms") or []) / 1000 for k in ("runtime", "packages", "engine")]
+            t.add("  of which, cold, in the worker: Pyodide runtime / packages / engine import", "Chromium", "",
+                  " / ".join(f"{x:.2f} s" for x in parts))  # fmt: skip
     else:
         t.add("page load to first preview, cold / warm cache", "Chromium", "≤ 3 / ≤ 1.5 s",
               browser.get("skipped", "not measured"))

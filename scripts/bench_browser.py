@@ -42,12 +42,14 @@ _FIRST_PREVIEW = """async () => {
 # latency splits into page → worker, worker (engine and messaging), and answer → DOM
 _WORKER_TIMES = r"""(() => {
   const Base = window.Worker;
-  const times = window.__nodefoxBench = {posted: [], answered: [], engine: []};
+  const times = window.__nodefoxBench = {posted: [], answered: [], engine: [], steps: {}};
   window.Worker = class extends Base {
     constructor(...args) {
       super(...args);
       this.addEventListener("message", (event) => {
         times.answered.push(performance.now());
+        const data = event.data || {};
+        if (data.kind === "progress" && data.state === "done") times.steps[data.step] = data.ms;  // loading steps
         const text = event.data && typeof event.data.text === "string" ? event.data.text : "";
         const found = /"stats": ?\{"ms": ?([0-9.]+)/.exec(text.slice(text.lastIndexOf('"stats"')));
         times.engine.push(found ? Number(found[1]) : null);  // the session's own time for this answer
@@ -136,7 +138,7 @@ def _loads(browser, url: str, report: dict, repeat: int) -> tuple[dict, object]:
     Each context starts with `report` saved, as a person reopening their workflow, so the
     first preview is `report`'s counts. Returns the figures and the last page, still open.
     """
-    cold, warm, drawn = [], [], []
+    cold, warm, drawn, steps = [], [], [], []
     seed = f"if (!localStorage.getItem({json.dumps(SAVE_KEY)})) localStorage.setItem({json.dumps(SAVE_KEY)}, " \
            f"{json.dumps(json.dumps(report))});"  # fmt: skip
     page = None
@@ -150,6 +152,7 @@ def _loads(browser, url: str, report: dict, repeat: int) -> tuple[dict, object]:
         first = page.evaluate(_FIRST_PREVIEW)
         cold.append(first["ms"])
         drawn.append(first["drawn"])
+        steps.append(page.evaluate("() => (window.__nodefoxBench || {}).steps || {}"))
         if i < repeat - 1:
             context.close()
     for _ in range(repeat):
@@ -158,6 +161,8 @@ def _loads(browser, url: str, report: dict, repeat: int) -> tuple[dict, object]:
         warm.append(first["ms"])
         drawn.append(first["drawn"])
     out: dict = {"load_cold_ms": [x for x in cold if x is not None], "load_warm_ms": [x for x in warm if x is not None]}
+    for name in ("runtime", "packages", "engine"):  # the worker's own loading steps, cold
+        out[f"load_{name}_ms"] = [st[name] for st in steps if name in st]
     failed = sum(x is None for x in cold + warm)
     if failed:
         out["load_failed"] = f"{failed} load(s) never got the engine ready within 60 s"
