@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,6 +231,23 @@ def make_lookup(graph: Any, by_name: dict, results: dict, registry: Registry, no
     return lookup
 
 
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """The cycle collector off while nodes run, as it was before afterwards.
+
+    Items are acyclic JSON, so the collector finds nothing in them, yet each new
+    item counts towards its next pass: with 100,000 new dicts a run spent over
+    half its time in passes that freed nothing.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 class Run:
     """One execution of a whole document."""
 
@@ -243,6 +263,10 @@ class Run:
         return make_lookup(self.document.graph, self.by_name, self.results, self.registry, node_id)
 
     def execute(self) -> dict:
+        with gc_paused():
+            return self._execute()
+
+    def _execute(self) -> dict:
         start = time.perf_counter()
         doc = self.document
         nodes = {n.id: n for n in doc.nodes}

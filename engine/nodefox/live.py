@@ -34,6 +34,7 @@ from .execute import (
     Prepared,
     RunSettings,
     gather_inputs,
+    gc_paused,
     make_lookup,
     node_context,
     prepare,
@@ -491,6 +492,10 @@ class Session:
         """Re-run the dirty nodes in order (an inspect in the batch may do it before the end)."""
         if self._interrupted:
             return
+        with gc_paused():
+            self._rerun()
+
+    def _rerun(self) -> None:
         heap = [self.rank[n] for n in self.dirty if n in self.rank]
         heapq.heapify(heap)
         queued = set(heap)
