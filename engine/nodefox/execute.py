@@ -50,12 +50,17 @@ def prepare(node: Node, registry: Registry = BUILTINS) -> Prepared:
     """Check a node's params and build their resolver; reused for equal params in any run."""
     node_type = registry.get(node.type)
     assert node_type is not None, node.type
+    mine = node.prepared
+    if mine is not None and mine[0] is node_type and mine[1] is node.params:
+        return Prepared(node, node_type, *mine[2])
+    # keyed by the params' JSON text: equal params in other nodes and other runs share one plan
     key = (id(node_type), node.type, node.on_error, _json.key(node.params))
     hit = _PREPARED.get(key)
     if hit is None:
         hit = _PREPARED[key] = _prepare(node_type, node.params, node.on_error)
         if len(_PREPARED) > MAX_PREPARED:
             _PREPARED.popitem(last=False)
+    node.prepared = (node_type, node.params, hit)
     return Prepared(node, node_type, *hit)
 
 
