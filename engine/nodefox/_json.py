@@ -91,6 +91,23 @@ def same_key(value: Any) -> Any:
     return dumps(value)
 
 
+def copy(value: Any) -> Any:
+    """A deep copy of a JSON value: new dicts and lists, the same immutable scalars.
+
+    Several times faster than copy.deepcopy, which keeps a memo for shared and
+    cyclic values that JSON does not have.
+    """
+    t = type(value)
+    if t is dict:
+        return {k: copy(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
+    if t is list:
+        return [copy(v) if type(v) in _CONTAINERS else v for v in value]
+    return value
+
+
+_CONTAINERS = frozenset({dict, list})
+
+
 def check_finite(value: Any) -> None:
     """Raise ValueError if a value holds NaN or an infinity anywhere."""
     stack = [value]

@@ -458,6 +458,18 @@ def test_code_all_gets_a_copy_and_sees_vars_now_random():
     assert got[0]["a"] == 99 and got[-1] == {"v": None, "now": "2026-01-01T09:30:00Z", "r": True}
 
 
+@pytest.mark.parametrize("mode, code", [
+    ("each", "item['c']['n'].append(1)\nitem['c']['x'] = 2\nreturn item"),
+    ("all", "for item in items:\n    item['c']['n'].append(1)\nreturn items"),
+])  # fmt: skip
+def test_code_changes_only_its_own_copy_of_nested_values(mode, code):
+    src = data("src", [{"c": {"n": [0]}}, {"c": {"n": []}}])
+    doc = document([src, node("code", "code", {"code": code, "mode": mode})], [edge("src", "code")])
+    result = run(doc, allow_code=True)["nodes"]
+    assert result["src"]["outputs"]["out"] == [{"c": {"n": [0]}}, {"c": {"n": []}}]
+    assert result["code"]["outputs"]["out"][1]["c"]["n"] == [1]
+
+
 def test_code_each_object_list_or_none():
     code = "if index == 0:\n    return None\nif index == 1:\n    return [item, {'i': index}]\nreturn {'i': index}"
     got = outputs("code", {"code": code, "mode": "each"}, [{}, {"x": 1}, {}], allow_code=True)

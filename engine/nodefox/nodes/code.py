@@ -6,12 +6,12 @@ caller opts in (`allow_code`).
 
 from __future__ import annotations
 
-import copy
 import random
 import textwrap
 import traceback
 from typing import Any
 
+from .. import _json
 from .._guards import to_json
 from ..errors import ExpressionError, NodeError
 from .base import NodeCall, NodeType, Outputs, obj_schema
@@ -60,18 +60,18 @@ def run_code(call: NodeCall) -> Outputs:
     mode = params.get("mode", "all")
     fn = _compile(source, mode)
     rng = random.Random(f"{call.seed}:{call.node_id}")
-    vars_ = copy.deepcopy(call.context.vars)
+    vars_ = _json.copy(call.context.vars)
     now = call.context.now
     if mode == "all":
         try:
-            result = fn(copy.deepcopy(call.first), vars_, now, rng)
+            result = fn(_json.copy(call.first), vars_, now, rng)
         except (Exception, SystemExit) as exc:  # exit() must not end the run
             raise NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}") from None
         return {"out": _objects(result, "the code")}
     out: list = []
     for index, item in enumerate(call.first):
         try:
-            result = fn(copy.deepcopy(item), index, vars_, now, rng)
+            result = fn(_json.copy(item), index, vars_, now, rng)
         except (Exception, SystemExit) as exc:  # exit() must not end the run
             error = NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}", item=index)
             call.item_failed(index, item, error, out)
