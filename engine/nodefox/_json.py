@@ -28,11 +28,18 @@ def loads(text: str | bytes) -> Any:
             # orjson refuses big integers that json accepts; let json decide
             if "Integer" not in str(exc):
                 raise ValueError(str(exc)) from None
-    return json.loads(text, parse_constant=_refuse_constant)
+    if type(text) is not str:
+        return json.loads(text, parse_constant=_refuse_constant)
+    if text.startswith("\ufeff"):  # as json.loads says it
+        raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    return _DECODE(text)
 
 
 def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
+
+
+_DECODE = json.JSONDecoder(parse_constant=_refuse_constant).decode  # json.loads makes one per call
 
 
 _ENCODE = json.JSONEncoder(**_COMPACT).encode  # one encoder: json.dumps makes one per call
