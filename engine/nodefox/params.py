@@ -8,6 +8,7 @@ templates, per item or once.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from . import _json, _schema, paths
@@ -191,6 +192,13 @@ class ParamPlan:
         return hit
 
     def _part(self, keys: tuple) -> Any:
+        built = self._built(keys)
+        if type(built) is _Const:
+            constant = built.value
+            return lambda item, index, context: constant
+        return built
+
+    def _built(self, keys: tuple) -> Any:
         ptr = "".join(f"/{_escape(k)}" for k in keys)
         built = self._parts.get(ptr)
         if built is None:
@@ -198,11 +206,12 @@ class ParamPlan:
             for key in keys:
                 value = value.get(key) if type(value) is dict else value[key]
             built = _Const(value)  # inside a literal subtree
-
-        if type(built) is _Const:
-            constant = built.value
-            return lambda item, index, context: constant
         return built
+
+    def fixed(self, *keys: Any) -> tuple[bool, Any]:
+        """(True, value) when the params at `keys` hold no expression, else (False, None)."""
+        built = self._built(keys)
+        return (True, built.value) if type(built) is _Const else (False, None)
 
     def at(self, item: dict, index: int, context: Context) -> dict:
         r = self.resolve
@@ -212,6 +221,12 @@ class ParamPlan:
 def _typed(expr: Expression, ptr: str) -> Any:
     """The resolver of a `={{ expr }}` value: the compiled function, called directly."""
     fn = expr.fn
+
+    def finish(value: Any, index: int) -> Any:
+        try:
+            return expr.finish(value)
+        except ExpressionError as err:
+            raise NodeError(err.message, item=index, path=ptr, expression=err.expression) from None
 
     def evaluate(item: dict, index: int, context: Context) -> Any:
         try:
@@ -223,12 +238,27 @@ def _typed(expr: Expression, ptr: str) -> Any:
         # value - value == 0 holds for every finite float and fails for NaN and infinities
         if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
             return value
-        try:
-            return expr.finish(value)
-        except ExpressionError as err:
-            raise NodeError(err.message, item=index, path=ptr, expression=err.expression) from None
+        return finish(value, index)
 
-    return evaluate
+    bare = _BARE_FIELD.match(expr.text)
+    if bare is None:
+        return evaluate
+    name = bare.group(1)
+
+    def read(item: dict, index: int, context: Context) -> Any:
+        """`$json.name`, which compiles to `J.get("name")`, read without calling it."""
+        if type(item) is not dict:
+            return evaluate(item, index, context)
+        value = item.get(name)
+        t = type(value)
+        if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
+            return value
+        return finish(value, index)
+
+    return read
+
+
+_BARE_FIELD = re.compile(r"\$json\.([A-Za-z_][A-Za-z0-9_]*)\Z")
 
 
 def _may_hold_template(value: Any) -> bool:

@@ -304,6 +304,32 @@ def test_every_op_is_tested():
     assert {c[0] for c in OP_CASES} == set(OPS)
 
 
+VALUES = [None, True, False, 0, 1, 1.0, 2.5, -3, "", "a", "b", "1", "ab", [], [1], {}, {"a": 1}]
+
+
+@pytest.mark.parametrize("op", sorted(set(c[0] for c in OP_CASES)))
+def test_a_constant_right_side_tests_as_the_general_rule_does(op):
+    """One condition with a literal right side is compiled to a quicker test: same results, same errors."""
+    from nodefox.errors import NodeError
+    from nodefox.nodes.conditions import compile_block, holds
+    from nodefox.params import ParamPlan
+
+    def outcome(fn):
+        try:
+            return fn()
+        except NodeError as exc:
+            return exc.message, exc.path
+
+    for right in VALUES:
+        plan = ParamPlan({"conditions": [{"left": "={{ $json.l }}", "op": op, "right": right}]})
+        holds_at = compile_block(plan)
+        for left in VALUES:
+            cond = {"left": left, "op": op, "right": right}
+            general = outcome(lambda cond=cond: holds({"conditions": [cond]}))
+            quick = outcome(lambda left=left, fn=holds_at: fn({"l": left}, 0, None))
+            assert quick == general, (op, left, right)
+
+
 @pytest.mark.parametrize("op, left, right", [
     ("gt", 5, "a"), ("lt", True, 1), ("gte", None, 1), ("startsWith", 5, "5"), ("regex", 5, "5"),
     ("contains", 5, 5), ("contains", {"a": 1}, "a"),

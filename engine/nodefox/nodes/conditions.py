@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import re
 from functools import lru_cache
 from typing import Any
@@ -207,6 +208,20 @@ def compile_block(plan: Any, *keys: Any) -> Any:
         for i, c in enumerate(conds)
     ]  # fmt: skip
     empty = True
+    if len(parts) == 1 and not loose:
+        i, op, left, _ = parts[0]
+        fixed, b = (True, None) if op in UNARY else plan.fixed(*keys, "conditions", i, "right")
+        check = _fast_test(op, b) if fixed else None
+        if check is not None:
+            located = f"{where}/conditions/{i}"
+
+            def holds_one(item: dict, index: int, context: Any) -> bool:
+                try:
+                    return check(left(item, index, context))
+                except NodeError as exc:
+                    raise exc.located(path=located) from None
+
+            return holds_one
 
     def holds_at(item: dict, index: int, context: Any) -> bool:
         for i, op, left, right in parts:
@@ -222,6 +237,39 @@ def compile_block(plan: Any, *keys: Any) -> Any:
         return not any_mode if parts else empty
 
     return holds_at
+
+
+_ORDER = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+
+
+def _fast_test(op: str, b: Any) -> Any:
+    """`test_values(op, a, b, False)` as a function of `a` for a constant `b`, or None.
+
+    Each takes the common case at once and leaves every other to test_values,
+    so results and errors stay the same.
+    """
+    tb = type(b)
+    if op in _ORDER and (tb in _NUM or tb is str):
+        compare, same = _ORDER[op], _NUM if tb in _NUM else (str,)
+        return lambda a: compare(a, b) if type(a) in same else test_values(op, a, b, False)
+    if op in ("eq", "ne") and (tb in _NUM or tb is str or tb is bool or b is None):
+        # json_equal with a scalar: numbers equal numbers, anything else only its own type
+        same = _NUM if tb in _NUM else (tb,)
+        if op == "eq":
+            return lambda a: type(a) in same and a == b
+        return lambda a: not (type(a) in same and a == b)
+    if op == "true":
+        return lambda a: a is True
+    if op == "false":
+        return lambda a: a is False
+    if op == "exists":
+        return lambda a: a is not None
+    if op == "notExists":
+        return lambda a: a is None
+    if op in ("startsWith", "endsWith") and tb is str:
+        method = str.startswith if op == "startsWith" else str.endswith
+        return lambda a: method(a, b) if type(a) is str else test_values(op, a, b, False)
+    return None
 
 
 def _resolved_whole(plan: Any, keys: tuple, where: str) -> Any:
