@@ -24,6 +24,7 @@ const engine = new EngineClient({
   ready: ({ catalogue, version, ms }) => editor.getState().engineReady(JSON.parse(catalogue) as Catalogue, version, ms),
   fatal: (message) => editor.getState().engineFailed(message),
   busy: (busy) => editor.getState().engineBusy(busy),
+  timing: (ms, waited) => editor.getState().engineTiming(ms, waited),
 });
 editor = createEditor(engine, storage, restore(storage));
 engine.start();
@@ -68,6 +69,8 @@ window.nodefox = {
     }
     return text;
   },
+  /** The worker's timing of the last answer: handle()'s wall time and how long it queued (not in web.md). */
+  timing: () => ({ handleMs: editor.getState().engine.lastMs, waitedMs: editor.getState().engine.waitedMs }),
   /** Stop a running preview (not in web.md: for tests and embedders). */
   stop: () => engine.stop(() => editor.getState().reloadMessage()),
   editor: {

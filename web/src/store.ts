@@ -41,7 +41,8 @@ export type EditorState = {
     ms: number;
     busy: boolean;
     error: string;
-    lastMs: number;
+    lastMs: number; // handle()'s wall time in the worker for the last answer
+    waitedMs: number; // how long that request queued in the worker
   };
   past: Workflow[];
   future: Workflow[];
@@ -70,6 +71,7 @@ export type EditorActions = {
   engineProgress(step: Step, state: "start" | "done", ms: number): void;
   engineFailed(message: string): void;
   engineBusy(busy: boolean): void;
+  engineTiming(ms: number, waited: number): void;
   reloadMessage(): string;
   start(): Promise<void>;
 };
@@ -94,22 +96,26 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
   let lastMerge = { key: "", at: 0 };
 
   const store = createStore<Editor>()((set, get) => {
-    // Saved in a task of its own, so serialising a large document never delays the
+    // Saved when the page is idle, so serialising a large document never delays the
     // preview of the keystroke that changed it; a burst of edits is saved once.
     let unsaved: Workflow | null = null;
+    const flush = () => {
+      if (unsaved === null) return;
+      try {
+        storage?.setItem(SAVE_KEY, JSON.stringify(unsaved));
+      } catch {
+        /* storage full or disabled: the canvas still works */
+      }
+      unsaved = null;
+    };
     const save = (doc: Workflow) => {
       if (unsaved === null) {
-        setTimeout(() => {
-          try {
-            storage?.setItem(SAVE_KEY, JSON.stringify(unsaved));
-          } catch {
-            /* storage full or disabled: the canvas still works */
-          }
-          unsaved = null;
-        }, 0);
+        if (globalThis.requestIdleCallback) globalThis.requestIdleCallback(flush, { timeout: 500 });
+        else setTimeout(flush, 0);
       }
       unsaved = doc;
     };
+    globalThis.addEventListener?.("pagehide", flush); // a reload right after an edit keeps it
     const edgeId = (edge: Workflow["edges"][number], doc: Workflow) => resolveEdge(edge, doc, get().types).id;
 
     const send = async (ops: Op[], quiet = false): Promise<Answer | null> => {
@@ -162,6 +168,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         busy: false,
         error: "",
         lastMs: 0,
+        waitedMs: 0,
       },
       past: [],
       future: [],
@@ -311,15 +318,10 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
 
       absorb(answer) {
         const changed = answer.nodes && Object.keys(answer.nodes).length;
-        const removed = answer.removed?.length;
-        const ms = answer.stats?.ms ?? get().engine.lastMs;
-        if (!changed && !removed) {
-          if (ms !== get().engine.lastMs) set({ engine: { ...get().engine, lastMs: ms } });
-          return;
-        }
+        if (!changed && !answer.removed?.length) return;
         const results = { ...get().results, ...(answer.nodes ?? {}) };
         for (const id of answer.removed ?? []) delete results[id];
-        set({ results, engine: { ...get().engine, lastMs: ms } });
+        set({ results });
       },
 
       engineReady(catalogue, version, ms) {
@@ -338,6 +340,10 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
 
       engineFailed(message) {
         set({ engine: { ...get().engine, phase: "failed", error: message } });
+      },
+
+      engineTiming(ms, waited) {
+        set({ engine: { ...get().engine, lastMs: ms, waitedMs: waited } });
       },
 
       engineBusy(busy) {

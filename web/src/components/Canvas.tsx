@@ -16,8 +16,9 @@ import {
 } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshId, type Types } from "../lib/graph";
-import type { NodeResult, NodeType, Op, Workflow, WorkflowNode } from "../lib/types";
+import type { Op, Workflow } from "../lib/types";
 import { useEditor, useEditorApi } from "../hooks";
+import { reuser } from "../lib/reuse";
 import { FlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
 import { DRAG_TYPE } from "./Palette";
 
@@ -57,54 +58,50 @@ export function Canvas() {
   const [measured, setMeasured] = useState<{ [id: string]: Size }>({});
   const [dragging, setDragging] = useState<{ [id: string]: { x: number; y: number } }>({});
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
-  const cache = useRef(new Map<string, { key: unknown[]; data: FlowNodeData }>());
+  const reuse = useRef({ data: reuser<FlowNodeData>(), node: reuser<FlowNodeType>(), edge: reuser<Edge>() }).current;
 
-  // Each node's data object is rebuilt only when its own inputs change, so React Flow
-  // re-renders only the nodes an answer touched.
-  const dataFor = useCallback(
-    (node: WorkflowNode, type: NodeType | undefined, result: NodeResult | undefined): FlowNodeData => {
-      const key = [node, type, result];
-      const hit = cache.current.get(node.id);
-      if (hit && hit.key.every((k, i) => k === key[i])) return hit.data;
-      const data = { node, type, result, inputs: inputPorts(node, types), outputs: outputPorts(node, types) };
-      cache.current.set(node.id, { key, data });
-      return data;
-    },
-    [types],
-  );
-
+  // Each node's and edge's object is rebuilt only when its own parts change, so React Flow
+  // re-renders only what an answer touched.
   const nodes: FlowNodeType[] = useMemo(() => {
     const chosen = new Set(selected);
     return doc.nodes.map((node) => {
-      const [x, y] = node.position ?? [0, 0];
-      return {
-        id: node.id,
-        type: "nodefox" as const,
-        position: dragging[node.id] ?? { x, y },
-        data: dataFor(node, types.get(node.type), results[node.id]),
-        selected: chosen.has(node.id),
-        measured: measured[node.id],
-      };
+      const type = types.get(node.type);
+      const result = results[node.id];
+      const data = reuse.data(node.id, [node, type, result, types], () => ({
+        node,
+        type,
+        result,
+        inputs: inputPorts(node, types),
+        outputs: outputPorts(node, types),
+      }));
+      const isSelected = chosen.has(node.id);
+      const size = measured[node.id];
+      const moving = dragging[node.id];
+      return reuse.node(node.id, [data, isSelected, size, moving], () => {
+        const [x, y] = node.position ?? [0, 0];
+        return { id: node.id, type: "nodefox" as const, position: moving ?? { x, y }, data, selected: isSelected, measured: size };
+      });
     });
-  }, [doc, types, results, selected, measured, dragging, dataFor]);
+  }, [doc, types, results, selected, measured, dragging, reuse]);
 
   const edges: Edge[] = useMemo(
     () =>
       doc.edges.map((raw) => {
         const e = resolveEdge(raw, doc, types);
-        const count = results[e.source]?.counts?.[e.sourcePort];
-        return {
+        const isSelected = selectedEdges.has(e.id);
+        // no count label on the edge: the port shows it, and an SVG label is measured
+        // (a forced layout) every time its text changes
+        return reuse.edge(e.id, [e.source, e.sourcePort, e.target, e.targetPort, isSelected], () => ({
           id: e.id,
           source: e.source,
           sourceHandle: e.sourcePort,
           target: e.target,
           targetHandle: e.targetPort,
-          selected: selectedEdges.has(e.id),
-          label: count !== undefined ? `${count}` : undefined,
+          selected: isSelected,
           ariaLabel: `${e.source} ${e.sourcePort} to ${e.target} ${e.targetPort}`,
-        };
+        }));
       }),
-    [doc, types, results, selectedEdges],
+    [doc, types, selectedEdges, reuse],
   );
 
   // a newly opened document is fitted in view once its nodes have been measured

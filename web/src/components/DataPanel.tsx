@@ -1,6 +1,6 @@
 // The data panel: the selected node's input and output items per port, as a table or
 // as JSON, paged through `inspect`, with counts and the node's run time.
-import { useEffect, useMemo, useState } from "react";
+import { useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useEditor, useEditorApi } from "../hooks";
 import { inputPorts, outputPorts, resolveEdge } from "../lib/graph";
 import type { Item, Json } from "../lib/types";
@@ -51,7 +51,8 @@ export function DataPanel() {
   const api = useEditorApi();
   const doc = useEditor((s) => s.doc);
   const types = useEditor((s) => s.types);
-  const results = useEditor((s) => s.results);
+  // deferred: the canvas's counts are drawn first, the table in a later, interruptible render
+  const results = useDeferredValue(useEditor((s) => s.results));
   const selectedId = useEditor((s) => (s.selected.length === 1 ? s.selected[0] : null));
   const node = doc.nodes.find((n) => n.id === selectedId);
   const [view, setView] = useState<"table" | "json">("table");
@@ -91,6 +92,12 @@ export function DataPanel() {
   useEffect(() => {
     if (!source || source.count === undefined) {
       setPage(null);
+      return;
+    }
+    // the answer's preview already holds every item of a small port: no round trip
+    const preview = sourceResult?.preview?.[source.port];
+    if (offset === 0 && preview && preview.length === source.count) {
+      setPage({ key: `${source.key}:0`, items: preview, total: source.count });
       return;
     }
     let current = true;

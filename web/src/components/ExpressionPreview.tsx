@@ -1,11 +1,15 @@
 // What an expression gives for the node's first input item, or its error, as you type.
 import { useEffect, useState } from "react";
+import { useShallow } from "zustand/react/shallow";
 import { useEditor, useEditorApi } from "../hooks";
 import type { Evaluated } from "../lib/types";
 
 export function ExpressionPreview({ nodeId, path, text }: { nodeId: string; path: string; text: string }) {
   const api = useEditorApi();
-  const result = useEditor((s) => s.results[nodeId]); // re-evaluate when the node's inputs changed
+  // re-evaluate when what the expression can read changed: the results of the nodes above
+  // this one (its inputs and what `$("...")` names), not this node's own output
+  const upstream = useEditor(useShallow((s) => s.doc.edges.filter((e) => e.target === nodeId).map((e) => s.results[e.source])));
+  const names = useEditor((s) => (text.includes("$(") || text.includes("$node") ? s.results : null));
   const [shown, setShown] = useState<Evaluated | null>(null);
   useEffect(() => {
     let current = true;
@@ -16,7 +20,7 @@ export function ExpressionPreview({ nodeId, path, text }: { nodeId: string; path
     return () => {
       current = false;
     };
-  }, [api, nodeId, path, text, result]);
+  }, [api, nodeId, path, text, upstream, names]);
   if (!shown) return null;
   return (
     <div className={`fx-preview${shown.error ? " bad" : ""}`} data-testid="expression-preview" data-param-preview={path} aria-live="polite">

@@ -9,6 +9,7 @@ export type Events = {
   ready(ready: Ready): void;
   fatal(message: string): void;
   busy(busy: boolean): void;
+  timing(ms: number, waited: number): void; // handle()'s wall time in the worker, and how long it queued
 };
 
 type Pending = { resolve(text: string): void; reject(error: Error): void; request: ToWorker };
@@ -62,7 +63,10 @@ export class EngineClient {
         if (!pending) return;
         this.pending.delete(message.id);
         if (this.pending.size === 0) this.events.busy(false);
-        if (message.kind === "result") pending.resolve(message.text);
+        if (message.kind === "result") {
+          this.events.timing(message.ms, message.waited);
+          pending.resolve(message.text);
+        }
         else pending.reject(new Error(message.message));
       }
     }

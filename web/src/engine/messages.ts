@@ -10,6 +10,6 @@ export type ToWorker =
 export type FromWorker =
   | { kind: "progress"; step: Step; state: "start" | "done"; ms: number }
   | { kind: "ready"; version: string; catalogue: string; ms: number }
-  | { id: number; kind: "result"; text: string }
+  | { id: number; kind: "result"; text: string; ms: number; waited: number } // handle()'s wall time, time queued
   | { id: number; kind: "error"; message: string }
   | { kind: "fatal"; message: string };

@@ -18,7 +18,8 @@ type Pyodide = {
 };
 
 const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
-const queue: ToWorker[] = [];
+type Queued = ToWorker & { at: number };
+const queue: Queued[] = [];
 let bridge: Bridge | null = null;
 let draining = false;
 
@@ -64,7 +65,7 @@ async function init(interrupt: SharedArrayBuffer | null) {
   drain();
 }
 
-type Apply = Extract<ToWorker, { kind: "apply" }>;
+type Apply = Extract<ToWorker, { kind: "apply" }> & { at: number };
 
 /** Several queued applies go to handle() as one message; each request gets that answer,
  * with `rejected` narrowed to its own ops and their indexes shifted back. */
@@ -72,8 +73,11 @@ function applyBatch(batch: Apply[]) {
   const parsed = batch.map((request) => JSON.parse(request.message) as { rev?: unknown; ops: unknown[] });
   const ops = parsed.flatMap((message) => message.ops ?? []);
   const rev = parsed[parsed.length - 1].rev ?? null;
+  const start = performance.now();
   const text = bridge!.handle(batch.length === 1 ? batch[0].message : JSON.stringify({ rev, ops }));
-  if (batch.length === 1) return post({ id: batch[0].id, kind: "result", text });
+  const ms = performance.now() - start;
+  const waited = (request: Apply) => start - request.at;
+  if (batch.length === 1) return post({ id: batch[0].id, kind: "result", text, ms, waited: waited(batch[0]) });
   const answer = JSON.parse(text);
   let offset = 0;
   batch.forEach((request, i) => {
@@ -81,7 +85,7 @@ function applyBatch(batch: Apply[]) {
     const own = (answer.rejected ?? [])
       .filter((r: { index: number }) => r.index >= offset && r.index < offset + count)
       .map((r: { index: number }) => ({ ...r, index: r.index - offset }));
-    post({ id: request.id, kind: "result", text: JSON.stringify({ ...answer, rejected: own }) });
+    post({ id: request.id, kind: "result", text: JSON.stringify({ ...answer, rejected: own }), ms, waited: waited(request) });
     offset += count;
   });
 }
@@ -100,7 +104,9 @@ function drain() {
           for (const request of batch) post({ id: request.id, kind: "error", message: describe(error) });
         }
       } else if (first.kind === "run") {
-        post({ id: first.id, kind: "result", text: bridge.run(first.document, first.input ?? null) });
+        const start = performance.now();
+        const text = bridge.run(first.document, first.input ?? null);
+        post({ id: first.id, kind: "result", text, ms: performance.now() - start, waited: start - first.at });
       }
     } catch (error) {
       if ("id" in first) post({ id: first.id, kind: "error", message: describe(error) });
@@ -121,7 +127,7 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     init(message.interrupt).catch((error) => post({ kind: "fatal", message: describe(error) }));
     return;
   }
-  queue.push(message);
+  queue.push({ ...message, at: performance.now() });
   // Drain in a later task, so messages that arrived while Python was busy are batched.
   if (!draining && bridge) {
     draining = true;
