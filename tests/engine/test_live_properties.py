@@ -43,7 +43,7 @@ from nodefox.nodes import BUILTINS
 
 NIGHTLY = os.environ.get("NODEFOX_NIGHTLY") == "1"
 PROFILE = settings(
-    max_examples=4000 if NIGHTLY else 150,
+    max_examples=4000 if NIGHTLY else 300,
     stateful_step_count=25 if NIGHTLY else 10,
     derandomize=not NIGHTLY,
     database=settings.default.database if NIGHTLY else None,
