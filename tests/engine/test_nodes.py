@@ -142,6 +142,21 @@ def test_sort_is_stable_and_uses_fields_in_order():
     assert [i["n"] for i in got] == ["c", "a", "d", "b"]
 
 
+@pytest.mark.parametrize("values", [
+    [3, 1.0, 2, 1, 2.0, -0.5, 3.0, 1], ["b", "a", "B", "", "a", "ä"], [2, "a", 1, None, True, "b", 1.0, [1], {}],
+])  # fmt: skip
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_sort_by_one_kind_orders_as_the_ranked_key_does(values, order):
+    """All numbers or all text sort by value directly; equal values keep their order (1 and 1.0 too)."""
+    from nodefox.nodes.transform import _sort_key
+
+    items = [{"k": v, "i": i} for i, v in enumerate(values)] + [{"i": -1}]
+    present = sorted(items[:-1], key=lambda it: _sort_key(it["k"]), reverse=order == "desc")
+    present = [it for it in present if it["k"] is not None] + [it for it in items if it.get("k") is None]
+    got = outputs("sort", {"fields": [{"field": "k", "order": order}]}, items)
+    assert [it["i"] for it in got] == [it["i"] for it in present]
+
+
 def test_sort_strings_by_code_point_and_booleans_are_not_numbers():
     got = outputs("sort", {"fields": [{"field": "v"}]}, [{"v": "b"}, {"v": "B"}, {"v": "é"}, {"v": "a"}])
     assert [i["v"] for i in got] == ["B", "a", "b", "é"]

@@ -91,6 +91,10 @@ class NodeCall:
     def params_at(self, index: int, item: dict) -> dict:
         return self.checked(self.plan.at(item, index, self.context))
 
+    def fixed_params(self) -> dict | None:
+        """The params when they hold no expression, so every item gets the same; else None."""
+        return None if self.plan.dynamic else self.plan.at({}, 0, self.context)
+
     def params(self) -> dict:
         """Params evaluated once, with `$json` = the first input item (or `{}`)."""
         items = self.first

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 from .. import _json, paths
@@ -115,6 +116,8 @@ def _write(target: dict, name: str, value: Any) -> None:
 
 
 def _selected(item: dict, selected: list) -> dict:
+    if all(type(p) is str and p and "." not in p for p in selected):  # top-level keys only
+        return {p: item[p] for p in selected if p in item}
     new: dict = {}
     for path in selected:
         if paths.has(item, path):
@@ -127,9 +130,10 @@ def _selected(item: dict, selected: list) -> dict:
 
 def run_rename(call: NodeCall) -> Outputs:
     out: list = []
+    fixed = call.fixed_params()
     for index, item in enumerate(call.first):
         try:
-            keys = call.params_at(index, item).get("keys") or []
+            keys = (fixed if fixed is not None else call.params_at(index, item)).get("keys") or []
             new = item
             for pair in keys:
                 src, dst = pair.get("from"), pair.get("to")
@@ -154,9 +158,10 @@ def run_rename(call: NodeCall) -> Outputs:
 
 def run_remove(call: NodeCall) -> Outputs:
     out: list = []
+    fixed = call.fixed_params()
     for index, item in enumerate(call.first):
         try:
-            fields = call.params_at(index, item).get("fields") or []
+            fields = (fixed if fixed is not None else call.params_at(index, item)).get("fields") or []
             new = dict(item)
             for path in fields:
                 if isinstance(path, str):
@@ -179,6 +184,16 @@ def _sort_key(value: Any) -> tuple:
     return (_RANK.get(kind, 5), _json.dumps(value))
 
 
+_NUMBERS, _TEXT = frozenset({int, float}), frozenset({str})
+
+
+_value = operator.itemgetter(0)
+
+
+def _ranked(pair: tuple) -> tuple:
+    return _sort_key(pair[0])
+
+
 def run_sort(call: NodeCall) -> Outputs:
     fields = call.params().get("fields") or []
     items = list(call.first)
@@ -193,7 +208,10 @@ def run_sort(call: NodeCall) -> Outputs:
         keyed = [(paths.get(item, path), item) for item in items]
         present = [(v, it) for v, it in keyed if v is not None]
         absent = [it for v, it in keyed if v is None]
-        present.sort(key=lambda pair: _sort_key(pair[0]), reverse=order == "desc")
+        kinds = {type(v) for v, _ in present}
+        # all numbers or all text: _sort_key would rank them alike, so the values order as they are
+        plain = kinds <= _NUMBERS or kinds == _TEXT
+        present.sort(key=_value if plain else _ranked, reverse=order == "desc")
         items = [it for _, it in present] + absent
     return {"out": items}
 
@@ -228,9 +246,10 @@ def run_dedupe(call: NodeCall) -> Outputs:
 
 def run_split_out(call: NodeCall) -> Outputs:
     out: list = []
+    fixed = call.fixed_params()
     for index, item in enumerate(call.first):
         try:
-            params = call.params_at(index, item)
+            params = fixed if fixed is not None else call.params_at(index, item)
             field = params.get("field")
             if not isinstance(field, str) or not field:
                 raise NodeError("field must be a field path", path="/field")
@@ -332,9 +351,10 @@ def run_summarize(call: NodeCall) -> Outputs:
 
 def run_json(call: NodeCall) -> Outputs:
     out: list = []
+    fixed = call.fixed_params()
     for index, item in enumerate(call.first):
         try:
-            params = call.params_at(index, item)
+            params = fixed if fixed is not None else call.params_at(index, item)
             field = params.get("field")
             if not isinstance(field, str) or not field:
                 raise NodeError("field must be a field path", path="/field")
@@ -350,7 +370,7 @@ def run_json(call: NodeCall) -> Outputs:
             else:
                 value = _json.dumps(value)
             new = dict(item)
-            paths.set_(new, dest, value)
+            _write(new, dest, value)
             out.append(new)
         except NodeFoxError as exc:
             call.item_failed(index, item, exc, out)
