@@ -33,10 +33,12 @@ class Graph:
         self.parents: dict[str, list[str]] = {n: [] for n in self.nodes}
         self.children: dict[str, list[str]] = {n: [] for n in self.nodes}
         self.incoming: dict[str, list[Edge]] = {n: [] for n in self.nodes}
+        self.outgoing: dict[str, list[Edge]] = {n: [] for n in self.nodes}
         for e in self.edges:
             self.parents[e.target].append(e.source)
             self.children[e.source].append(e.target)
             self.incoming[e.target].append(e)
+            self.outgoing[e.source].append(e)
 
     def order(self) -> list[str]:
         """Kahn's algorithm; of the ready nodes, the first in document order goes first.

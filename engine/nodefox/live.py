@@ -285,7 +285,7 @@ class Session:
         new = Node.from_json(raw)
         # the node's output ports may change (switch rules, onError); edges must still fit
         ports = output_ports(new, self.registry)
-        outgoing = [e for e in self.edges if e.source == node.id]
+        outgoing = self.graph.outgoing[node.id]
         for e in outgoing:
             if e.source_port not in ports:
                 raise Rejected(f"edge {e.id} uses output port {e.source_port!r}, which this change removes")
@@ -307,7 +307,10 @@ class Session:
 
     def _swap(self, old: Node, new: Node) -> None:
         nodes = self.raw["nodes"]
-        nodes[next(i for i, r in enumerate(nodes) if r is old.raw)] = new.raw
+        i = self.graph.rank.get(old.id, -1)  # raw["nodes"] is in the graph's (document) order
+        if not (0 <= i < len(nodes) and nodes[i] is old.raw):
+            i = next(i for i, r in enumerate(nodes) if r is old.raw)
+        nodes[i] = new.raw
         self.nodes[old.id] = new
         self.by_name.pop(old.name, None)
         self.by_name[new.name] = new
