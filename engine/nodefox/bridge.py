@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from . import __version__, _json
+from .document import load_text
 from .errors import DocumentError
 from .execute import check_items
 from .execute import run as run_document
@@ -34,7 +35,7 @@ def handle(message: str) -> str:
 def run(document: str, input: str | None = None) -> str:
     """A whole run, as `nodefox run` prints it."""
     try:
-        doc = _json.loads(document)
+        doc = load_text(document)
         items = _json.loads(input) if input else None
         if input:
             check_items(items)

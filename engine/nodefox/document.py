@@ -163,13 +163,24 @@ def load_cached(doc: Any, registry: Registry = BUILTINS) -> Document:
     except (TypeError, ValueError):
         return load(doc, registry)
     hit = _LOADED.get(key)
-    if hit is None:
-        problems = non_finite_problems(doc)  # orjson writes NaN as null: check before caching
-        if problems:
-            raise DocumentError(problems)
-        hit = _LOADED[key] = load(doc, registry)
-        if len(_LOADED) > MAX_LOADED:
-            _LOADED.popitem(last=False)
+    return hit if hit is not None else _remember(key, doc, registry)
+
+
+def load_text(text: str, registry: Registry = BUILTINS) -> Document:
+    """`load_cached` for JSON text, keyed by the text itself: a document sent again
+    unchanged (the bridge's whole runs) is neither parsed nor serialised again."""
+    key = (id(registry), "text", text)
+    hit = _LOADED.get(key)
+    return hit if hit is not None else _remember(key, _json.loads(text), registry)
+
+
+def _remember(key: tuple, doc: Any, registry: Registry) -> Document:
+    problems = non_finite_problems(doc)  # orjson writes NaN as null: check before caching
+    if problems:
+        raise DocumentError(problems)
+    hit = _LOADED[key] = load(doc, registry)
+    if len(_LOADED) > MAX_LOADED:
+        _LOADED.popitem(last=False)
     return hit
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nodefox
 import pytest
 from conftest import chain, data, document, node
 from nodefox import _json, bridge
@@ -103,6 +104,18 @@ def test_run_allows_code_unless_configured_off():
     assert json.loads(bridge.run(json.dumps(doc)))["status"] == "ok"
     bridge.configure(json.dumps({"allowCode": False}))
     assert json.loads(bridge.run(json.dumps(doc)))["status"] == "error"
+
+
+def test_run_reuses_the_model_of_a_document_text_sent_again():
+    from nodefox.document import load_text
+
+    text = json.dumps(DOC)
+    assert load_text(text) is load_text(text)
+    same = [nodefox.canonical(json.loads(bridge.run(t))) for t in (text, text, json.dumps(DOC, indent=1))]
+    assert same[0] == same[1] == same[2]
+    big = text.replace('"nodes": [', '"nodes": [{"id": "x", "type": "data", "params": {"items": [{"v": 1e400}]}}, ', 1)
+    assert json.loads(bridge.run(big))["rejected"]["message"]  # an infinity: refused before it is cached
+    assert json.loads(bridge.run(big))["rejected"]["message"]
 
 
 def test_a_rejected_document_lists_its_problems():
