@@ -13,7 +13,6 @@ from collections.abc import Callable
 from typing import Any
 
 import fastjsonschema
-import jsonschema
 
 _FAST: dict[int, tuple[dict, Callable[[Any], Any]]] = {}
 _FULL: dict[int, tuple[dict, Any]] = {}
@@ -31,6 +30,9 @@ def _fast(schema: dict) -> Callable[[Any], Any]:
 def full_validator(schema: dict) -> Any:
     hit = _FULL.get(id(schema))
     if hit is None or hit[0] is not schema:
+        # imported on the first invalid value: a third of the engine's import time in Pyodide
+        import jsonschema
+
         hit = _FULL[id(schema)] = (schema, jsonschema.Draft202012Validator(schema))
     return hit[1]
 

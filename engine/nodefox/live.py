@@ -14,9 +14,7 @@ import heapq
 import time
 from typing import Any
 
-import jsonschema
-
-from . import _json, paths
+from . import _json, _schema, paths
 from .document import (
     Document,
     Node,
@@ -54,25 +52,20 @@ class Rejected(Exception):
     """An op that cannot apply; its message is the reason given back."""
 
 
-def _sub_validator(name: str) -> Any:
+def _sub_schema(name: str) -> dict:
     root = schema()
-    return jsonschema.Draft202012Validator({"$defs": root["$defs"], "$ref": f"#/$defs/{name}"})
+    return {"$defs": root["$defs"], "$ref": f"#/$defs/{name}"}
 
 
-_NODE_VALIDATOR = None
-_EDGE_VALIDATOR = None
-_SETTINGS_VALIDATOR = None
+_SCHEMAS: dict[str, dict] = {}  # kind -> its part of the document schema, built on first use
 
 
 def _check(kind: str, value: Any) -> None:
-    global _NODE_VALIDATOR, _EDGE_VALIDATOR, _SETTINGS_VALIDATOR
-    if _NODE_VALIDATOR is None:
-        _NODE_VALIDATOR = _sub_validator("node")
-        _EDGE_VALIDATOR = _sub_validator("edge")
-        _SETTINGS_VALIDATOR = jsonschema.Draft202012Validator(schema()["properties"]["settings"])
-    validator = {"node": _NODE_VALIDATOR, "edge": _EDGE_VALIDATOR, "settings": _SETTINGS_VALIDATOR}[kind]
+    sub = _SCHEMAS.get(kind)
+    if sub is None:
+        sub = _SCHEMAS[kind] = schema()["properties"]["settings"] if kind == "settings" else _sub_schema(kind)
     found = []
-    for err in validator.iter_errors(value):
+    for err in _schema.iter_errors(sub, value):
         path = tuple(err.absolute_path)
         if err.validator == "required" and isinstance(err.instance, dict):
             messages = [f"missing required field {k!r}" for k in err.validator_value if k not in err.instance]
