@@ -54,13 +54,14 @@ def run_set(call: NodeCall) -> Outputs:
             except NodeFoxError as exc:
                 call.item_failed(index, item, exc, out)
         return {"out": out}
+    top_level = all(type(p) is str and p and "." not in p for p in selected)
     for index, item in enumerate(call.first):
         try:
             if include == "all":
                 new = dict(item)
                 view = new
             else:
-                new = {} if include == "none" else _selected(item, selected)
+                new = {} if include == "none" else _selected(item, selected, top_level)
                 view = item
             for k, (fixed, name_of, value_of) in enumerate(writers):
                 name = fixed if fixed is not None else name_of(view, index, context)
@@ -115,8 +116,9 @@ def _write(target: dict, name: str, value: Any) -> None:
         target[name] = value
 
 
-def _selected(item: dict, selected: list) -> dict:
-    if all(type(p) is str and p and "." not in p for p in selected):  # top-level keys only
+def _selected(item: dict, selected: list, top_level: bool = False) -> dict:
+    """The paths of `selected` that `item` has; `top_level`: they are all plain keys."""
+    if top_level:
         return {p: item[p] for p in selected if p in item}
     new: dict = {}
     for path in selected:
@@ -327,7 +329,9 @@ def run_summarize(call: NodeCall) -> Outputs:
     separator = params.get("separator", ", ")
     groups: dict[tuple, tuple[list, list]] = {}
     same_key, get = _json.same_key, paths.get
-    for item in call.first:
+    if not group_by and call.first:  # one group of every item
+        groups[()] = ([], list(call.first))
+    for item in call.first if group_by else ():
         keys = [get(item, p) for p in group_by]
         key = tuple(same_key(k) for k in keys)
         entry = groups.get(key)
@@ -340,7 +344,10 @@ def run_summarize(call: NodeCall) -> Outputs:
         for i, agg in enumerate(aggs):
             op, field = agg.get("op"), agg.get("field", "")
             name = agg.get("as") or f"{op}_{str(field).replace('.', '_')}"
-            values = [paths.get(it, field) for it in members]
+            if type(field) is str and field and "." not in field:  # what paths.get reads, without the call
+                values = [it.get(field) for it in members]
+            else:
+                values = [paths.get(it, field) for it in members]
             row[name] = _aggregate(op, values, separator, f"/aggregations/{i}")
         out.append(row)
     return {"out": out}
