@@ -363,7 +363,7 @@ def to_json(value: Any) -> Any:
         out = None
         for k, v in value.items():
             nk = k if type(k) is str else _key(k)
-            nv = to_json(v)
+            nv = v if type(v) in _INERT else to_json(v)
             if out is None and (nk is not k or nv is not v):
                 out = {}
                 for k2, v2 in value.items():
@@ -376,7 +376,7 @@ def to_json(value: Any) -> Any:
     if t is list:
         out_list = None
         for i, v in enumerate(value):
-            nv = to_json(v)
+            nv = v if type(v) in _INERT else to_json(v)
             if nv is not v and out_list is None:
                 out_list = value[:i]
             if out_list is not None:
@@ -389,6 +389,9 @@ def to_json(value: Any) -> Any:
     if callable(value):
         raise ExpressionError("the result is a function; call it with ()")
     raise ExpressionError(f"the result has no JSON form ({type(value).__name__})")
+
+
+_INERT = frozenset({str, bool, type(None)})  # JSON as they are: to_json would return them unchanged
 
 
 def too_many_digits() -> str:
