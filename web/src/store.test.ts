@@ -367,6 +367,38 @@ describe("the engine's document wins", () => {
     await store.getState().start();
     expect(engine.messages[0].ops).toEqual([{ op: "load", workflow: DOC }]);
     expect(store.getState().doc).toEqual(EMPTY);
+    // the refused workflow is kept aside, and the notice says why and where
+    expect(JSON.parse(storage.getItem("nodefox.workflow.rejected")!)).toEqual(DOC);
+    const notice = store.getState().notices.at(-1)!;
+    expect(notice.title).toBe("The saved workflow could not be opened");
+    expect(notice.lines[0]).toBe("no");
+  });
+
+  it("replays the edits sent after a message whose answer carries the engine's document", async () => {
+    const store = editor();
+    const renamed = structuredClone(DOC);
+    renamed.nodes[0].name = "Renamed";
+    renamed.nodes[1].params = { rewritten: true }; // as a rename rewrites $("...") elsewhere
+    // the worker answers in order; the rename's answer (with the engine's document) is
+    // handled while a later move is still unanswered
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const real = engine.apply.bind(engine);
+    engine.reply = ({ rev }) => (rev === 1 ? { workflow: renamed } : {});
+    engine.apply = async (text) => {
+      const answer = await real(text);
+      if (JSON.parse(text).rev === 2) await gate;
+      return answer;
+    };
+    const first = store.getState().edit([{ op: "update_node", id: "n1", set: { name: "Renamed" } }]);
+    const second = store.getState().edit([{ op: "move", id: "n2", position: [9, 9] }]);
+    await first;
+    expect(store.getState().doc.nodes[0].name).toBe("Renamed");
+    expect(store.getState().doc.nodes[1].params).toEqual({ rewritten: true }); // the engine's rewrite is taken
+    expect(store.getState().doc.nodes[1].position).toEqual([9, 9]); // and the later move is not lost
+    release();
+    await second;
+    expect(store.getState().doc.nodes[1].position).toEqual([9, 9]);
   });
 });
 

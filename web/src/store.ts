@@ -21,6 +21,7 @@ import type { Step } from "./engine/messages";
 
 export const EMPTY: Workflow = { nodefox: 1, name: "My workflow", nodes: [], edges: [] };
 const SAVE_KEY = "nodefox.workflow";
+const REJECTED_KEY = "nodefox.workflow.rejected"; // a saved workflow the engine refused at start-up
 const HISTORY = 200;
 const MERGE_MS = 1200; // keystrokes in one field within this gap undo together
 
@@ -74,6 +75,7 @@ export type EditorActions = {
   engineTiming(ms: number, waited: number): void;
   reloadMessage(): string;
   start(): Promise<void>;
+  resync(): Promise<void>; // take the engine's document (after a refusal)
 };
 
 export type Editor = EditorState & EditorActions;
@@ -118,29 +120,46 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
     globalThis.addEventListener?.("pagehide", flush); // a reload right after an edit keeps it
     const edgeId = (edge: Workflow["edges"][number], doc: Workflow) => resolveEdge(edge, doc, get().types).id;
 
+    // Document ops of each message sent, by rev, kept while any earlier message is
+    // unanswered: the engine applies messages in order, so its document as of rev r plus
+    // the ops of later revs is the page's.
+    const sentOps = new Map<number, Op[]>();
+    const unanswered = new Set<number>();
+    const answered = (mine: number) => {
+      unanswered.delete(mine);
+      const low = unanswered.size ? Math.min(...unanswered) : Infinity;
+      for (const r of sentOps.keys()) if (r < low) sentOps.delete(r);
+    };
+
     const send = async (ops: Op[], quiet = false): Promise<Answer | null> => {
       const mine = ++rev;
+      sentOps.set(mine, ops.filter(changesDocument));
+      unanswered.add(mine);
       let answer: Answer;
       try {
         answer = JSON.parse(await engine.apply(JSON.stringify({ rev: mine, ops })));
       } catch (error) {
-        get().notify("error", "The engine did not answer", [String((error as Error).message ?? error)]);
+        answered(mine);
+        if (!quiet) get().notify("error", "The engine did not answer", [String((error as Error).message ?? error)]);
         return null;
       }
+      if (answer.workflow) {
+        // the engine's document is the truth (it refused an edit, or rewrote references
+        // in a rename), with the edits sent since replayed on top
+        const later = [...sentOps.entries()].filter(([r]) => r > mine).sort(([a], [b]) => a - b).flatMap(([, o]) => o);
+        const doc = applyOps(answer.workflow, later, edgeId);
+        set({ doc });
+        save(doc);
+      }
+      answered(mine);
       get().absorb(answer);
-      if (answer.error) get().notify("error", "The engine refused the message", [answer.error]);
+      if (answer.error && !quiet) get().notify("error", "The engine refused the message", [answer.error]);
       if (answer.rejected?.length && !quiet) {
         get().notify(
           "error",
           "Not applied",
           answer.rejected.map((r) => r.reason),
         );
-      }
-      // The engine's document is the truth: take it back when it refused an edit or
-      // rewrote references (a rename), unless newer edits are already on their way.
-      if (answer.workflow && mine === rev) {
-        set({ doc: answer.workflow });
-        save(answer.workflow);
       }
       return answer;
     };
@@ -182,8 +201,9 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         const edited = get();
         const renames = ops.some((op) => op.op === "update_node" && op.set && "name" in (op.set as object));
         const answer = await send(renames ? [...ops, { op: "export" }] : ops);
+        if ((!answer || answer.error) && documentOps.length) await get().resync(); // no word on the edit
         if (answer?.rejected?.length && documentOps.length) {
-          if (!answer.workflow) await send([{ op: "export" }]); // take the engine's document back
+          if (!answer.workflow) await get().resync(); // take the engine's document back
           // every document op refused and the engine's document taken back: the edit never
           // happened, so it leaves no undo step and keeps the redo steps (unless newer edits came)
           const refused = new Set(answer.rejected.map((r) => r.index));
@@ -352,8 +372,24 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
 
       /** The engine starts from the document on the canvas (queued in the worker until it is ready). */
       async start() {
-        const answer = await send([{ op: "load", workflow: get().doc }]);
-        if (answer?.rejected?.length && !answer.workflow) await send([{ op: "export" }]);
+        const saved = get().doc;
+        const answer = await send([{ op: "load", workflow: saved }], true);
+        if (!answer?.rejected?.length) return;
+        // the saved workflow is not lost: it is kept aside, and the canvas shows the engine's
+        try {
+          storage?.setItem(REJECTED_KEY, JSON.stringify(saved));
+        } catch {
+          /* nowhere to keep it: the notice still says why */
+        }
+        get().notify("error", "The saved workflow could not be opened", [
+          ...answer.rejected.map((r) => r.reason),
+          `It is kept in this browser's storage under "${REJECTED_KEY}".`,
+        ]);
+        await get().resync();
+      },
+
+      async resync() {
+        await send([{ op: "export" }], true);
       },
 
       reloadMessage() {
