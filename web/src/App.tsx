@@ -1,6 +1,5 @@
 // The page: toolbar, palette, canvas, inspector, data panel, loading steps and notices.
-import { useReactFlow } from "@xyflow/react";
-import { useEffect } from "react";
+import { Component, useEffect, type ReactNode } from "react";
 import { Canvas } from "./components/Canvas";
 import { DataPanel } from "./components/DataPanel";
 import { Inspector } from "./components/Inspector";
@@ -65,16 +64,17 @@ function Notices() {
 
 const typing = (target: EventTarget | null) =>
   target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+// copy and cut of the selected nodes, unless the user selected some text to copy
+const copyingText = (e: ClipboardEvent) => typing(e.target) || !(window.getSelection()?.isCollapsed ?? true);
 
 /** Keyboard paths: undo/redo, duplicate, select all, export, open, copy and paste as workflow JSON. */
 function useShortcuts() {
   const api = useEditorApi();
-  const flow = useReactFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
-      if (!mod || typing(e.target)) return;
       const key = e.key.toLowerCase();
+      if (!mod || (typing(e.target) && key !== "s" && key !== "o")) return; // save and open work everywhere
       const state = api.getState();
       if (key === "z" && !e.shiftKey) state.undo();
       else if ((key === "z" && e.shiftKey) || key === "y") state.redo();
@@ -88,13 +88,13 @@ function useShortcuts() {
     // copy/paste through the clipboard events: no permission prompt, and it works between tabs
     const onCopy = (e: ClipboardEvent) => {
       const state = api.getState();
-      if (typing(e.target) || !state.selected.length || !e.clipboardData) return;
+      if (copyingText(e) || !state.selected.length || !e.clipboardData) return;
       e.clipboardData.setData("text/plain", state.copy(state.selected));
       e.preventDefault();
     };
     const onCut = (e: ClipboardEvent) => {
       const state = api.getState();
-      if (typing(e.target) || !state.selected.length) return;
+      if (copyingText(e) || !state.selected.length) return;
       onCopy(e);
       void state.edit(state.selected.map((id) => ({ op: "remove_node", id })));
       state.select([]);
@@ -119,7 +119,26 @@ function useShortcuts() {
       document.removeEventListener("cut", onCut);
       document.removeEventListener("paste", onPaste);
     };
-  }, [api, flow]);
+  }, [api]);
+}
+
+/** A part of the page that fails to draw says so, and the rest (and the workflow) stays. */
+class Guard extends Component<{ name: string; children: ReactNode }, { error: string }> {
+  state = { error: "" };
+  static getDerivedStateFromError(error: unknown) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+  render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <div className="fx-bad" role="alert" style={{ padding: 12 }}>
+        The {this.props.name} could not be drawn: {this.state.error}.{" "}
+        <button type="button" onClick={() => this.setState({ error: "" })}>
+          Try again
+        </button>
+      </div>
+    );
+  }
 }
 
 export function App() {
@@ -129,10 +148,16 @@ export function App() {
       <Toolbar />
       <Palette />
       <main className="fx-main">
-        <Canvas />
-        <DataPanel />
+        <Guard name="canvas">
+          <Canvas />
+        </Guard>
+        <Guard name="data panel">
+          <DataPanel />
+        </Guard>
       </main>
-      <Inspector />
+      <Guard name="inspector">
+        <Inspector />
+      </Guard>
       <Loading />
       <Notices />
     </div>

@@ -7,7 +7,8 @@ import { createRoot } from "react-dom/client";
 import { App } from "./App";
 import { EngineClient } from "./engine/client";
 import { EditorContext, EngineContext } from "./hooks";
-import type { Answer, Catalogue, Workflow } from "./lib/types";
+import { changesDocument } from "./lib/ops";
+import type { Answer, Catalogue, Op, Workflow } from "./lib/types";
 import { createEditor, restore } from "./store";
 import "./styles.css";
 
@@ -59,10 +60,10 @@ window.nodefox = {
     try {
       const answer = JSON.parse(text) as Answer;
       editor.getState().absorb(answer);
-      const ops = (JSON.parse(messageJson).ops ?? []) as { op: string }[];
-      if (ops.some((op) => !["inspect", "export", "set_input"].includes(op.op))) {
+      const ops = (JSON.parse(messageJson).ops ?? []) as Op[];
+      if (ops.some(changesDocument)) {
         const synced = JSON.parse(await engine.apply(JSON.stringify({ rev: null, ops: [{ op: "export" }] }))) as Answer;
-        if (synced.workflow) editor.setState({ doc: synced.workflow });
+        if (synced.workflow) editor.getState().take(synced.workflow);
       }
     } catch {
       /* not a message the canvas can follow; the caller has the answer */

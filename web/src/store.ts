@@ -76,6 +76,7 @@ export type EditorActions = {
   reloadMessage(): string;
   start(): Promise<void>;
   resync(): Promise<void>; // take the engine's document (after a refusal)
+  take(doc: Workflow): void; // show and save a document the engine already holds
 };
 
 export type Editor = EditorState & EditorActions;
@@ -386,6 +387,11 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           `It is kept in this browser's storage under "${REJECTED_KEY}".`,
         ]);
         await get().resync();
+      },
+
+      take(doc) {
+        set({ doc });
+        save(doc);
       },
 
       async resync() {

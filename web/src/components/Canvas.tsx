@@ -79,7 +79,8 @@ export function Canvas() {
       const moving = dragging[node.id];
       return reuse.node(node.id, [data, isSelected, size, moving], () => {
         const [x, y] = node.position ?? [0, 0];
-        return { id: node.id, type: "nodefox" as const, position: moving ?? { x, y }, data, selected: isSelected, measured: size };
+        const label = `${node.name || node.id}, ${type?.title ?? node.type}, ${result?.status ?? "running"}`;
+        return { id: node.id, type: "nodefox" as const, position: moving ?? { x, y }, data, selected: isSelected, measured: size, ariaLabel: label };
       });
     });
   }, [doc, types, results, selected, measured, dragging, reuse]);

@@ -68,7 +68,7 @@ export function DataPanel() {
         .map((e) => resolveEdge(e, doc, types))
         .filter((e) => e.target === node.id && e.targetPort === port)
         .map((e) => ({
-          key: `in:${e.id}`,
+          key: `${node.id}:in:${e.id}`,
           label: `in ${port} ← ${e.source}.${e.sourcePort}`,
           id: e.source,
           port: e.sourcePort,
@@ -76,7 +76,7 @@ export function DataPanel() {
         })),
     );
     const outputs = outputPorts(node, types).map((port) => ({
-      key: `out:${port}`,
+      key: `${node.id}:out:${port}`,
       label: `out ${port}`,
       id: node.id,
       port,
@@ -85,7 +85,7 @@ export function DataPanel() {
     return [...inputs, ...outputs];
   }, [node, doc, types, results, result]);
 
-  const source = sources.find((s) => s.key === chosen) ?? sources.find((s) => s.key.startsWith("out:")) ?? sources[0];
+  const source = sources.find((s) => s.key === chosen) ?? sources.find((s) => s.key.startsWith(`${node?.id}:out:`)) ?? sources[0];
   const sourceResult = source ? results[source.id] : undefined;
 
   useEffect(() => setOffset(0), [source?.key]);
@@ -117,7 +117,9 @@ export function DataPanel() {
       </section>
     );
   }
-  const total = page?.total ?? source?.count ?? 0;
+  // a page of another port or node (still on its way) is never shown for this one
+  const shown = page && source && page.key === `${source.key}:${offset}` ? page : null;
+  const total = shown?.total ?? source?.count ?? 0;
   return (
     <section className="fx-data" data-testid="data-panel" data-node={node.id} aria-label="Data">
       <div className="fx-data-bar">
@@ -153,12 +155,12 @@ export function DataPanel() {
           <p className="fx-muted">This node has no ports.</p>
         ) : source.count === undefined ? (
           <p className="fx-muted">No items: the node has not produced output ({sourceResult?.status ?? "running"}).</p>
-        ) : !page ? (
+        ) : !shown ? (
           <p className="fx-muted">Loading…</p>
         ) : view === "table" ? (
-          <Table items={page.items} offset={offset} />
+          <Table items={shown.items} offset={offset} />
         ) : (
-          <pre className="fx-json">{JSON.stringify(page.items, null, 2)}</pre>
+          <pre className="fx-json">{JSON.stringify(shown.items, null, 2)}</pre>
         )}
       </div>
       {total > PAGE && (

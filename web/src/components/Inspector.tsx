@@ -1,6 +1,6 @@
 // The inspector: the selected node's name, parameters (a form from its type's schema)
 // and settings (disabled, onError, pinned data, notes).
-import { useState } from "react";
+import { useMemo, useState } from "react";
 import { useEditor, useEditorApi } from "../hooks";
 import type { Json, WorkflowNode } from "../lib/types";
 import { connectionProblem, freshId, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
@@ -57,15 +57,22 @@ function Connections({ node }: { node: WorkflowNode }) {
   const doc = useEditor((s) => s.doc);
   const types = useEditor((s) => s.types);
   const [choice, setChoice] = useState("");
+  const [choosing, setChoosing] = useState(false); // the candidates are worked out when the list is opened
   const edges = doc.edges.map((e) => resolveEdge(e, doc, types)).filter((e) => e.source === node.id || e.target === node.id);
   const inputs = inputPorts(node, types);
-  const candidates = inputs.flatMap((targetPort) =>
-    doc.nodes
-      .filter((other) => other.id !== node.id)
-      .flatMap((other) =>
-        outputPorts(other, types).map((sourcePort) => ({ source: other.id, sourcePort, target: node.id, targetPort, label: `${nodeName(other)} · ${sourcePort} → ${targetPort}` })),
-      )
-      .filter((edge) => connectionProblem(doc, types, { id: "", ...edge }) === null),
+  const candidates = useMemo(
+    () =>
+      !choosing
+        ? []
+        : inputs.flatMap((targetPort) =>
+            doc.nodes
+              .filter((other) => other.id !== node.id)
+              .flatMap((other) =>
+                outputPorts(other, types).map((sourcePort) => ({ source: other.id, sourcePort, target: node.id, targetPort, label: `${nodeName(other)} · ${sourcePort} → ${targetPort}` })),
+              )
+              .filter((edge) => connectionProblem(doc, types, { id: "", ...edge }) === null),
+          ),
+    [choosing, doc, types, node, inputs],
   );
   const connect = () => {
     const edge = candidates[Number(choice)];
@@ -90,7 +97,16 @@ function Connections({ node }: { node: WorkflowNode }) {
       </ul>
       {inputs.length > 0 && (
         <div className="fx-value">
-          <select className="fx-input" aria-label="Add an input from" value={choice} onChange={(e) => setChoice(e.target.value)} data-testid="connect-from">
+          <select
+            className="fx-input"
+            aria-label="Add an input from"
+            value={choice}
+            onFocus={() => setChoosing(true)}
+            onPointerDown={() => setChoosing(true)}
+            onBlur={() => choice === "" && setChoosing(false)}
+            onChange={(e) => setChoice(e.target.value)}
+            data-testid="connect-from"
+          >
             <option value="">Add an input from…</option>
             {candidates.map((c, i) => (
               <option key={i} value={i}>

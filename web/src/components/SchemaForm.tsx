@@ -11,6 +11,7 @@ import { ExpressionPreview } from "./ExpressionPreview";
 export type Change = (path: string, value: Json | undefined) => void;
 type FieldProps = { schema: Schema; path: string; value: Json | undefined; onChange: Change; error?: NodeError; nodeId: string };
 
+const NO_ITEMS: Json[] = []; // one empty list, so a list param without items keeps its identity across renders
 const isExpression = (v: unknown): v is string => typeof v === "string" && v.startsWith("=");
 const typeOf = (schema: Schema) => (Array.isArray(schema.type) ? schema.type[0] : schema.type);
 
@@ -209,7 +210,7 @@ export function JsonField({ path, value, onChange, kind = "array", id }: { path:
 }
 
 function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
-  const items = Array.isArray(value) ? value : Array.isArray(schema.default) ? schema.default : [];
+  const items = Array.isArray(value) ? value : Array.isArray(schema.default) ? schema.default : NO_ITEMS;
   const itemSchema = schema.items ?? {};
   const structured = typeOf(itemSchema) === "object" && itemSchema.properties;
   if (!structured && typeOf(itemSchema) === "object") {

@@ -59,11 +59,40 @@ function Examples() {
   );
 }
 
+/** The workflow's name, applied on Enter or when the field is left: live.md has no op for
+ * it, so a rename is a `load` of the renamed document, not one per keystroke. */
+function WorkflowName() {
+  const api = useEditorApi();
+  const name = useEditor((s) => s.doc.name) ?? "";
+  const [text, setText] = useState(name);
+  const [seen, setSeen] = useState(name);
+  if (seen !== name) {
+    setSeen(name);
+    setText(name);
+  }
+  const commit = () => {
+    if (text === name) return;
+    void api.getState().edit([{ op: "load", workflow: { ...api.getState().doc, name: text } }]);
+  };
+  return (
+    <input
+      className="fx-title"
+      aria-label="Workflow name"
+      value={text}
+      onChange={(e) => setText(e.target.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === "Enter") commit();
+        if (e.key === "Escape") setText(name);
+      }}
+    />
+  );
+}
+
 export function Toolbar() {
   const api = useEditorApi();
   const engine = useEngine();
   const flow = useReactFlow();
-  const name = useEditor((s) => s.doc.name);
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
   const state = useEditor((s) => s.engine);
@@ -83,16 +112,7 @@ export function Toolbar() {
   return (
     <header className="fx-toolbar" role="toolbar" aria-label="Workflow">
       <strong className="fx-brand">NodeFox</strong>
-      <input
-        className="fx-title"
-        aria-label="Workflow name"
-        value={name ?? ""}
-        onChange={(e) => {
-          // no op renames a workflow (live.md): it is a load of the renamed document
-          const workflow = { ...api.getState().doc, name: e.target.value };
-          void api.getState().edit([{ op: "load", workflow }], { merge: "workflow-name" });
-        }}
-      />
+      <WorkflowName />
       <button type="button" onClick={() => void api.getState().open(structuredClone(EMPTY), "a new workflow")} title="New workflow">
         New
       </button>
@@ -112,7 +132,7 @@ export function Toolbar() {
           if (file) void openFile(file);
         }}
       />
-      <button type="button" onClick={() => download(fileName(name), JSON.stringify(api.getState().doc, null, 2))} title="Export as JSON (Ctrl+S)">
+      <button type="button" onClick={() => download(fileName(api.getState().doc.name), JSON.stringify(api.getState().doc, null, 2))} title="Export as JSON (Ctrl+S)">
         Export
       </button>
       <Examples />

@@ -225,6 +225,12 @@ describe("shapeProblem", () => {
     [{ nodefox: "1", nodes: [], edges: [] }, '"nodefox" must be 1 (the format version)'],
     [{ nodefox: 1, nodes: {}, edges: [] }, '"nodes" must be a list'],
     [{ nodefox: 1, nodes: [] }, '"edges" must be a list'],
+    // entries the canvas could not draw (the engine names the rest)
+    [{ nodefox: 1, nodes: [null], edges: [] }, "/nodes/0 must be an object"],
+    [{ nodefox: 1, nodes: [{ id: "a", type: "noop" }, { type: "noop" }], edges: [] }, "/nodes/1/id must be a non-empty text"],
+    [{ nodefox: 1, nodes: [{ id: "a", type: 3 }], edges: [] }, "/nodes/0/type must be a non-empty text"],
+    [{ nodefox: 1, nodes: [], edges: [null] }, "/edges/0 must be an object"],
+    [{ nodefox: 1, nodes: [], edges: [{ source: "a" }] }, "/edges/0/target must be a non-empty text"],
   ])("refuses %j", (value, problem) => {
     expect(shapeProblem(value)).toBe(problem);
   });

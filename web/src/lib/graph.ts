@@ -134,13 +134,26 @@ export function pasteable(doc: Workflow, part: Workflow, offset: [number, number
   return { nodefox: 1, nodes, edges };
 }
 
-/** What a document must look like before the engine is asked (the engine checks the rest). */
+/** What a document must look like before the canvas can draw it and the engine is asked
+ * (the engine checks the rest, and names every problem). */
 export function shapeProblem(value: unknown): string | null {
   if (!value || typeof value !== "object" || Array.isArray(value)) return "a workflow is a JSON object";
   const doc = value as { nodefox?: unknown; nodes?: unknown; edges?: unknown };
   if (doc.nodefox !== 1) return '"nodefox" must be 1 (the format version)';
   if (!Array.isArray(doc.nodes)) return '"nodes" must be a list';
   if (!Array.isArray(doc.edges)) return '"edges" must be a list';
+  const text = (v: unknown) => typeof v === "string" && v !== "";
+  const object = (v: unknown): v is { [k: string]: unknown } => !!v && typeof v === "object" && !Array.isArray(v);
+  for (const [i, n] of (doc.nodes as unknown[]).entries()) {
+    if (!object(n)) return `/nodes/${i} must be an object`;
+    if (!text(n.id)) return `/nodes/${i}/id must be a non-empty text`;
+    if (!text(n.type)) return `/nodes/${i}/type must be a non-empty text`;
+  }
+  for (const [i, e] of (doc.edges as unknown[]).entries()) {
+    if (!object(e)) return `/edges/${i} must be an object`;
+    if (!text(e.source)) return `/edges/${i}/source must be a non-empty text`;
+    if (!text(e.target)) return `/edges/${i}/target must be a non-empty text`;
+  }
   return null;
 }
 
