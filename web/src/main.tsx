@@ -73,7 +73,7 @@ window.nodefox = {
   /** The worker's timing of the last answer: handle()'s wall time and how long it queued (not in web.md). */
   timing: () => ({ handleMs: editor.getState().engine.lastMs, waitedMs: editor.getState().engine.waitedMs }),
   /** Stop a running preview (not in web.md: for tests and embedders). */
-  stop: () => engine.stop(() => editor.getState().reloadMessage()),
+  stop: () => engine.stop(() => void editor.getState().start()),
   editor: {
     export: (): Workflow => structuredClone(editor.getState().doc),
     load: (document: object) => {

@@ -565,9 +565,12 @@ describe("notices, selection and engine state", () => {
     expect([store.getState().engine.phase, store.getState().engine.error]).toEqual(["failed", "boom"]);
   });
 
-  it("reloadMessage loads the canvas's document with a fresh rev", async () => {
+  it("start after a restarted worker loads the canvas's document, and the answer reaches the canvas", async () => {
     const store = editor();
     await store.getState().edit([{ op: "move", id: "n1", position: [1, 1] }]);
-    expect(JSON.parse(store.getState().reloadMessage())).toEqual({ rev: 2, ops: [{ op: "load", workflow: store.getState().doc }] });
+    engine.reply = () => ({ nodes: { n1: { status: "ok", counts: { out: 2 } } } });
+    await store.getState().start();
+    expect(engine.messages.at(-1)).toEqual({ rev: 2, ops: [{ op: "load", workflow: store.getState().doc }] });
+    expect(store.getState().results.n1).toEqual({ status: "ok", counts: { out: 2 } });
   });
 });

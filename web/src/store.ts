@@ -73,7 +73,6 @@ export type EditorActions = {
   engineFailed(message: string): void;
   engineBusy(busy: boolean): void;
   engineTiming(ms: number, waited: number): void;
-  reloadMessage(): string;
   start(): Promise<void>;
   resync(): Promise<void>; // take the engine's document (after a refusal)
   take(doc: Workflow): void; // show and save a document the engine already holds
@@ -398,9 +397,6 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         await send([{ op: "export" }], true);
       },
 
-      reloadMessage() {
-        return JSON.stringify({ rev: ++rev, ops: [{ op: "load", workflow: get().doc }] });
-      },
     };
   });
 

@@ -147,7 +147,7 @@ export function Toolbar() {
         Fit
       </button>
       {state.busy && (
-        <button type="button" className="fx-stop" onClick={() => void engine.stop(() => api.getState().reloadMessage())} title="Stop the running preview" data-testid="stop">
+        <button type="button" className="fx-stop" onClick={() => engine.stop(() => void api.getState().start())} title="Stop the running preview" data-testid="stop">
           ■ Stop
         </button>
       )}

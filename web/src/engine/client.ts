@@ -97,9 +97,9 @@ export class EngineClient {
   }
 
   /** Stop the running preview. With the interrupt buffer the session reports the
-   * unfinished nodes `stale`; without it the worker is restarted and `reload`
-   * gives the message that puts the document back. */
-  async stop(reload: () => string): Promise<void> {
+   * unfinished nodes `stale`; without it the worker is restarted and `restart` puts the
+   * document back (through the store, so its answer reaches the canvas). */
+  stop(restart: () => void): void {
     if (this.pending.size === 0) return;
     if (this.interrupt) {
       Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
@@ -111,6 +111,6 @@ export class EngineClient {
     this.events.busy(false);
     for (const p of lost) p.reject(new Error("the preview was stopped"));
     this.spawn();
-    await this.apply(reload());
+    restart();
   }
 }
