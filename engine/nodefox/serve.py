@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import sys
+import urllib.parse
 from pathlib import Path
 
 HEADERS = {
@@ -12,6 +13,23 @@ HEADERS = {
     "Cross-Origin-Embedder-Policy": "require-corp",
     "Cross-Origin-Resource-Policy": "same-origin",
 }
+
+
+# /assets/ is the web app's build output, every file named by its content hash (Vite): it
+# can be kept for good. Everything else (index.html, the runtime, the wheels, the lockfile,
+# the snapshot, the examples) keeps its name when it changes, so the browser keeps a copy but
+# asks every time (a 304 by Last-Modified when unchanged): a changed wheel is never served
+# stale (its lockfile sha256 would fail), and a kept pyodide.asm.wasm lets the browser reuse
+# the wasm code it compiled last time.
+IMMUTABLE = "public, max-age=31536000, immutable"
+REVALIDATE = "no-cache"
+
+
+def cache_control(path: str, status: int = 200) -> str:
+    """The Cache-Control header for a request path (query ignored) answered with `status`."""
+    path = urllib.parse.urlsplit(path).path
+    hashed = path.startswith("/assets/") and not path.endswith("/") and status in (200, 304)
+    return IMMUTABLE if hashed else REVALIDATE
 
 
 class SiteHandler(http.server.SimpleHTTPRequestHandler):
@@ -28,9 +46,12 @@ class SiteHandler(http.server.SimpleHTTPRequestHandler):
     def end_headers(self) -> None:
         for key, value in HEADERS.items():
             self.send_header(key, value)
-        if self.path.endswith((".html", "/")) or "index.html" in self.path:
-            self.send_header("Cache-Control", "no-cache")
+        self.send_header("Cache-Control", cache_control(self.path, getattr(self, "_status", 200)))
         super().end_headers()
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self._status = code  # for end_headers: only a file found may be kept for good
+        super().send_response(code, message)
 
     def log_message(self, format: str, *args: object) -> None:  # quiet by default
         pass

@@ -122,3 +122,20 @@ def test_a_port_in_use_is_a_message(site):
             capture_output=True, text=True, timeout=30, check=False,
         )  # fmt: skip
     assert proc.returncode == 2 and "cannot listen" in proc.stderr and "Traceback" not in proc.stderr
+
+
+
+def test_cache_headers(server, site):
+    """Vite's content-hashed /assets/ are kept for good; everything else is revalidated (304)."""
+    status, headers, _ = fetch(server + "assets/worker.mjs?v=1")
+    assert status == 200 and headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    status, headers, _ = fetch(server + "assets/missing.js")
+    assert status == 404 and headers["Cache-Control"] == "no-cache", "a 404 is never kept"
+    (site / "pyodide").mkdir(exist_ok=True)
+    (site / "pyodide" / "pyodide-lock.json").write_text("{}", encoding="utf-8")
+    for path in ("", "index.html", "pyodide/pyodide-lock.json"):
+        status, headers, _ = fetch(server + path)
+        assert status == 200 and headers["Cache-Control"] == "no-cache", path
+        assert headers["Last-Modified"], f"{path}: a Last-Modified to revalidate against"
+        again = urllib.request.Request(server + path, headers={"If-Modified-Since": headers["Last-Modified"]})
+        assert fetch(again)[0] == 304, f"{path}: unchanged, so not sent again"
