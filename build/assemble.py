@@ -12,6 +12,7 @@ Steps (build/README.md explains each decision):
   d. the web app                      npm ci + npm run build in web/, copy web/dist/*
   e. Pyodide core + wheels            into site/pyodide/ (pyodide.mjs patched: no CDN default)
   f. site/pyodide/pyodide-lock.json   entries written by micropip.freeze() in Pyodide under Node
+     site/pyodide/snapshot*.json/.bin the memory snapshot the worker restores (engine imported)
   g. site/examples/                   examples/ (the spec's and the project's own), with index.json
   h. the offline check                no text file may point the page at a non-local URL
 
@@ -510,6 +511,60 @@ def write_lockfile(pyodir: Path, wheels: list[Path], deps: dict[str, list[str]],
     return lock
 
 
+SNAPSHOT_MANIFEST = "snapshot.json"
+
+
+def snapshot(pyodir: Path, lock: dict, order: list[Path]) -> dict:
+    """The memory snapshot (build/snapshot.mjs) of Pyodide with the engine imported (cached).
+
+    Keyed by the served runtime, the wheels it imports and the script, so a changed byte
+    in any of them makes a new one; its file name carries the key, the manifest does not.
+    """
+    script = BUILD / "snapshot.mjs"
+    needed: set[str] = set()
+
+    def visit(name: str) -> None:
+        if name not in needed:
+            needed.add(name)
+            for dep in lock["packages"][name]["depends"]:
+                visit(dep)
+
+    visit("nodefox")
+    names = {entry["file_name"]: key for key, entry in lock["packages"].items() if key in needed}
+    wheels = [w.name for w in order if w.name in names]  # dependencies first
+    h = hashlib.sha256(script.read_bytes() + PYODIDE_VERSION.encode())
+    for name in [*CORE_FILES, *wheels]:
+        h.update(name.encode() + b"\0" + sha256_file(pyodir / name).encode())
+    key = h.hexdigest()
+    file_name = f"snapshot-{key[:16]}.bin"
+    cache = CACHE / "snapshot"
+    cached = read_stamp(cache / "stamp.json")
+    if cached.get("key") == key and (cache / file_name).is_file():
+        say(f"memory snapshot is up to date: {file_name}")
+        output = cached["output"]
+    else:
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir(parents=True)
+        t0 = time.monotonic()
+        out = run(["node", script, pyodir, cache / file_name, *wheels], quiet=True)
+        output = json.loads(out.strip().splitlines()[-1])
+        if output.get("pyodide") != PYODIDE_VERSION:
+            raise BuildError(f"snapshot.mjs ran Pyodide {output.get('pyodide')}, not {PYODIDE_VERSION}")
+        say(f"memory snapshot ({output['bytes'] / 1e6:.1f} MB, {output['modules']} modules) "
+            f"took {time.monotonic() - t0:.1f}s")  # fmt: skip
+        write_stamp(cache / "stamp.json", {"key": key, "output": output})
+    shutil.copyfile(cache / file_name, pyodir / file_name)
+    manifest = {
+        "file": file_name,
+        "bytes": output["bytes"],
+        "pyodide": PYODIDE_VERSION,
+        "wheelDir": output["wheelDir"],
+        "wheels": [{"file_name": w, "sha256": lock["packages"][names[w]]["sha256"]} for w in wheels],
+    }
+    (pyodir / SNAPSHOT_MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
+    return manifest
+
+
 # --- g. examples ----------------------------------------------------------------------
 
 
@@ -633,6 +688,10 @@ def assemble() -> None:
     lock = write_lockfile(pyodir, order, deps, core, generated, abi)
     if "nodefox" not in lock["packages"]:
         raise BuildError("the lockfile has no nodefox entry")
+    if os.environ.get("NODEFOX_SNAPSHOT", "1") != "0":  # NODEFOX_SNAPSHOT=0: a site without one
+        snapshot(pyodir, lock, order)
+    else:
+        say("no memory snapshot (NODEFOX_SNAPSHOT=0): the worker starts Python from scratch")
 
     examples = copy_examples(STAGE / "examples")  # g
     # the node catalogue of the engine being served, so the palette and the inspector

@@ -8,7 +8,7 @@ export type ToWorker =
   | { id: number; kind: "run"; document: string; input?: string };
 
 export type FromWorker =
-  | { kind: "progress"; step: Step; state: "start" | "done"; ms: number }
+  | { kind: "progress"; step: Step; state: "start" | "done"; ms: number; note?: string } // note: how "runtime" loaded
   | { kind: "ready"; version: string; catalogue: string; ms: number }
   | { id: number; kind: "result"; text: string; ms: number; waited: number } // handle()'s wall time, time queued
   | { id: number; kind: "error"; message: string }

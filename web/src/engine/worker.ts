@@ -2,7 +2,7 @@
 // The engine's worker: loads Pyodide and the nodefox wheel from our own server,
 // then answers each message by calling `nodefox.bridge` once. It moves JSON text
 // both ways and knows nothing of node types (docs/protocol.md).
-import type { FromWorker, ToWorker } from "./messages";
+import type { FromWorker, Step, ToWorker } from "./messages";
 
 type Bridge = {
   handle(message: string): string;
@@ -12,10 +12,15 @@ type Bridge = {
 type Pyodide = {
   loadPackage(names: string[], options?: object): Promise<unknown>;
   pyimport(name: string): Bridge & { __version__?: string };
+  runPython(code: string): unknown;
   setInterruptBuffer(buffer: Int32Array): void;
+  FS: { mkdirTree(path: string): void; writeFile(path: string, data: Uint8Array): void };
   loadedPackages: Record<string, string>;
   version: string;
 };
+type LoadPyodide = (options: object) => Promise<Pyodide>;
+/** pyodide/snapshot.json, written by the build (build/snapshot.mjs, build/README.md). */
+type Manifest = { file: string; bytes: number; wheelDir: string; wheels: { file_name: string; sha256: string }[] };
 
 const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
 type Queued = ToWorker & { at: number };
@@ -23,28 +28,86 @@ const queue: Queued[] = [];
 let bridge: Bridge | null = null;
 let draining = false;
 
-async function step<T>(name: "runtime" | "packages" | "engine", work: () => Promise<T>): Promise<T> {
+async function step<T>(name: Step, work: () => Promise<T>, note?: () => string): Promise<T> {
   const start = performance.now();
   post({ kind: "progress", step: name, state: "start", ms: 0 });
   const value = await work();
-  post({ kind: "progress", step: name, state: "done", ms: performance.now() - start });
+  post({ kind: "progress", step: name, state: "done", ms: performance.now() - start, ...(note ? { note: note() } : {}) });
   return value;
+}
+
+// Absolute URLs: a relative lockFileURL breaks every package (build/README.md).
+const base = new URL("/pyodide/", self.location.href).href;
+
+async function fetchBytes(url: string, sha256?: string): Promise<Uint8Array> {
+  // hex digest (the lockfile's) -> Subresource Integrity, so a stale or changed file is refused
+  const integrity = sha256 && `sha256-${btoa(String.fromCharCode(...(sha256.match(/../g) ?? []).map((h) => parseInt(h, 16))))}`;
+  const response = await fetch(url, integrity ? { integrity } : {});
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return new Uint8Array(await response.arrayBuffer());
+}
+
+/** Pyodide restored from the build's memory snapshot, the engine already imported, and a
+ * function that writes the same wheel files back where the snapshot's sys.path expects them
+ * (zip imports; fetched from the start, checked against the lockfile's sha256).
+ * Throws (and the caller loads normally) when there is no snapshot or the restore fails. */
+async function fromSnapshot(
+  loadPyodide: LoadPyodide,
+  problems: string[],
+): Promise<{ pyodide: Pyodide; install: () => Promise<void> }> {
+  const response = await fetch(base + "snapshot.json", { cache: "no-cache" });
+  if (!response.ok) throw new Error(`no snapshot.json (HTTP ${response.status})`);
+  const manifest = (await response.json()) as Manifest;
+  // everything is fetched at once: the wheels arrive while the runtime compiles and restores
+  const heap = fetchBytes(base + manifest.file);
+  const wheels = manifest.wheels.map((w) => fetchBytes(base + w.file_name, w.sha256));
+  heap.catch(() => {});
+  wheels.forEach((w) => w.catch(() => {}));
+  const pyodide = await loadPyodide({
+    indexURL: base,
+    lockFileURL: base + "pyodide-lock.json",
+    stderr: (line: string) => problems.push(line),
+    _loadSnapshot: heap,
+  });
+  // the snapshot froze the build machine's random state: take fresh entropy (the engine's own
+  // random is seeded per run; this is for anything else)
+  pyodide.runPython('import random, sys\nrandom.seed()\nassert "nodefox.bridge" in sys.modules');
+  const install = async () => {
+    pyodide.FS.mkdirTree(manifest.wheelDir);
+    const files = await Promise.all(wheels);
+    manifest.wheels.forEach((w, i) => pyodide.FS.writeFile(`${manifest.wheelDir}/${w.file_name}`, files[i]));
+  };
+  return { pyodide, install };
 }
 
 async function init(interrupt: SharedArrayBuffer | null) {
   const begin = performance.now();
-  // Absolute URLs: a relative lockFileURL breaks every package (build/README.md).
-  const base = new URL("/pyodide/", self.location.href).href;
   const problems: string[] = [];
+  let install: (() => Promise<void>) | null = null; // set when restored from the snapshot
+  let how = "";
   const pyodide: Pyodide = await step("runtime", async () => {
-    const { loadPyodide } = await import(/* @vite-ignore */ base + "pyodide.mjs");
+    const { loadPyodide } = (await import(/* @vite-ignore */ base + "pyodide.mjs")) as { loadPyodide: LoadPyodide };
+    try {
+      const restored = await fromSnapshot(loadPyodide, problems);
+      install = restored.install;
+      how = "restored from the memory snapshot";
+      return restored.pyodide;
+    } catch (error) {
+      // not fatal: say why, then start Python from scratch
+      const text = error instanceof Error ? error.message : String(error);
+      const why = /Traceback/.test(text) ? describe(error) : text.trim().replace(/\s*\n\s*/g, " ").slice(0, 300);
+      how = `no memory snapshot (${why}): loaded normally`;
+      console.warn(`nodefox: ${how}`);
+      problems.length = 0;
+    }
     return loadPyodide({
       indexURL: base,
       lockFileURL: base + "pyodide-lock.json",
       stderr: (line: string) => problems.push(line),
     });
-  });
+  }, () => how);
   await step("packages", async () => {
+    if (install) return install(); // the engine is imported already: its files only
     await pyodide.loadPackage(["nodefox"], {
       messageCallback: () => {},
       errorCallback: (line: string) => problems.push(line),
