@@ -300,3 +300,17 @@ def test_edits_before_the_engine_is_ready_are_queued(page, site_url):
     expect(count(page, "lim", "out")).to_have_text("2")
     expect(loading).to_have_count(0)
     assert page.evaluate("window.nodefox.editor.export()")["nodes"][1]["params"]["max"] == 2
+
+
+def test_questions_sent_together_each_get_their_own_answer(editor):
+    load(editor, chain())
+    answers = editor.evaluate(
+        """() => Promise.all([1, 2, 3].map((n) => window.nodefox.apply(JSON.stringify({rev: null, ops: [
+             {op: "evaluate", id: "lim", path: "/x", expression: `={{ $json.price * ${n} }}`}]}))))"""
+    )
+    assert [json.loads(a)["evaluated"] for a in answers] == [{"value": 80}, {"value": 160}, {"value": 240}]
+    pages = editor.evaluate(
+        """() => Promise.all([0, 1].map((offset) => window.nodefox.apply(JSON.stringify({rev: null, ops: [
+             {op: "inspect", id: "src", port: "out", offset, limit: 1}]}))))"""
+    )
+    assert [json.loads(p)["page"]["items"] for p in pages] == [[ITEMS[0]], [ITEMS[1]]]

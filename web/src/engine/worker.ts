@@ -130,8 +130,17 @@ async function init(interrupt: SharedArrayBuffer | null) {
 
 type Apply = Extract<ToWorker, { kind: "apply" }> & { at: number };
 
+/** What an op adds to the answer, for the ops that answer a question (live.md and the
+ * `evaluate` extension): only the request that asked gets it. */
+const QUERIES: { [op: string]: string } = { inspect: "page", evaluate: "evaluated", export: "workflow" };
+// read from the text without parsing it: a value that happens to spell an op's name only
+// ends a batch early, which is always safe
+const asks = (message: string) => Object.keys(QUERIES).some((op) => message.includes(`"${op}"`));
+
 /** Several queued applies go to handle() as one message; each request gets that answer,
- * with `rejected` narrowed to its own ops and their indexes shifted back. */
+ * with `rejected` narrowed to its own ops and their indexes shifted back. A request that
+ * asks a question (inspect, evaluate, export) ends its batch, so the answer's `page`,
+ * `evaluated` or `workflow` is its own; the others' copies leave those out. */
 function applyBatch(batch: Apply[]) {
   const parsed = batch.map((request) => JSON.parse(request.message) as { rev?: unknown; ops: unknown[] });
   const ops = parsed.flatMap((message) => message.ops ?? []);
@@ -148,7 +157,10 @@ function applyBatch(batch: Apply[]) {
     const own = (answer.rejected ?? [])
       .filter((r: { index: number }) => r.index >= offset && r.index < offset + count)
       .map((r: { index: number }) => ({ ...r, index: r.index - offset }));
-    post({ id: request.id, kind: "result", text: JSON.stringify({ ...answer, rejected: own }), ms, waited: waited(request) });
+    const mine = { ...answer, rejected: own };
+    const kinds = new Set((parsed[i].ops ?? []).map((op) => (op as { op?: string })?.op));
+    for (const [op, key] of Object.entries(QUERIES)) if (!kinds.has(op)) delete mine[key];
+    post({ id: request.id, kind: "result", text: JSON.stringify(mine), ms, waited: waited(request) });
     offset += count;
   });
 }
@@ -160,7 +172,9 @@ function drain() {
     try {
       if (first.kind === "apply") {
         const batch: Apply[] = [first];
-        while (queue.length && queue[0].kind === "apply") batch.push(queue.shift() as Apply);
+        while (!asks(batch[batch.length - 1].message) && queue.length && queue[0].kind === "apply") {
+          batch.push(queue.shift() as Apply);
+        }
         try {
           applyBatch(batch);
         } catch (error) {
