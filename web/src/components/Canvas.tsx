@@ -14,7 +14,7 @@ import {
   type NodeChange,
   type OnDelete,
 } from "@xyflow/react";
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
 import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshId, type Types } from "../lib/graph";
 import type { Op, Workflow } from "../lib/types";
 import { useEditor, useEditorApi } from "../hooks";
@@ -48,7 +48,9 @@ function ConnectionHint({ doc, types }: { doc: Workflow; types: Types }) {
 }
 
 export function Canvas() {
-  const doc = useEditor((s) => s.doc);
+  // the document is drawn at low priority (a keystroke's own render never delays drawing
+  // the engine's answer); results are drawn as soon as they arrive
+  const doc = useDeferredValue(useEditor((s) => s.doc));
   const types = useEditor((s) => s.types);
   const results = useEditor((s) => s.results);
   const selected = useEditor((s) => s.selected);
