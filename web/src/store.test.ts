@@ -402,6 +402,21 @@ describe("the engine's document wins", () => {
   });
 });
 
+describe("undo refused by the engine", () => {
+  it("takes the engine's document back", async () => {
+    const store = editor();
+    await store.getState().edit([{ op: "move", id: "n1", position: [1, 1] }]);
+    const held = store.getState().doc;
+    engine.reply = ({ ops }) =>
+      ops[0].op === "load" ? { rejected: [{ index: 0, reason: "no" }] } : ops[0].op === "export" ? { workflow: held } : {};
+    store.getState().undo();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(engine.ops.slice(-2)).toEqual([["load"], ["export"]]);
+    expect(store.getState().doc).toEqual(held);
+  });
+});
+
 describe("addNode", () => {
   it("refuses an unknown type", async () => {
     const store = editor();

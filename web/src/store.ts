@@ -4,6 +4,7 @@
 import { createStore } from "zustand/vanilla";
 import {
   defaultParams,
+  freshEdgeId,
   freshId,
   freshName,
   inputPorts,
@@ -173,6 +174,17 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       save(doc);
     };
 
+    /** Undo and redo: show `doc` and load it into the engine (which may refuse it: then
+     * the canvas takes the engine's document back). */
+    const step = (doc: Workflow, history: { past: Workflow[]; future: Workflow[] }) => {
+      set({ doc, ...history });
+      lastMerge = { key: "", at: 0 };
+      save(doc);
+      void send([{ op: "load", workflow: doc }]).then((answer) => {
+        if (answer?.rejected?.length) void get().resync();
+      });
+    };
+
     return {
       doc: initial,
       types: new Map(),
@@ -236,7 +248,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         // added next to the selection: wired to it, as n8n does
         if (!position && after && outputPorts(after, types).length && type.inputs.length) {
           const edge = { source: after.id, sourcePort: outputPorts(after, types)[0], target: id, targetPort: inputPorts(node, types)[0] };
-          ops.push({ op: "connect", edge: { id: freshId(doc.edges.map((e) => e.id ?? ""), "e"), ...edge } });
+          ops.push({ op: "connect", edge: { id: freshEdgeId(doc), ...edge } });
         }
         set({ selected: [id] });
         await get().edit(ops);
@@ -293,22 +305,12 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
 
       undo() {
         const { past, doc, future } = get();
-        if (!past.length) return;
-        const previous = past[past.length - 1];
-        set({ doc: previous, past: past.slice(0, -1), future: [doc, ...future] });
-        lastMerge = { key: "", at: 0 };
-        save(previous);
-        void send([{ op: "load", workflow: previous }]);
+        if (past.length) step(past[past.length - 1], { past: past.slice(0, -1), future: [doc, ...future] });
       },
 
       redo() {
         const { past, doc, future } = get();
-        if (!future.length) return;
-        const next = future[0];
-        set({ doc: next, past: [...past, doc], future: future.slice(1) });
-        lastMerge = { key: "", at: 0 };
-        save(next);
-        void send([{ op: "load", workflow: next }]);
+        if (future.length) step(future[0], { past: [...past, doc], future: future.slice(1) });
       },
 
       select(ids) {

@@ -15,7 +15,7 @@ import {
   type OnDelete,
 } from "@xyflow/react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshId, type Types } from "../lib/graph";
+import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshEdgeId, type Types } from "../lib/graph";
 import type { Op, Workflow } from "../lib/types";
 import { useEditor, useEditorApi } from "../hooks";
 import { reuser } from "../lib/reuse";
@@ -175,7 +175,7 @@ export function Canvas() {
   const onConnect = useCallback(
     (c: Connection) => {
       const { doc } = api.getState();
-      const edge = { ...toEdge(c), id: freshId(doc.edges.map((e) => e.id ?? ""), "e") };
+      const edge = { ...toEdge(c), id: freshEdgeId(doc) };
       void api.getState().edit([{ op: "connect", edge }]);
     },
     [api, toEdge],

@@ -3,7 +3,7 @@
 import { useMemo, useState } from "react";
 import { useEditor, useEditorApi } from "../hooks";
 import type { Json, WorkflowNode } from "../lib/types";
-import { connectionProblem, freshId, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
+import { connectionProblem, freshEdgeId, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
 import { Field, JsonField, type Change } from "./SchemaForm";
 
 function NameField({ node }: { node: WorkflowNode }) {
@@ -78,7 +78,7 @@ function Connections({ node }: { node: WorkflowNode }) {
     const edge = candidates[Number(choice)];
     if (!edge) return;
     const { label: _label, ...ends } = edge;
-    void api.getState().edit([{ op: "connect", edge: { id: freshId(doc.edges.map((e) => e.id ?? ""), "e"), ...ends } }]);
+    void api.getState().edit([{ op: "connect", edge: { id: freshEdgeId(doc), ...ends } }]);
     setChoice("");
   };
   return (

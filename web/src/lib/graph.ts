@@ -76,6 +76,9 @@ export function freshId(taken: Iterable<string>, prefix = "n"): string {
   return `${prefix}${i}`;
 }
 
+/** An edge id not yet used in the document (`e1`, `e2`, ...). */
+export const freshEdgeId = (doc: Workflow) => freshId(doc.edges.map((e) => e.id ?? ""), "e");
+
 /** `Sort`, then `Sort 2`, `Sort 3`, ... among the names and ids in use. */
 export function freshName(doc: Workflow, base: string): string {
   const used = new Set(doc.nodes.flatMap((n) => [n.id, n.name ?? n.id]));
