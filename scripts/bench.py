@@ -228,6 +228,10 @@ def other_rows(t: Table, browser: dict, sizes: dict, memory: dict) -> None:
     else:
         t.add("edit → counts drawn on the canvas, same edit", "Chromium", "≤ 8 / ≤ 16 ms",
               browser.get("skipped", "not measured"))
+    if browser.get("small_edit_to_dom_ms"):
+        xs = browser["small_edit_to_dom_ms"]
+        t.add("  the same on a small workflow (10 nodes, 20 items): keystroke → count drawn", "Chromium",
+              "≤ 8 / ≤ 16 ms", _ms(median(xs)), _ms(p95(xs)), ok=median(xs) <= 8 and p95(xs) <= 16)  # fmt: skip
     if browser.get("load_cold_ms") and browser.get("load_warm_ms"):
         cold, warm = browser["load_cold_ms"], browser["load_warm_ms"]
         t.add("page load to first preview, cold / warm cache", "Chromium", "≤ 3 / ≤ 1.5 s",
@@ -303,7 +307,8 @@ def main() -> int:
         print("bench: headless Chromium ...", file=sys.stderr, flush=True)
         import bench_browser
 
-        browser = bench_browser.run(SITE, workloads.report(1000), workloads.REPORT_EDIT, quick=args.quick)
+        browser = bench_browser.run(SITE, workloads.report(1000), workloads.REPORT_EDIT, quick=args.quick,
+                                    small=(workloads.small(), workloads.SMALL_EDIT))  # fmt: skip
     sizes = site_bytes() if SITE.is_dir() else {}
     peers: dict = {}
     if args.peers:

@@ -94,7 +94,8 @@ _EDIT = """async ([node, port, pointer, value, expected]) => {
 }"""
 
 
-def run(site: Path, report: dict, edit: tuple, quick: bool) -> dict:
+def run(site: Path, report: dict, edit: tuple, quick: bool, small: tuple[dict, tuple] | None = None) -> dict:
+    """Page load, edit → DOM on `report`, and (when given) the same on a small workflow."""
     if not (site / "index.html").is_file():
         return {"skipped": "skipped: no editor built (build/site/index.html is missing)"}
     try:
@@ -111,6 +112,9 @@ def run(site: Path, report: dict, edit: tuple, quick: bool) -> dict:
                 out, page = _loads(browser, url, report, 1 if quick else 5)
                 try:
                     out.update(_edits(page, report, edit, 10 if quick else 100))
+                    if small is not None:
+                        got = _edits(page, small[0], small[1], 10 if quick else 100)
+                        out.update({f"small_{k}": v for k, v in got.items()})
                 except Exception as exc:  # report, do not hide, what went wrong
                     out["skipped"] = f"edit → DOM not measured: {type(exc).__name__}: {str(exc)[:300]}"
                 return out

@@ -204,6 +204,8 @@ def small(items: int = 20) -> dict:
 
 # the last node of lane 0: one node re-runs, in `small()` as in `big()`
 LAST_EDIT = ("l0n8", "/fields/0/value", [1, 2])
+# the editor's keystroke on a small workflow: `small`'s if node, two thresholds with different counts
+SMALL_EDIT = ("l0n1", "/conditions/0/right", [5, 15])
 
 
 def pipeline(items: int) -> dict:
