@@ -753,7 +753,9 @@ class LiveSession(RuleBasedStateMachine):
         model = self.model
         rejected, loaded, last_inspect, last_export = set(), False, None, None
         all_quiet = True
+        before_op = []  # the document each op met: a cycle is named against it, not the batch's end
         for index, op in enumerate(ops):
+            before_op.append(model)
             try:
                 model, extra = model.apply(op)
             except Reject:
@@ -774,7 +776,7 @@ class LiveSession(RuleBasedStateMachine):
         assert {r["index"] for r in answer["rejected"]} == rejected, (answer["rejected"], ops)
         for r in answer["rejected"]:
             assert type(r["reason"]) is str and r["reason"] and "Traceback" not in r["reason"]
-            check_cycle_reason(r["reason"], ops[r["index"]], self.model)
+            check_cycle_reason(r["reason"], ops[r["index"]], before_op[r["index"]])
         exported = self.session.document()
         assert canon(exported) == canon(model.doc)
         ids = [n["id"] for n in model.doc["nodes"]]
