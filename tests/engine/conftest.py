@@ -86,3 +86,17 @@ def rejected(doc: Any) -> list[nodefox.Problem]:
 
 def pointers(doc: Any) -> list[str]:
     return [p.pointer for p in rejected(doc)]
+
+
+def expected_entry(result_entry: dict, preview_limit: int) -> dict:
+    """The live answer's entry for a node whose run result is `result_entry` (live.md)."""
+    out: dict = {"status": result_entry["status"]}
+    outputs = result_entry.get("outputs")
+    if outputs is not None:
+        out["counts"] = {p: len(v) for p, v in outputs.items()}
+        out["preview"] = {p: v[:preview_limit] for p, v in outputs.items()}
+    if "error" in result_entry:
+        out["error"] = result_entry["error"]
+    if result_entry.get("warnings"):
+        out["warnings"] = result_entry["warnings"]
+    return out

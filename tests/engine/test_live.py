@@ -12,6 +12,7 @@ from typing import Any
 
 import nodefox
 import pytest
+from conftest import expected_entry
 from nodefox import Session, bridge
 from nodefox import live as live_module
 from nodefox.nodes import BUILTINS, NodeType, Registry
@@ -130,19 +131,6 @@ class Client:
             for port, items in (want.get("outputs") or {}).items():
                 assert canon(self.items(node_id, port)) == canon(items), (node_id, port)
         return truth
-
-
-def expected_entry(result_entry: dict, preview_limit: int) -> dict:
-    out: dict = {"status": result_entry["status"]}
-    outputs = result_entry.get("outputs")
-    if outputs is not None:
-        out["counts"] = {p: len(v) for p, v in outputs.items()}
-        out["preview"] = {p: v[:preview_limit] for p, v in outputs.items()}
-    if "error" in result_entry:
-        out["error"] = result_entry["error"]
-    if result_entry.get("warnings"):
-        out["warnings"] = result_entry["warnings"]
-    return out
 
 
 def check_shape(answer: dict) -> None:

@@ -34,6 +34,7 @@ import re
 from typing import Any
 
 import nodefox
+from conftest import expected_entry
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
@@ -653,18 +654,6 @@ def workflows(draw: Any) -> dict:
 # -- the state machine -----------------------------------------------------------------------------
 
 
-def expected_entry(entry: dict) -> dict:
-    out: dict = {"status": entry["status"]}
-    if entry.get("outputs") is not None:
-        out["counts"] = {p: len(v) for p, v in entry["outputs"].items()}
-        out["preview"] = {p: v[:PREVIEW_LIMIT] for p, v in entry["outputs"].items()}
-    if "error" in entry:
-        out["error"] = entry["error"]
-    if entry.get("warnings"):
-        out["warnings"] = entry["warnings"]
-    return out
-
-
 def truth(model: Model) -> dict:
     result = nodefox.run(copy.deepcopy(model.doc), model.input_items, allow_code=True)
     return json.loads(nodefox.canonical(result))
@@ -823,7 +812,7 @@ class LiveSession(RuleBasedStateMachine):
         fresh = truth(self.model)
         assert set(self.view) == set(fresh["nodes"])
         for node_id, entry in fresh["nodes"].items():
-            assert canon(self.view[node_id]) == canon(expected_entry(entry)), node_id
+            assert canon(self.view[node_id]) == canon(expected_entry(entry, PREVIEW_LIMIT)), node_id
 
     def check_partial(self) -> None:
         """After an interrupt: what the canvas shows is right or marked stale."""
@@ -831,7 +820,7 @@ class LiveSession(RuleBasedStateMachine):
         assert set(self.view) == set(fresh["nodes"])
         for node_id, entry in fresh["nodes"].items():
             if self.view[node_id]["status"] != "stale":
-                assert canon(self.view[node_id]) == canon(expected_entry(entry)), node_id
+                assert canon(self.view[node_id]) == canon(expected_entry(entry, PREVIEW_LIMIT)), node_id
 
     def items(self, node_id: str, port: str, size: int) -> list:
         out: list = []
