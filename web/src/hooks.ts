@@ -1,5 +1,5 @@
 // Selector hooks over the one editor store, and the engine client, from React context.
-import { createContext, useContext } from "react";
+import { createContext, useContext, useState } from "react";
 import { useStore } from "zustand";
 import type { StoreApi } from "zustand/vanilla";
 import type { EngineClient } from "./engine/client";
@@ -22,4 +22,16 @@ export function useEngine(): EngineClient {
   const engine = useContext(EngineContext);
   if (!engine) throw new Error("useEngine outside <EngineContext>");
   return engine;
+}
+
+/** The text in an input, kept while the user types and reset when `value` changes
+ * elsewhere (undo, load, an answer from the engine). */
+export function useDraft<T>(value: T, show: (v: T) => string) {
+  const [text, setText] = useState(() => show(value));
+  const [seen, setSeen] = useState(value);
+  if (seen !== value) {
+    setSeen(value);
+    if (show(value) !== text) setText(show(value));
+  }
+  return [text, setText] as const;
 }

@@ -1,7 +1,7 @@
 // The inspector: the selected node's name, parameters (a form from its type's schema)
 // and settings (disabled, onError, pinned data, notes).
 import { useMemo, useState } from "react";
-import { useEditor, useEditorApi } from "../hooks";
+import { useDraft, useEditor, useEditorApi } from "../hooks";
 import type { Json, WorkflowNode } from "../lib/types";
 import { connectionProblem, freshEdgeId, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
 import { Field, JsonField, type Change } from "./SchemaForm";
@@ -9,13 +9,8 @@ import { Field, JsonField, type Change } from "./SchemaForm";
 function NameField({ node }: { node: WorkflowNode }) {
   const api = useEditorApi();
   const current = node.name || node.id;
-  const [text, setText] = useState(current);
-  const [seen, setSeen] = useState(current);
+  const [text, setText] = useDraft(current, String);
   const [problem, setProblem] = useState("");
-  if (seen !== current) {
-    setSeen(current);
-    setText(current);
-  }
   const commit = () => {
     const name = text.trim();
     if (name === current) return setProblem("");

@@ -6,6 +6,7 @@
 import { useEffect, useState, type ReactNode } from "react";
 import * as pointer from "../lib/pointer";
 import type { Json, NodeError, Schema } from "../lib/types";
+import { useDraft } from "../hooks";
 import { ExpressionPreview } from "./ExpressionPreview";
 
 export type Change = (path: string, value: Json | undefined) => void;
@@ -27,17 +28,6 @@ export function literal(text: string): Json {
 }
 
 const shown = (v: Json | undefined) => (v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
-
-/** The text in an input, kept while the user types, reset when the value changes elsewhere (undo, load). */
-function useDraft(value: Json | undefined, show: (v: Json | undefined) => string = shown) {
-  const [text, setText] = useState(show(value));
-  const [seen, setSeen] = useState(value);
-  if (seen !== value) {
-    setSeen(value);
-    if (show(value) !== text) setText(show(value));
-  }
-  return [text, setText] as const;
-}
 
 function Label({ name, schema, path, children }: { name: string; schema: Schema; path: string; children: ReactNode }) {
   return (
@@ -70,7 +60,7 @@ function ModeSwitch({ expression, onToggle, path }: { expression: boolean; onTog
 export function ValueField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
   const kind = typeOf(schema);
   const expression = isExpression(value);
-  const [text, setText] = useDraft(value);
+  const [text, setText] = useDraft<Json | undefined>(value, shown);
   const fallback = schema.default;
   const common = { id: `param-${path}`, "data-param": path, className: "fx-input" };
 
@@ -172,7 +162,7 @@ export function ValueField({ schema, path, value, onChange, error, nodeId }: Fie
 /** A value edited as JSON text (fixed items, pinned data, objects without a schema). */
 export function JsonField({ path, value, onChange, kind = "array", id }: { path: string; value: Json | undefined; onChange(v: Json): void; kind?: "array" | "object"; id?: string }) {
   const pretty = (v: Json | undefined) => (v === undefined ? "" : JSON.stringify(v, null, 2));
-  const [text, setText] = useDraft(value, pretty);
+  const [text, setText] = useDraft<Json | undefined>(value, pretty);
   const [problem, setProblem] = useState("");
   useEffect(() => setProblem(""), [value]);
   return (

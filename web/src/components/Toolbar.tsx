@@ -1,7 +1,7 @@
 // The top bar: workflow name, New, Open, Export, Examples, Undo/Redo, Fit, Stop, and the engine's state.
 import { useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
-import { useEditor, useEditorApi, useEngine } from "../hooks";
+import { useDraft, useEditor, useEditorApi, useEngine } from "../hooks";
 import { EMPTY } from "../store";
 
 type Example = { name: string; title: string; file: string; input?: string };
@@ -64,12 +64,7 @@ function Examples() {
 function WorkflowName() {
   const api = useEditorApi();
   const name = useEditor((s) => s.doc.name) ?? "";
-  const [text, setText] = useState(name);
-  const [seen, setSeen] = useState(name);
-  if (seen !== name) {
-    setSeen(name);
-    setText(name);
-  }
+  const [text, setText] = useDraft(name, String);
   const commit = () => {
     if (text === name) return;
     void api.getState().edit([{ op: "load", workflow: { ...api.getState().doc, name: text } }]);
