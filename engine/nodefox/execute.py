@@ -19,6 +19,7 @@ from .functions import format_instant, parse_instant
 from .nodes import BUILTINS, NodeCall, NodeType, Registry
 from .nodes.base import params_error
 from .params import ParamPlan, with_defaults
+from .world import World
 
 STATUSES = ("ok", "error", "skipped", "blocked", "idle", "disabled", "pinned")
 
@@ -104,9 +105,11 @@ class RunSettings:
     workflow: dict = field(default_factory=dict)
     input_items: list | None = None
     allow_code: bool = False
+    world: World = field(default_factory=World)
 
     @classmethod
-    def of(cls, raw: dict, input_items: list | None, allow_code: bool, now: str | None = None) -> RunSettings:
+    def of(cls, raw: dict, input_items: list | None, allow_code: bool, now: str | None = None,
+           world: World | None = None) -> RunSettings:  # fmt: skip
         settings = raw.get("settings") or {}
         if now is None:
             now = clock(settings)
@@ -118,6 +121,7 @@ class RunSettings:
             workflow={"name": raw.get("name", "")},
             input_items=input_items,
             allow_code=allow_code,
+            world=world if world is not None else World(),
         )
 
 
@@ -165,7 +169,7 @@ def run_node(
         context = node_context(node_type, inputs, settings, lookup, names)
         call = NodeCall(
             node.id, inputs, prep.plan, context, node.on_error, settings.seed,
-            settings.allow_code, settings.input_items, node_type.schema,
+            settings.allow_code, settings.input_items, node_type.schema, settings.world,
         )  # fmt: skip
         produced = node_type.run(call)
         outputs = _outputs(ports, produced)
@@ -309,15 +313,26 @@ def run(
     input_items: list | None = None,
     allow_code: bool = False,
     registry: Registry = BUILTINS,
+    *,
+    allow_net: Any = None,
+    allow_write: bool = False,
+    files: str | None = None,
+    credentials: dict | None = None,
+    transport: Any = None,
+    preview: bool = False,
 ) -> dict:
     """Run a workflow document and return its result (`workflow.md`, "The run result").
 
-    Raises DocumentError when the document is rejected.
+    Nothing outside is reached unless granted: `allow_net` (None, True or a list of
+    hosts), `allow_write`, `files` (the folder file names resolve in), `credentials`
+    (by name). Raises DocumentError when the document is rejected.
     """
     doc = document if isinstance(document, Document) else load_cached(document, registry)
     if input_items is not None:
         check_items(input_items)
-    settings = RunSettings.of(doc.raw, input_items, allow_code)
+    world = World(allow_net=allow_net, allow_write=allow_write, files=files,
+                  credentials=dict(credentials or {}), transport=transport, preview=preview)  # fmt: skip
+    settings = RunSettings.of(doc.raw, input_items, allow_code, world=world)
     return Run(doc, settings, registry).execute()
 
 

@@ -15,6 +15,7 @@ from .. import _json
 from ..errors import NodeError, NodeFoxError
 from ..expressions import Context
 from ..params import ParamPlan, schema_errors
+from ..world import World
 
 Outputs = dict[str, list]
 MAX_VALID = 1024  # distinct resolved params remembered as valid, per node definition
@@ -33,6 +34,23 @@ class NodeType:
     runs_on_empty: bool = False
     # "rules": one output port per element of params.rules, before `outputs`
     dynamic_outputs: str | None = None
+    # what the node does to the outside world (`world.md`): "none", "read" or "write",
+    # or a function of its raw params giving one of them (http: by its method)
+    effect: str | Callable[[dict], str] = "none"
+    # what it reads besides its input items and params, so the live session knows what
+    # to re-run: "input_items" (the run's input), "vars", "now", "timezone", "seed",
+    # "files", "network"; "all" for a node that may read anything (code)
+    reads: frozenset[str] = frozenset()
+
+    def effect_of(self, params: dict) -> str:
+        """This node's effect for these params ("none", "read" or "write")."""
+        effect = self.effect
+        if callable(effect):
+            try:
+                return effect(params if isinstance(params, dict) else {})
+            except Exception:
+                return "write"  # unsure: treat as the most careful case
+        return effect
 
     def output_ports(self, params: dict, on_error: str = "stop") -> tuple[str, ...]:
         ports = self.outputs
@@ -54,6 +72,8 @@ class NodeType:
             "outputs": list(self.outputs),
             "dynamicOutputs": self.dynamic_outputs,
             "runsOnEmpty": self.runs_on_empty,
+            "effect": self.effect if isinstance(self.effect, str) else "depends",
+            "reads": sorted(self.reads),
             "schema": self.schema,
         }
 
@@ -62,7 +82,7 @@ class NodeCall:
     """What one execution of a node sees."""
 
     __slots__ = ("node_id", "inputs", "plan", "context", "on_error", "seed", "allow_code",
-                 "input_items", "warnings", "errors", "schema")  # fmt: skip
+                 "input_items", "warnings", "errors", "schema", "world")  # fmt: skip
 
     def __init__(
         self,
@@ -75,11 +95,13 @@ class NodeCall:
         allow_code: bool = False,
         input_items: list | None = None,  # the run's input, for trigger
         schema: dict | None = None,  # the params schema, to check values expressions gave
+        world: World | None = None,  # what the node may reach outside (world.md)
     ):
         self.node_id, self.inputs, self.plan, self.context = node_id, inputs, plan, context
         self.on_error, self.seed, self.allow_code = on_error, seed, allow_code
         self.input_items = input_items
         self.schema = schema
+        self.world = world if world is not None else World()
         self.warnings: list[str] = []
         self.errors: list[dict] = []  # errorOutput items
 
