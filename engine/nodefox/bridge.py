@@ -11,8 +11,8 @@ from .execute import check_items
 from .execute import run as run_document
 from .live import Session
 
-SESSION = Session()
-_CONFIG = {"allowCode": True}
+SESSION = Session()  # code runs only once allowed (configure, or op set_permissions)
+_CONFIG = {"allowCode": False}
 
 
 def handle(message: str) -> str:
@@ -63,6 +63,5 @@ def configure(options: str) -> str:
         data = None  # not options: answer the current ones
     if type(data) is dict and type(data.get("allowCode")) is bool:
         _CONFIG["allowCode"] = data["allowCode"]
-        Session.allow_code = data["allowCode"]
-        SESSION.settings.allow_code = data["allowCode"]
+        SESSION.apply([{"op": "set_permissions", "code": data["allowCode"]}])
     return _json.dumps({**_CONFIG, "version": __version__})

@@ -21,7 +21,8 @@ from .nodes.base import params_error
 from .params import ParamPlan, with_defaults
 from .world import World
 
-STATUSES = ("ok", "error", "skipped", "blocked", "idle", "disabled", "pinned")
+STATUSES = ("ok", "error", "skipped", "blocked", "idle", "disabled", "pinned", "waiting")
+FAILED = frozenset({"error", "blocked"})  # statuses that block a node's children
 
 
 @dataclass
@@ -33,6 +34,7 @@ class Prepared:
     ports: tuple[str, ...]
     plan: ParamPlan | None
     error: NodeError | None  # params that fail the schema
+    effect: str  # "none", "read" or "write" (world.md)
 
     @property
     def refs(self) -> set[str]:
@@ -67,10 +69,11 @@ def prepare(node: Node, registry: Registry = BUILTINS) -> Prepared:
 
 def _prepare(node_type: NodeType, params: dict, on_error: str) -> tuple:
     ports = node_type.output_ports(params, on_error)
+    effect = node_type.effect_of(params)
     error = params_error(node_type.schema, params)
     if error is not None:
-        return ports, None, error
-    return ports, ParamPlan(with_defaults(node_type.schema, params)), None
+        return ports, None, error, effect
+    return ports, ParamPlan(with_defaults(node_type.schema, params)), None, effect
 
 
 @dataclass
@@ -81,12 +84,15 @@ class NodeResult:
     warnings: list[str] = field(default_factory=list)
     ms: float = 0.0
     fresh: bool = False  # live session: re-run since the last answer
+    waiting: dict[str, int] | None = None  # a waiting node: the items it would get, by input port
 
     def entry(self) -> dict:
         """The node's entry in a run result."""
         out: dict = {"status": self.status}
         if self.outputs is not None:
             out["outputs"] = self.outputs
+        if self.waiting is not None:
+            out["counts"] = self.waiting
         if self.error is not None:
             out["error"] = self.error
         if self.warnings:
@@ -149,8 +155,13 @@ def run_node(
     settings: RunSettings,
     lookup: Any,
     names: Any,
+    force: bool = False,
 ) -> NodeResult:
-    """Run one node whose upstream did not fail. `connected`: some input port has an edge."""
+    """Run one node whose upstream did not fail. `connected`: some input port has an edge.
+
+    In a preview (`settings.world.preview`) a node that would write, or run code the
+    user has not allowed, waits instead of running, unless `force` (the editor's ▶).
+    """
     node, node_type, ports = prep.node, prep.type, prep.ports
     if node.pinned is not None:
         return NodeResult("pinned", _outputs(ports, {ports[0]: node.pinned} if ports else {}))
@@ -161,6 +172,10 @@ def run_node(
         return NodeResult("idle")
     if node_type.inputs and not node_type.runs_on_empty and not any(inputs.values()):
         return NodeResult("skipped")
+    if settings.world.preview and not force and (
+        prep.effect == "write" or (node_type.runs_code and not settings.allow_code)
+    ):
+        return NodeResult("waiting", waiting={p: len(items) for p, items in inputs.items()})
     start = time.perf_counter()
     call = None
     try:
@@ -240,6 +255,43 @@ def make_lookup(graph: Any, by_name: dict, results: dict, registry: Registry, no
     return lookup
 
 
+class Step:
+    """One node's execution, the same for whole runs and the live session.
+
+    Holds what a node reads besides its own definition: the graph, the results so
+    far, the run's settings. A node below a failed one is `blocked`; below a waiting
+    one, `waiting`; otherwise it runs on the items its incoming edges carry.
+    """
+
+    def __init__(self, graph: Any, by_name: dict, results: dict[str, NodeResult],
+                 settings: RunSettings, registry: Registry):  # fmt: skip
+        self.graph, self.by_name, self.results = graph, by_name, results
+        self.settings, self.registry = settings, registry
+        self.names = frozenset(by_name)
+
+    def rename(self, by_name: dict) -> None:
+        self.by_name = by_name
+        self.names = frozenset(by_name)
+
+    def __call__(self, node: Node, prep: Prepared | None = None, force: bool = False) -> NodeResult:
+        incoming = self.graph.incoming[node.id]
+        results = self.results
+        waiting = False
+        for edge in incoming:
+            res = results.get(edge.source)
+            if res is not None:
+                if res.status in FAILED:
+                    return NodeResult("blocked")
+                waiting = waiting or res.status == "waiting"
+        if waiting:
+            return NodeResult("waiting")
+        if prep is None:
+            prep = prepare(node, self.registry)
+        inputs, connected = gather_inputs(prep.type, incoming, results)
+        lookup = make_lookup(self.graph, self.by_name, results, self.registry, node.id)
+        return run_node(prep, inputs, connected, self.settings, lookup, self.names, force)
+
+
 @contextmanager
 def gc_paused() -> Iterator[None]:
     """The cycle collector off while nodes run, as it was before afterwards.
@@ -265,11 +317,8 @@ class Run:
         self.settings = settings
         self.registry = registry
         self.results: dict[str, NodeResult] = {}
-        self.by_name = {n.name: n for n in document.nodes}
-        self.names = frozenset(self.by_name)
-
-    def lookup_for(self, node_id: str) -> Any:
-        return make_lookup(self.document.graph, self.by_name, self.results, self.registry, node_id)
+        by_name = {n.name: n for n in document.nodes}
+        self.step = Step(document.graph, by_name, self.results, settings, registry)
 
     def execute(self) -> dict:
         with gc_paused():
@@ -279,33 +328,20 @@ class Run:
         start = time.perf_counter()
         doc = self.document
         nodes = {n.id: n for n in doc.nodes}
-        failed: set[str] = set()
+        step, results = self.step, self.results
         for node_id in doc.order:
-            node = nodes[node_id]
-            incoming = doc.graph.incoming[node_id]
-            if any(e.source in failed for e in incoming):
-                self.results[node_id] = NodeResult("blocked")
-                failed.add(node_id)
-                continue
-            prep = prepare(node, self.registry)
-            inputs, connected = gather_inputs(prep.type, incoming, self.results)
-            res = run_node(prep, inputs, connected, self.settings, self.lookup_for(node_id), self.names)
-            self.results[node_id] = res
-            if res.status == "error":
-                failed.add(node_id)
-        return result(doc, self.settings.now, self.results, _ms(start))
+            results[node_id] = step(nodes[node_id])
+        return result([n.id for n in doc.nodes], doc.order, self.settings.now, results, _ms(start))
 
 
-def result(doc: Document, now: str, results: dict[str, NodeResult], ms: float) -> dict:
-    nodes = {n.id: results[n.id].entry() for n in doc.nodes}
-    status = "error" if any(r.status == "error" for r in results.values()) else "ok"
-    return {
-        "status": status,
-        "now": now,
-        "order": list(doc.order),
-        "nodes": nodes,
-        "stats": {"ms": ms, "nodes": {n.id: {"ms": results[n.id].ms} for n in doc.nodes}},
-    }
+def result(node_ids: Any, order: list[str], now: str, results: dict[str, NodeResult], ms: float | None) -> dict:
+    """A run result (`workflow.md`) of these nodes' results; without `stats` when ms is None."""
+    entries = {nid: (results.get(nid) or NodeResult("stale")).entry() for nid in node_ids}
+    status = "error" if any(e["status"] == "error" for e in entries.values()) else "ok"
+    out = {"status": status, "now": now, "order": list(order), "nodes": entries}
+    if ms is not None:
+        out["stats"] = {"ms": ms, "nodes": {nid: {"ms": results[nid].ms} for nid in node_ids}}
+    return out
 
 
 def run(

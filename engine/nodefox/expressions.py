@@ -189,6 +189,8 @@ def check(text: str) -> Checked:
             refs.add(_constant_name(node.slice, text, "$node[...]"))
         elif kind is ast.Name and node.id.startswith(_PREFIX) and node.id != _PREFIX:
             uses.add(node.id[len(_PREFIX) :])
+        elif kind is ast.Name and node.id in CONTEXT_FUNCTIONS:
+            uses.add("timezone")  # date_format reads settings.timezone
     _check_node_names(tree, text)
     known = bound | FUNCTIONS.keys() | CONTEXT_FUNCTIONS
     for node in ast.walk(tree):

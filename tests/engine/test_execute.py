@@ -39,13 +39,21 @@ def test_every_status_in_one_run():
         "src": "ok", "ok": "ok", "bad": "error", "blocked": "blocked", "empty": "ok",
         "skipped": "skipped", "idle": "idle", "off": "disabled", "pin": "pinned",
     }  # fmt: skip
-    assert set(status_of(result).values()) == set(STATUSES)
+    assert set(status_of(result).values()) == set(STATUSES) - {"waiting"}
     assert result["status"] == "error"
     assert result["nodes"]["off"]["outputs"] == {"out": ITEMS}
     assert result["nodes"]["pin"]["outputs"] == {"out": [{"p": 1}]}
     for name in ("blocked", "skipped", "idle"):
         assert result["nodes"][name] == {"status": name}
     assert list(result["nodes"]["bad"]) == ["status", "error"]
+
+
+def test_a_preview_waits_on_code_not_allowed_and_on_what_it_feeds():
+    nodes = [data("src", ITEMS), node("c", "code", {"code": "return items"}), node("after", "noop")]
+    result = nodefox.run(document(nodes, [edge("src", "c"), edge("c", "after")]), preview=True)
+    assert result["nodes"]["c"] == {"status": "waiting", "counts": {"in": len(ITEMS)}}
+    assert result["nodes"]["after"] == {"status": "waiting"}
+    assert "waiting" in STATUSES
 
 
 def test_a_source_always_runs_and_trigger_gives_one_empty_item():

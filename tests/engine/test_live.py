@@ -14,7 +14,7 @@ import nodefox
 import pytest
 from conftest import expected_entry
 from nodefox import Session, bridge
-from nodefox import live as live_module
+from nodefox import execute as execute_module
 from nodefox.nodes import BUILTINS, NodeType, Registry
 from nodefox.nodes.base import obj_schema
 
@@ -73,7 +73,7 @@ class Client:
 
     def __init__(self, document: dict | None = None, registry: Registry = BUILTINS, preview_limit: int = 20):
         self.registry = registry
-        self.session = Session(document, preview_limit=preview_limit, registry=registry)
+        self.session = Session(document, preview_limit=preview_limit, registry=registry, allow_code=True)
         self.preview_limit = preview_limit
         self.view: dict[str, dict] = {}
         self.last: dict = {}
@@ -118,7 +118,7 @@ class Client:
 
     def fresh(self) -> dict:
         document = self.session.document()
-        result = nodefox.run(document, self.session.input_items, allow_code=True, registry=self.registry)
+        result = nodefox.run(document, self.session.input_items, allow_code=True, registry=self.registry, preview=True)
         return json.loads(nodefox.canonical(result))
 
     def check(self) -> dict:
@@ -1121,7 +1121,7 @@ def test_an_edit_to_a_node_left_stale_by_an_interrupt_runs_it():
 
 def test_an_interrupt_in_a_builtin_node_through_run_node(monkeypatch):
     c = Client(chain_doc(5))
-    real = live_module.run_node
+    real = execute_module.run_node
     count = {"n": 0}
 
     def flaky(prep, *args, **kwargs):
@@ -1130,7 +1130,7 @@ def test_an_interrupt_in_a_builtin_node_through_run_node(monkeypatch):
             raise KeyboardInterrupt
         return real(prep, *args, **kwargs)
 
-    monkeypatch.setattr(live_module, "run_node", flaky)
+    monkeypatch.setattr(execute_module, "run_node", flaky)
     answer = c.apply([{"op": "patch_params", "id": "s1", "path": "/fields/0/value", "value": "={{ $json.a * 3 }}"}])
     assert answer["interrupted"] is True
     assert [c.view[f"s{i}"]["status"] for i in range(1, 5)] == ["ok", "stale", "stale", "stale"]

@@ -41,6 +41,8 @@ class NodeType:
     # to re-run: "input_items" (the run's input), "vars", "now", "timezone", "seed",
     # "files", "network"; "all" for a node that may read anything (code)
     reads: frozenset[str] = frozenset()
+    # runs the user's own code: natively only when allowed, in a preview only with consent
+    runs_code: bool = False
 
     def effect_of(self, params: dict) -> str:
         """This node's effect for these params ("none", "read" or "write")."""
@@ -74,6 +76,7 @@ class NodeType:
             "runsOnEmpty": self.runs_on_empty,
             "effect": self.effect if isinstance(self.effect, str) else "depends",
             "reads": sorted(self.reads),
+            "runsCode": self.runs_code,
             "schema": self.schema,
         }
 

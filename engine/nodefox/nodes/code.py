@@ -93,5 +93,7 @@ NODES = [
             "mode": {"type": "string", "enum": ["all", "each"], "default": "all"},
         }, ["code"]),
         run_code,
+        reads=frozenset({"vars", "now", "seed"}),
+        runs_code=True,
     ),
 ]  # fmt: skip

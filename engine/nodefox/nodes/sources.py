@@ -22,7 +22,7 @@ NODES = [
     NodeType(
         "trigger", "Manual Trigger", "Sources",
         "Starts the workflow: emits the run's input items, or one empty item when none were given.",
-        (), ("out",), obj_schema({}), run_trigger,
+        (), ("out",), obj_schema({}), run_trigger, reads=frozenset({"input_items"}),
     ),
     NodeType(
         "data", "Data", "Sources",
