@@ -8,7 +8,8 @@ around them is written by hand and left alone:
 
 - docs/nodes.md `catalogue`: one row per node type of `BUILTINS` (ports, title, what it does);
 - docs/nodes.md `params`: every node type's parameters, from its JSON Schema;
-- docs/expressions.md `functions`: the functions expressions may call (`functions.CATALOGUE`).
+- docs/expressions.md `functions`: the functions expressions may call (`functions.CATALOGUE`);
+- README.md `categories`: the node types by category.
 
 tests/engine/test_docs.py fails when a node type or function changes and this was not run.
 """
@@ -29,6 +30,7 @@ from nodefox.nodes import BUILTINS, NodeType  # noqa: E402
 from nodefox.nodes.base import PATH  # noqa: E402
 
 DOCS = {
+    ROOT / "README.md": ("categories",),
     ROOT / "docs" / "nodes.md": ("catalogue", "params"),
     ROOT / "docs" / "expressions.md": ("functions",),
 }
@@ -69,6 +71,15 @@ def catalogue_table() -> str:
     return "\n".join(rows) + "\n"
 
 
+def categories_table() -> str:
+    by_category: dict[str, list[str]] = {}
+    for t in BUILTINS:
+        by_category.setdefault(t.category, []).append(code(t.type))
+    rows = ["| category | node types |", "|---|---|"]
+    rows += [f"| {category} | {', '.join(types)} |" for category, types in by_category.items()]
+    return "\n".join(rows) + "\n"
+
+
 def kind(schema: dict) -> str:
     """What a value of this schema is, in words."""
     if "enum" in schema:
@@ -82,7 +93,10 @@ def kind(schema: dict) -> str:
             return "list of paths"
         if inner.get("type") == "object":
             return "list of objects"
-        return f"list of {kind(inner)}s" if inner else "list"
+        if not inner:
+            return "list"
+        each = kind(inner)
+        return f"list of {each}s" if " " not in each else f"list, each {each}"
     if t == "integer" and "minimum" in schema:
         return f"integer ≥ {schema['minimum']}"
     if t == "string":
@@ -127,7 +141,12 @@ def functions_table() -> str:
     return "\n".join(rows) + "\n"
 
 
-PARTS = {"catalogue": catalogue_table, "params": params_reference, "functions": functions_table}
+PARTS = {
+    "categories": categories_table,
+    "catalogue": catalogue_table,
+    "params": params_reference,
+    "functions": functions_table,
+}
 
 
 def render(text: str, names: tuple[str, ...]) -> str:
