@@ -9,9 +9,11 @@ when a node type or function changes, the docs must be regenerated.
 from __future__ import annotations
 
 import importlib.util
+import json
 import re
 from pathlib import Path
 
+import nodefox
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -67,3 +69,28 @@ def test_the_generator_refuses_a_doc_without_its_markers():
         gen.render("no markers here", ("params",))
     with pytest.raises(SystemExit, match="gen:bogus"):
         gen.render("<!-- gen:bogus -->\n<!-- /gen:bogus -->", ())
+
+
+def json_blocks(path: Path) -> list:
+    out = []
+    for block in re.findall(r"```json\n(.*?)```", path.read_text("utf-8"), re.S):
+        try:
+            out.append(json.loads(block))
+        except ValueError:
+            continue  # several objects, or an excerpt
+    return out
+
+
+@pytest.mark.parametrize("path", DOCS, ids=lambda p: p.name)
+def test_the_workflows_shown_in_the_docs_run(path: Path):
+    for doc in json_blocks(path):
+        if isinstance(doc, dict) and "nodefox" in doc:
+            assert nodefox.run(doc)["status"] == "ok", doc.get("name")
+
+
+def test_the_run_result_shown_is_what_the_example_gives():
+    blocks = json_blocks(ROOT / "docs" / "workflow-format.md")
+    workflow = next(b for b in blocks if "nodefox" in b)
+    shown = next(b for b in blocks if "order" in b and "stats" in b)
+    result = nodefox.run(workflow)
+    assert nodefox.canonical(result) == nodefox.canonical(shown)
