@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 import nodefox
 import pytest
+from hypothesis import HealthCheck, settings
 
 NOW = "2026-01-01T09:30:00Z"
+
+# -- hypothesis profiles -----------------------------------------------------------------
+# The property tests run a quick, derandomized profile by default (50 op sequences), so every
+# run of the suite, CI included, sees the same sequences in a few seconds. NODEFOX_HYPOTHESIS
+# picks another: "thorough" (300, still reproducible) or "nightly" (4,000 longer ones with fresh
+# randomness, and hypothesis's example database so a failure replays). NODEFOX_NIGHTLY=1 is
+# the same as NODEFOX_HYPOTHESIS=nightly.
+_COMMON = {
+    "deadline": None,
+    "print_blob": True,
+    "suppress_health_check": [HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+}
+settings.register_profile("quick", max_examples=50, stateful_step_count=10, derandomize=True,
+                          database=None, **_COMMON)  # fmt: skip
+settings.register_profile("thorough", max_examples=300, stateful_step_count=10, derandomize=True,
+                          database=None, **_COMMON)  # fmt: skip
+settings.register_profile("nightly", max_examples=4000, stateful_step_count=25, derandomize=False,
+                          **_COMMON)  # fmt: skip
+HYPOTHESIS_PROFILE = "nightly" if os.environ.get("NODEFOX_NIGHTLY") == "1" else os.environ.get("NODEFOX_HYPOTHESIS", "quick")
+settings.load_profile(HYPOTHESIS_PROFILE)
 
 
 def document(nodes: list[dict], edges: list[dict] | None = None, **extra: Any) -> dict:

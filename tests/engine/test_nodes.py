@@ -10,8 +10,9 @@ ROWS = [{"a": 1, "b": "x", "l": [1, 2]}, {"a": 2, "b": "y", "l": [3]}]
 
 
 def test_catalogue_ports_are_exact():
+    """The spec's first set, port names exact; types added later keep to the same shape."""
     ports = {t.type: (t.inputs, t.outputs) for t in nodefox.BUILTINS}
-    assert ports == {
+    spec = {
         "trigger": ((), ("out",)), "data": ((), ("out",)),
         "set": (("in",), ("out",)), "rename": (("in",), ("out",)), "remove": (("in",), ("out",)),
         "sort": (("in",), ("out",)), "limit": (("in",), ("out",)), "dedupe": (("in",), ("out",)),
@@ -20,6 +21,11 @@ def test_catalogue_ports_are_exact():
         "filter": (("in",), ("kept", "discarded")), "if": (("in",), ("true", "false")),
         "switch": (("in",), ("fallback",)), "merge": (("in1", "in2"), ("out",)), "noop": (("in",), ("out",)),
     }  # fmt: skip
+    assert {t: ports.get(t) for t in spec} == spec
+    for node_type, (ins, outs) in ports.items():
+        for names in (ins, outs):
+            assert all(type(p) is str and p for p in names) and len(set(names)) == len(names), node_type
+        assert "error" not in outs, f"{node_type}: `error` is the port onError: errorOutput adds"
 
 
 def test_every_node_type_describes_itself():
