@@ -26,7 +26,7 @@ def handle(message: str) -> str:
     if type(data) is not dict or type(data.get("ops")) is not list:
         return _json.dumps({"rev": None, "error": 'a message is {"rev": n, "ops": [...]}'})
     try:
-        answer = SESSION.apply(data["ops"])
+        answer = SESSION.apply(data["ops"], owned=True)  # parsed here, for this call alone
     except Exception as exc:  # a bug in the engine: the page still gets an answer and goes on
         return _json.dumps({"rev": data.get("rev"), "error": f"{type(exc).__name__}: {exc}"})
     return _json.dumps({"rev": data.get("rev"), **answer})

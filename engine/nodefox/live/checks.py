@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import copy
 from typing import Any
 
-from .. import _schema, paths
+from .. import _json, _schema, paths
 from ..document import _clock_problems, _schema_message, schema
 from ..expressions import is_template, rename_reference
 
@@ -55,7 +54,7 @@ def items_of(value: Any, what: str) -> list:
 def set_pointer(params: dict, keys: list[str], op: dict, pointer: str) -> Any:
     """A copy of params with the value at `keys` set (or removed when op has no value)."""
     remove = "value" not in op
-    value = copy.deepcopy(op.get("value"))
+    value = _json.copy(op.get("value"))
     if not keys:
         if remove:
             raise Rejected("cannot remove the whole params")

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Callable
 from typing import Any
 
-from .. import paths
+from .. import _json, paths
 from ..document import Node, edge_from_json, load, output_ports, port_problems
 from ..errors import DocumentError, NodeError
 from ..execute import gather_inputs, make_lookup, node_context, prepare
@@ -38,7 +37,7 @@ def load_(s: Session, op: dict) -> dict:
     """Replace the document; nodes whose definition and inputs are unchanged keep their
     results, so undo costs what the edit it undoes cost."""
     try:
-        doc = load(copy.deepcopy(op.get("workflow")), s.registry)
+        doc = load(s.own(op.get("workflow")), s.registry)
     except DocumentError as exc:
         raise Rejected("; ".join(str(p) for p in exc.problems)) from None
     return {"removed": sorted(s.take(doc))}
@@ -48,7 +47,7 @@ def load_(s: Session, op: dict) -> dict:
 def add_node(s: Session, op: dict) -> None:
     raw = op.get("node")
     check("node", raw)
-    node = Node.from_json(copy.deepcopy(raw))
+    node = Node.from_json(s.own(raw))
     if node.id in s.nodes:
         raise Rejected(f"a node with id {node.id!r} already exists")
     if s.registry.get(node.type) is None:
@@ -92,7 +91,7 @@ def update_node(s: Session, op: dict) -> None:
         if value is None and key != "params":
             raw.pop(key, None)
         else:
-            raw[key] = copy.deepcopy(value)
+            raw[key] = s.own(value)
     check("node", raw)
     new_name = raw.get("name") or raw["id"]
     if new_name != node.name and new_name in s.by_name:
@@ -170,7 +169,7 @@ def move(s: Session, op: dict) -> None:
 def connect(s: Session, op: dict) -> None:
     raw = op.get("edge")
     check("edge", raw)
-    raw = copy.deepcopy(raw)
+    raw = s.own(raw)
     for end in ("source", "target"):
         s.need(raw[end])
     edge = edge_from_json(raw, s.nodes, s.registry)
@@ -220,7 +219,7 @@ def _set_edges(s: Session, edges: list) -> None:
 def pin(s: Session, op: dict) -> None:
     node = s.need(op.get("id"))
     items = items_of(op.get("items"), "pinned items")
-    _swap(s, node, Node.from_json({**node.raw, "pinned": copy.deepcopy(items)}))
+    _swap(s, node, Node.from_json({**node.raw, "pinned": s.own(items)}))
 
 
 @op("unpin")
@@ -235,7 +234,7 @@ def unpin(s: Session, op: dict) -> None:
 @op("set_input")
 def set_input(s: Session, op: dict) -> None:
     items = op.get("items")
-    s.input_items = None if items is None else copy.deepcopy(items_of(items, "input items"))
+    s.input_items = None if items is None else s.own(items_of(items, "input items"))
     s.settings.input_items = s.input_items
     s.mark_reading("input_items")
 
@@ -245,7 +244,7 @@ def set_variables(s: Session, op: dict) -> None:
     variables = op.get("variables")
     if type(variables) is not dict:
         raise Rejected("variables must be an object")
-    s.raw["variables"] = copy.deepcopy(variables)
+    s.raw["variables"] = s.own(variables)
     s.settings_changed()
 
 
@@ -253,7 +252,7 @@ def set_variables(s: Session, op: dict) -> None:
 def set_settings(s: Session, op: dict) -> None:
     settings = op.get("settings")
     check("settings", settings)
-    s.raw["settings"] = copy.deepcopy(settings)
+    s.raw["settings"] = s.own(settings)
     s.settings_changed()
 
 
@@ -315,7 +314,7 @@ def set_credentials(s: Session, op: dict) -> None:
         hosts = cred.get("hosts", [])
         if type(hosts) is not list or not all(type(h) is str for h in hosts):
             raise Rejected(f"credential {name!r}: hosts must be a list of host names")
-    s.world.credentials = copy.deepcopy(creds)
+    s.world.credentials = s.own(creds)
     if s.world.cache is not None:
         s.world.cache.drop()
     s.mark_reading("network")
@@ -347,7 +346,7 @@ def execute(s: Session, op: dict) -> dict:
     executed: dict = {"id": node.id, "status": res.status}
     if res.status == "ok" and res.outputs:
         first = next(iter(res.outputs.values()))
-        _swap(s, node, Node.from_json({**node.raw, "pinned": copy.deepcopy(first)}))
+        _swap(s, node, Node.from_json({**node.raw, "pinned": _json.copy(first)}))
         executed["items"] = len(first)
     elif res.status == "error":
         executed["error"] = res.error

@@ -10,7 +10,6 @@ children (early cutoff).
 
 from __future__ import annotations
 
-import copy
 import heapq
 import time
 from typing import Any
@@ -66,7 +65,7 @@ class Session:
         self.edges: list[Edge] = []
         self.edge_raw: dict[str, dict] = {}
         self.raw: dict = {}
-        doc = load(copy.deepcopy(document or EMPTY_WORKFLOW), registry)
+        doc = load(_json.copy(document or EMPTY_WORKFLOW), registry)
         self.settings = self._settings_of(doc.raw)
         # the document's settings.now the session's clock was taken from
         self._clock: str | None = (doc.raw.get("settings") or {}).get("now")
@@ -148,14 +147,17 @@ class Session:
 
     def document(self) -> dict:
         """The current document (a deep copy)."""
-        return copy.deepcopy(self.raw)
+        return _json.copy(self.raw)
 
     # -- applying ops -----------------------------------------------------------
 
-    def apply(self, ops: Any) -> dict:
+    def apply(self, ops: Any, *, owned: bool = False) -> dict:
+        """Apply a batch of ops; answer what changed. `owned`: the ops were parsed for this
+        call alone (the bridge), so the session keeps their values without copying them."""
         from .ops import OPS
 
         start = time.perf_counter()
+        self._owned = owned
         # An empty batch resumes an interrupted one; otherwise only ops that change what
         # runs (`mark`) let the batch run anything, so paging through a node's items
         # after an interrupt does not start the long run again.
@@ -193,6 +195,12 @@ class Session:
         if interrupted:
             answer["interrupted"] = True
         return answer
+
+    _owned = False
+
+    def own(self, value: Any) -> Any:
+        """A value from an op, safe to keep: the caller may change its own copy later."""
+        return value if self._owned else _json.copy(value)
 
     def mark(self, *node_ids: str) -> None:
         # a node already dirty (stale after an interrupt) that is edited again must run too
