@@ -116,15 +116,25 @@ _CONTAINERS = frozenset({dict, list})
 
 
 def check_finite(value: Any) -> None:
-    """Raise ValueError if a value holds NaN or an infinity anywhere."""
+    """Raise ValueError if a value holds NaN or an infinity anywhere.
+
+    orjson writes NaN and infinities as null, so a value whose orjson text has no
+    null at all has neither: one pass in C instead of a walk in Python, which took
+    half of a whole run over 100,000 input items.
+    """
+    if orjson is not None:
+        try:
+            if b"null" not in orjson.dumps(value):
+                return
+        except (TypeError, orjson.JSONEncodeError):
+            pass  # big integers, non-JSON values: walk
     stack = [value]
     while stack:
         v = stack.pop()
-        t = type(v)
-        if t is float:
-            if not math.isfinite(v):
-                raise ValueError(f"{v!r} is not a JSON number")
-        elif t is dict:
-            stack.extend(v.values())
-        elif t is list:
-            stack.extend(v)
+        for x in v.values() if type(v) is dict else v if type(v) is list else (v,):
+            t = type(x)
+            if t is float:
+                if x - x != 0:  # NaN and infinities only
+                    raise ValueError(f"{x!r} is not a JSON number")
+            elif t is dict or t is list:
+                stack.append(x)

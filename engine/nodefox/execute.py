@@ -377,7 +377,7 @@ def check_items(items: Any) -> None:
 
     if type(items) is not list:
         raise DocumentError([Problem("", "input items must be a JSON array of objects")])
-    bad = [i for i, it in enumerate(items) if type(it) is not dict]
+    bad = [] if set(map(type, items)) <= {dict} else [i for i, it in enumerate(items) if type(it) is not dict]
     if bad:
         raise DocumentError([Problem(f"/{i}", "an input item must be an object") for i in bad])
     problems = non_finite_problems(items)
