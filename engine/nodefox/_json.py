@@ -8,7 +8,6 @@ yields the same Python values.
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
 
 try:  # native only; Pyodide has no orjson wheel

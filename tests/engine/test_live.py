@@ -1187,7 +1187,7 @@ def test_bridge_without_orjson_answers_deep_nesting_with_an_error(fresh_bridge, 
 
 
 def test_bridge_never_raises_even_when_the_engine_does(fresh_bridge, monkeypatch):
-    def broken(ops: Any) -> dict:
+    def broken(ops: Any, **kwargs: Any) -> dict:
         raise AttributeError("a bug somewhere in the engine")
 
     monkeypatch.setattr(bridge.SESSION, "apply", broken)

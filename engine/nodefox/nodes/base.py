@@ -145,6 +145,26 @@ class NodeCall:
                 valid.add(key)
         return params
 
+    def each(self, step: Callable[[dict, int], Any], passthrough: list) -> None:
+        """Call `step(item, index)` for every item on the first input, under onError.
+
+        The one per-item loop of the node types: `step` files what it makes itself
+        (appends, extends, routes to ports); an item whose step fails is passed through
+        to `passthrough`, sent to the error port, or stops the node, as onError says.
+        """
+        for index, item in enumerate(self.first):
+            try:
+                step(item, index)
+            except NodeFoxError as exc:
+                self.item_failed(index, item, exc, passthrough)
+
+    def item_params(self) -> Callable[[dict, int], dict]:
+        """The params for one item: the same dict for every item when they hold no expression."""
+        fixed = self.fixed_params()
+        if fixed is not None:
+            return lambda item, index: fixed
+        return lambda item, index: self.params_at(index, item)
+
     def item_failed(self, index: int, item: dict, error: NodeFoxError, passthrough: list) -> None:
         """Apply onError to one failing item; raises under `stop`."""
         err = error if isinstance(error, NodeError) else NodeError(str(error))

@@ -69,15 +69,16 @@ def run_code(call: NodeCall) -> Outputs:
             raise NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}") from None
         return {"out": _objects(result, "the code")}
     out: list = []
-    for index, item in enumerate(call.first):
+
+    def each(item: dict, index: int) -> None:
         try:
             result = fn(_json.copy(item), index, vars_, now, rng)
         except (Exception, SystemExit) as exc:  # exit() must not end the run
-            error = NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}", item=index)
-            call.item_failed(index, item, error, out)
-            continue
+            raise NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}", item=index) from None
         if result is not None:
             out.extend(_objects(result, f"the code (item {index})"))
+
+    call.each(each, out)
     return {"out": out}
 
 

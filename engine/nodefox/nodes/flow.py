@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import paths
 from .._json import same_key
-from ..errors import NodeError, NodeFoxError
+from ..errors import NodeError
 from .base import PATHS, NodeCall, NodeType, Outputs, obj_schema
 from .conditions import SCHEMA as _CONDITIONS
 from .conditions import compile_block
@@ -25,11 +25,11 @@ def _splitter(yes: str, no: str):
         context = call.context
         kept: list = []
         dropped: list = []
-        for index, item in enumerate(call.first):
-            try:
-                (kept if holds_at(item, index, context) else dropped).append(item)
-            except NodeFoxError as exc:
-                call.item_failed(index, item, exc, kept)
+
+        def route(item: dict, index: int) -> None:
+            (kept if holds_at(item, index, context) else dropped).append(item)
+
+        call.each(route, kept)
         return {yes: kept, no: dropped}
 
     return run
@@ -52,19 +52,19 @@ def run_switch(call: NodeCall) -> Outputs:
     every = call.plan.params.get("mode") == "all"
     first_port = lists[0] if lists else fallback
     context = call.context
-    for index, item in enumerate(call.first):
-        try:
-            matched = False
-            for i, holds_at in enumerate(tests):
-                if holds_at(item, index, context):
-                    lists[i].append(item)
-                    matched = True
-                    if not every:
-                        break
-            if not matched:
-                fallback.append(item)
-        except NodeFoxError as exc:
-            call.item_failed(index, item, exc, first_port)
+
+    def route(item: dict, index: int) -> None:
+        matched = False
+        for i, holds_at in enumerate(tests):
+            if holds_at(item, index, context):
+                lists[i].append(item)
+                matched = True
+                if not every:
+                    break
+        if not matched:
+            fallback.append(item)
+
+    call.each(route, first_port)
     return outputs
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _json, paths
 from .._guards import type_name
-from ..errors import NodeError, NodeFoxError
+from ..errors import NodeError
 from .base import PATH, PATHS, NodeCall, NodeType, Outputs, obj_schema
 
 # -- set -------------------------------------------------------------------------
@@ -36,45 +36,43 @@ def run_set(call: NodeCall) -> Outputs:
         # the common case, kept tight: fields with fixed top-level names
         if len(writers) == 1:
             name, _, value_of = writers[0]
-            for index, item in enumerate(call.first):
-                try:
-                    new = dict(item)
-                    new[name] = value_of(item, index, context)
-                    append(new)
-                except NodeFoxError as exc:
-                    call.item_failed(index, item, exc, out)
+
+            def one(item: dict, index: int) -> None:
+                append({**item, name: value_of(item, index, context)})
+
+            call.each(one, out)
             return {"out": out}
         pairs = [(name, value_of) for name, _, value_of in writers]
-        for index, item in enumerate(call.first):
-            try:
-                new = dict(item)
-                for name, value_of in pairs:
-                    new[name] = value_of(new, index, context)
-                append(new)
-            except NodeFoxError as exc:
-                call.item_failed(index, item, exc, out)
+
+        def fixed_names(item: dict, index: int) -> None:
+            new = dict(item)
+            for name, value_of in pairs:
+                new[name] = value_of(new, index, context)
+            append(new)
+
+        call.each(fixed_names, out)
         return {"out": out}
     top_level = all(type(p) is str and p and "." not in p for p in selected)
-    for index, item in enumerate(call.first):
-        try:
-            if include == "all":
-                new = dict(item)
-                view = new
-            else:
-                new = {} if include == "none" else _selected(item, selected, top_level)
-                view = item
-            for k, (fixed, name_of, value_of) in enumerate(writers):
-                name = fixed if fixed is not None else name_of(view, index, context)
-                if type(name) is not str or not name:
-                    raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
-                value = value_of(view, index, context)
-                _write(new, name, value)
-                if view is not new and k + 1 < len(writers):
-                    view = dict(view) if view is item else view
-                    _write(view, name, value)
-            append(new)
-        except NodeFoxError as exc:
-            call.item_failed(index, item, exc, out)
+
+    def general(item: dict, index: int) -> None:
+        if include == "all":
+            new = dict(item)
+            view = new
+        else:
+            new = {} if include == "none" else _selected(item, selected, top_level)
+            view = item
+        for k, (fixed, name_of, value_of) in enumerate(writers):
+            name = fixed if fixed is not None else name_of(view, index, context)
+            if type(name) is not str or not name:
+                raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
+            value = value_of(view, index, context)
+            _write(new, name, value)
+            if view is not new and k + 1 < len(writers):
+                view = dict(view) if view is item else view
+                _write(view, name, value)
+        append(new)
+
+    call.each(general, out)
     return {"out": out}
 
 
@@ -84,18 +82,18 @@ def _run_set_resolved(call: NodeCall) -> Outputs:
     The fields' values are then all evaluated against the input item.
     """
     out: list = []
-    for index, item in enumerate(call.first):
-        try:
-            params = call.params_at(index, item)
-            include = params["include"]
-            new = dict(item) if include == "all" else {} if include == "none" else _selected(item, params["selected"])
-            for k, field in enumerate(params["fields"]):
-                if not field["name"]:
-                    raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
-                _write(new, field["name"], field.get("value"))
-            out.append(new)
-        except NodeFoxError as exc:
-            call.item_failed(index, item, exc, out)
+
+    def resolved(item: dict, index: int) -> None:
+        params = call.params_at(index, item)
+        include = params["include"]
+        new = dict(item) if include == "all" else {} if include == "none" else _selected(item, params["selected"])
+        for k, field in enumerate(params["fields"]):
+            if not field["name"]:
+                raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
+            _write(new, field["name"], field.get("value"))
+        out.append(new)
+
+    call.each(resolved, out)
     return {"out": out}
 
 
@@ -132,45 +130,43 @@ def _selected(item: dict, selected: list, top_level: bool = False) -> dict:
 
 def run_rename(call: NodeCall) -> Outputs:
     out: list = []
-    fixed = call.fixed_params()
-    for index, item in enumerate(call.first):
-        try:
-            keys = (fixed if fixed is not None else call.params_at(index, item)).get("keys") or []
-            new = item
-            for pair in keys:
-                src, dst = pair.get("from"), pair.get("to")
-                if not isinstance(src, str) or not isinstance(dst, str) or not paths.has(new, src):
-                    continue
-                if src == dst:
-                    continue
-                if "." not in src and "." not in dst:
-                    value = new[src]
-                    new = {(dst if k == src else k): (value if k == src else v)
-                           for k, v in new.items() if k != dst}  # fmt: skip
-                else:
-                    value = paths.get(new, src)
-                    new = dict(new)
-                    paths.delete(new, src)
-                    paths.set_(new, dst, value)
-            out.append(new)
-        except NodeFoxError as exc:
-            call.item_failed(index, item, exc, out)
+    params_of = call.item_params()
+
+    def rename(item: dict, index: int) -> None:
+        new = item
+        for pair in params_of(item, index).get("keys") or []:
+            src, dst = pair.get("from"), pair.get("to")
+            if not isinstance(src, str) or not isinstance(dst, str) or not paths.has(new, src):
+                continue
+            if src == dst:
+                continue
+            if "." not in src and "." not in dst:
+                value = new[src]
+                new = {(dst if k == src else k): (value if k == src else v)
+                       for k, v in new.items() if k != dst}  # fmt: skip
+            else:
+                value = paths.get(new, src)
+                new = dict(new)
+                paths.delete(new, src)
+                paths.set_(new, dst, value)
+        out.append(new)
+
+    call.each(rename, out)
     return {"out": out}
 
 
 def run_remove(call: NodeCall) -> Outputs:
     out: list = []
-    fixed = call.fixed_params()
-    for index, item in enumerate(call.first):
-        try:
-            fields = (fixed if fixed is not None else call.params_at(index, item)).get("fields") or []
-            new = dict(item)
-            for path in fields:
-                if isinstance(path, str):
-                    paths.delete(new, path)
-            out.append(new)
-        except NodeFoxError as exc:
-            call.item_failed(index, item, exc, out)
+    params_of = call.item_params()
+
+    def remove(item: dict, index: int) -> None:
+        new = dict(item)
+        for path in params_of(item, index).get("fields") or []:
+            if isinstance(path, str):
+                paths.delete(new, path)
+        out.append(new)
+
+    call.each(remove, out)
     return {"out": out}
 
 
@@ -248,24 +244,24 @@ def run_dedupe(call: NodeCall) -> Outputs:
 
 def run_split_out(call: NodeCall) -> Outputs:
     out: list = []
-    fixed = call.fixed_params()
-    for index, item in enumerate(call.first):
-        try:
-            params = fixed if fixed is not None else call.params_at(index, item)
-            field = params.get("field")
-            if not isinstance(field, str) or not field:
-                raise NodeError("field must be a field path", path="/field")
-            dest = params.get("destination") or paths.last_segment(field)
-            value = paths.get(item, field)
-            values = [] if value is None else value if type(value) is list else [value]
-            if params.get("include", "none") == "all":
-                base = dict(item)
-                paths.delete(base, field)
-                out.extend({**base, dest: v} for v in values)
-            else:
-                out.extend({dest: v} for v in values)
-        except NodeFoxError as exc:
-            call.item_failed(index, item, exc, out)
+    params_of = call.item_params()
+
+    def split(item: dict, index: int) -> None:
+        params = params_of(item, index)
+        field = params.get("field")
+        if not isinstance(field, str) or not field:
+            raise NodeError("field must be a field path", path="/field")
+        dest = params.get("destination") or paths.last_segment(field)
+        value = paths.get(item, field)
+        values = [] if value is None else value if type(value) is list else [value]
+        if params.get("include", "none") == "all":
+            base = dict(item)
+            paths.delete(base, field)
+            out.extend({**base, dest: v} for v in values)
+        else:
+            out.extend({dest: v} for v in values)
+
+    call.each(split, out)
     return {"out": out}
 
 
@@ -358,29 +354,29 @@ def run_summarize(call: NodeCall) -> Outputs:
 
 def run_json(call: NodeCall) -> Outputs:
     out: list = []
-    fixed = call.fixed_params()
-    for index, item in enumerate(call.first):
-        try:
-            params = fixed if fixed is not None else call.params_at(index, item)
-            field = params.get("field")
-            if not isinstance(field, str) or not field:
-                raise NodeError("field must be a field path", path="/field")
-            dest = params.get("destination") or field
-            value = paths.get(item, field)
-            if params.get("op") == "parse":
-                if type(value) is not str:
-                    raise NodeError(f"{field} is {type_name(value)}, not JSON text", path="/field")
-                try:
-                    value = _json.loads(value)
-                except ValueError as exc:
-                    raise NodeError(f"{field} is not valid JSON: {exc}", path="/field") from None
-            else:
-                value = _json.dumps(value)
-            new = dict(item)
-            _write(new, dest, value)
-            out.append(new)
-        except NodeFoxError as exc:
-            call.item_failed(index, item, exc, out)
+    params_of = call.item_params()
+
+    def convert(item: dict, index: int) -> None:
+        params = params_of(item, index)
+        field = params.get("field")
+        if not isinstance(field, str) or not field:
+            raise NodeError("field must be a field path", path="/field")
+        dest = params.get("destination") or field
+        value = paths.get(item, field)
+        if params.get("op") == "parse":
+            if type(value) is not str:
+                raise NodeError(f"{field} is {type_name(value)}, not JSON text", path="/field")
+            try:
+                value = _json.loads(value)
+            except ValueError as exc:
+                raise NodeError(f"{field} is not valid JSON: {exc}", path="/field") from None
+        else:
+            value = _json.dumps(value)
+        new = dict(item)
+        _write(new, dest, value)
+        out.append(new)
+
+    call.each(convert, out)
     return {"out": out}
 
 
