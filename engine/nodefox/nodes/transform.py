@@ -7,7 +7,7 @@ from typing import Any
 
 from .. import _json, paths
 from .._guards import type_name
-from ..errors import NodeError
+from ..errors import NodeError, NodeFoxError
 from .base import PATH, PATHS, NodeCall, NodeType, Outputs, obj_schema
 
 # -- set -------------------------------------------------------------------------
@@ -36,9 +36,19 @@ def run_set(call: NodeCall) -> Outputs:
         # the common case, kept tight: fields with fixed top-level names
         if len(writers) == 1:
             name, _, value_of = writers[0]
+            try:  # the hottest path, kept tight; an item that fails redoes them item by item
+                for index, item in enumerate(call.first):
+                    new = dict(item)
+                    new[name] = value_of(item, index, context)
+                    append(new)
+                return {"out": out}
+            except NodeFoxError:
+                out.clear()
 
             def one(item: dict, index: int) -> None:
-                append({**item, name: value_of(item, index, context)})
+                new = dict(item)
+                new[name] = value_of(item, index, context)
+                append(new)
 
             call.each(one, out)
             return {"out": out}
