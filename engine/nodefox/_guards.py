@@ -8,23 +8,23 @@ rules and give the same values.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
-
-from simpleeval import (
-    DISALLOW_METHODS,
-    DISALLOW_PREFIXES,
-    MAX_COMPREHENSION_LENGTH,
-    MAX_POWER,
-    MAX_SHIFT,
-    MAX_SHIFT_BASE,
-    MAX_STRING_LENGTH,
-)
 
 from .errors import ExpressionError
 
-MAX_LENGTH = MAX_STRING_LENGTH  # longest string or list an operator may build
+# simpleeval's limits and denylist (1.0), spelled out so the engine does not import
+# simpleeval to run (test_guards holds them at least as tight as simpleeval's own).
+MAX_LENGTH = 100_000  # longest string or list an operator may build
 MAX_RANGE = 100_000  # longest range() an expression may ask for
-MAX_ITERATIONS = MAX_COMPREHENSION_LENGTH  # comprehension steps per evaluation
+MAX_ITERATIONS = 10_000  # comprehension steps per evaluation
+MAX_POWER = 4_000_000  # largest base or exponent of **
+MAX_SHIFT = 10_000  # largest shift of << and >>
+MAX_SHIFT_BASE = int(sys.float_info.max)  # largest number shifted
+DISALLOW_PREFIXES = ("_", "func_")
+DISALLOW_METHODS = frozenset(
+    {"format", "format_map", "mro", "tb_frame", "gi_frame", "ag_frame", "cr_frame", "exec"}
+)
 # The longest integer a result may hold: CPython's (and Pyodide's) default limit
 # for turning an int into text, so every result can be written as JSON.
 MAX_DIGITS = 4_300
@@ -258,6 +258,12 @@ def rshift(a: Any, b: Any) -> Any:
     if abs(b) > MAX_SHIFT or abs(a) > MAX_SHIFT_BASE:
         raise ExpressionError(f"{_number(a)} >> {_number(b)} is too large to compute")
     return a >> b
+
+
+def mod(a: Any, b: Any) -> Any:
+    if isinstance(a, str):
+        raise ExpressionError("text % formatting is not allowed; use + and str()")
+    return a % b
 
 
 def _padded(text: str, bound: Any) -> Any:
