@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from .. import _guards as g
 from ..errors import ExpressionError
 from ..functions import CONTEXT_FUNCTIONS, FUNCTIONS
-from .scan import PREFIX, display, is_name, scan
+from .scan import CONTEXT_NAMES, PREFIX, display, is_name, scan
 
 MAX_EXPRESSION = 10_000  # characters in one template
 MAX_DEPTH = 200  # nesting of the parsed expression; both evaluators recurse per level
@@ -86,6 +86,8 @@ def check(text: str) -> Checked:
                 raise ExpressionError("* can only spread a list inside [...]", text)
         if kind is ast.keyword and node.arg is None:
             raise ExpressionError("** can only spread an object inside {...}", text)
+        if kind is ast.keyword and node.arg.startswith("_"):
+            raise ExpressionError(f"names beginning with _ are not allowed ({node.arg})", text)
         if kind is ast.Constant and isinstance(node.value, str | bytes):
             if isinstance(node.value, bytes):
                 raise ExpressionError("bytes literals are not allowed", text)
@@ -100,13 +102,20 @@ def check(text: str) -> Checked:
                 raise ExpressionError("async comprehensions are not allowed", text)
             for target in ast.walk(node.target):
                 if isinstance(target, ast.Name):
+                    if target.id.startswith(PREFIX):
+                        raise ExpressionError(f"{display(target.id)} cannot be a loop variable", text)
                     bound.add(target.id)
         elif kind is ast.Call:
             _check_call(node, text, refs)
         elif kind is ast.Subscript and is_name(node.value, PREFIX + "node"):
             refs.add(_constant_name(node.slice, text, "$node[...]"))
-        elif kind is ast.Name and node.id.startswith(PREFIX) and node.id != PREFIX:
-            uses.add(node.id[len(PREFIX) :])
+        elif kind is ast.Name and node.id.startswith("_"):
+            # the scanner refuses `_` names, but Python reads `＿＿class＿＿` as `__class__`
+            # (NFKC): only the scanner's own `$` names pass
+            if not node.id.startswith(PREFIX) or node.id[len(PREFIX) :] not in CONTEXT_NAMES | {""}:
+                raise ExpressionError(f"names beginning with _ are not allowed ({node.id})", text)
+            if node.id != PREFIX:
+                uses.add(node.id[len(PREFIX) :])
     _check_node_names(tree, text)
     known = bound | FUNCTIONS.keys() | CONTEXT_FUNCTIONS
     for node in ast.walk(tree):

@@ -16,6 +16,8 @@ from ..functions import CONTEXT_FUNCTIONS, FUNCTIONS
 from .checking import Checked
 from .scan import PREFIX, display, is_name
 
+LOCAL = "_v_"  # before a comprehension variable's name: users cannot write `_` names
+
 
 class _Compiler(ast.NodeTransformer):
     """Turns a checked tree into guarded Python. J, I, C and B are the function's arguments."""
@@ -39,16 +41,15 @@ class _Compiler(ast.NodeTransformer):
             if name == "index":
                 return ast.Name("I", ast.Load())
             return ast.Attribute(ast.Name("C", ast.Load()), name or "ref", ast.Load())
+        if node.id in self.scope:  # a comprehension's variable, named apart from ours (J, C, F_len...)
+            return ast.Name(LOCAL + node.id, node.ctx)
         if node.id in CONTEXT_FUNCTIONS:
             return ast.Attribute(ast.Name("C", ast.Load()), node.id, ast.Load())
-        if node.id in FUNCTIONS and isinstance(node.ctx, ast.Load):
-            return ast.Name("F_" + node.id, ast.Load()) if not self._local(node) else node
+        if node.id in FUNCTIONS:
+            return ast.Name("F_" + node.id, ast.Load())
         return node
 
-    def _local(self, node: ast.Name) -> bool:
-        return node.id in self.locals
-
-    locals: frozenset[str] = frozenset()
+    scope: frozenset[str] = frozenset()  # the names the enclosing comprehensions bind
 
     def visit_Attribute(self, node: ast.Attribute) -> ast.AST:
         base = node.value
@@ -155,24 +156,34 @@ class _Compiler(ast.NodeTransformer):
 
     in_comprehension = False
 
-    def _in_comprehension(self, node: ast.AST) -> ast.AST:
-        outer = self.in_comprehension
+    def _comprehension(self, node: ast.ListComp | ast.DictComp) -> ast.AST:
+        """Python's scopes: the first iterable is read outside, all the rest inside."""
+        outer, outer_scope = self.in_comprehension, self.scope
+        first = node.generators[0]
+        first.iter = self._call_method_on_budget(self.visit(first.iter))
         self.in_comprehension = True
+        self.scope = outer_scope | {
+            t.id for gen in node.generators for t in ast.walk(gen.target) if type(t) is ast.Name
+        }
         try:
-            return self.generic_visit(node)
+            for i, gen in enumerate(node.generators):
+                gen.target = self.visit(gen.target)
+                if i:
+                    gen.iter = self._call_method_on_budget(self.visit(gen.iter))
+                gen.ifs = [self.visit(test) for test in gen.ifs]
+            if type(node) is ast.DictComp:
+                node.key, node.value = self.visit(node.key), self.visit(node.value)
+            else:
+                node.elt = self.visit(node.elt)
+            return node
         finally:
-            self.in_comprehension = outer
+            self.in_comprehension, self.scope = outer, outer_scope
 
     def visit_ListComp(self, node: ast.ListComp) -> ast.AST:
-        return self._in_comprehension(node)
+        return self._comprehension(node)
 
     def visit_DictComp(self, node: ast.DictComp) -> ast.AST:
-        return self._in_comprehension(node)
-
-    def visit_comprehension(self, node: ast.comprehension) -> ast.AST:
-        node.iter = self._call_method_on_budget(self.visit(node.iter))
-        node.ifs = [self.visit(i) for i in node.ifs]
-        return node
+        return self._comprehension(node)
 
     def _call_method_on_budget(self, iterable: ast.AST) -> ast.AST:
         each = ast.Attribute(ast.Name("B", ast.Load()), "each", ast.Load())
@@ -200,15 +211,7 @@ _GLOBALS: dict[str, Any] = {
 
 
 def compile_checked(checked: Checked) -> Any:
-    bound = {
-        t.id
-        for comp in ast.walk(checked.tree)
-        if type(comp) is ast.comprehension
-        for t in ast.walk(comp.target)
-        if type(t) is ast.Name
-    }
     compiler = _Compiler(checked.source)
-    compiler.locals = frozenset(bound)
     try:
         # a fresh tree to rewrite (the checked one stays as it is), compiled as a tree:
         # text would meet the parser's nesting limit that the tree does not

@@ -95,8 +95,6 @@ def evaluate_reference(text: str, item: dict, index: int, context: Context) -> A
     g.WORK[0] = 0
     try:
         value = evaluator.eval(checked.source.strip(), previously_parsed=checked.tree.body)
-    except ExpressionError as exc:
-        raise ExpressionError(exc.message, checked.text) from None
     except Exception as exc:
         raise ExpressionError(plain(exc), checked.text) from None
     try:

@@ -25,7 +25,9 @@ def scan(source: str) -> str:
     while i < n:
         c = source[i]
         if c in "\"'":
-            j = _string_end(source, i)
+            j = string_end(source, i)
+            if j < 0:  # unterminated: Python reports it
+                j = n
             out.append(source[i:j])
             i = j
         elif c == "$":
@@ -53,7 +55,7 @@ def scan(source: str) -> str:
             # a string prefix such as b"..", r"..", f"..": keep the letters, scan the string
             out.append(name)
             i = m.end()
-        elif c.isdigit():
+        elif "0" <= c <= "9":  # not `isdigit`: `²` is a digit to it, and Python refuses it
             m = re.compile(r"[0-9A-Za-z_.]+").match(source, i)
             out.append(m.group())
             i = m.end()
@@ -63,7 +65,8 @@ def scan(source: str) -> str:
     return "".join(out)
 
 
-def _string_end(s: str, i: int) -> int:
+def string_end(s: str, i: int) -> int:
+    """Where the string literal opening at `i` ends (just past its quote), or -1: unterminated."""
     quote = s[i] * 3 if s.startswith(s[i] * 3, i) else s[i]
     j = i + len(quote)
     while j < len(s):
@@ -73,7 +76,7 @@ def _string_end(s: str, i: int) -> int:
         if s.startswith(quote, j):
             return j + len(quote)
         j += 1
-    return len(s)  # unterminated: Python reports it
+    return -1
 
 
 def display(python_source: str) -> str:

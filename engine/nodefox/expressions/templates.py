@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from typing import Any
 
@@ -13,6 +14,7 @@ from ..errors import ExpressionError
 from .checking import check
 from .compiler import compile_checked
 from .context import Context
+from .scan import string_end
 
 
 class Expression:
@@ -37,10 +39,6 @@ class Expression:
 
     def failure(self, exc: BaseException) -> ExpressionError:
         """The ExpressionError for an exception raised while evaluating."""
-        if isinstance(exc, ExpressionError):
-            return ExpressionError(exc.message, self.text)
-        if isinstance(exc, RecursionError):
-            return ExpressionError("the expression nests too deeply", self.text)
         return ExpressionError(plain(exc), self.text)
 
     def finish(self, value: Any) -> Any:
@@ -51,9 +49,17 @@ class Expression:
             raise ExpressionError(exc.message, self.text) from None
 
 
-def plain(exc: Exception) -> str:
+def plain(exc: BaseException) -> str:
     """An exception raised while evaluating, in plain words."""
-    text = str(exc)
+    if isinstance(exc, ExpressionError):
+        return _ADDRESS.sub("", exc.message)
+    if isinstance(exc, RecursionError):
+        return "the expression nests too deeply"
+    if isinstance(exc, MemoryError):
+        return "the expression ran out of memory"
+    if isinstance(exc, NameError) or type(exc).__name__ == "NameNotDefined":  # simpleeval's
+        return f"{getattr(exc, 'name', '?')!r} is not defined"
+    text = _ADDRESS.sub("", str(exc))  # `<zip object at 0x7f...>`: the same text every run
     if isinstance(exc, ZeroDivisionError):
         return "division by zero"
     if isinstance(exc, OverflowError):  # str() is "(34, 'Numerical result out of range')"
@@ -64,6 +70,9 @@ def plain(exc: Exception) -> str:
         text = text.replace("'NoneType'", "null").replace("'str'", "text").replace("'int'", "number")
         text = text.replace("'float'", "number").replace("'list'", "array").replace("'dict'", "object")
     return text or type(exc).__name__
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 
 
 class Template:
@@ -97,20 +106,20 @@ def _split(body: str, text: str) -> list[str | Expression]:
         start = body.find("{{", pos)
         if start < 0:
             break
-        end = body.find("}}", start + 2)
-        expr = None
-        while end >= 0:
+        # the shortest text up to a `}}` that is an expression; only `}}` outside strings
+        # and brackets can end one, so a param full of `}}` is not parsed once per `}}`
+        expr = failure = None
+        for attempt, end in enumerate(_closings(body, start + 2), 1):
             inner = body[start + 2 : end]
             try:
                 expr = Expression(inner)
                 break
             except ExpressionError as exc:
-                nxt = body.find("}}", end + 1)
-                if nxt < 0:
-                    raise ExpressionError(exc.message, inner.strip()) from None
-                end = nxt
-        if end < 0:
-            raise ExpressionError("a {{ has no matching }}", text)
+                failure = ExpressionError(exc.message, inner.strip())
+                if attempt == MAX_ATTEMPTS:
+                    break
+        if expr is None:
+            raise failure or ExpressionError("a {{ has no matching }}", text)
         if body[pos:start]:
             parts.append(body[pos:start])
         parts.append(expr)
@@ -125,6 +134,36 @@ def _split(body: str, text: str) -> list[str | Expression]:
     if not parts:
         parts.append("")
     return parts
+
+
+MAX_ATTEMPTS = 20  # `}}` tried as the end of one expression before it is reported
+
+
+def _closings(body: str, i: int) -> Iterator[int]:
+    """Where an expression starting at `i` may end: each `}}` outside strings, comments
+    and open brackets (as Python's tokenizer sees them), in order."""
+    depth = 0
+    n = len(body)
+    while i < n:
+        c = body[i]
+        if c in "\"'":
+            j = string_end(body, i)
+            if j >= 0:  # an unterminated quote is left to the parser to report
+                i = j
+                continue
+        elif c == "#":  # a comment runs to the end of the line, braces and quotes included
+            while i < n and body[i] != "\n":
+                if depth <= 0 and body.startswith("}}", i):
+                    yield i
+                i += 1
+            continue
+        elif c in "([{":
+            depth += 1
+        elif c in ")]}":
+            if depth <= 0 and body.startswith("}}", i):
+                yield i
+            depth -= 1
+        i += 1
 
 
 def render(value: Any) -> str:
