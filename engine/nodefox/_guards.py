@@ -8,23 +8,23 @@ rules and give the same values.
 from __future__ import annotations
 
 import math
+import sys
 from typing import Any
-
-from simpleeval import (
-    DISALLOW_METHODS,
-    DISALLOW_PREFIXES,
-    MAX_COMPREHENSION_LENGTH,
-    MAX_POWER,
-    MAX_SHIFT,
-    MAX_SHIFT_BASE,
-    MAX_STRING_LENGTH,
-)
 
 from .errors import ExpressionError
 
-MAX_LENGTH = MAX_STRING_LENGTH  # longest string or list an operator may build
+# simpleeval's limits and denylist (1.0), spelled out so the engine does not import
+# simpleeval to run (test_guards holds them at least as tight as simpleeval's own).
+MAX_LENGTH = 100_000  # longest string or list an operator may build
 MAX_RANGE = 100_000  # longest range() an expression may ask for
-MAX_ITERATIONS = MAX_COMPREHENSION_LENGTH  # comprehension steps per evaluation
+MAX_ITERATIONS = 10_000  # comprehension steps per evaluation
+MAX_POWER = 4_000_000  # largest base or exponent of **
+MAX_SHIFT = 10_000  # largest shift of << and >>
+MAX_SHIFT_BASE = int(sys.float_info.max)  # largest number shifted
+DISALLOW_PREFIXES = ("_", "func_")
+DISALLOW_METHODS = frozenset(
+    {"format", "format_map", "mro", "tb_frame", "gi_frame", "ag_frame", "cr_frame", "exec"}
+)
 # The longest integer a result may hold: CPython's (and Pyodide's) default limit
 # for turning an int into text, so every result can be written as JSON.
 MAX_DIGITS = 4_300
@@ -260,6 +260,14 @@ def rshift(a: Any, b: Any) -> Any:
     return a >> b
 
 
+def mod(a: Any, b: Any) -> Any:
+    if isinstance(a, str):
+        raise ExpressionError("text % formatting is not allowed; use + and str()")
+    if isinstance(a, bytes | bytearray):  # '%0999999999d'.encode() % 1 builds a gigabyte
+        raise ExpressionError("bytes % formatting is not allowed")
+    return a % b
+
+
 def _padded(text: str, bound: Any) -> Any:
     def padded(width: Any = 8, *args: Any) -> Any:
         if isinstance(width, int):
@@ -348,8 +356,19 @@ class Budget:
 def to_json(value: Any) -> Any:
     """The JSON value of an expression's result: tuples and views become lists.
 
-    Raises ExpressionError for what has no JSON form (functions, NaN, ...).
+    Raises ExpressionError for what has no JSON form (functions, NaN, ...), and
+    for a result of more than MAX_RESULT values, counting a value as often as it
+    appears: `[list(range(10000))] * 10000` is small in memory and 10**8 in JSON.
     """
+    SEEN[0] = 0
+    return _to_json(value)
+
+
+MAX_RESULT = 10 * MAX_WORK  # values in one expression's result, as JSON writes them out
+SEEN = [0]  # values the running to_json has walked through
+
+
+def _to_json(value: Any) -> Any:
     t = type(value)
     if t in SCALARS:
         if t is int and not INT_FLOOR < value < INT_LIMIT:
@@ -360,10 +379,11 @@ def to_json(value: Any) -> Any:
             raise ExpressionError(f"the result {value!r} is not a JSON number")
         return value
     if t is dict:
+        _count(len(value))
         out = None
         for k, v in value.items():
             nk = k if type(k) is str else _key(k)
-            nv = v if type(v) in _INERT else to_json(v)
+            nv = v if type(v) in _INERT else _to_json(v)
             if out is None and (nk is not k or nv is not v):
                 out = {}
                 for k2, v2 in value.items():
@@ -374,16 +394,18 @@ def to_json(value: Any) -> Any:
                 out[nk] = nv
         return value if out is None else out
     if t is list:
+        _count(len(value))
         out_list = None
         for i, v in enumerate(value):
-            nv = v if type(v) in _INERT else to_json(v)
+            nv = v if type(v) in _INERT else _to_json(v)
             if nv is not v and out_list is None:
                 out_list = value[:i]
             if out_list is not None:
                 out_list.append(nv)
         return value if out_list is None else out_list
     if t is tuple or t is range or t in _VIEWS:
-        return [to_json(v) for v in value]
+        _count(len(value))
+        return [_to_json(v) for v in value]
     if isinstance(value, Exposed):
         raise ExpressionError("the result is a node reference; add .all(), .first() or .item")
     if callable(value):
@@ -392,6 +414,13 @@ def to_json(value: Any) -> Any:
 
 
 _INERT = frozenset({str, bool, type(None)})  # JSON as they are: to_json would return them unchanged
+
+
+def _count(size: int) -> None:
+    seen = SEEN[0] + size
+    SEEN[0] = seen
+    if seen > MAX_RESULT:
+        raise ExpressionError(f"the result holds more than {MAX_RESULT:,} values")
 
 
 def too_many_digits() -> str:

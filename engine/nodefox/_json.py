@@ -1,13 +1,18 @@
 """JSON in and out: orjson where it exists, the standard library elsewhere.
 
 The canonical text is always written by the standard library, whose float
-formatting (`repr`) is the contract; orjson only speeds up parsing, which
-yields the same Python values.
+formatting (`repr`) is the contract; orjson only speeds up parsing, and only
+where it yields the same Python values as the standard library, which is all
+Pyodide has. It does not for integers beyond 64 bits (it reads them as floats
+or refuses them) nor for lone surrogates (it refuses them): text that may hold
+either is parsed by the standard library, so integers stay exact up to
+CPython's 4,300 digits everywhere.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 try:  # native only; Pyodide has no orjson wheel
@@ -20,18 +25,38 @@ _COMPACT = {"separators": (",", ":"), "ensure_ascii": False, "allow_nan": False}
 
 def loads(text: str | bytes) -> Any:
     """Parse JSON text; NaN and infinities are refused as they are not JSON."""
-    if orjson is not None:
+    if orjson is not None and not _may_hold_big_int(text):
         try:
             return orjson.loads(text)
         except orjson.JSONDecodeError as exc:
-            # orjson refuses big integers that json accepts; let json decide
-            if "Integer" not in str(exc):
-                raise ValueError(str(exc)) from None
-    if type(text) is not str:
-        return json.loads(text, parse_constant=_refuse_constant)
+            message = str(exc)
+            # json would recurse as deep as the interpreter lets it, and read 1e999 as inf
+            if "recursion" in message or "infinity" in message:
+                raise ValueError(message) from None
+            # e.g. a lone surrogate `"\ud800"`, which json reads: json decides, and words
+            # its refusals as it does in the browser
+    if isinstance(text, bytes | bytearray):
+        text = text.decode("utf-8")  # JSON is UTF-8 (json.loads would guess UTF-16 too)
+    elif type(text) is not str:
+        raise TypeError(f"JSON text must be str or bytes, not {type(text).__name__}")
     if text.startswith("\ufeff"):  # as json.loads says it
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
     return _DECODE(text)
+
+
+# 19 digits in a row: the shortest integer orjson does not read exactly (-2**63 - 1) has 19
+# (long fractions and exponents match too; the standard library reads them the same).
+_DIGIT_RUN = b"0" * 19
+_DIGITS_ONLY = bytes(48 if 48 <= b <= 57 else 32 for b in range(256))  # "0" for each digit
+
+
+def _may_hold_big_int(text: str | bytes) -> bool:
+    """Whether the text has a run of 19 digits: one C pass, a few percent of a parse."""
+    if type(text) is str:
+        text = text.encode("utf-8", "surrogatepass")
+    elif not isinstance(text, bytes | bytearray):
+        return False
+    return _DIGIT_RUN in text.translate(_DIGITS_ONLY)
 
 
 def _refuse_constant(name: str) -> Any:
@@ -70,7 +95,40 @@ def contains_text(value: Any, needle: str) -> bool:
 
 
 def pretty(value: Any) -> str:
-    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False)
+    return _PRETTY(value)
+
+
+_PRETTY = json.JSONEncoder(indent=2, ensure_ascii=False, allow_nan=False).encode
+
+
+def chunks(value: Any, indent: bool = False, split: int = 5) -> Iterator[str]:
+    """The text of `dumps(value)` (`pretty` with `indent`), piece by piece.
+
+    Objects and arrays down to `split` levels are written a member at a time,
+    deeper values whole (a run result's items are at level 5). Joined, the
+    pieces are the one-shot text; a caller can count them as they come and stop
+    (a result whose items share one big array is small in memory, huge as text).
+    """
+    t = type(value)
+    if split <= 0 or (t is not dict and t is not list) or not value:
+        yield _PRETTY(value) if indent else _ENCODE(value)
+        return
+    if t is dict and not all(type(k) is str for k in value):
+        yield _PRETTY(value) if indent else _ENCODE(value)
+        return
+    close = "}" if t is dict else "]"
+    yield "{" if t is dict else "["
+    members = value.items() if t is dict else ((None, v) for v in value)
+    for i, (k, v) in enumerate(members):
+        lead = "," if i else ""
+        if indent:
+            lead += "\n  "
+        if k is not None:
+            lead += _ENCODE(k) + (": " if indent else ":")
+        yield lead
+        for piece in chunks(v, indent, split - 1):
+            yield piece.replace("\n", "\n  ") if indent else piece
+    yield "\n" + close if indent else close
 
 
 def canonical_key(value: Any) -> str:

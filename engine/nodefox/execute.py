@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import _json
+from . import _json, limits
 from .document import Document, Node, load_cached, non_finite_problems, output_ports
 from .errors import NodeError, NodeFoxError
 from .expressions import Context
@@ -186,7 +186,7 @@ def run_node(
             node.id, inputs, prep.plan, context, node.on_error, settings.seed,
             settings.allow_code, settings.input_items, node_type.schema, settings.world,
         )  # fmt: skip
-        produced = node_type.run(call)
+        produced = limits.call(node_type.run, call)
         outputs = _outputs(ports, produced)
         if node.on_error == "errorOutput":
             outputs["error"] = call.errors
@@ -194,6 +194,8 @@ def run_node(
     except NodeFoxError as exc:
         err = exc if isinstance(exc, NodeError) else NodeError(str(exc))
         return _failed(prep, inputs, err, call, start)
+    except limits.BudgetExceeded as exc:  # the run's, not the node's: onError does not apply
+        return NodeResult("error", None, NodeError(exc.message).as_dict(), [], _ms(start))
     except RecursionError:
         return _failed(prep, inputs, NodeError("the data nests too deeply"), call, start)
     except Exception as exc:  # a node type's own bug: it fails that node, never the run
@@ -356,12 +358,16 @@ def run(
     credentials: dict | None = None,
     transport: Any = None,
     preview: bool = False,
+    timeout: float | None = limits.DEFAULT_TIMEOUT,
+    max_items: int | None = limits.DEFAULT_MAX_ITEMS,
+    max_memory: float | None = limits.DEFAULT_MAX_MEMORY,
 ) -> dict:
     """Run a workflow document and return its result (`workflow.md`, "The run result").
 
     Nothing outside is reached unless granted: `allow_net` (None, True or a list of
     hosts), `allow_write`, `files` (the folder file names resolve in), `credentials`
-    (by name). Raises DocumentError when the document is rejected.
+    (by name). `timeout` (seconds), `max_items` and `max_memory` (megabytes) bound the
+    run (`limits.py`; None: no limit). Raises DocumentError when the document is rejected.
     """
     doc = document if isinstance(document, Document) else load_cached(document, registry)
     if input_items is not None:
@@ -369,7 +375,8 @@ def run(
     world = World(allow_net=allow_net, allow_write=allow_write, files=files,
                   credentials=dict(credentials or {}), transport=transport, preview=preview)  # fmt: skip
     settings = RunSettings.of(doc.raw, input_items, allow_code, world=world)
-    return Run(doc, settings, registry).execute()
+    with limits.budget(timeout, max_items, max_memory):
+        return Run(doc, settings, registry).execute()
 
 
 def check_items(items: Any) -> None:

@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import _json, paths
-from ._guards import MAX_LENGTH, MAX_RANGE, consume, spend
+from ._guards import MAX_LENGTH, MAX_RANGE, MAX_WORK, consume, spend
 from .errors import ExpressionError
 
 UTC = dt.UTC
@@ -230,9 +230,41 @@ def _dict(*args: Any, **kwargs: Any) -> dict:
 
 
 def _str(*args: Any, **kwargs: Any) -> str:
+    for value in (*args, *kwargs.values()):
+        _check_printable(value)
     text = str(*args, **kwargs)
     spend(len(text))
     return text
+
+
+_PRINTABLE = frozenset({str, int, float, bool, type(None), bytes, list, tuple, dict, range,
+                        type({}.keys()), type({}.values()), type({}.items())})  # fmt: skip
+
+
+def _check_printable(value: Any) -> None:
+    """str() only of data: the text of a function or a node reference (`<... at 0x7f...>`)
+    holds a memory address, which would make results differ from run to run."""
+    stack = [value]
+    seen = 0
+    while stack:
+        v = stack.pop()
+        t = type(v)
+        seen += 1
+        if seen > MAX_WORK:  # str() would spend at least this much: the budget's message
+            spend(seen)
+        if t not in _PRINTABLE:
+            from ._guards import Exposed
+
+            what = "a node reference" if isinstance(v, Exposed) else "a function" if callable(v) else type(v).__name__
+            raise ExpressionError(f"str() has no text for {what}; it takes data: text, numbers, arrays, objects")
+        if t is dict:
+            stack.extend(v.keys())
+            stack.extend(v.values())
+        elif t in (list, tuple) or t in _VIEW_TYPES:
+            stack.extend(v)
+
+
+_VIEW_TYPES = (type({}.keys()), type({}.values()), type({}.items()))
 
 
 def _walking(fn: Any) -> Any:

@@ -5,7 +5,19 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
+from .errors import NodeError
+
 _MISSING = object()
+# Entries a path write may add to the end of a list (`arr.5` on an empty list adds six):
+# `arr.1000000000` from a few bytes of a workflow must not pad a list to a billion.
+MAX_PAD = 10_000
+
+
+def index(key: str) -> int | None:
+    """The array index a path segment spells: ASCII digits only (`²` and `٣` are keys)."""
+    if key.isdigit() and key.isascii():
+        return int(key) if len(key) < 19 else 10**18  # past any list; int() refuses 4,300 digits
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -24,11 +36,11 @@ def get(item: Any, path: str, default: Any = None) -> Any:
             value = value.get(key, _MISSING)
             if value is _MISSING:
                 return default
-        elif t is list and key.isdigit():
-            index = int(key)
-            if index >= len(value):
+        elif t is list and key.isdigit() and key.isascii():
+            i = index(key)
+            if i >= len(value):
                 return default
-            value = value[index]
+            value = value[i]
         else:
             return default
     return value
@@ -42,7 +54,9 @@ def set_(item: dict, path: str, value: Any) -> None:
     """Write a field path in place, creating objects on the way.
 
     Containers on the path are copied before they are changed, so an item that
-    shares nested values with its input never changes the input.
+    shares nested values with its input never changes the input. Raises NodeError
+    for a key that is not an index of the array it meets, or an index too far
+    past its end (MAX_PAD).
     """
     keys = split(path)
     if not keys:
@@ -56,9 +70,9 @@ def set_(item: dict, path: str, value: Any) -> None:
             nxt = list(nxt)
         else:
             nxt = {}
-        _put(target, key, nxt)
+        _put(target, key, nxt, path)
         target = nxt
-    _put(target, keys[-1], value)
+    _put(target, keys[-1], value, path)
 
 
 def delete(item: dict, path: str) -> None:
@@ -80,28 +94,38 @@ def delete(item: dict, path: str) -> None:
     last = keys[-1]
     if type(target) is dict:
         target.pop(last, None)
-    elif type(target) is list and last.isdigit() and int(last) < len(target):
-        del target[int(last)]
+    elif type(target) is list:
+        i = index(last)
+        if i is not None and i < len(target):
+            del target[i]
 
 
 def _child(container: Any, key: str) -> Any:
     if type(container) is dict:
         return container.get(key)
-    if type(container) is list and key.isdigit() and int(key) < len(container):
-        return container[int(key)]
+    if type(container) is list:
+        i = index(key)
+        if i is not None and i < len(container):
+            return container[i]
     return None
 
 
-def _put(container: Any, key: str, value: Any) -> None:
-    if type(container) is list and key.isdigit():
-        index = int(key)
-        if index < len(container):
-            container[index] = value
-        else:
-            container.extend([None] * (index - len(container)))
-            container.append(value)
-    else:
+def _put(container: Any, key: str, value: Any, path: str = "") -> None:
+    if type(container) is not list:
         container[key] = value
+        return
+    i = index(key)
+    if i is None:
+        raise NodeError(f"cannot write {path!r}: an array is indexed by the digits 0-9, not {key!r}")
+    if i < len(container):
+        container[i] = value
+        return
+    if i - len(container) > MAX_PAD:
+        raise NodeError(
+            f"cannot write {path!r}: index {i:,} is more than {MAX_PAD:,} past the end of its array"
+        )
+    container.extend([None] * (i - len(container)))
+    container.append(value)
 
 
 def last_segment(path: str) -> str:

@@ -1,4 +1,4 @@
-"""Expressions (`expressions.py`, spec `expressions.md`).
+"""Expressions (the `expressions` package, spec `expressions.md`).
 
 Every value is checked twice: through the compiled function the engine runs
 and through `evaluate_reference` (simpleeval walking the same checked tree),

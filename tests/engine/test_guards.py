@@ -96,3 +96,26 @@ def test_item_reads_null_past_the_end_and_spends_slices():
     assert g.item("abcd", slice(1, 3), "x") == "bc" and g.WORK[0] == 2
     with pytest.raises(ExpressionError, match="x is null"):
         g.item(None, 0, "x")
+
+
+def test_the_limits_are_at_least_as_tight_as_simpleevals():
+    """The engine spells simpleeval's limits out so it need not import it; they must not drift looser."""
+    import simpleeval
+
+    assert g.MAX_LENGTH <= simpleeval.MAX_STRING_LENGTH
+    assert g.MAX_ITERATIONS <= simpleeval.MAX_COMPREHENSION_LENGTH
+    assert g.MAX_POWER <= simpleeval.MAX_POWER
+    assert g.MAX_SHIFT <= simpleeval.MAX_SHIFT
+    assert g.MAX_SHIFT_BASE <= simpleeval.MAX_SHIFT_BASE
+    assert set(simpleeval.DISALLOW_PREFIXES) <= set(g.DENIED_PREFIXES)
+    assert set(simpleeval.DISALLOW_METHODS) <= g.DISALLOW_METHODS
+
+
+def test_starting_the_engine_does_not_import_simpleeval():
+    """simpleeval is the reference evaluator, for tests: the browser's start must not import it."""
+    import subprocess
+    import sys
+
+    code = "import sys, nodefox.bridge, nodefox.cli; print('simpleeval' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -121,7 +121,9 @@ def test_code_waits_until_allowed_in_a_session_and_the_bridge():
     answer = s.apply([{"op": "set_permissions", "code": True}])
     assert answer["nodes"]["c"]["status"] == "ok" and answer["stats"]["ran"] == 1
     assert s.apply([{"op": "set_permissions", "code": False}])["nodes"]["c"]["status"] == "waiting"
-    # natively, whole runs through the bridge need the opt-in too
+    # natively, whole runs through the bridge need the opt-in too (the default; other tests
+    # may have configured it)
+    bridge.configure(json.dumps({"allowCode": False}))
     text = bridge.run(json.dumps(doc(DATA, code, edges=[("d", "c")])))
     assert json.loads(text)["nodes"]["c"]["status"] == "error"
 

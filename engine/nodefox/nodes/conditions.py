@@ -7,9 +7,10 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from .._guards import type_name
+from .._guards import MAX_WORK, type_name
 from .._json import canonical_key
 from ..errors import NodeError
+from ..functions import MAX_PATTERN
 from .base import obj_schema, params_error
 
 OPS = (
@@ -115,6 +116,8 @@ def _regex(pattern: str) -> re.Pattern:
 def _regex_op(a: Any, b: Any) -> bool:
     if type(a) is not str or type(b) is not str:
         raise _Mismatch(f"regex needs a string and a pattern, not {_show(a)} and {_show(b)}")
+    if len(b) > MAX_PATTERN or len(a) > MAX_WORK:  # the caps of re_match in expressions
+        raise NodeError(f"regex takes a pattern of at most {MAX_PATTERN:,} characters and a text of at most {MAX_WORK:,}")
     try:
         return _regex(b).search(a) is not None
     except re.error as exc:

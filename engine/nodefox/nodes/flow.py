@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import paths
+from .. import limits, paths
 from .._json import same_key
 from ..errors import NodeError
 from .base import PATHS, NodeCall, NodeType, Outputs, obj_schema
@@ -87,6 +87,7 @@ def run_merge(call: NodeCall) -> Outputs:
     if mode == "choose":
         return {"out": list(a if params.get("branch", "in1") == "in1" else b)}
     if mode == "cross":
+        limits.reserve(len(a) * len(b))  # before building: 10,000 x 10,000 items must not be tried
         return {"out": [pair(x, y) for x in a for y in b]}
     if mode == "position":
         n = min(len(a), len(b))
@@ -106,6 +107,7 @@ def run_merge(call: NodeCall) -> Outputs:
         out = []
         for x in a:
             matches = index.get(_keys(x, f1), [])
+            limits.reserve(len(out) + len(matches))  # many-to-many keys multiply like a cross
             for j in matches:
                 out.append(pair(x, b[j]))
                 used.add(j)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import operator
 from typing import Any
 
-from .. import _json, paths
+from .. import _json, limits, paths
 from .._guards import type_name
 from ..errors import NodeError, NodeFoxError
 from .base import PATH, PATHS, NodeCall, NodeType, Outputs, obj_schema
@@ -264,6 +264,7 @@ def run_split_out(call: NodeCall) -> Outputs:
         dest = params.get("destination") or paths.last_segment(field)
         value = paths.get(item, field)
         values = [] if value is None else value if type(value) is list else [value]
+        limits.reserve(len(out) + len(values))  # chained, split_outs multiply
         if params.get("include", "none") == "all":
             base = dict(item)
             paths.delete(base, field)

@@ -1,0 +1,274 @@
+"""Run budgets: how long one run may take, how many items it may make, how much memory it may use.
+
+A workflow file is untrusted. A regular expression that backtracks for ever, a
+cross join of two long lists or a field path that pads a list to a billion
+entries must end its node with an error that names the budget, not hang the
+run or exhaust the machine. Expressions bound each evaluation (`_guards`); these
+budgets bound the run as a whole.
+
+- Time: natively, in the main thread, an interval timer (SIGALRM) ticks while
+  the run lasts, and its handler raises `BudgetExceeded` inside the node that is
+  running once the deadline has passed. CPython's regular-expression matcher
+  checks for signals, so a backtracking pattern stops too. Elsewhere (another
+  thread, Pyodide) the deadline is checked between nodes, and an interrupt
+  (KeyboardInterrupt: Pyodide's interrupt buffer) that arrives after the
+  deadline is reported as the budget's.
+- Memory: the same ticks read the process's resident memory (where the system
+  tells it) and stop the run once it has grown by more than its budget.
+- Items: every item a node produces is counted (`call`), and nodes that
+  multiply items say how many they are about to make first (`reserve`), so a
+  cross join fails before it is built. Unlike time and memory, this budget
+  gives the same result on every machine.
+
+A MemoryError inside a node becomes a node error too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from .errors import NodeError
+
+DEFAULT_TIMEOUT = 20.0  # seconds a run may take
+DEFAULT_MAX_ITEMS = 10_000_000  # items all the nodes of a run may produce, in all
+DEFAULT_MAX_MEMORY = 400  # megabytes the process may grow by during a run
+TICK = 0.02  # seconds between two checks of the timer
+
+
+class BudgetExceeded(BaseException):
+    """The run spent one of its budgets: the running node fails with this message.
+
+    A BaseException, as KeyboardInterrupt is: the `except Exception` that turns an
+    item's failure into a warning must not swallow it and carry on.
+    """
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class _Budget:
+    __slots__ = ("timeout", "deadline", "max_items", "items", "max_memory", "base_memory",
+                 "spent", "inside", "outer")  # fmt: skip
+
+    def __init__(self, timeout: float | None, max_items: int | None, max_memory: float | None,
+                 outer: _Budget | None):  # fmt: skip
+        now = time.monotonic()
+        self.timeout = timeout
+        self.deadline = now + timeout if timeout is not None else None
+        self.max_items = max_items
+        self.items = 0
+        self.max_memory = max_memory
+        self.base_memory: int | None = None
+        self.spent: str | None = None  # the message of the budget spent, once one is
+        self.inside = False  # a node's function is running
+        self.outer = outer
+        if outer is not None:  # a run inside a run: the tighter of both
+            if outer.deadline is not None and (self.deadline is None or outer.deadline < self.deadline):
+                self.deadline, self.timeout = outer.deadline, outer.timeout
+            if outer.max_items is not None:
+                left = outer.max_items - outer.items
+                if self.max_items is None or left < self.max_items:
+                    self.max_items = left
+
+    def time_message(self) -> str:
+        return f"the run took longer than its {_seconds(self.timeout)} s time budget (--timeout)"
+
+    def items_message(self) -> str:
+        return f"the run would produce more than {self.max_items:,} items, its item budget (--max-items)"
+
+    def memory_message(self) -> str:
+        return f"the run's memory grew by more than {self.max_memory:,g} MB, its memory budget (--max-memory)"
+
+    def overdue(self) -> bool:
+        return self.deadline is not None and time.monotonic() >= self.deadline
+
+
+_ACTIVE: _Budget | None = None
+_MB = 1 << 20
+
+
+def _seconds(value: float | None) -> str:
+    return f"{value:g}"
+
+
+@contextmanager
+def budget(
+    timeout: float | None = DEFAULT_TIMEOUT,
+    max_items: int | None = DEFAULT_MAX_ITEMS,
+    max_memory: float | None = DEFAULT_MAX_MEMORY,
+) -> Iterator[None]:
+    """The budgets of one run, for the nodes that run inside this block; None: no limit."""
+    global _ACTIVE
+    for name, value in (("timeout", timeout), ("max_items", max_items), ("max_memory", max_memory)):
+        if value is not None and not value > 0:
+            raise ValueError(f"{name} must be a positive number or None, not {value!r}")
+    state = _Budget(timeout, max_items, max_memory, _ACTIVE)
+    _ACTIVE = state
+    timer = _Timer.start(state)
+    try:
+        yield
+    finally:
+        if timer is not None:
+            timer.stop()
+        _ACTIVE = state.outer
+        if state.outer is not None:
+            state.outer.items += state.items
+
+
+def call(fn: Callable[[Any], dict], node_call: Any) -> dict:
+    """Run a node's function within the active budget and count the items it produced.
+
+    Raises BudgetExceeded when a budget is spent (before, during or by this node)
+    and NodeError when the machine runs out of memory.
+    """
+    state = _ACTIVE
+    if state is None:
+        try:
+            return fn(node_call)
+        except MemoryError:
+            raise NodeError(_OUT_OF_MEMORY) from None
+    if state.spent is None and state.overdue():
+        state.spent = state.time_message()
+    if state.spent is not None:
+        raise BudgetExceeded(state.spent)
+    state.inside = True
+    try:
+        produced = fn(node_call)
+    except KeyboardInterrupt:
+        if state.overdue():  # the interrupt of whoever watches the clock (the browser's)
+            state.spent = state.time_message()
+            raise BudgetExceeded(state.spent) from None
+        raise
+    except MemoryError:
+        raise NodeError(_OUT_OF_MEMORY) from None
+    finally:
+        state.inside = False
+    if state.max_items is not None:
+        state.items += sum(map(len, produced.values()))
+        if state.items > state.max_items:
+            raise BudgetExceeded(state.items_message())
+    return produced
+
+
+_OUT_OF_MEMORY = "the node ran out of memory"
+
+
+def reserve(count: int) -> None:
+    """A node is about to produce `count` items (in all so far): fail now if they would not fit."""
+    state = _ACTIVE
+    if state is not None and state.max_items is not None and state.items + count > state.max_items:
+        raise BudgetExceeded(state.items_message())
+
+
+# -- the timer ----------------------------------------------------------------------------------
+
+
+class _Timer:
+    """SIGALRM every TICK seconds while a budget is active (native, main thread only)."""
+
+    def __init__(self, state: _Budget, previous_handler: Any, previous_timer: tuple[float, float],
+                 memory: _Memory | None):  # fmt: skip
+        self.state = state
+        self.previous_handler = previous_handler
+        self.previous_timer = previous_timer
+        self.memory = memory
+        self.started = time.monotonic()
+
+    @classmethod
+    def start(cls, state: _Budget) -> _Timer | None:
+        if state.deadline is None and state.max_memory is None:
+            return None
+        if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+            return None
+        memory = _Memory.open() if state.max_memory is not None else None
+        if memory is not None:
+            state.base_memory = memory.read()
+        elif state.deadline is None:
+            return None
+        try:
+            previous = signal.signal(signal.SIGALRM, _tick)
+        except (ValueError, OSError):  # not the main interpreter, or no signals here
+            if memory is not None:
+                memory.close()
+            return None
+        timer = cls(state, previous, signal.setitimer(signal.ITIMER_REAL, TICK, TICK), memory)
+        _TIMERS.append(timer)
+        return timer
+
+    def stop(self) -> None:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        _TIMERS.remove(self)
+        if self.memory is not None:
+            self.memory.close()
+        signal.signal(signal.SIGALRM, self.previous_handler)
+        delay, interval = self.previous_timer
+        if delay > 0:  # someone else's timer (an outer run's, a test runner's): as it was
+            left = delay - (time.monotonic() - self.started)
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001), interval)
+
+
+_TIMERS: list[_Timer] = []
+
+
+def _tick(signum: int, frame: Any) -> None:
+    state = _ACTIVE
+    if state is None or not _TIMERS:
+        return
+    if state.spent is None:
+        if state.overdue():
+            state.spent = state.time_message()
+        else:
+            timer = _TIMERS[-1]
+            if timer.memory is not None and state.max_memory is not None and state.base_memory is not None:
+                used = timer.memory.read()
+                if used is not None and used - state.base_memory > state.max_memory * _MB:
+                    state.spent = state.memory_message()
+    if state.spent is not None and state.inside:
+        raise BudgetExceeded(state.spent)
+
+
+class _Memory:
+    """The process's resident memory in bytes, read from /proc (Linux) or getrusage's peak."""
+
+    def __init__(self, fd: int | None):
+        self.fd = fd
+
+    @classmethod
+    def open(cls) -> _Memory | None:
+        try:
+            return cls(os.open("/proc/self/statm", os.O_RDONLY))
+        except OSError:
+            pass
+        try:
+            import resource  # noqa: F401  (Unix)
+        except ImportError:
+            return None
+        return cls(None)
+
+    def read(self) -> int | None:
+        try:
+            if self.fd is not None:
+                return int(os.pread(self.fd, 64, 0).split()[1]) * _PAGE
+            import resource
+
+            # the peak, not the current size: it never shrinks, so the check errs lenient
+            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+            return peak if _PEAK_IN_BYTES else peak * 1024
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def close(self) -> None:
+        if self.fd is not None:
+            os.close(self.fd)
+            self.fd = None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+_PEAK_IN_BYTES = os.uname().sysname == "Darwin" if hasattr(os, "uname") else False
