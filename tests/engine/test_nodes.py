@@ -19,13 +19,14 @@ def test_catalogue_ports_are_exact():
         "summarize": (("in",), ("out",)), "json": (("in",), ("out",)), "code": (("in",), ("out",)),
         "filter": (("in",), ("kept", "discarded")), "if": (("in",), ("true", "false")),
         "switch": (("in",), ("fallback",)), "merge": (("in1", "in2"), ("out",)), "noop": (("in",), ("out",)),
+        "http": (("in",), ("out",)),
     }  # fmt: skip
 
 
 def test_every_node_type_describes_itself():
     for t in nodefox.BUILTINS:
         d = t.describe()
-        assert d["title"] and d["category"] in ("Sources", "Transform", "Flow") and d["description"]
+        assert d["title"] and d["category"] in ("Sources", "Transform", "Flow", "Network") and d["description"]
         assert d["schema"]["type"] == "object"
 
 
