@@ -21,6 +21,8 @@ Routes (every one sends CORS headers except /nocors):
                         a JSON array, with a Link: <...>; rel="next" header
     /loop               a page whose next link points at itself
     /echo               {"method", "path", "query", "headers", "body"} of the request
+    /echo?pick=method,body,h:authorization
+                        only those parts (h: a header), for results alike on every client
     /redirect?to=URL&code=302
                         a redirect
     /nocors             JSON without any CORS header
@@ -150,11 +152,17 @@ class Handler(BaseHTTPRequestHandler):
         elif path == "/loop":
             self._json({"items": [{"again": True}], "next": "/loop"})
         elif path == "/echo":
-            self._json({
+            echoed = {
                 "method": self.command, "path": parts.path, "query": parts.query,
                 "headers": {k.lower(): v for k, v in self.headers.items()},
                 "body": body.decode("utf-8", "replace"),
-            })  # fmt: skip
+            }  # fmt: skip
+            if "pick" in q:  # pick=method,body,h:authorization: what every client sends alike
+                picked = q["pick"].split(",")
+                echoed = {k: v for k, v in echoed.items() if k in picked} | {
+                    h[2:]: echoed["headers"].get(h[2:]) for h in picked if h.startswith("h:")
+                }
+            self._json(echoed)
         elif path == "/redirect":
             self._answer(int(q.get("code", "302")), b"", headers={"Location": q.get("to", "/json")})
         elif path == "/nocors":

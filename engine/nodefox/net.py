@@ -33,9 +33,11 @@ only when the first real request is sent.
 from __future__ import annotations
 
 import email.utils
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from http.client import HTTPException
 from typing import Any
 from urllib.parse import urlencode, urljoin, urlsplit
 
@@ -49,7 +51,7 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 MAX_REDIRECTS = 10
 FIRST_WAIT = 0.5  # seconds before the first retry without Retry-After; doubles each time
 MAX_WAIT = 60.0  # a Retry-After asking for longer is not waited for: the response stands
-MAX_BODY = 64 * 1024 * 1024  # bytes of one response body
+MAX_BODY = 64 * 1024 * 1024  # bytes of one response body: more fails the request
 
 Transport = Callable[[str, str, dict, "bytes | None", float], tuple]
 
@@ -275,14 +277,14 @@ def urllib3_transport(method: str, url: str, headers: dict, body: bytes | None,
     if _pool is None:
         _pool = urllib3.PoolManager(num_pools=16, maxsize=1)
     try:
+        # preload_content: the body read whole. Streaming it would let a too large body be
+        # refused sooner, but urllib3 2.8's streaming path in Pyodide fails on a response
+        # without a body (a 204: JavaScript's null body is not None there).
         r = _pool.request(
             method, url, headers=headers, body=body, timeout=urllib3.Timeout(total=timeout),
-            retries=False, redirect=False, preload_content=False, decode_content=True,
+            retries=False, redirect=False, preload_content=True, decode_content=True,
         )  # fmt: skip
-        try:
-            data = r.read(MAX_BODY + 1)
-        finally:
-            r.release_conn()
+        data = r.data
     # (urllib3's NewConnectionError is a kind of ConnectTimeoutError: it must come first)
     except urllib3.exceptions.NameResolutionError:
         raise NetworkError(f"cannot find the host {_host(url)}") from None
@@ -306,11 +308,12 @@ def _connect_failure(exc: Exception) -> str:
 
 def _describe(exc: Exception) -> str:
     """The innermost reason of a urllib3 error, without urllib3's wrapping."""
-    inner = exc
-    while inner.__context__ is not None and not str(inner).strip():
-        inner = inner.__context__
-    reason = getattr(exc, "reason", None)
-    text = str(reason or inner or type(exc).__name__)
-    if "timed out" in text.lower():
-        return "timed out"
+    inner: Any = exc
+    while isinstance(inner, Exception) and len(inner.args) == 2 and isinstance(inner.args[1], Exception):
+        inner = inner.args[1]  # ProtocolError("Connection aborted.", cause)
+    text = str(getattr(inner, "reason", None) or inner or type(inner).__name__)
+    if sys.platform == "emscripten" and isinstance(inner, HTTPException):
+        # the JavaScript fetch failed; a page is not told why, and CORS looks the same
+        return (f"the browser could not fetch it ({text}): the host is unreachable, or its "
+                "answers do not allow this page's origin (CORS)")  # fmt: skip
     return text
