@@ -87,9 +87,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
     items = _read_json(args.input, "input") if args.input else None
     if args.input and (type(items) is not list or not all(type(i) is dict for i in items)):
         raise _Fail(f"input {args.input} must be a JSON array of objects")
+    creds = _credentials(args.credentials) if args.credentials or _names_credential(doc) else {}
     # parsed from JSON text, so no NaN can hide in it: skip the cached loader's check
-    result = run(load(doc), items, allow_code=args.allow_code, timeout=args.timeout or None,
-                 max_items=args.max_items or None, max_memory=args.max_memory or None)  # fmt: skip
+    result = run(load(doc), items, allow_code=args.allow_code, allow_net=_hosts(args.allow_net),
+                 credentials=creds, timeout=args.timeout or None, max_items=args.max_items or None,
+                 max_memory=args.max_memory or None)  # fmt: skip
     # items that share one array are small in memory but not as text: the text counts
     # against the memory budget as it is made, and nothing is written unless all fits
     limit = args.max_memory * 2**20 if args.max_memory else None
@@ -111,6 +113,39 @@ def _cmd_run(args: argparse.Namespace) -> int:
     else:
         _emit(pieces)
     return EXIT_OK if result["status"] == "ok" else EXIT_ERROR
+
+
+def _hosts(flag: str | None) -> bool | list[str] | None:
+    """--allow-net (any host: True) or --allow-net=HOST,... (those hosts), else None."""
+    if flag is None:
+        return None
+    if flag == ANY_HOST:
+        return True
+    hosts = [h.strip().lower() for h in flag.split(",") if h.strip()]
+    for host in hosts:
+        bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
+        if "/" in bare or (":" in bare and not host.startswith("[")):
+            raise _Fail(f"--allow-net takes host names, not URLs or ports: {host}")
+    if not hosts:
+        raise _Fail("--allow-net= names no host: give --allow-net for any host or --allow-net=HOST,...")
+    return [h[1:-1] if h.startswith("[") else h for h in hosts]
+
+
+def _names_credential(doc: Any) -> bool:
+    """Whether some node names a credential: only then are the default file and the
+    environment read, so a run that needs none never fails on them."""
+    nodes = doc.get("nodes") if type(doc) is dict else None
+    return any(type(n) is dict and type(n.get("params")) is dict and "credential" in n["params"]
+               for n in nodes or [])  # fmt: skip
+
+
+def _credentials(path: str | None) -> dict:
+    from .credentials import CredentialError, load
+
+    try:
+        return load(path)
+    except CredentialError as exc:  # its message never quotes a secret
+        raise _Fail(str(exc)) from None
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
@@ -146,6 +181,12 @@ def parser() -> argparse.ArgumentParser:
                    help=f"items all nodes may produce in all (default {limits.DEFAULT_MAX_ITEMS:,}; 0: no limit)")
     r.add_argument("--max-memory", type=_budget(float), default=limits.DEFAULT_MAX_MEMORY, metavar="MB",
                    help=f"megabytes the run may add to memory (default {limits.DEFAULT_MAX_MEMORY:,}; 0: no limit)")
+    r.add_argument("--allow-net", metavar="HOST,...", help=(
+        "let http nodes contact any host (--allow-net) or only these (--allow-net=HOST,...; "
+        "*.example.com matches subdomains)"))  # fmt: skip
+    r.add_argument("--credentials", metavar="FILE", help=(
+        "a JSON file of credentials by name, readable only by you (default "
+        "~/.config/nodefox/credentials.json if it exists); NODEFOX_CREDENTIAL_<NAME> adds one"))  # fmt: skip
     r.set_defaults(fn=_cmd_run)
     v = sub.add_parser("validate", help="check a workflow without running it")
     v.add_argument("flow")
@@ -160,8 +201,17 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+ANY_HOST = "*"
+
+
+def _bare_flags(argv: list[str]) -> list[str]:
+    """A bare `--allow-net` means any host; spelled out, so argparse never takes the
+    workflow file that follows it for the flag's value."""
+    return [f"--allow-net={ANY_HOST}" if a == "--allow-net" else a for a in argv]
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    args = parser().parse_args(_bare_flags(sys.argv[1:] if argv is None else argv))
     try:
         return args.fn(args)
     except _Fail as exc:

@@ -32,7 +32,8 @@ def test_workload_runs_ok(name):
 def test_report_has_about_60_nodes_of_every_builtin_type():
     doc = workloads.report(1000)
     assert 55 <= len(doc["nodes"]) <= 70
-    assert {n["type"] for n in doc["nodes"]} == {t.type for t in BUILTINS}
+    # every type without an effect: the benchmark reaches no network and no files
+    assert {n["type"] for n in doc["nodes"]} == {t.type for t in BUILTINS if t.effect == "none"}
     assert len(doc["nodes"][0]["params"]["items"]) == 1000
 
 

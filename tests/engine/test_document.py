@@ -183,7 +183,7 @@ def test_document_error_message_lists_every_problem():
 
 
 def test_unknown_node_type():
-    assert messages(document([node("a", "http")])) == ["/nodes/0/type: unknown node type 'http'"]
+    assert messages(document([node("a", "ftp")])) == ["/nodes/0/type: unknown node type 'ftp'"]
 
 
 def test_repeated_ids():

@@ -20,6 +20,7 @@ def test_catalogue_ports_are_exact():
         "summarize": (("in",), ("out",)), "json": (("in",), ("out",)), "code": (("in",), ("out",)),
         "filter": (("in",), ("kept", "discarded")), "if": (("in",), ("true", "false")),
         "switch": (("in",), ("fallback",)), "merge": (("in1", "in2"), ("out",)), "noop": (("in",), ("out",)),
+        "http": (("in",), ("out",)),
     }  # fmt: skip
     assert {t: ports.get(t) for t in spec} == spec
     for node_type, (ins, outs) in ports.items():
@@ -31,7 +32,7 @@ def test_catalogue_ports_are_exact():
 def test_every_node_type_describes_itself():
     for t in nodefox.BUILTINS:
         d = t.describe()
-        assert d["title"] and d["category"] in ("Sources", "Transform", "Flow") and d["description"]
+        assert d["title"] and d["category"] in ("Sources", "Transform", "Flow", "Network") and d["description"]
         assert d["schema"]["type"] == "object"
 
 

@@ -1,0 +1,319 @@
+"""Sending HTTP requests for the `http` node, the same way natively and in Pyodide.
+
+Every request goes through `fetch(world, ...)`, which in this order
+
+1. checks the run may contact the host (`World.check_net`): nothing is sent otherwise;
+2. answers a `read` request (GET, HEAD, OPTIONS) from the live session's cache when
+   the session has one (`World.cache`), so a re-run sends nothing;
+3. attaches the named credential when the host is among the credential's `hosts`;
+4. sends it with the run's transport, retrying after network errors, 429 and 5xx when
+   asked, and follows redirects itself (each hop's host checked, the credential
+   attached again only where it applies).
+
+## The transport
+
+A transport is a function
+
+    transport(method: str, url: str, headers: dict[str, str], body: bytes | None,
+              timeout: float) -> (status: int, reason: str, headers, body: bytes)
+
+`url` is complete (query and any query credential included), `timeout` is in seconds
+for the whole request, and the returned `headers` are a list of (name, value) pairs
+or a mapping (names in any case; a repeated name may come as several pairs). It must
+not follow redirects: a 3xx comes back as it is. When no response came (refused,
+unreachable, timed out) it raises `NetworkError` with a short reason (or an
+`OSError`); such a request may be retried.
+
+`World.transport`, when set, replaces the default, `urllib3_transport` (tests give a
+fake one). urllib3 (>= 2.2, pure Python) runs natively and in Pyodide, where it sends
+through the JavaScript `fetch` (JSPI) or a synchronous XMLHttpRequest; it is imported
+only when the first real request is sent.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import sys
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http.client import HTTPException
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from . import __version__, _json, credentials
+from .errors import NodeError, NodeFoxError
+from .world import SECRET, World
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})  # and every other 5xx
+REDIRECTS = frozenset({301, 302, 303, 307, 308})
+MAX_REDIRECTS = 10
+FIRST_WAIT = 0.5  # seconds before the first retry without Retry-After; doubles each time
+MAX_WAIT = 60.0  # a Retry-After asking for longer is not waited for: the response stands
+MAX_BODY = 64 * 1024 * 1024  # bytes of one response body: more fails the request
+
+Transport = Callable[[str, str, dict, "bytes | None", float], tuple]
+
+
+class NetworkError(NodeFoxError):
+    """A request that got no response (refused, unreachable, timed out)."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    reason: str
+    headers: tuple[tuple[str, str], ...]  # names lower case, sorted, repeated names joined
+    body: bytes
+    url: str  # where it came from after redirects (no query credential in it)
+    hosts: tuple[str, ...] = ()  # every host contacted for it, checked again on a cache hit
+
+    def header(self, name: str) -> str | None:
+        name = name.lower()
+        return next((v for k, v in self.headers if k == name), None)
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str  # complete, without the credential
+    headers: dict[str, str]
+    body: bytes | None
+    timeout: float  # seconds
+
+
+def fetch(world: World, node_id: str, request: Request, credential: str | None = None,
+          retries: int = 0) -> Response:  # fmt: skip
+    """Send `request` as the world allows (see the module docstring); the final response
+    whatever its status. Raises NodeError when it may not be sent or got no response."""
+    cred = _credential(world, credential)
+    host = _host(request.url)
+    world.check_net(host)
+    cache = world.cache if request.method in READ_METHODS else None
+    key = None
+    if cache is not None:
+        key = _json.dumps([request.method, request.url, list(request.headers.items()),
+                           _text(request.body), credential])  # fmt: skip
+        hit = cache.get(node_id, key)
+        if hit is not None:
+            for seen in hit.hosts:
+                world.check_net(seen)
+            return hit
+    response = _follow(world, request, cred, retries)
+    if cache is not None:
+        cache.put(node_id, key, response)
+    return response
+
+
+def _credential(world: World, name: str | None) -> dict | None:
+    if name is None:
+        return None
+    cred = credentials.find(world.credentials, name)
+    if cred is None:
+        raise NodeError(
+            f"no credential named {name!r}: natively pass --credentials FILE or set "
+            f"{credentials.ENV_PREFIX}{name.upper()}, in the editor add it under Credentials",
+            path="/credential",
+        )
+    trouble = credentials.problem(cred)
+    if trouble is not None:
+        raise NodeError(f"credential {name!r}: {trouble}", path="/credential")
+    return cred
+
+
+def _host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        host = None
+    if not host:
+        raise NodeError(f"the URL {url!r} names no host", path="/url")
+    return host
+
+
+def _text(body: bytes | None) -> str | None:
+    return None if body is None else body.decode("utf-8", "surrogateescape")
+
+
+def _follow(world: World, request: Request, cred: dict | None, retries: int) -> Response:
+    """Send, following redirects: each hop's host is checked, the credential re-decided."""
+    method, url, headers, body = request.method, request.url, request.headers, request.body
+    hosts: list[str] = []
+    for _ in range(MAX_REDIRECTS + 1):
+        host = _host(url)
+        world.check_net(host)
+        hosts.append(host)
+        response = _send_retrying(world, method, url, headers, body, request.timeout, cred, retries)
+        location = response.header("location")
+        if response.status not in REDIRECTS or not location:
+            return Response(response.status, response.reason, response.headers, response.body,
+                            url, tuple(dict.fromkeys(hosts)))  # fmt: skip
+        url = urljoin(url, location)
+        if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+            if method != "HEAD":
+                method = "GET"
+            body = None
+            headers = {k: v for k, v in headers.items() if k.lower() != "content-type"}
+    raise NodeError(f"{request.method} {request.url}: more than {MAX_REDIRECTS} redirects")
+
+
+def _send_retrying(world: World, method: str, url: str, headers: dict, body: bytes | None,
+                   timeout: float, cred: dict | None, retries: int) -> Response:  # fmt: skip
+    wire_url, wire_headers = url, headers
+    if cred is not None and credentials.applies(cred, _host(url)):
+        wire_headers, pairs = credentials.attach(cred, headers)
+        if pairs:
+            wire_url = url + ("&" if urlsplit(url).query else "?") + urlencode(pairs)
+    transport = world.transport or urllib3_transport
+    wait = FIRST_WAIT
+    for attempt in range(retries + 1):
+        last = attempt == retries
+        try:
+            status, reason, got, data = transport(method, wire_url, wire_headers, body, timeout)
+        except (NetworkError, OSError) as exc:
+            if last:
+                reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+                raise NodeError(redactor(world)(f"{method} {url} got no response: {reason}")) from None
+            _sleep(wait)
+            wait *= 2
+            continue
+        response = Response(int(status), str(reason or ""), _headers(got), bytes(data or b""), url)
+        if last or not (response.status in RETRY_STATUSES or response.status >= 500):
+            return response
+        asked = retry_after(response.header("retry-after"))
+        if asked is not None and asked > MAX_WAIT:
+            return response
+        _sleep(asked if asked is not None else wait)
+        if asked is None:
+            wait *= 2
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def _sleep(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def retry_after(value: str | None) -> float | None:
+    """Seconds a `Retry-After` header asks to wait (a number or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _headers(got: Any) -> tuple[tuple[str, str], ...]:
+    pairs = got.items() if isinstance(got, Mapping) or hasattr(got, "items") else got or ()
+    joined: dict[str, str] = {}
+    for name, value in pairs:
+        name = str(name).lower()
+        joined[name] = f"{joined[name]}, {value}" if name in joined else str(value)
+    return tuple(sorted(joined.items()))
+
+
+# -- hiding secrets ------------------------------------------------------------------
+
+
+def redactor(world: World) -> Callable[[str], str]:
+    """A function that replaces every form of every secret in a text with `***`."""
+    secrets = world.secrets() + credentials.secret_forms(world.credentials)
+    if not secrets:
+        return _same
+    secrets.sort(key=len, reverse=True)  # the longer form first: a token inside it goes too
+
+    def redact(text: str) -> str:
+        for secret in secrets:
+            if secret in text:
+                text = text.replace(secret, SECRET)
+        return text
+
+    return redact
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def redact_value(value: Any, redact: Callable[[str], str]) -> Any:
+    """A JSON value with every string (keys too) passed through `redact`."""
+    if redact is _same:
+        return value
+    kind = type(value)
+    if kind is str:
+        return redact(value)
+    if kind is dict:
+        return {redact(k): redact_value(v, redact) for k, v in value.items()}
+    if kind is list:
+        return [redact_value(v, redact) for v in value]
+    return value
+
+
+# -- the default transport: urllib3 --------------------------------------------------
+
+_pool: Any = None
+USER_AGENT = f"nodefox/{__version__}"  # browsers send their own: fetch may not set it
+
+
+def urllib3_transport(method: str, url: str, headers: dict, body: bytes | None,
+                      timeout: float) -> tuple:  # fmt: skip
+    """Send one request with urllib3: no retries, no redirects (fetch() does both)."""
+    import urllib3
+
+    global _pool
+    if not any(name.lower() == "user-agent" for name in headers):
+        headers = {**headers, "User-Agent": USER_AGENT}
+    if _pool is None:
+        _pool = urllib3.PoolManager(num_pools=16, maxsize=1)
+    try:
+        # preload_content: the body read whole. Streaming it would let a too large body be
+        # refused sooner, but urllib3 2.8's streaming path in Pyodide fails on a response
+        # without a body (a 204: JavaScript's null body is not None there).
+        r = _pool.request(
+            method, url, headers=headers, body=body, timeout=urllib3.Timeout(total=timeout),
+            retries=False, redirect=False, preload_content=True, decode_content=True,
+        )  # fmt: skip
+        data = r.data
+    # (urllib3's NewConnectionError is a kind of ConnectTimeoutError: it must come first)
+    except urllib3.exceptions.NameResolutionError:
+        raise NetworkError(f"cannot find the host {_host(url)}") from None
+    except urllib3.exceptions.NewConnectionError as exc:
+        raise NetworkError(_connect_failure(exc)) from None
+    except urllib3.exceptions.TimeoutError:
+        raise NetworkError(f"timed out after {round(timeout * 1000)} ms") from None
+    except urllib3.exceptions.HTTPError as exc:
+        raise NetworkError(_describe(exc)) from None
+    if len(data) > MAX_BODY:
+        raise NetworkError(f"the response is larger than {MAX_BODY // (1024 * 1024)} MB")
+    return r.status, r.reason or "", list(r.headers.items()), data
+
+
+def _connect_failure(exc: Exception) -> str:
+    text = str(exc)
+    if "refused" in text.lower():
+        return "connection refused"
+    return "cannot connect: " + text.split(": ", 1)[-1]
+
+
+def _describe(exc: Exception) -> str:
+    """The innermost reason of a urllib3 error, without urllib3's wrapping."""
+    inner: Any = exc
+    while isinstance(inner, Exception) and len(inner.args) == 2 and isinstance(inner.args[1], Exception):
+        inner = inner.args[1]  # ProtocolError("Connection aborted.", cause)
+    text = str(getattr(inner, "reason", None) or inner or type(inner).__name__)
+    if sys.platform == "emscripten" and isinstance(inner, HTTPException):
+        # the JavaScript fetch failed; a page is not told why, and CORS looks the same
+        return (f"the browser could not fetch it ({text}): the host is unreachable, or its "
+                "answers do not allow this page's origin (CORS)")  # fmt: skip
+    return text
