@@ -184,12 +184,30 @@ def params_for(node_type: str, names: list[str]) -> st.SearchStrategy[dict]:
             st.fixed_dictionaries({"code": st.sampled_from(CODE)}, optional={"mode": st.just("all")}),
             st.fixed_dictionaries({"code": st.sampled_from(CODE_EACH), "mode": st.just("each")}),
         )
+    if node_type == "http":  # answered by FAKE_NET; POST and DELETE wait in a preview
+        return st.fixed_dictionaries(
+            {"url": st.sampled_from(["https://api.test/items", "https://api.test/missing",
+                                     "={{ 'https://api.test/items?i=' + str($index) }}"])},
+            optional={"method": st.sampled_from(["GET", "POST", "DELETE", "={{ 'GET' }}"]),
+                      "once": st.booleans(), "split": st.sampled_from(["/rows", "/none"])})
     raise AssertionError(f"params_for has no case for the node type {node_type!r}: add one")
 
 
-# every built-in type that does not reach outside the run (world.md's effect "none"): a new
+def FAKE_NET(method: str, url: str, headers: dict, body: bytes | None, timeout: float) -> tuple:
+    """A deterministic API for http nodes: the answer depends only on the request."""
+    if "/missing" in url:
+        return 404, "Not Found", [("content-type", "text/plain")], b"no such thing"
+    text = json.dumps({"method": method, "url": url, "rows": [{"n": 1}, {"n": len(url)}]})
+    return 200, "OK", [("content-type", "application/json")], text.encode()
+
+
+NET = {"transport": FAKE_NET, "allow_net": True}  # given to the session and to its truth alike
+
+
+# every built-in type that does not reach outside the run (world.md's effect "none"), and http
+# against FAKE_NET: a new
 # one needs its case in params_for, which test_every_node_type_has_params_to_draw asks for
-TYPES = [t.type for t in BUILTINS if t.effect == "none"]
+TYPES = [t.type for t in BUILTINS if t.effect == "none"] + ["http"]
 SOURCES = ["data", "data", "trigger"]
 
 
@@ -650,7 +668,7 @@ def workflows(draw: Any) -> dict:
 
 
 def truth(model: Model) -> dict:
-    result = nodefox.run(copy.deepcopy(model.doc), model.input_items, allow_code=True, preview=True)
+    result = nodefox.run(copy.deepcopy(model.doc), model.input_items, allow_code=True, preview=True, **NET)
     return json.loads(nodefox.canonical(result))
 
 
@@ -687,7 +705,7 @@ class Interrupting:
 class LiveSession(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
-        self.session = nodefox.Session(preview_limit=PREVIEW_LIMIT, allow_code=True)
+        self.session = nodefox.Session(preview_limit=PREVIEW_LIMIT, allow_code=True, **NET)
         self.model = Model({"nodefox": 1, "nodes": [], "edges": []})
         self.view: dict[str, dict] = {}
         self.countdown: int | None = None
