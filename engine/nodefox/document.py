@@ -75,41 +75,8 @@ class Document:
 
 
 def schema_problems(doc: Any) -> list[Problem]:
-    """Every schema failure, one per missing field, in document order.
-
-    The messages are the engine's own and the order does not depend on the
-    messages, so every supported `jsonschema` version gives the same list.
-    """
-    found: set[tuple] = set()
-    for err in _schema.iter_errors(schema(), doc):
-        path = tuple(err.absolute_path)
-        where = (paths.pointer_order(path), paths.pointer(*path))
-        if err.validator == "required" and isinstance(err.instance, dict):
-            for key in err.validator_value:
-                if key not in err.instance:
-                    found.add((*where, f"missing required field {key!r}"))
-        else:
-            found.add((*where, _schema_message(err)))
-    return [Problem(ptr, message) for _, ptr, message in sorted(found)]
-
-
-def _schema_message(err: Any) -> str:
-    v, want = err.validator, err.validator_value
-    if v == "const":
-        return f"must be {_json.dumps(want)}"
-    if v == "type":
-        return f"must be of type {want}"
-    if v == "enum":
-        return "must be one of " + ", ".join(_json.dumps(x) for x in want)
-    if v == "pattern" and err.absolute_path and err.absolute_path[-1] == "now":
-        return NOW_MESSAGE
-    if v == "minLength":
-        return "must not be empty" if want == 1 else f"must have at least {want} characters"
-    if v == "minItems":
-        return f"must have at least {want} elements"
-    if v == "maxItems":
-        return f"must have at most {want} elements"
-    return f"is not valid ({v})"  # jsonschema's own wording changes between versions
+    """Every schema failure, one per missing field, in document order (`_schema.problems`)."""
+    return [Problem(ptr, message) for ptr, message in _schema.problems(schema(), doc)]
 
 
 NOW_MESSAGE = "must be an RFC 3339 date-time such as 2026-01-01T09:30:00Z"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from . import _json, _schema, paths
+from . import _json, _schema
 from ._guards import INT_FLOOR, INT_LIMIT
 from .errors import ExpressionError, NodeError
 from .expressions import Context, Expression, is_template, template
@@ -52,60 +52,15 @@ def with_defaults(schema: dict, value: Any) -> Any:
 
 
 def schema_errors(schema: dict, params: Any) -> list[tuple[str, str]]:
-    """Every (JSON pointer, message) the schema finds, ignoring expression values.
-
-    Sorted by pointer, then message, so the first error is the same whichever
-    jsonschema version reports them.
-    """
-    found = set()
-    for err in _schema.iter_errors(schema, params):
-        if is_template(err.instance):
-            continue  # its value is only known after evaluation
-        if err.validator in ("anyOf", "oneOf") and _only_templates(err):
-            continue
-        path = tuple(err.absolute_path)
-        where = (paths.pointer_order(path), paths.pointer(*path))
-        if err.validator == "required" and type(err.instance) is dict:
-            found.update((*where, f"{k!r} is required") for k in err.validator_value if k not in err.instance)
-        else:
-            found.add((*where, _message(err)))
-    return [(ptr, message) for _, ptr, message in sorted(found)]
+    """Every (JSON pointer, message) the schema finds, ignoring expression values (their
+    value is only known after evaluation)."""
+    return _schema.problems(schema, params, ignore=_expression_value)
 
 
-def _only_templates(err: Any) -> bool:
-    return all(is_template(e.instance) for e in err.context) and bool(err.context)
-
-
-def _message(err: Any) -> str:
-    v = err.validator
-    if v == "additionalProperties":
-        extra = sorted(k for k in err.instance if k not in err.schema.get("properties", {}))
-        return f"unknown field {extra[0]!r}" if extra else "unknown field"
-    if v == "type":
-        want = err.validator_value
-        want = " or ".join(want) if isinstance(want, list) else want
-        return f"must be {_article(want)}, not {_kind(err.instance)}"
-    if v == "enum":
-        return "must be one of " + ", ".join(repr(x) for x in err.validator_value)
-    if v == "minimum":
-        return f"must be at least {err.validator_value}"
-    if v == "minItems":
-        return f"needs at least {err.validator_value} element(s)"
-    if v == "minLength":
-        return "must not be empty"
-    if v == "const":
-        return f"must be {err.validator_value!r}"
-    return f"is not valid ({v})"
-
-
-def _article(word: str) -> str:
-    return ("an " if word[:1] in "aeio" else "a ") + word
-
-
-def _kind(value: Any) -> str:
-    from ._guards import type_name
-
-    return type_name(value)
+def _expression_value(err: Any) -> bool:
+    if is_template(err.instance):
+        return True
+    return err.validator in ("anyOf", "oneOf") and bool(err.context) and all(is_template(e.instance) for e in err.context)
 
 
 class ParamPlan:

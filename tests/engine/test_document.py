@@ -79,7 +79,7 @@ def test_the_schema_is_draft_2020_12():
 
 
 def test_not_an_object():
-    assert messages([]) == ["/: must be of type object"]
+    assert messages([]) == ["/: must be an object, not array"]
     assert pointers("text") == [""]
 
 
@@ -106,11 +106,11 @@ def test_node_and_edge_schema_problems_are_located():
     assert messages(doc) == [
         "/edges/0: missing required field 'target'",
         "/nodes/0: missing required field 'id'",
-        "/nodes/1/disabled: must be of type boolean",
-        "/nodes/1/notes: must be of type string",
+        "/nodes/1/disabled: must be a boolean, not string",
+        "/nodes/1/notes: must be a string, not number",
         '/nodes/1/onError: must be one of "stop", "continue", "errorOutput"',
-        "/nodes/1/params: must be of type object",
-        "/nodes/1/pinned/0: must be of type object",
+        "/nodes/1/params: must be an object, not array",
+        "/nodes/1/pinned/0: must be an object, not number",
         "/nodes/1/position: must have at least 2 elements",
     ]
 
@@ -132,11 +132,11 @@ def test_settings_and_top_level_fields():
     doc = {"nodefox": 1, "name": 3, "variables": [], "nodes": [], "edges": [],
            "settings": {"now": "yesterday", "timezone": "", "seed": 1.5}}  # fmt: skip
     assert messages(doc) == [
-        "/name: must be of type string",
+        "/name: must be a string, not number",
         "/settings/now: must be an RFC 3339 date-time such as 2026-01-01T09:30:00Z",
-        "/settings/seed: must be of type integer",
+        "/settings/seed: must be an integer, not number",
         "/settings/timezone: must not be empty",
-        "/variables: must be of type object",
+        "/variables: must be an object, not array",
     ]
 
 
@@ -162,10 +162,10 @@ def test_problems_are_the_same_whatever_the_jsonschema_version():
     # the messages are the engine's own: these pin them for every supported version
     doc = {"nodefox": 1, "nodes": [{"id": 1, "type": ["x"]}], "edges": [{"source": 1, "target": None}]}
     assert messages(doc) == [
-        "/edges/0/source: must be of type string",
-        "/edges/0/target: must be of type string",
-        "/nodes/0/id: must be of type string",
-        "/nodes/0/type: must be of type string",
+        "/edges/0/source: must be a string, not number",
+        "/edges/0/target: must be a string, not null",
+        "/nodes/0/id: must be a string, not number",
+        "/nodes/0/type: must be a string, not array",
     ]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import _json, _schema, paths
-from ..document import _clock_problems, _schema_message, schema
+from ..document import _clock_problems, schema
 from ..expressions import is_template, rename_reference
 
 
@@ -30,18 +30,11 @@ def _part(kind: str) -> dict:
 
 def check(kind: str, value: Any) -> None:
     """Reject `value` unless it fits the document schema's `kind` (node, edge, settings...)."""
-    found = []
-    for err in _schema.iter_errors(_part(kind), value):
-        path = tuple(err.absolute_path)
-        if err.validator == "required" and isinstance(err.instance, dict):
-            messages = [f"missing required field {k!r}" for k in err.validator_value if k not in err.instance]
-        else:
-            messages = [_schema_message(err)]  # the engine's own words, as for whole documents
-        found += [(paths.pointer_order(path), paths.pointer(*path), m) for m in messages]
+    found = _schema.problems(_part(kind), value)
     if kind == "settings" and not found:
-        found += [((), p.pointer[len("/settings"):], p.message) for p in _clock_problems({"settings": value})]
+        found = [(p.pointer[len("/settings"):], p.message) for p in _clock_problems({"settings": value})]
     if found:
-        _, where, message = min(found)
+        where, message = found[0]
         raise Rejected(f"{kind} {where}: {message}" if where else f"{kind}: {message}")
 
 
