@@ -129,13 +129,9 @@ def _rows(sheet: Any, where: str, header: bool) -> list[dict]:
                             keys[i] = f"{k}_{seen[k]}"
                     continue
                 keys = []
-            if len(row) > len(keys):
-                extra = next((i for i in range(len(row) - 1, len(keys) - 1, -1) if row[i] is not None), None)
-                if extra is not None and header:
-                    raise FileProblem(where, f"a value in column {extra + 1} beyond the header's "
-                                      f"{len(keys)} columns", number, "row")  # fmt: skip
-                if extra is not None:
-                    keys = keys + [f"column{i}" for i in range(len(keys) + 1, extra + 2)]
+            if len(row) > len(keys):  # a value right of the header: columnN, as without one
+                last = max((i for i, v in enumerate(row) if v is not None), default=-1)
+                keys = keys + [f"column{i}" for i in range(len(keys) + 1, last + 2)]
             item = {k: _value(row[i]) if i < len(row) else None for i, k in enumerate(keys)}
             items.append(item)
     except NodeError:
@@ -167,7 +163,14 @@ def write(items: list[dict], options: dict) -> bytes:
 
     def cell(value: Any, index: int | None, key: str) -> Any:
         value = _text(value)
-        if type(value) is str:
+        t = type(value)
+        if (t is float and float(f"{value:.16g}") != value) or (t is int and abs(value) >= 10**16):
+            # openpyxl writes numbers as %.16g, which loses the last digit of some floats
+            # (0.1 + 0.2) and of big integers: give it the exact text to write instead
+            c = WriteOnlyCell(sheet)
+            c._value, c.data_type = repr(value), "n"
+            return c
+        if t is str:
             if len(value) > MAX_CELL_TEXT:
                 raise NodeError(f"{key}: {len(value):,} characters; an XLSX cell holds at most "
                                 f"{MAX_CELL_TEXT:,}", item=index)  # fmt: skip

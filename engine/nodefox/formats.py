@@ -117,7 +117,8 @@ def read_whole(path: str, name: str) -> str:
 
 # -- CSV and TSV ----------------------------------------------------------------------
 
-_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?")
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")  # JSON's grammar
+_MAYBE = frozenset("-0123456789tTfF")  # how a cell that is not text starts
 
 
 def infer(cell: str) -> Any:
@@ -127,23 +128,25 @@ def infer(cell: str) -> Any:
     a float when finite); anything else stays text, as it was."""
     if not cell:
         return None
-    first = cell[0]
-    if first == "-" or "0" <= first <= "9":
-        m = _NUMBER.fullmatch(cell)
-        if m is None:
-            return cell
-        if m.group(1) is None and m.group(2) is None:
-            number = int(cell)
-            return number if -MAX_SAFE_INT <= number <= MAX_SAFE_INT else cell
+    if cell[0] not in _MAYBE:
+        return cell
+    if cell.isdigit() and cell.isascii():  # the common case, without the regex
+        if cell[0] == "0" and len(cell) > 1:
+            return cell  # a leading zero: a code such as 007 or 01234, not a number
+        number = int(cell)
+        return number if number <= MAX_SAFE_INT else cell
+    lower = cell.lower()
+    if lower == "true":
+        return True
+    if lower == "false":
+        return False
+    if _NUMBER.fullmatch(cell) is None:
+        return cell
+    if "." in cell or "e" in lower:
         value = float(cell)
         return value if math.isfinite(value) else cell
-    if first in "tTfF":
-        lower = cell.lower()
-        if lower == "true":
-            return True
-        if lower == "false":
-            return False
-    return cell
+    number = int(cell)
+    return number if number >= -MAX_SAFE_INT else cell
 
 
 def _keys(header: list[str]) -> list[str]:
@@ -172,7 +175,7 @@ def read_csv(path: str, name: str, options: dict) -> list[dict]:
     """Rows as items: cells as text (or inferred), keyed by the header or `columnN`."""
     delimiter = options.get("delimiter") or ("\t" if options.get("format") == "tsv" else ",")
     header = options.get("header", True)
-    convert = infer if options.get("inferTypes") else None
+    inferring = bool(options.get("inferTypes"))
     if csv.field_size_limit() != MAX_FIELD:
         csv.field_size_limit(MAX_FIELD)
     items: list[dict] = []
@@ -201,10 +204,10 @@ def read_csv(path: str, name: str, options: dict) -> list[dict]:
                         what = "the header has" if header else "the first row has"
                         raise FileProblem(name, f"{len(row):,} cells where {what} {width:,}",
                                           _start_line(reader.line_num, row))  # fmt: skip
-                if convert is None:
-                    append(dict(zip(keys, row, strict=True)))
+                if inferring:
+                    append(dict(zip(keys, map(infer, row), strict=True)))
                 else:
-                    append({k: convert(v) for k, v in zip(keys, row, strict=True)})
+                    append(dict(zip(keys, row, strict=True)))
                 last = reader.line_num
         except csv.Error as exc:
             hint = " (a quote that is never closed?)" if "field limit" in str(exc) or "end of data" in str(exc) else ""
