@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import sys
 import zipfile
 from typing import Any
 
@@ -30,6 +31,10 @@ def _openpyxl(name: str) -> Any:
     try:
         import openpyxl
     except ImportError:
+        if sys.platform == "emscripten":  # the page loads it before a run that needs it
+            raise NodeError(f"reading or writing {name} needs the XLSX reader, which is not loaded: "
+                            "load the package openpyxl first (nodefox.nodes.files.packages "
+                            "says which packages a workflow needs)") from None  # fmt: skip
         raise NodeError(f"reading or writing {name} needs the openpyxl package "
                         "(pip install openpyxl)") from None  # fmt: skip
     return openpyxl

@@ -56,6 +56,27 @@ def run_write_file(call: NodeCall) -> Outputs:
     return {"out": [{"file": name, "bytes": len(data), "items": len(items)}]}
 
 
+XLSX_PACKAGES = ["openpyxl"]  # et_xmlfile comes with it: the lockfile lists it as a dependency
+
+
+def packages(document: dict) -> list[str]:
+    """The optional packages this document's file nodes may need (`["openpyxl"]` when
+    one may read or write xlsx: by its format, its file's extension, or an expression
+    that could give either), so a browser page loads them before a run, and only then."""
+    for node in document.get("nodes") or [] if isinstance(document, dict) else []:
+        if not isinstance(node, dict) or node.get("type") not in ("read_file", "write_file"):
+            continue
+        params = node.get("params") if isinstance(node.get("params"), dict) else {}
+        fmt, name = params.get("format", "auto"), params.get("file", "")
+        if not isinstance(fmt, str) or not isinstance(name, str):
+            continue
+        if fmt.startswith("=") or fmt == "xlsx":
+            return list(XLSX_PACKAGES)
+        if fmt == "auto" and (name.startswith("=") or name.lower().endswith(".xlsx")):
+            return list(XLSX_PACKAGES)
+    return []
+
+
 NODES = [
     NodeType(
         "read_file", "Read File", "Files",
