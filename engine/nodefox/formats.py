@@ -171,9 +171,17 @@ def _start_line(end: int, row: list[str]) -> int:
     return end - breaks
 
 
+def delimiter_of(options: dict) -> str:
+    delimiter = options.get("delimiter") or ("\t" if options.get("format") == "tsv" else ",")
+    if delimiter in ('"', "\r", "\n"):
+        raise NodeError(f"delimiter: {delimiter!r} cannot separate cells (it quotes or ends rows)",
+                        path="/delimiter")  # fmt: skip
+    return delimiter
+
+
 def read_csv(path: str, name: str, options: dict) -> list[dict]:
     """Rows as items: cells as text (or inferred), keyed by the header or `columnN`."""
-    delimiter = options.get("delimiter") or ("\t" if options.get("format") == "tsv" else ",")
+    delimiter = delimiter_of(options)
     header = options.get("header", True)
     inferring = bool(options.get("inferTypes"))
     if csv.field_size_limit() != MAX_FIELD:
@@ -239,7 +247,7 @@ def columns(items: list[dict]) -> list[str]:
 def write_csv(items: list[dict], options: dict) -> bytes:
     """A header of every key (first-seen order), then one row per item; a missing key
     is an empty cell, a nested value compact JSON. Lines end with \\n."""
-    delimiter = options.get("delimiter") or ("\t" if options.get("format") == "tsv" else ",")
+    delimiter = delimiter_of(options)
     keys = columns(items)
     out = io.StringIO()
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\n")

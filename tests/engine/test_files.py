@@ -193,6 +193,7 @@ def test_delimiter_and_tsv(tmp_path):
     (tmp_path / "t.data").write_text("a\tb\n1\t2\n", encoding="utf-8")
     assert items_of(tmp_path, "t.data", format="tsv") == [{"a": "1", "b": "2"}]
     assert "cannot tell the format" in error_of(tmp_path, "t.data")
+    assert error_of(tmp_path, "semi.csv", delimiter='"').startswith("delimiter: '\"' cannot separate cells")
 
 
 def test_ragged_rows_are_reported_by_their_line(tmp_path):
