@@ -290,6 +290,30 @@ def test_xlsx_zip_bomb_is_refused_before_inflating(tmp_path):
     assert "zip bomb" in message
 
 
+def test_xlsx_entity_expansion_is_refused(tmp_path):
+    """A "billion laughs" sheet: nine levels of entities, ten times each, in a few KB."""
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["a"])
+    book.active.append(["x"])
+    book.save(tmp_path / "plain.xlsx")
+    entities = '<!ENTITY lol0 "lololololololololol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    with zipfile.ZipFile(tmp_path / "plain.xlsx") as src, zipfile.ZipFile(tmp_path / "laughs.xlsx", "w") as z:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode().split("?>", 1)[-1]
+                assert "<t>x</t>" in text
+                data = (f"<!DOCTYPE lolz [{entities}]>" + text.replace("<t>x</t>", "<t>&lol9;</t>")).encode()
+            z.writestr(info, data)
+    start = time.perf_counter()
+    message = error_of(tmp_path, "laughs.xlsx")
+    assert time.perf_counter() - start < 2
+    assert message.startswith("laughs.xlsx sheet 'Sheet' row 2: cannot be read (ParseError")
+
+
 def test_damaged_xlsx_fails_cleanly(tmp_path):
     (tmp_path / "fake.xlsx").write_text("a,b\n1,2\n", encoding="utf-8")
     assert error_of(tmp_path, "fake.xlsx").startswith("fake.xlsx: not an XLSX file")
