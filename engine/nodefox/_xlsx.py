@@ -21,6 +21,7 @@ from . import _json
 from .errors import NodeError
 from .formats import MAX_COLUMNS, FileProblem, columns
 
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every written entry's and the document's time: see _Fixed
 MAX_UNPACKED = 256 << 20  # bytes all entries of one XLSX file may inflate to
 MAX_ENTRIES = 10_000  # entries in its zip
 MAX_CELL_TEXT = 32_767  # characters in one cell: Excel's own limit
@@ -191,6 +192,27 @@ def write(items: list[dict], options: dict) -> bytes:
             sheet.append([cell(item[k], index, k) if k in item else None for k in keys])
     except IllegalCharacterError:
         raise NodeError("a value holds a control character that XLSX cannot store") from None
+    from openpyxl.writer.excel import ExcelWriter
+
+    book.properties.created = book.properties.modified = dt.datetime(*ZIP_TIME)
     buffer = io.BytesIO()
-    book.save(buffer)
+    with _Fixed(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
+        ExcelWriter(book, archive).save()
     return buffer.getvalue()
+
+
+class _Fixed(zipfile.ZipFile):
+    """A zip whose entries carry one fixed time and mode, so the same items always give
+    the same bytes (and the same `bytes` count natively and in Pyodide); openpyxl alone
+    stamps the clock into the file and each entry."""
+
+    def writestr(self, name: Any, data: Any, compress_type: Any = None, compresslevel: Any = None) -> None:
+        if not isinstance(name, zipfile.ZipInfo):
+            name = zipfile.ZipInfo(name, ZIP_TIME)
+            name.compress_type = self.compression
+            name.external_attr = 0o644 << 16
+        super().writestr(name, data, compress_type, compresslevel)
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None, compresslevel: Any = None) -> None:
+        with open(filename, "rb") as f:  # the write-only sheet's temporary file
+            self.writestr(arcname or filename, f.read(), compress_type, compresslevel)

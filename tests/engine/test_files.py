@@ -127,6 +127,18 @@ def test_xlsx_round_trip(tmp_path):
     ]  # fmt: skip
 
 
+def test_xlsx_files_are_reproducible(tmp_path):
+    items = [{"a": 1, "b": "x"}]
+    assert write(tmp_path, "one.xlsx", items)["status"] == "ok"
+    first = (tmp_path / "one.xlsx").read_bytes()
+    os.utime(tmp_path / "one.xlsx", (0, 0))
+    time.sleep(1.1)  # a zip time stamp has two-second steps, core.xml's one-second ones
+    assert write(tmp_path, "one.xlsx", items)["status"] == "ok"
+    assert (tmp_path / "one.xlsx").read_bytes() == first
+    with zipfile.ZipFile(tmp_path / "one.xlsx") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+
+
 def test_xlsx_dates_numbers_and_sheets(tmp_path):
     import datetime as dt
 
