@@ -88,8 +88,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.input and (type(items) is not list or not all(type(i) is dict for i in items)):
         raise _Fail(f"input {args.input} must be a JSON array of objects")
     # names in the workflow resolve in its own folder unless --files says otherwise
-    files = args.files or (str(Path(args.flow).resolve().parent) if args.flow != "-" else os.getcwd())
-    if not Path(files).is_dir():
+    files = args.files or (os.path.dirname(os.path.abspath(args.flow)) if args.flow != "-" else os.getcwd())
+    if not os.path.isdir(files):
         raise _Fail(f"--files {files}: no such folder")
     creds = _credentials(args.credentials) if args.credentials or _names_credential(doc) else {}
     # parsed from JSON text, so no NaN can hide in it: skip the cached loader's check
