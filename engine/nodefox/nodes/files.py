@@ -11,7 +11,7 @@ from ..formats import FORMATS, READERS, WRITERS, format_of
 from .base import NodeCall, NodeType, Outputs, obj_schema
 
 _FILE = {"type": "string", "minLength": 1,
-         "description": "a file name in the files folder, such as orders.csv (never a path out of it)"}  # fmt: skip
+         "description": "a file name in the files folder, such as orders.csv or reports/may.xlsx"}  # fmt: skip
 _FORMAT = {"type": "string", "enum": ["auto", *FORMATS], "default": "auto",
            "description": "auto: by the file name's extension"}  # fmt: skip
 _DELIMITER = {"type": "string", "minLength": 1, "maxLength": 1,
