@@ -319,6 +319,33 @@ def browser_wheels() -> list[Path]:
     return found
 
 
+# Wheels a page loads only when a workflow needs them (docs/files.md), served with the
+# bytecode Pyodide would otherwise compile on every page: openpyxl's first import
+# drops from about 0.7 s to 0.3 s (under Node), for 0.5 MB more to fetch.
+WITH_BYTECODE = {"openpyxl", "et-xmlfile"}
+
+
+def with_bytecode(wheel: Path) -> Path:
+    """The wheel plus CPython 3.14 bytecode compiled in Pyodide (build/pycompile.mjs), cached
+    by the wheel's sha256, the script and the Pyodide version."""
+    script = BUILD / "pycompile.mjs"
+    key = hashlib.sha256(script.read_bytes() + PYODIDE_VERSION.encode() + sha256_file(wheel).encode())
+    folder = CACHE / "compiled" / key.hexdigest()[:16]
+    out = folder / wheel.name
+    if out.is_file():
+        return out
+    for old in (CACHE / "compiled").glob(f"*/{wheel.name}"):  # an earlier key's copy
+        shutil.rmtree(old.parent, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    t0 = time.monotonic()
+    result = json.loads(run(["node", script, PYODIDE_PKG, wheel, out], quiet=True).strip().splitlines()[-1])
+    if result.get("pyodide") != PYODIDE_VERSION:
+        raise BuildError(f"pycompile.mjs ran Pyodide {result.get('pyodide')}, not {PYODIDE_VERSION}")
+    say(f"{wheel.name}: bytecode of {result['modules']} modules added ({wheel.stat().st_size:,} -> "
+        f"{result['bytes']:,} bytes) in {time.monotonic() - t0:.1f}s")  # fmt: skip
+    return out
+
+
 # --- wheel metadata -----------------------------------------------------------------
 
 
@@ -658,6 +685,7 @@ def assemble() -> None:
     abi = runtime_abi()
     own = build_own_wheel()  # b
     pinned = browser_wheels()  # c
+    pinned = [with_bytecode(w) if wheel_name_version(w.name)[0] in WITH_BYTECODE else w for w in pinned]
     web_dist = build_web()  # d
 
     shutil.rmtree(STAGE, ignore_errors=True)

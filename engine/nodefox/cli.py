@@ -87,11 +87,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
     items = _read_json(args.input, "input") if args.input else None
     if args.input and (type(items) is not list or not all(type(i) is dict for i in items)):
         raise _Fail(f"input {args.input} must be a JSON array of objects")
+    # names in the workflow resolve in its own folder unless --files says otherwise
+    files = args.files or (os.path.dirname(os.path.abspath(args.flow)) if args.flow != "-" else os.getcwd())
+    if not os.path.isdir(files):
+        raise _Fail(f"--files {files}: no such folder")
     creds = _credentials(args.credentials) if args.credentials or _names_credential(doc) else {}
     # parsed from JSON text, so no NaN can hide in it: skip the cached loader's check
     result = run(load(doc), items, allow_code=args.allow_code, allow_net=_hosts(args.allow_net),
                  credentials=creds, timeout=args.timeout or None, max_items=args.max_items or None,
-                 max_memory=args.max_memory or None)  # fmt: skip
+                 max_memory=args.max_memory or None, files=files, allow_write=args.allow_write)  # fmt: skip
     # items that share one array are small in memory but not as text: the text counts
     # against the memory budget as it is made, and nothing is written unless all fits
     limit = args.max_memory * 2**20 if args.max_memory else None
@@ -187,6 +191,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--credentials", metavar="FILE", help=(
         "a JSON file of credentials by name, readable only by you (default "
         "~/.config/nodefox/credentials.json if it exists); NODEFOX_CREDENTIAL_<NAME> adds one"))  # fmt: skip
+    r.add_argument("--files", metavar="DIR",
+                   help="the folder file names resolve in (default: the workflow file's folder)")
+    r.add_argument("--allow-write", action="store_true",
+                   help="let write nodes (write_file) write files in the files folder")
     r.set_defaults(fn=_cmd_run)
     v = sub.add_parser("validate", help="check a workflow without running it")
     v.add_argument("flow")

@@ -21,6 +21,7 @@ def test_catalogue_ports_are_exact():
         "filter": (("in",), ("kept", "discarded")), "if": (("in",), ("true", "false")),
         "switch": (("in",), ("fallback",)), "merge": (("in1", "in2"), ("out",)), "noop": (("in",), ("out",)),
         "http": (("in",), ("out",)),
+        "read_file": ((), ("out",)), "write_file": (("in",), ("out",)),
     }  # fmt: skip
     assert {t: ports.get(t) for t in spec} == spec
     for node_type, (ins, outs) in ports.items():
@@ -32,7 +33,7 @@ def test_catalogue_ports_are_exact():
 def test_every_node_type_describes_itself():
     for t in nodefox.BUILTINS:
         d = t.describe()
-        assert d["title"] and d["category"] in ("Sources", "Transform", "Flow", "Network") and d["description"]
+        assert d["title"] and d["category"] in ("Sources", "Transform", "Flow", "Network", "Files") and d["description"]
         assert d["schema"]["type"] == "object"
 
 

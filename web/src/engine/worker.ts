@@ -27,6 +27,33 @@ type Queued = ToWorker & { at: number };
 const queue: Queued[] = [];
 let bridge: Bridge | null = null;
 let draining = false;
+let engine: Pyodide | null = null;
+
+/** Packages served but not loaded at start-up (docs/files.md): each is loaded before the
+ * first message whose text mentions what needs it, so the run that needs it finds it.
+ * Read from the text without parsing it, like `asks`: a false alarm only loads it early. */
+const OPTIONAL: { [mention: string]: string[] } = { xlsx: ["openpyxl"] };
+const optionalTried = new Set<string>();
+let loadingOptional = false;
+const optionalFor = (text: string) =>
+  Object.entries(OPTIONAL).flatMap(([mention, names]) =>
+    text.includes(mention) ? names.filter((name) => !optionalTried.has(name)) : [],
+  );
+const textOf = (message: ToWorker) => (message.kind === "apply" ? message.message : message.kind === "run" ? message.document : "");
+
+/** Loads `names` (with their lockfile dependencies), then drains again. One try each: if it
+ * fails, the node that needs it says so (nodefox's own error), and the page goes on. */
+function loadOptional(names: string[]) {
+  loadingOptional = true;
+  names.forEach((name) => optionalTried.add(name));
+  engine!
+    .loadPackage(names, { messageCallback: () => {}, errorCallback: (line: string) => console.warn(`nodefox: ${line}`) })
+    .catch((error) => console.warn(`nodefox: could not load ${names.join(", ")}: ${describe(error)}`))
+    .finally(() => {
+      loadingOptional = false;
+      drain();
+    });
+}
 
 async function step<T>(name: Step, work: () => Promise<T>, note?: () => string): Promise<T> {
   const start = performance.now();
@@ -124,6 +151,7 @@ async function init(interrupt: SharedArrayBuffer | null) {
     return { module, version, catalogue: module.catalogue() };
   });
   bridge = loaded.module;
+  engine = pyodide;
   post({ kind: "ready", version: loaded.version, catalogue: loaded.catalogue, ms: performance.now() - begin });
   drain();
 }
@@ -167,12 +195,15 @@ function applyBatch(batch: Apply[]) {
 
 function drain() {
   draining = false;
-  while (bridge && queue.length) {
+  while (bridge && queue.length && !loadingOptional) {
+    const wanted = optionalFor(textOf(queue[0]));
+    if (wanted.length) return loadOptional(wanted);
     const first = queue.shift()!;
     try {
       if (first.kind === "apply") {
         const batch: Apply[] = [first];
-        while (!asks(batch[batch.length - 1].message) && queue.length && queue[0].kind === "apply") {
+        while (!asks(batch[batch.length - 1].message) && queue.length && queue[0].kind === "apply" &&
+               !optionalFor(queue[0].message).length) {
           batch.push(queue.shift() as Apply);
         }
         try {

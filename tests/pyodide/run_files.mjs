@@ -1,0 +1,125 @@
+// Runs file workflows (read_file / write_file) with the engine inside Pyodide, under Node.
+//
+//   node tests/pyodide/run_files.mjs [--site build/site] [CASES.json]
+//
+// CASES (a file, else stdin) is {"files": {NAME: BASE64}, "cases": [{name, document}]}.
+// Pyodide loads as the browser worker does (the site's lockfile, packages: ["nodefox"],
+// nothing from the network); the files are written into Pyodide's file system under
+// /files, the files folder every case runs with (allow_write on).
+//
+// The XLSX reader is not loaded at start-up: before a case runs, the packages that
+// `nodefox.nodes.files.packages(document)` names are loaded with pyodide.loadPackage,
+// as the worker does, and the first such load is timed.
+//
+// Prints JSON lines: {"ready", "pyodide", "openpyxlAtStart", "loadMs"}, then per case
+// {"name", "canonical", "written": {NAME: BASE64}, "ms"} or {"name", "error"}, and
+// last {"xlsx": {"loadPackageMs", "importMs", "wheelBytes"}} when a case needed it.
+import { readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+let site = path.resolve(here, "..", "..", "build", "site");
+let casesFile = null;
+for (let i = 0; i < args.length; i++) {
+  if (args[i] === "--site") site = path.resolve(args[++i]);
+  else casesFile = args[i];
+}
+
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
+const input = JSON.parse(casesFile ? await readFile(casesFile, "utf8") : await readStdin());
+const pyodideDir = path.join(site, "pyodide") + path.sep;
+
+const realFetch = globalThis.fetch;
+globalThis.fetch = (url, ...rest) => {
+  const text = String(url?.url ?? url);
+  if (/^https?:/i.test(text)) throw new Error(`network fetch attempted: ${text}`);
+  return realFetch(url, ...rest);
+};
+
+const t0 = performance.now();
+const { loadPyodide } = await import(pathToFileURL(pyodideDir + "pyodide.mjs").href);
+const pyodide = await loadPyodide({
+  indexURL: pyodideDir,
+  lockFileURL: pyodideDir + "pyodide-lock.json",
+  packages: ["nodefox"],
+  stdout: (s) => process.stderr.write(s + "\n"),
+  stderr: (s) => process.stderr.write(s + "\n"),
+});
+let helpers;
+try {
+  helpers = pyodide.runPython(`
+import base64, json, os, sys, time
+import nodefox
+from nodefox.nodes.files import packages
+
+def _at_start():
+    return "openpyxl" in sys.modules
+
+def _packages(document):
+    return json.dumps(packages(json.loads(document)))
+
+def _import_ms():
+    start = time.perf_counter()
+    import openpyxl  # noqa: F401
+    return (time.perf_counter() - start) * 1000
+
+def _run(document):
+    before = {n: os.stat("/files/" + n).st_mtime_ns for n in os.listdir("/files")}
+    result = nodefox.run(json.loads(document), files="/files", allow_write=True)
+    written = {}
+    for n in sorted(os.listdir("/files")):
+        if before.get(n) != os.stat("/files/" + n).st_mtime_ns:
+            with open("/files/" + n, "rb") as f:
+                written[n] = base64.b64encode(f.read()).decode()
+    return json.dumps({"canonical": nodefox.canonical(result), "written": written})
+
+{"at_start": _at_start, "packages": _packages, "import_ms": _import_ms, "run": _run}
+`).toJs({ dict_converter: Object.fromEntries });
+} catch (err) {
+  out({ ready: false, error: String(err?.message ?? err) });
+  process.exit(1);
+}
+
+pyodide.FS.mkdirTree("/files");
+for (const [name, b64] of Object.entries(input.files)) {
+  pyodide.FS.writeFile("/files/" + name, Buffer.from(b64, "base64"));
+}
+out({
+  ready: true,
+  pyodide: pyodide.version,
+  openpyxlAtStart: helpers.at_start() || "openpyxl" in pyodide.loadedPackages,
+  loadMs: Math.round(performance.now() - t0),
+});
+
+let xlsx = null;
+for (const c of input.cases) {
+  try {
+    const needed = JSON.parse(helpers.packages(c.document)).filter((p) => !(p in pyodide.loadedPackages));
+    if (needed.length) {
+      const start = performance.now();
+      await pyodide.loadPackage(needed, { errorCallback: (e) => { throw new Error(e); } });
+      const loadPackageMs = performance.now() - start;
+      const importMs = helpers.import_ms();
+      let wheelBytes = 0;
+      for (const name of ["openpyxl", "et-xmlfile"]) {
+        const lock = JSON.parse(await readFile(pyodideDir + "pyodide-lock.json", "utf8"));
+        wheelBytes += (await stat(pyodideDir + lock.packages[name].file_name)).size;
+      }
+      xlsx = { loadPackageMs: Math.round(loadPackageMs), importMs: Math.round(importMs), wheelBytes };
+    }
+    const t = performance.now();
+    const answer = JSON.parse(helpers.run(c.document));
+    out({ name: c.name, ...answer, ms: Math.round(performance.now() - t) });
+  } catch (err) {
+    out({ name: c.name, error: String(err?.message ?? err) });
+  }
+}
+if (xlsx) out({ xlsx });
