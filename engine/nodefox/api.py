@@ -264,7 +264,9 @@ class Hooks:
         if hook is None:
             return error(404, f"no workflow in this workspace has a webhook with path {path!r}")
         if request.method != hook.method:
-            return error(405, f"the webhook {path!r} takes {hook.method}", workflow=hook.workflow)
+            refused = error(405, f"the webhook {path!r} takes {hook.method}", workflow=hook.workflow)
+            refused.headers["allow"] = hook.method
+            return refused
         try:
             data = await read_body(request, self.max_body)
         except TooLarge:

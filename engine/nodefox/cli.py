@@ -168,7 +168,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
     if args.triggers and args.dir is None:
         raise _Fail("--triggers needs a workspace folder: nodefox serve DIR --triggers")
-    return serve(args.host, args.port, args.site, args.dir, args.triggers, args.workers)
+    return serve(args.host, args.port, args.site, args.dir, args.triggers, args.workers, args.idle_timeout)
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
@@ -265,6 +265,8 @@ def parser() -> argparse.ArgumentParser:
         s.add_argument("--port", type=int, default=8000)
         s.add_argument("--site", help="the built site folder (default: build/site or the packaged one)")
         s.add_argument("--workers", type=int, help="worker processes for executions (default: one per core)")
+        s.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                       help="close a connection that sends no whole request for this long (default 10)")
         s.set_defaults(fn=_cmd_serve if name == "serve" else _cmd_up)
     e = sub.add_parser("executions", help="list a workspace's recorded executions, newest first")
     e.add_argument("dir", help="the workspace folder")

@@ -165,10 +165,11 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def serve(host: str = "127.0.0.1", port: int = 8000, site: str | None = None,
-          workspace: str | None = None, triggers: bool = False, workers: int | None = None) -> int:  # fmt: skip
+          workspace: str | None = None, triggers: bool = False, workers: int | None = None,
+          idle_timeout: float | None = None) -> int:  # fmt: skip
     import uvicorn
 
-    from ._http import KEEP_ALIVE, Protocol, is_loopback, loopback_hosts
+    from ._http import HEAD_TIMEOUT, KEEP_ALIVE, Protocol, is_loopback, loopback_hosts
 
     root = find_site(site)
     if root is None:
@@ -207,10 +208,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, site: str | None = None,
     if workspace is not None:
         what += f"; workspace {Path(workspace).resolve()}" + (" with triggers" if triggers else "")
     print(f"NodeFox editor on http://{shown}:{port}/ ({what}); Ctrl+C stops", flush=True)
+    idle = HEAD_TIMEOUT if idle_timeout is None else idle_timeout
+    protocol = type("Protocol", (Protocol,), {"head_timeout": idle})
     config = uvicorn.Config(
-        app, http=Protocol, lifespan="on" if triggers else "off", log_level="warning",
+        app, http=protocol, lifespan="on" if triggers else "off", log_level="warning",
         access_log=False, server_header=False, proxy_headers=False,
-        timeout_keep_alive=KEEP_ALIVE, timeout_graceful_shutdown=5,
+        timeout_keep_alive=min(KEEP_ALIVE, idle), timeout_graceful_shutdown=5,
     )  # fmt: skip
     server = uvicorn.Server(config)
     try:
