@@ -80,7 +80,11 @@ class WorkspaceAPI:
             Route("/api/files", w(self.files), methods=["GET"]),
             Route("/api/executions", w(self.executions), methods=["GET"]),
             Route("/api/executions/{id:int}", w(self.execution), methods=["GET"]),
+            Route("/api/{rest:path}", self.unknown, methods=["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]),
         ]
+
+    async def unknown(self, request: Request) -> Response:
+        return error(404, f"no such API route: {request.method} {request.url.path}")
 
     # -- who may ask ---------------------------------------------------------------------
 
