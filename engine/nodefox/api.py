@@ -21,7 +21,7 @@ from starlette.routing import Route
 
 from . import __version__, _json
 from ._http import is_loopback
-from .executions import STATUSES, Store, db_path
+from .executions import STATUSES, Store
 from .triggers import Index, Runner
 from .workspace import Conflict, Workspace, WorkspaceError
 
@@ -185,7 +185,7 @@ class WorkspaceAPI:
     # -- executions ------------------------------------------------------------------------
 
     def store(self) -> Store | None:
-        if self._store is None and db_path(self.workspace.root).is_file():
+        if self._store is None and Store.exists(self.workspace.root):
             self._store = Store.of(self.workspace.root)
         return self._store
 

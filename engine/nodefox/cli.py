@@ -181,7 +181,7 @@ def _cmd_executions(args: argparse.Namespace) -> int:
 
     if args.status is not None and args.status not in STATUSES:
         raise _Fail(f"--status must be one of {', '.join(STATUSES)}")
-    if not db_path(args.dir).is_file():
+    if not Store.exists(args.dir):
         raise _Fail(f"no executions recorded in {args.dir} (no {db_path(args.dir)})")
     store = Store.of(args.dir)
     try:

@@ -7,7 +7,9 @@ crash or restart forgets none: on start, the runner runs the `queued` ones again
 input is stored with them) and marks the `running` ones `failed`, since a half-done run
 may have had effects that must not happen twice.
 
-WAL mode lets the server write while `nodefox executions` (another process) reads.
+WAL mode lets the server write while `nodefox executions` (another process) reads. With
+`NODEFOX_DATABASE_URL` set to a PostgreSQL URL the same table lives on that server instead
+(through psycopg 3); one database holds one workspace's executions.
 """
 
 from __future__ import annotations
@@ -28,9 +30,11 @@ FINISHED = ("ok", "error", "failed")
 BUSY_MS = 10_000  # how long a write waits for another process's write to end
 DB_NAME = "executions.db"
 
+DATABASE_URL = "NODEFOX_DATABASE_URL"
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS executions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    id {id},
     workflow TEXT NOT NULL,
     hash TEXT NOT NULL,
     trigger TEXT NOT NULL,
@@ -43,8 +47,9 @@ CREATE TABLE IF NOT EXISTS executions (
     result TEXT
 );
 CREATE INDEX IF NOT EXISTS executions_status ON executions (status);
-CREATE INDEX IF NOT EXISTS executions_workflow ON executions (workflow, id);
+CREATE INDEX IF NOT EXISTS executions_workflow ON executions (workflow, id)
 """
+ID_COLUMN = {"sqlite": "INTEGER PRIMARY KEY AUTOINCREMENT", "postgresql": "BIGSERIAL PRIMARY KEY"}
 COLUMNS = ("id", "workflow", "hash", "trigger", "queued", "started", "finished", "status", "error")
 
 
@@ -65,24 +70,49 @@ class Limits:
 
 
 class Store:
-    """The executions table of one workspace (one connection; not shared across threads)."""
+    """The executions table of one workspace (one connection; used by one thread at a time).
 
-    def __init__(self, path: str | os.PathLike):
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
-        self.db = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None,
-                                  check_same_thread=False)  # fmt: skip
-        self.db.execute("PRAGMA journal_mode=WAL")
-        # NORMAL under WAL: a commit survives the process dying (what a crash here means);
-        # only a power cut may lose the last commits
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
-        self.db.executescript(SCHEMA)
+    SQL is written once with `?` placeholders; PostgreSQL gets `%s`.
+    """
+
+    def __init__(self, path: str | os.PathLike | None = None, url: str | None = None):
+        if url is not None:
+            self.dialect = "postgresql"
+            self.path = None
+            self.db = _postgres(url)
+        else:
+            assert path is not None
+            path = Path(path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.dialect = "sqlite"
+            self.path = path
+            self.db = sqlite3.connect(path, timeout=BUSY_MS / 1000, isolation_level=None,
+                                      check_same_thread=False)  # fmt: skip
+            self.db.execute("PRAGMA journal_mode=WAL")
+            # NORMAL under WAL: a commit survives the process dying (what a crash here means);
+            # only a power cut may lose the last commits
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
+        for statement in SCHEMA.format(id=ID_COLUMN[self.dialect]).split(";"):
+            if statement.strip():
+                self.db.execute(statement)
 
     @classmethod
     def of(cls, workspace: str | os.PathLike) -> Store:
+        """The workspace's store: NODEFOX_DATABASE_URL when set, else DIR/.nodefox/executions.db."""
+        url = os.environ.get(DATABASE_URL)
+        if url:
+            return cls(url=url)
         return cls(db_path(workspace))
+
+    @staticmethod
+    def exists(workspace: str | os.PathLike) -> bool:
+        return bool(os.environ.get(DATABASE_URL)) or db_path(workspace).is_file()
+
+    def execute(self, sql: str, args: tuple = ()) -> Any:
+        if self.dialect == "postgresql":
+            sql = sql.replace("?", "%s")
+        return self.db.execute(sql, args)
 
     def close(self) -> None:
         self.db.close()
@@ -90,32 +120,32 @@ class Store:
     # -- the life of one execution ---------------------------------------------------------
 
     def queue(self, workflow: str, hash: str, trigger: str, input_items: list | None) -> int:
-        cur = self.db.execute(
-            "INSERT INTO executions (workflow, hash, trigger, input, queued, status) VALUES (?,?,?,?,?,?)",
+        cur = self.execute(
+            "INSERT INTO executions (workflow, hash, trigger, input, queued, status) VALUES (?,?,?,?,?,?) RETURNING id",
             (workflow, hash, trigger, None if input_items is None else _json.dumps(input_items),
              now_text(), "queued"),
         )  # fmt: skip
-        return int(cur.lastrowid)
+        return int(cur.fetchone()[0])
 
     def start(self, execution: int) -> None:
-        self.db.execute("UPDATE executions SET status='running', started=? WHERE id=?",
+        self.execute("UPDATE executions SET status='running', started=? WHERE id=?",
                         (now_text(), execution))  # fmt: skip
 
     def finish(self, execution: int, status: str, result: str | None, error: str | None = None) -> None:
         assert status in FINISHED, status
-        self.db.execute(
+        self.execute(
             "UPDATE executions SET status=?, finished=?, result=?, error=? WHERE id=?",
             (status, now_text(), result, error, execution),
         )
 
     def recover(self) -> list[dict]:
         """After a crash: `running` ones become `failed`; the `queued` ones, to run again."""
-        self.db.execute(
+        self.execute(
             "UPDATE executions SET status='failed', finished=?, "
             "error='interrupted: the server stopped while this execution ran' WHERE status='running'",
             (now_text(),),
         )
-        rows = self.db.execute(
+        rows = self.execute(
             "SELECT id, workflow, hash, trigger, input FROM executions WHERE status='queued' ORDER BY id"
         ).fetchall()
         return [{"id": r[0], "workflow": r[1], "hash": r[2], "trigger": r[3],
@@ -137,11 +167,11 @@ class Store:
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY id DESC LIMIT ?"
-        rows = self.db.execute(sql, (*args, limit)).fetchall()
+        rows = self.execute(sql, (*args, limit)).fetchall()
         return [dict(zip(COLUMNS, row, strict=True)) for row in rows]
 
     def get(self, execution: int) -> dict | None:
-        row = self.db.execute(
+        row = self.execute(
             f"SELECT {', '.join(COLUMNS)}, input, result FROM executions WHERE id=?", (execution,)
         ).fetchone()
         if row is None:
@@ -152,7 +182,7 @@ class Store:
         return out
 
     def counts(self) -> dict[str, int]:
-        return dict(self.db.execute("SELECT status, count(*) FROM executions GROUP BY status").fetchall())
+        return dict(self.execute("SELECT status, count(*) FROM executions GROUP BY status").fetchall())
 
     # -- pruning ---------------------------------------------------------------------------
 
@@ -163,14 +193,23 @@ class Store:
         if limits.max_age_days is not None:
             cutoff = dt.datetime.fromtimestamp((now or time.time()) - limits.max_age_days * 86400, dt.UTC)
             cutoff_text = cutoff.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-            removed += self.db.execute(f"DELETE FROM executions WHERE {finished} AND queued<?",
+            removed += self.execute(f"DELETE FROM executions WHERE {finished} AND queued<?",
                                        (cutoff_text,)).rowcount  # fmt: skip
         if limits.max_count is not None:
-            removed += self.db.execute(
+            removed += self.execute(
                 f"DELETE FROM executions WHERE {finished} AND id NOT IN "
                 "(SELECT id FROM executions ORDER BY id DESC LIMIT ?)", (limits.max_count,),
             ).rowcount
         return removed
+
+
+def _postgres(url: str) -> Any:
+    try:
+        import psycopg
+    except ImportError:
+        raise RuntimeError(f"{DATABASE_URL} is set but psycopg is not installed "
+                           "(pip install 'psycopg[binary]')") from None  # fmt: skip
+    return psycopg.connect(url, autocommit=True)
 
 
 def table(rows: Iterable[dict[str, Any]]) -> str:

@@ -196,9 +196,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, site: str | None = None,
         app = build_app(root, workspace=workspace, triggers=triggers, loopback=loopback,
                         allowed_hosts=loopback_hosts(port) if loopback else None, workers=workers)  # fmt: skip
     except Exception as exc:  # nodefox.toml that cannot be used, a workspace that cannot be read
+        import sqlite3
+
         from .triggers import ConfigError
 
-        if not isinstance(exc, ConfigError | OSError):
+        if not isinstance(exc, ConfigError | OSError | sqlite3.Error | RuntimeError):
             raise
         print(f"nodefox: {exc}", file=sys.stderr)
         sock.close()

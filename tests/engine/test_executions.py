@@ -15,10 +15,9 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import document, node
 from nodefox.executions import Limits, Store, db_path
 from server_helpers import ENGINE, Server, wait_for
-
-from conftest import document, node
 
 
 def nodefox_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -119,17 +118,17 @@ def test_a_killed_server_forgets_no_accepted_call(tmp_path):
     (tmp_path / "slow.json").write_text(json.dumps(slow_flow()))
     server = Server(tmp_path, "--triggers", "--workers", "1")
     answered: dict[int, object] = {}
+    wrong: list[str] = []
     lock = threading.Lock()
 
     def caller(n: int) -> None:
         body = json.dumps({"n": n}).encode()
         req = urllib.request.Request(server.url + "/hook/slow", body, {"Content-Type": "application/json"})
         try:
-            with urllib.request.urlopen(req, timeout=60) as resp:
-                with lock:
-                    answered[int(resp.headers["x-nodefox-execution"])] = json.loads(resp.read())
+            with urllib.request.urlopen(req, timeout=60) as resp, lock:
+                answered[int(resp.headers["x-nodefox-execution"])] = json.loads(resp.read())
         except urllib.error.HTTPError as exc:
-            raise AssertionError(f"call {n}: {exc.code} {exc.read()!r}") from None
+            wrong.append(f"call {n}: {exc.code} {exc.read()!r}")
         except (urllib.error.URLError, ConnectionError, OSError):
             pass  # the server was killed under this call
 
@@ -140,6 +139,8 @@ def test_a_killed_server_forgets_no_accepted_call(tmp_path):
     server.stop(kill=True)
     for t in threads:
         t.join(timeout=60)
+    assert wrong == [], "no call answered wrongly"
+    assert all(body == {"f1": 0} for body in answered.values())
     with sqlite3.connect(db_path(tmp_path)) as db:
         before = dict(db.execute("SELECT id, status FROM executions").fetchall())
     waiting = [i for i, s in before.items() if s == "queued"]
@@ -176,3 +177,104 @@ def test_workers_end_with_a_killed_server(tmp_path):
     server.stop(kill=True)
     assert wait_for(lambda: not any(Path(f"/proc/{p}").exists() and "zombie" not in
                                     Path(f"/proc/{p}/status").read_text().lower() for p in workers), timeout=10)  # fmt: skip
+
+
+# -- PostgreSQL --------------------------------------------------------------------------------
+
+
+def _postgres_bin() -> Path | None:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")) if Path("/usr/lib/postgresql").is_dir() else []
+    return found[-1].parent if found else None
+
+
+@pytest.fixture(scope="module")
+def postgres_url(tmp_path_factory: pytest.TempPathFactory):
+    """A real PostgreSQL server of its own (Debian's postgresql package), on a Unix socket."""
+    bin_dir = _postgres_bin()
+    if bin_dir is None:
+        pytest.skip("Debian's postgresql is not installed")
+    pytest.importorskip("psycopg")
+    import shutil
+    import socket
+
+    base = tmp_path_factory.mktemp("pg")
+    data, sock_dir = base / "data", base / "sock"
+    sock_dir.mkdir()
+    as_user: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as the postgres user
+        runuser = shutil.which("runuser")
+        if runuser is None:
+            pytest.skip("running as root without runuser")
+        as_user = [runuser, "-u", "postgres", "--"]
+        base.chmod(0o755)
+        for p in (base.parent, base.parent.parent):
+            p.chmod(p.stat().st_mode | 0o011)
+        shutil.chown(base, "postgres")
+        shutil.chown(sock_dir, "postgres")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    init = subprocess.run([*as_user, str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "nodefox"],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    if init.returncode != 0:
+        pytest.skip(f"initdb failed: {init.stderr[-500:]}")
+    server = subprocess.Popen([*as_user, str(bin_dir / "postgres"), "-D", str(data), "-k", str(sock_dir),
+                               "-p", str(port), "-c", "listen_addresses="],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+    url = f"postgresql://nodefox@/postgres?host={sock_dir}&port={port}"
+    import psycopg
+
+    def ready() -> bool:
+        try:
+            psycopg.connect(url).close()
+            return True
+        except psycopg.OperationalError:
+            return server.poll() is not None
+
+    wait_for(ready, timeout=30)
+    if server.poll() is not None:
+        pytest.skip(f"postgres did not start: {server.stderr.read()[-500:]!r}")
+    yield url
+    server.terminate()
+    server.wait(timeout=30)
+
+
+def test_postgres_store(postgres_url, tmp_path, monkeypatch):
+    monkeypatch.setenv("NODEFOX_DATABASE_URL", postgres_url)
+    store = Store.of(tmp_path)
+    assert store.dialect == "postgresql" and not db_path(tmp_path).exists()
+    first = store.queue("w", "h", "webhook", [{"n": 1}])
+    running = store.queue("w", "h", "webhook", None)
+    store.start(first)
+    store.finish(first, "ok", '{"status":"ok"}')
+    store.start(running)
+    store.close()
+    again = Store.of(tmp_path)
+    assert again.recover() == []
+    assert again.get(running)["status"] == "failed" and again.get(first)["result"] == {"status": "ok"}
+    assert [r["id"] for r in again.list(status="ok")] == [first]
+    assert again.prune(Limits(max_count=1)) == 1
+    again.close()
+
+
+def test_postgres_behind_the_server(postgres_url, tmp_path):
+    """`serve DIR --triggers` with NODEFOX_DATABASE_URL: calls are recorded on the server."""
+    flow = slow_flow(5)
+    (tmp_path / "slow.json").write_text(json.dumps(flow))
+    import psycopg
+
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        db.execute("DROP TABLE IF EXISTS executions")
+    os.environ["NODEFOX_DATABASE_URL"] = postgres_url
+    try:
+        server = Server(tmp_path, "--triggers")
+    finally:
+        del os.environ["NODEFOX_DATABASE_URL"]
+    try:
+        for n in range(5):
+            assert server.call("POST", "/hook/slow", {"n": n}, token=False)[0] == 200
+    finally:
+        assert "Traceback" not in server.stop()
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT count(*) FROM executions WHERE status='ok'").fetchone()[0] == 5
+    assert not db_path(tmp_path).exists()
