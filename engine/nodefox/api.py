@@ -11,7 +11,9 @@ header without a CORS preflight this server never allows.
 
 from __future__ import annotations
 
+import asyncio
 import base64
+import contextlib
 import hmac
 from typing import Any
 
@@ -28,6 +30,8 @@ from .workspace import Conflict, Workspace, WorkspaceError
 TOKEN_HEADER = "x-nodefox-token"
 MAX_DOCUMENT = 16 * 1024 * 1024  # bytes: the largest workflow the API takes in a save
 MAX_LIST = 1000
+DRAIN = 64 * 1024 * 1024  # bytes of a refused body read and dropped before answering 413
+DRAIN_SECONDS = 5.0
 
 
 class TooLarge(Exception):
@@ -35,17 +39,35 @@ class TooLarge(Exception):
 
 
 async def read_body(request: Request, limit: int) -> bytes:
-    """The request's body, refused (TooLarge) as soon as it passes `limit` bytes."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise TooLarge
+    """The request's body, refused (TooLarge) once it passes `limit` bytes.
+
+    Nothing past the limit is kept, but the rest of a body is read and dropped (up to
+    DRAIN bytes, for DRAIN_SECONDS) before the refusal: a socket closed with data unread is
+    reset, and a caller still sending would see the reset instead of the 413.
+    """
     chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise TooLarge
-        chunks.append(chunk)
+    declared = request.headers.get("content-length")
+    too_large = declared is not None and declared.isdigit() and int(declared) > limit
+    if not too_large:
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                too_large = True
+                break
+            chunks.append(chunk)
+    if too_large:
+        with contextlib.suppress(asyncio.TimeoutError, ClientDisconnect, RuntimeError):
+            await asyncio.wait_for(_drain(request, DRAIN), DRAIN_SECONDS)
+        raise TooLarge
     return b"".join(chunks)
+
+
+async def _drain(request: Request, most: int) -> None:
+    dropped = 0
+    async for chunk in request.stream():
+        dropped += len(chunk)
+        if dropped > most:
+            return
 
 
 def error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -285,13 +307,13 @@ class Hooks:
         for key, value in request.headers.items():
             headers[key] = f"{headers[key]}, {value}" if key in headers else value
         item = {"method": request.method, "path": path, "query": _query(request), "headers": headers, "body": body}
-        try:
-            text, _ = self.runner.workspace.read_bytes(hook.workflow)
-        except (WorkspaceError, OSError) as exc:
-            return error(500, f"{hook.workflow}: {exc}")
-        job = self.runner.queue(hook.workflow, text, "webhook", [item], hook.respond)
+        text = self.index.texts.get(hook.workflow)
+        if text is None:
+            return error(404, f"no workflow in this workspace has a webhook with path {path!r}")
+        later = hook.respond == "immediately"
+        job = self.runner.queue(hook.workflow, text, "webhook", [item], hook.respond, run_next=not later)
         mark = {"x-nodefox-execution": str(job.execution)}
-        if hook.respond == "immediately":
+        if later:
             self.runner.background(job)
             accepted = ok({"execution": job.execution, "status": "queued"}, 202)
             accepted.headers.update(mark)

@@ -119,11 +119,15 @@ class Store:
 
     # -- the life of one execution ---------------------------------------------------------
 
-    def queue(self, workflow: str, hash: str, trigger: str, input_items: list | None) -> int:
+    def queue(self, workflow: str, hash: str, trigger: str, input_items: list | None,
+              started: bool = False) -> int:  # fmt: skip
+        """A new execution, `queued` (or `running` at once when `started`); its id."""
+        now = now_text()
         cur = self.execute(
-            "INSERT INTO executions (workflow, hash, trigger, input, queued, status) VALUES (?,?,?,?,?,?) RETURNING id",
+            "INSERT INTO executions (workflow, hash, trigger, input, queued, started, status) "
+            "VALUES (?,?,?,?,?,?,?) RETURNING id",
             (workflow, hash, trigger, None if input_items is None else _json.dumps(input_items),
-             now_text(), "queued"),
+             now, now if started else None, "running" if started else "queued"),
         )  # fmt: skip
         return int(cur.fetchone()[0])
 

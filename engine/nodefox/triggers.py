@@ -113,31 +113,27 @@ class Index:
         self.hooks: dict[str, Hook] = {}
         self.schedules: list[Schedule] = []
         self.problems: list[str] = []
+        self.texts: dict[str, bytes] = {}  # each workflow file's bytes, as read at the last change
         self.changed = 0  # counts re-reads, for the scheduler
 
-    def _current_signature(self) -> tuple:
-        out = []
-        for name in self.workspace.names():
-            try:
-                info = os.lstat(self.workspace.path(name))
-            except OSError:
-                continue
-            out.append((name, info.st_mtime_ns, info.st_size))
-        return tuple(out)
-
     def refresh(self) -> None:
-        signature = self._current_signature()
+        """Re-read the files if any was added, removed or changed (one directory read when
+        none was, so it is done on every call)."""
+        signature = tuple((name, info.st_mtime_ns, info.st_size, info.st_ino) for name, info in self.workspace.scan())
         if signature == self._signature:
             return
         self._signature = signature
         hooks: dict[str, Hook] = {}
         schedules: list[Schedule] = []
         problems: list[str] = []
+        texts: dict[str, bytes] = {}
         for name, *_ in signature:
             try:
-                doc, _ = self.workspace.read(name)
-            except (WorkspaceError, OSError):
+                text, _ = self.workspace.read_bytes(name)
+                doc = _json.loads(text)
+            except (WorkspaceError, OSError, ValueError, UnicodeDecodeError):
                 continue
+            texts[name] = text
             if not isinstance(doc, dict) or not isinstance(doc.get("nodes"), list):
                 continue
             tz = ((doc.get("settings") or {}).get("timezone")) or "UTC"
@@ -161,6 +157,7 @@ class Index:
                         continue
                     schedules.append(Schedule(name, str(node.get("id")), params.get("cron"),
                                               params.get("everySeconds"), str(tz)))  # fmt: skip
+        self.texts = texts
         self.hooks, self.schedules, self.problems = hooks, schedules, problems
         self.changed += 1
         for problem in problems:
@@ -313,6 +310,7 @@ class Job:
     text: bytes
     input_items: list | None
     mode: str = "onFinish"
+    started: bool = False  # queued straight as running (a worker slot was free)
 
 
 class Runner:
@@ -364,9 +362,14 @@ class Runner:
             return
         self.background(Job(row["id"], row["workflow"], text, row["input"]))
 
-    def queue(self, workflow: str, text: bytes, trigger: str, input_items: list | None, mode: str = "onFinish") -> Job:
-        execution = self.store.queue(workflow, _hash(text), trigger, input_items)
-        return Job(execution, workflow, text, input_items, mode)
+    def queue(self, workflow: str, text: bytes, trigger: str, input_items: list | None,
+              mode: str = "onFinish", run_next: bool = False) -> Job:  # fmt: skip
+        """Write the execution down. `run_next`: the caller awaits `run(job)` right away,
+        so when a worker slot is free the row is written as `running` at once (one write
+        less); nothing else can take the slot in between, as no await comes between."""
+        started = run_next and not self.slots.locked()
+        execution = self.store.queue(workflow, _hash(text), trigger, input_items, started)
+        return Job(execution, workflow, text, input_items, mode, started)
 
     def background(self, job: Job) -> None:
         task = asyncio.get_running_loop().create_task(self.run(job))
@@ -375,7 +378,8 @@ class Runner:
 
     async def run(self, job: Job) -> Outcome:
         async with self.slots:
-            self.store.start(job.execution)
+            if not job.started:
+                self.store.start(job.execution)
             outcome = await self._in_worker(job)
         self.store.finish(job.execution, outcome.status, outcome.result, outcome.error)
         self.finished += 1
@@ -420,9 +424,8 @@ async def schedule_loop(index: Index, runner: Runner, clock: Callable[[], dt.dat
         index.refresh()
         now = clock()
         for schedule, at in scheduler.due(now):
-            try:
-                text, _ = runner.workspace.read_bytes(schedule.workflow)
-            except (WorkspaceError, OSError):
+            text = index.texts.get(schedule.workflow)
+            if text is None:
                 continue
             item = {"firedAt": at.isoformat().replace("+00:00", "Z")}
             runner.background(runner.queue(schedule.workflow, text, "schedule", [item]))

@@ -156,19 +156,32 @@ class Workspace:
         data, _ = self._read(name)
         return data, etag_of(data)
 
-    def names(self) -> list[str]:
-        """Workflow names, sorted: plain `*.json` files directly in DIR with allowed names."""
+    def scan(self) -> list[tuple[str, os.stat_result]]:
+        """(name, lstat) of the workflow files, sorted: plain `*.json` files directly in DIR
+        with allowed names (one directory read, no file opened)."""
         found = []
         try:
             entries = list(os.scandir(self.root))
         except OSError:
             return []
         for entry in entries:
-            stem = entry.name[: -len(SUFFIX)]
-            if entry.name.endswith(SUFFIX) and NAME.fullmatch(stem) and ".." not in stem \
-                    and entry.is_file(follow_symlinks=False):  # fmt: skip
-                found.append(stem)
-        return sorted(found)
+            name = entry.name
+            if not name.endswith(SUFFIX):
+                continue
+            stem = name[: -len(SUFFIX)]
+            if not NAME.fullmatch(stem) or ".." in stem:
+                continue
+            try:
+                info = entry.stat(follow_symlinks=False)
+            except OSError:
+                continue
+            if stat.S_ISREG(info.st_mode):
+                found.append((stem, info))
+        found.sort(key=lambda pair: pair[0])
+        return found
+
+    def names(self) -> list[str]:
+        return [name for name, _ in self.scan()]
 
     def entries(self) -> list[Entry]:
         out = []

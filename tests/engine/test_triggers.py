@@ -265,9 +265,10 @@ def test_bodies_over_the_limit_get_413(served):
     before = len(rows(served.folder))
     assert served.call("POST", "/hook/double", raw=big, token=False)[0] == 413
 
-    def chunks():
-        for _ in range(30):
+    def chunks():  # no Content-Length: the limit is counted while reading
+        for _ in range(10):
             yield b"x" * 10_000
+        yield b"x"  # one byte over; a body sent far past the limit may be cut off unread (a reset)
 
     request = urllib.request.Request(served.url + "/hook/double", data=chunks(), method="POST",
                                      headers={"Content-Type": "text/plain", "Transfer-Encoding": "chunked"})  # fmt: skip
@@ -330,3 +331,24 @@ def test_hooks_need_triggers(tmp_path):
         assert not (tmp_path / ".nodefox").exists()
     finally:
         server.stop()
+
+
+def test_the_default_limit_is_10_mb(tmp_path):
+    """A caller that sends a body of over 10 MB whole gets the 413, not a reset connection."""
+    import http.client
+
+    (tmp_path / "double.json").write_text(json.dumps(hook_flow("double", double())))
+    server = Server(tmp_path, "--triggers", "--workers", "1")
+    try:
+        for size in (10 * 1024 * 1024 + 1, 12 * 1024 * 1024):
+            conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            conn.request("POST", "/hook/double", b"x" * size, {"Content-Type": "text/plain"})
+            resp = conn.getresponse()
+            assert resp.status == 413 and b"10485760 bytes" in resp.read()
+            conn.close()
+        status, _, body = server.call("POST", "/hook/double", {"n": 1, "pad": "x" * (9 * 1024 * 1024)}, token=False)
+        assert status == 200 and body[0]["doubled"] == 2
+    finally:
+        assert "Traceback" not in server.stop()
+    with sqlite3.connect(tmp_path / ".nodefox" / "executions.db") as db:
+        assert db.execute("SELECT count(*) FROM executions").fetchone()[0] == 1
