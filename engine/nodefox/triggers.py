@@ -37,6 +37,8 @@ from .workspace import Workspace, WorkspaceError
 CONFIG = "nodefox.toml"
 MAX_BODY = 10 * 1024 * 1024  # bytes: a webhook body larger than this gets 413
 PRUNE_EVERY = 100  # executions between two prunings
+# headers the server sets itself from the answer: a respond node's would break the framing
+FRAMING = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer"})
 
 
 class ConfigError(Exception):
@@ -243,15 +245,19 @@ def answer_of(doc: Any, result: dict, mode: str) -> tuple[int, dict, bytes]:
         entry = nodes[node_id]
         if types.get(node_id) == "respond" and entry.get("outputs", {}).get("out"):
             answer = entry["outputs"]["out"][0]
-            headers = {str(k).lower(): str(v) for k, v in (answer.get("headers") or {}).items()}
+            headers = {str(k).lower(): str(v) for k, v in (answer.get("headers") or {}).items()
+                       if str(k).lower() not in FRAMING}  # fmt: skip
             body = answer.get("body")
+            status = int(answer.get("status", 200))
+            if status < 200 or status in (204, 304):  # answers that carry no body
+                return status, headers, b""
             if isinstance(body, str):
                 headers.setdefault("content-type", "text/plain; charset=utf-8")
                 data = body.encode("utf-8", "replace")
             else:
                 headers.setdefault("content-type", "application/json")
                 data = _json.dumps(body).encode()
-            return int(answer.get("status", 200)), headers, data
+            return status, headers, data
     for node_id in result["order"]:
         error = nodes[node_id].get("error")
         if nodes[node_id]["status"] == "error" and error:

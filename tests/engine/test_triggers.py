@@ -352,3 +352,18 @@ def test_the_default_limit_is_10_mb(tmp_path):
         assert "Traceback" not in server.stop()
     with sqlite3.connect(tmp_path / ".nodefox" / "executions.db") as db:
         assert db.execute("SELECT count(*) FROM executions").fetchone()[0] == 1
+
+
+def test_respond_cannot_break_the_answer():
+    from nodefox.triggers import answer_of
+
+    def answer(params: dict) -> tuple:
+        doc = document([node("src", "data", {"items": [{"a": 1}]}), node("r", "respond", params)],
+                       [edge("src", "r")])  # fmt: skip
+        return answer_of(nodefox.load(doc), nodefox.run(doc), "onFinish")
+
+    status, headers, body = answer({"headers": {"Content-Length": "999", "Transfer-Encoding": "chunked",
+                                                "X-Ok": "yes"}, "body": "hi"})  # fmt: skip
+    assert (status, headers, body) == (200, {"x-ok": "yes", "content-type": "text/plain; charset=utf-8"}, b"hi")
+    assert answer({"status": 204, "body": {"a": 1}})[::2] == (204, b"")
+    assert answer({"headers": {"content-type": "application/xml"}, "body": "<a/>"})[1] == {"content-type": "application/xml"}
