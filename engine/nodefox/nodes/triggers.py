@@ -92,7 +92,7 @@ SCHEDULE_SCHEMA = obj_schema(
 
 NODES = [
     NodeType(
-        "webhook", "Webhook", "Triggers",
+        "webhook", "Webhook", "Sources",
         "Starts the workflow when /hook/<path> is called (nodefox serve DIR --triggers). Its item: "
         "{method, path, query, headers, body}; in the editor, the input items or a sample.",
         (), ("out",),
@@ -108,14 +108,14 @@ NODES = [
         run_webhook, reads=frozenset({"input_items"}),
     ),
     NodeType(
-        "schedule", "Schedule", "Triggers",
+        "schedule", "Schedule", "Sources",
         "Starts the workflow on a 5-field cron (in settings.timezone) or every N seconds "
         "(nodefox serve DIR --triggers). Its item: {firedAt}; in the editor, the input items or $now.",
         (), ("out",), SCHEDULE_SCHEMA,
         run_schedule, reads=frozenset({"input_items", "now"}),
     ),
     NodeType(
-        "respond", "Respond to Webhook", "Triggers",
+        "respond", "Respond to Webhook", "Flow",
         "Sets the webhook call's answer and outputs it as one item {status, headers, body}: body "
         "given, else the input items (items: all) or the first one (items: first).",
         ("in",), ("out",),
@@ -125,6 +125,6 @@ NODES = [
              "body": {"description": "the answer's body, any JSON value (an expression, often)"},
              "items": {"enum": ["all", "first"], "default": "all"}},
         ),
-        run_respond, runs_on_empty=True,
+        run_respond,
     ),
 ]  # fmt: skip
