@@ -427,12 +427,15 @@ async def schedule_loop(index: Index, runner: Runner, clock: Callable[[], dt.dat
     clock = clock or (lambda: dt.datetime.now(dt.UTC))
     scheduler = Scheduler(index, clock())
     while True:
-        index.refresh()
-        now = clock()
-        for schedule, at in scheduler.due(now):
-            text = index.texts.get(schedule.workflow)
-            if text is None:
-                continue
-            item = {"firedAt": at.isoformat().replace("+00:00", "Z")}
-            runner.background(runner.queue(schedule.workflow, text, "schedule", [item]))
+        try:
+            index.refresh()
+            now = clock()
+            for schedule, at in scheduler.due(now):
+                text = index.texts.get(schedule.workflow)
+                if text is None:
+                    continue
+                item = {"firedAt": at.isoformat().replace("+00:00", "Z")}
+                runner.background(runner.queue(schedule.workflow, text, "schedule", [item]))
+        except Exception as exc:  # the store busy or gone: say so, keep the clock going
+            print(f"nodefox: a schedule could not fire: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         await asyncio.sleep(scheduler.wait(clock()))
