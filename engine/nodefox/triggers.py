@@ -189,7 +189,7 @@ class Scheduler:
         self.index = index
         self._seen = -1
         self._next: dict[Schedule, dt.datetime] = {}
-        self._started = now
+        self._sync(now)
 
     def _sync(self, now: dt.datetime) -> None:
         if self._seen == self.index.changed:
@@ -198,7 +198,11 @@ class Scheduler:
         kept = {s: t for s, t in self._next.items() if s in self.index.schedules}
         for schedule in self.index.schedules:
             if schedule not in kept:
-                kept[schedule] = next_fire(schedule, now)
+                try:
+                    kept[schedule] = next_fire(schedule, now)
+                except Exception as exc:  # e.g. 31 February: a date that never comes
+                    print(f"nodefox: {schedule.workflow}: schedule {schedule.node} never fires: {exc}",
+                          file=sys.stderr, flush=True)  # fmt: skip
         self._next = kept
 
     def due(self, now: dt.datetime) -> list[tuple[Schedule, dt.datetime]]:
@@ -209,7 +213,10 @@ class Scheduler:
         for schedule, at in list(self._next.items()):
             if at <= now:
                 fired.append((schedule, at))
-                self._next[schedule] = next_fire(schedule, max(at, now))
+                try:
+                    self._next[schedule] = next_fire(schedule, max(at, now))
+                except Exception:  # no later date (a leap day long ahead is still found)
+                    del self._next[schedule]
         return fired
 
     def wait(self, now: dt.datetime, most: float = 1.0) -> float:

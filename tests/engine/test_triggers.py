@@ -62,7 +62,7 @@ def test_schedule_item_and_checks():
     assert nodefox.run(doc)["nodes"]["tick"]["outputs"]["out"] == [{"firedAt": "2026-01-01T09:30:00Z"}]
     fired = [{"firedAt": "2026-02-01T00:00:00Z"}]
     assert nodefox.run(doc, fired)["nodes"]["tick"]["outputs"]["out"] == fired
-    for params, says in (({"cron": "* * *"}, "5 fields"), ({"cron": "99 * * * *"}, "not a valid cron"),
+    for params, says in (({"cron": "* * *"}, "5 fields"), ({"cron": "99 * * * *"}, "outside 0-59"),
                          ({}, "either cron"), ({"cron": "* * * * *", "everySeconds": 5}, "either cron")):  # fmt: skip
         entry = nodefox.run(document([node("tick", "schedule", params)]))["nodes"]["tick"]
         assert entry["status"] == "error" and says in entry["error"]["message"], params
@@ -367,3 +367,25 @@ def test_respond_cannot_break_the_answer():
     assert (status, headers, body) == (200, {"x-ok": "yes", "content-type": "text/plain; charset=utf-8"}, b"hi")
     assert answer({"status": 204, "body": {"a": 1}})[::2] == (204, b"")
     assert answer({"headers": {"content-type": "application/xml"}, "body": "<a/>"})[1] == {"content-type": "application/xml"}
+
+
+@pytest.mark.parametrize(("cron", "says"), [
+    ("99 * * * *", "minute '99': 99 is outside 0-59"), ("0 0 0 * *", "day of month"), ("0 0 * * 8", "day of week"),
+    ("5-1 * * * *", "backwards"), ("*/0 * * * *", "step"), ("0 0 * foo *", "not a number or a name"),
+    ("@daily", "5 fields"), ("1, * * * *", "not a value or a range"),
+])  # fmt: skip
+def test_cron_is_checked_alike_everywhere(cron, says):
+    """The node checks cron itself (no library in the browser), so native and browser agree."""
+    from nodefox.nodes.triggers import check_cron
+
+    assert says in check_cron(cron)
+
+
+def test_a_date_that_never_comes_does_not_stop_the_others(tmp_path, capsys):
+    (tmp_path / "never.json").write_text(json.dumps(document([node("t", "schedule", {"cron": "0 0 31 2 *"})])))
+    (tmp_path / "often.json").write_text(json.dumps(document([node("t", "schedule", {"everySeconds": 60})])))
+    index = Index(Workspace(tmp_path))
+    index.refresh()
+    scheduler = Scheduler(index, at("2026-01-01T00:00:30Z"))
+    assert [s.workflow for s, _ in scheduler.due(at("2026-01-01T00:01:00Z"))] == ["often"]
+    assert "never fires" in capsys.readouterr().err

@@ -56,16 +56,54 @@ def run_respond(call: NodeCall) -> Outputs:
     return {"out": [{"status": params.get("status", 200), "headers": dict(headers), "body": body}]}
 
 
+# 5-field cron: the fields' names, ranges and the names a field may use instead of numbers
+CRON_FIELDS = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")),
+    ("day of week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+
+
 def check_cron(cron: str) -> str | None:
-    """Why a 5-field cron expression is wrong, or None (needs croniter: native only)."""
-    if len(cron.split()) != 5:
-        return f"cron {cron!r} must have 5 fields (minute hour day month weekday)"
-    try:
-        from croniter import croniter
-    except ImportError:  # in the browser: only the field count is checked
+    """Why a 5-field cron expression is wrong, or None.
+
+    Checked here, not by the cron library the server fires schedules with, so the editor in
+    the browser (which has no such library) and a native run agree on every expression.
+    """
+    fields = cron.split()
+    if len(fields) != 5:
+        return f"cron {cron!r} must have 5 fields (minute hour day-of-month month day-of-week)"
+    for text, (name, low, high, names) in zip(fields, CRON_FIELDS, strict=True):
+        for part in text.split(","):
+            problem = _cron_part(part.lower(), low, high, names)
+            if problem is not None:
+                return f"cron {cron!r}: {name} {text!r}: {problem}"
+    return None
+
+
+def _cron_part(part: str, low: int, high: int, names: tuple[str, ...]) -> str | None:
+    span, _, step = part.partition("/")
+    if step and not (step.isdigit() and int(step) >= 1):
+        return f"the step {step!r} must be a whole number of at least 1"
+    if span == "*":
         return None
-    if not croniter.is_valid(cron):
-        return f"cron {cron!r} is not a valid cron expression"
+    bounds = span.split("-")
+    if len(bounds) > 2 or not all(bounds):
+        return f"{span!r} is not a value or a range"
+    values = []
+    for bound in bounds:
+        if bound in names:
+            values.append(names.index(bound) + low)
+        elif bound.isdigit() and bound.isascii():
+            values.append(int(bound))
+        else:
+            return f"{bound!r} is not a number" + (f" or a name ({', '.join(names)})" if names else "")
+        if not low <= values[-1] <= high:
+            return f"{bound} is outside {low}-{high}"
+    if len(values) == 2 and values[0] > values[1]:
+        return f"the range {span!r} runs backwards"
     return None
 
 
