@@ -171,6 +171,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, site: str | None = None,
 
     from ._http import HEAD_TIMEOUT, KEEP_ALIVE, Protocol, is_loopback, loopback_hosts
 
+    if workspace is not None:
+        info = os.stat(workspace) if os.path.exists(workspace) else None
+        if info is None or not stat.S_ISDIR(info.st_mode):
+            print(f"nodefox: the workspace {workspace} is not a folder", file=sys.stderr)
+            return 2
     root = find_site(site)
     if root is None:
         looked = "\n".join(f"  {c / 'index.html'}" for c in site_candidates(site))
@@ -180,11 +185,6 @@ def serve(host: str = "127.0.0.1", port: int = 8000, site: str | None = None,
             print(f"nodefox: {message}", file=sys.stderr)
             return 2
         print(f"nodefox: serving without the editor: {message}", file=sys.stderr)
-    if workspace is not None:
-        info = os.stat(workspace) if os.path.exists(workspace) else None
-        if info is None or not stat.S_ISDIR(info.st_mode):
-            print(f"nodefox: the workspace {workspace} is not a folder", file=sys.stderr)
-            return 2
     try:
         sock = _listen(host, port)
     except OSError as exc:
