@@ -24,7 +24,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.responses import FileResponse, PlainTextResponse
-from starlette.routing import Mount
+from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 # /assets/ is the web app's build output, every file named by its content hash (Vite): it
@@ -91,6 +91,15 @@ class SiteFiles(StaticFiles):
             await PlainTextResponse(text, exc.status_code, exc.headers)(scope, receive, sending)
 
 
+async def _no_site(request: Any) -> PlainTextResponse:
+    """The root of a server started without the editor site (`nodefox up DIR` on a machine
+    that never built it): a 200 that says what runs here, for people and readiness checks."""
+    from . import __version__
+
+    return PlainTextResponse(f"NodeFox {__version__}: the workspace API and triggers run here; the editor "
+                             "site is not built (scripts/build-site).\n", headers={"cache-control": "no-cache"})  # fmt: skip
+
+
 def site_candidates(explicit: str | None = None) -> list[Path]:
     """Where the built site is looked for: --site, else ./build/site, the checkout's, the package's."""
     if explicit:
@@ -146,6 +155,8 @@ def build_app(site: Path | None, *, workspace: str | None = None, triggers: bool
 
     if site is not None:
         routes.append(Mount("/", SiteFiles(site)))
+    else:
+        routes.append(Route("/", _no_site, methods=["GET", "HEAD"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     return Isolation(HostCheck(app, allowed_hosts))
 

@@ -389,3 +389,26 @@ def test_a_date_that_never_comes_does_not_stop_the_others(tmp_path, capsys):
     scheduler = Scheduler(index, at("2026-01-01T00:00:30Z"))
     assert [s.workflow for s, _ in scheduler.due(at("2026-01-01T00:01:00Z"))] == ["often"]
     assert "never fires" in capsys.readouterr().err
+
+
+def test_without_a_site_the_root_says_what_runs(tmp_path):
+    """`nodefox up DIR` where the editor was never built: / is a 200 that says so (the
+    app called as ASGI directly, since a checkout with a built site would serve that)."""
+    import asyncio
+
+    from nodefox.serve import build_app
+
+    app = build_app(None, workspace=str(tmp_path))
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "raw_path": b"/", "query_string": b"",
+             "headers": [(b"host", b"127.0.0.1:8000")], "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 8000),
+             "scheme": "http", "http_version": "1.1", "root_path": ""}  # fmt: skip
+    asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 200 and b"not built" in sent[1]["body"]
