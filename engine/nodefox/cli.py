@@ -196,6 +196,7 @@ def _cmd_executions(args: argparse.Namespace) -> int:
 def _record(args: argparse.Namespace, items: list | None, execute: Any) -> dict:
     """`run --record DIR`: queue the execution in DIR's store, run it here, record its end."""
     import hashlib
+    from pathlib import Path
 
     from .execute import canonical
     from .executions import Store
