@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _json
+from . import limits as run_limits
 from .executions import Limits, Store
 from .nodes.triggers import RESPOND_MODES, schedule_problem, webhook_path
 from .workspace import Workspace, WorkspaceError
@@ -51,6 +52,10 @@ class Config:
     allow_write: bool = False
     limits: Limits = field(default_factory=Limits)
     max_body: int = MAX_BODY
+    # each run's budgets (nodefox run's --timeout, --max-items, --max-memory); None: no limit
+    timeout: float | None = run_limits.DEFAULT_TIMEOUT
+    max_items: int | None = run_limits.DEFAULT_MAX_ITEMS
+    max_memory: float | None = run_limits.DEFAULT_MAX_MEMORY
 
 
 def load_config(root: Path) -> Config:
@@ -63,7 +68,7 @@ def load_config(root: Path) -> Config:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: {exc}") from None
-    known = {"allow_net", "allow_write", "max_body", "executions"}
+    known = {"allow_net", "allow_write", "max_body", "executions", "timeout", "max_items", "max_memory"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"{path}: unknown key {unknown[0]!r} (known: {', '.join(sorted(known))})")
@@ -83,7 +88,14 @@ def load_config(root: Path) -> Config:
         if not isinstance(ex[key], int | float) or isinstance(ex[key], bool) or ex[key] < 0:
             raise ConfigError(f"{path}: executions.{key} must be a positive number")
     limits = Limits(ex.get("max_age_days"), None if ex.get("max_count") is None else int(ex["max_count"]))
-    return Config(allow_net=None if net is False else net, allow_write=write, limits=limits, max_body=body)
+    budgets = {}
+    for key in ("timeout", "max_items", "max_memory"):
+        if key in raw:
+            value = raw[key]
+            if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+                raise ConfigError(f"{path}: {key} must be a positive number (0: no limit)")
+            budgets[key] = value or None
+    return Config(allow_net=None if net is False else net, allow_write=write, limits=limits, max_body=body, **budgets)
 
 
 # -- which workflow a trigger starts ---------------------------------------------------------
@@ -279,16 +291,21 @@ def answer_of(doc: Any, result: dict, mode: str) -> tuple[int, dict, bytes]:
     return _json_answer(200, [])
 
 
-def execute(text: bytes, input_items: list | None, allow_net: Any, allow_write: bool,
-            files: str, mode: str) -> Outcome:  # fmt: skip
-    """Run one workflow file's text; never raises (a failure is an Outcome)."""
+def execute(text: bytes, input_items: list | None, grants: dict, mode: str) -> Outcome:
+    """Run one workflow file's text with `grants` (run()'s permission and budget keywords);
+    never raises (a failure is an Outcome)."""
     from .document import load_text
     from .errors import NodeFoxError
     from .execute import canonical, run
 
     try:
         doc = load_text(text.decode("utf-8"))
-        result = run(doc, input_items, allow_net=allow_net, allow_write=allow_write, files=files)
+        credentials = {}
+        if any("credential" in n.params for n in doc.nodes):
+            from . import credentials as store  # the default file and NODEFOX_CREDENTIAL_<NAME>
+
+            credentials = store.load()
+        result = run(doc, input_items, credentials=credentials, **grants)
         return Outcome(result["status"], canonical(result), None, answer_of(doc, result, mode))
     except (NodeFoxError, UnicodeDecodeError, ValueError, RecursionError, MemoryError) as exc:
         message = str(exc) if not isinstance(exc, RecursionError) else "the document nests too deeply"
@@ -402,8 +419,9 @@ class Runner:
 
     async def _in_worker(self, job: Job) -> Outcome:
         config = self.config
-        args = (job.text, job.input_items, config.allow_net, config.allow_write,
-                str(self.workspace.files), job.mode)  # fmt: skip
+        grants = {"allow_net": config.allow_net, "allow_write": config.allow_write, "files": str(self.workspace.files),
+                  "timeout": config.timeout, "max_items": config.max_items, "max_memory": config.max_memory}  # fmt: skip
+        args = (job.text, job.input_items, grants, job.mode)
         loop = asyncio.get_running_loop()
         try:
             if self.pool is None:

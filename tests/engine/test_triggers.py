@@ -412,3 +412,58 @@ def test_without_a_site_the_root_says_what_runs(tmp_path):
              "scheme": "http", "http_version": "1.1", "root_path": ""}  # fmt: skip
     asyncio.run(app(scope, receive, send))
     assert sent[0]["status"] == 200 and b"not built" in sent[1]["body"]
+
+
+def test_workflows_get_only_what_nodefox_toml_grants(tmp_path):
+    """The same webhook workflow calling a local API: refused without `allow_net`, sent with it."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from httpserver import serve
+
+    with serve() as api:
+        flow = hook_flow("fetch", node("get", "http", {"url": api.base + "/json"}),
+                         node("answer", "respond", {"items": "first"}))  # fmt: skip
+        (tmp_path / "fetch.json").write_text(json.dumps(flow))
+        for grant, want in (("", 500), ("allow_net = false\n", 500), ('allow_net = ["127.0.0.1"]\n', 200),
+                            ('allow_net = ["api.example.com"]\n', 500), ("allow_net = true\n", 200)):  # fmt: skip
+            (tmp_path / "nodefox.toml").write_text(grant)
+            api.log.clear()
+            server = Server(tmp_path, "--triggers", "--workers", "1")
+            try:
+                status, _, body = server.call("POST", "/hook/fetch", {}, token=False)
+            finally:
+                assert "Traceback" not in server.stop()
+            assert status == want, (grant, body)
+            if want == 200:
+                assert body == {"id": 1, "name": "Ada", "tags": ["x", "y"]} and len(api.log) == 1
+            else:
+                assert "127.0.0.1" in body["error"] and api.log == [], "nothing was sent"
+
+
+def test_each_run_has_a_time_budget(tmp_path):
+    """A workflow that would never finish (a catastrophic regex) fails at nodefox.toml's
+    `timeout`, and the worker is free again for the next call."""
+    slow = node("slow", "set", {"fields": [{"name": "x", "value": "={{ re_match('(a+)+$', 'a' * 40 + '!') }}"}]})
+    (tmp_path / "stuck.json").write_text(json.dumps(hook_flow("stuck", slow)))
+    (tmp_path / "double.json").write_text(json.dumps(hook_flow("double", double())))
+    (tmp_path / "nodefox.toml").write_text("timeout = 1\n")
+    server = Server(tmp_path, "--triggers", "--workers", "1")
+    try:
+        import time
+
+        started = time.monotonic()
+        status, _, body = server.call("POST", "/hook/stuck", {}, token=False)
+        assert status == 500 and "node slow" in body["error"] and time.monotonic() - started < 15
+        assert server.call("POST", "/hook/double", {"n": 2}, token=False)[2][0]["doubled"] == 4
+    finally:
+        assert "Traceback" not in server.stop()
+
+
+def test_config_budgets(tmp_path):
+    (tmp_path / "nodefox.toml").write_text("timeout = 5\nmax_items = 0\nmax_memory = 100\n")
+    config = load_config(tmp_path)
+    assert (config.timeout, config.max_items, config.max_memory) == (5, None, 100)
+    (tmp_path / "nodefox.toml").write_text("timeout = -1\n")
+    with pytest.raises(ConfigError, match="timeout"):
+        load_config(tmp_path)
