@@ -149,6 +149,9 @@ def report(items: int = 1000) -> dict:
     add("rensum", "rename", {"keys": [{"from": "count_id", "to": "orders"}]}, "bytown")
     add("trig", "trigger")
     add("trigset", "set", {"fields": [{"name": "at", "value": "={{ $now }}"}]}, "trig")
+    add("hook", "webhook", {"path": "report"})
+    add("tick", "schedule", {"everySeconds": 3600})
+    add("answer", "respond", {"items": "first"}, "rensum")
     doc = _doc("report", nodes, edges, {"vat": 0.2})
     return doc
 

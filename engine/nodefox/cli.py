@@ -1,4 +1,4 @@
-"""The `nodefox` command line: run, validate, nodes, serve."""
+"""The `nodefox` command line: run, validate, nodes, serve, up, executions."""
 
 from __future__ import annotations
 
@@ -93,9 +93,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise _Fail(f"--files {files}: no such folder")
     creds = _credentials(args.credentials) if args.credentials or _names_credential(doc) else {}
     # parsed from JSON text, so no NaN can hide in it: skip the cached loader's check
-    result = run(load(doc), items, allow_code=args.allow_code, allow_net=_hosts(args.allow_net),
-                 credentials=creds, timeout=args.timeout or None, max_items=args.max_items or None,
-                 max_memory=args.max_memory or None, files=files, allow_write=args.allow_write)  # fmt: skip
+
+    def execute() -> dict:
+        return run(load(doc), items, allow_code=args.allow_code, allow_net=_hosts(args.allow_net),
+                   credentials=creds, timeout=args.timeout or None, max_items=args.max_items or None,
+                   max_memory=args.max_memory or None, files=files, allow_write=args.allow_write)  # fmt: skip
+
+    result = _record(args, items, execute) if args.record else execute()
     # items that share one array are small in memory but not as text: the text counts
     # against the memory budget as it is made, and nothing is written unless all fits
     limit = args.max_memory * 2**20 if args.max_memory else None
@@ -166,7 +170,62 @@ def _cmd_nodes(args: argparse.Namespace) -> int:
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
-    return serve(args.host, args.port, args.site)
+    if args.triggers and args.dir is None:
+        raise _Fail("--triggers needs a workspace folder: nodefox serve DIR --triggers")
+    return serve(args.host, args.port, args.site, args.dir, args.triggers, args.workers, args.idle_timeout)
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    args.triggers = True
+    return _cmd_serve(args)
+
+
+def _cmd_executions(args: argparse.Namespace) -> int:
+    from .executions import STATUSES, Store, db_path, table
+
+    if args.status is not None and args.status not in STATUSES:
+        raise _Fail(f"--status must be one of {', '.join(STATUSES)}")
+    if not Store.exists(args.dir):
+        raise _Fail(f"no executions recorded in {args.dir} (no {db_path(args.dir)})")
+    store = Store.of(args.dir)
+    try:
+        workflow = args.workflow[:-5] if args.workflow and args.workflow.endswith(".json") else args.workflow
+        rows = store.list(workflow, args.status, args.limit)
+    finally:
+        store.close()
+    _emit(_json.pretty(rows) + "\n" if args.json else table(rows))
+    return EXIT_OK
+
+
+def _record(args: argparse.Namespace, items: list | None, execute: Any) -> dict:
+    """`run --record DIR`: queue the execution in DIR's store, run it here, record its end."""
+    import hashlib
+    from pathlib import Path
+
+    from .execute import canonical
+    from .executions import Store
+
+    flow = Path(args.flow)
+    if args.flow == "-":
+        raise _Fail("--record needs a workflow file, not stdin")
+    root = Path(args.record).resolve()
+    if not root.is_dir():
+        raise _Fail(f"--record {args.record}: not a folder")
+    resolved = flow.resolve()
+    name = resolved.stem if resolved.parent == root else str(resolved)
+    store = Store.of(root)
+    try:
+        text = flow.read_bytes()
+        execution = store.queue(name, hashlib.sha256(text).hexdigest(), "manual", items, started=True)
+        try:
+            result = execute()
+        except BaseException as exc:
+            store.finish(execution, "failed", None, str(exc) or type(exc).__name__)
+            raise
+        store.finish(execution, result["status"], canonical(result))
+    finally:
+        store.close()
+    return result
 
 
 def parser() -> argparse.ArgumentParser:
@@ -195,17 +254,36 @@ def parser() -> argparse.ArgumentParser:
                    help="the folder file names resolve in (default: the workflow file's folder)")
     r.add_argument("--allow-write", action="store_true",
                    help="let write nodes (write_file) write files in the files folder")
+    r.add_argument("--record", metavar="DIR", help="record the execution in DIR/.nodefox/executions.db")
     r.set_defaults(fn=_cmd_run)
     v = sub.add_parser("validate", help="check a workflow without running it")
     v.add_argument("flow")
     v.set_defaults(fn=_cmd_validate)
     n = sub.add_parser("nodes", help="print every node type with its ports and parameter schema")
     n.set_defaults(fn=_cmd_nodes)
-    s = sub.add_parser("serve", help="serve the editor (the built site)")
-    s.add_argument("--host", default="127.0.0.1")
-    s.add_argument("--port", type=int, default=8000)
-    s.add_argument("--site", help="the built site folder (default: build/site or the packaged one)")
-    s.set_defaults(fn=_cmd_serve)
+    for name, helptext in (("serve", "serve the editor (the built site), and a workspace folder's API"),
+                           ("up", "serve a workspace folder and run its triggers (serve DIR --triggers)")):
+        s = sub.add_parser(name, help=helptext)
+        if name == "serve":
+            s.add_argument("dir", nargs="?", help="a workspace: workflows as DIR/*.json, data in DIR/files")
+            s.add_argument("--triggers", action="store_true",
+                           help="run the workspace's webhooks (/hook/<path>) and schedules")
+        else:
+            s.add_argument("dir", help="the workspace folder")
+        s.add_argument("--host", default="127.0.0.1")
+        s.add_argument("--port", type=int, default=8000)
+        s.add_argument("--site", help="the built site folder (default: build/site or the packaged one)")
+        s.add_argument("--workers", type=int, help="worker processes for executions (default: one per core)")
+        s.add_argument("--idle-timeout", type=float, metavar="SECONDS",
+                       help="close a connection that sends no whole request for this long (default 10)")
+        s.set_defaults(fn=_cmd_serve if name == "serve" else _cmd_up)
+    e = sub.add_parser("executions", help="list a workspace's recorded executions, newest first")
+    e.add_argument("dir", help="the workspace folder")
+    e.add_argument("--workflow", help="only this workflow (its file name, with or without .json)")
+    e.add_argument("--status", help="only this status: queued, running, ok, error or failed")
+    e.add_argument("--limit", type=int, default=50)
+    e.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    e.set_defaults(fn=_cmd_executions)
     return p
 
 

@@ -190,6 +190,15 @@ def params_for(node_type: str, names: list[str]) -> st.SearchStrategy[dict]:
                                      "={{ 'https://api.test/items?i=' + str($index) }}"])},
             optional={"method": st.sampled_from(["GET", "POST", "DELETE", "={{ 'GET' }}"]),
                       "once": st.booleans(), "split": st.sampled_from(["/rows", "/none"])})
+    if node_type == "webhook":
+        return st.fixed_dictionaries({"path": st.sampled_from(["orders", "/a/b/"])}, optional={
+            "method": st.sampled_from(["GET", "POST"]), "respond": st.sampled_from(["onFinish", "immediately"])})
+    if node_type == "schedule":
+        return st.one_of(st.fixed_dictionaries({"cron": st.sampled_from(["*/5 * * * *", "0 9 * * mon-fri", "99 * * * *"])}),
+                         st.fixed_dictionaries({"everySeconds": st.integers(1, 60)}))
+    if node_type == "respond":
+        return st.fixed_dictionaries({}, optional={"status": st.sampled_from([200, 201]), "items": st.sampled_from(
+            ["all", "first"]), "body": st.sampled_from(["={{ $json }}", "ok", {"a": 1}])})
     raise AssertionError(f"params_for has no case for the node type {node_type!r}: add one")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import code, files, flow, http, sources, transform
+from . import code, files, flow, http, sources, transform, triggers
 from .base import NodeCall, NodeType
 
 
@@ -32,6 +32,8 @@ class Registry:
         return [t.describe() for t in self._types.values()]
 
 
-BUILTINS = Registry([*sources.NODES, *transform.NODES, *code.NODES, *flow.NODES, *http.NODES, *files.NODES])
+BUILTINS = Registry([
+    *sources.NODES, *transform.NODES, *code.NODES, *flow.NODES, *http.NODES, *files.NODES, *triggers.NODES,
+])
 
 __all__ = ["BUILTINS", "NodeCall", "NodeType", "Registry"]
