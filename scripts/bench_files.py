@@ -87,7 +87,8 @@ def measure(figure: str, path: str) -> dict:
         params = {"file": os.path.basename(path), "inferTypes": figure == "read_file_infer"}
         doc = {"nodefox": 1, "name": "bench", "nodes": [
             {"id": "r", "type": "read_file", "name": "Read", "params": params}], "edges": []}  # fmt: skip
-        result = nodefox.run(doc, files=os.path.dirname(path))
+        # no run budgets: 1.2 million items take about 1 GB, past the default memory budget
+        result = nodefox.run(doc, files=os.path.dirname(path), timeout=None, max_memory=None)
         node = result["nodes"]["r"]
         if node["status"] != "ok":
             raise SystemExit(f"read_file failed: {node}")
@@ -98,10 +99,9 @@ def measure(figure: str, path: str) -> dict:
 
 
 def child(figure: str, path: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", figure, path],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+    out = subprocess.run([sys.executable, __file__, "--child", figure, path], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"{figure} failed:\n{out.stdout}{out.stderr}")
     return json.loads(out.stdout)
 
 
