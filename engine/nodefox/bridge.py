@@ -12,7 +12,7 @@ from .execute import run as run_document
 from .live import Session
 
 SESSION = Session()  # code runs only once allowed (configure, or op set_permissions)
-_CONFIG = {"allowCode": False}
+_CONFIG: dict[str, Any] = {"allowCode": False, "files": None}
 
 
 def handle(message: str) -> str:
@@ -39,7 +39,7 @@ def run(document: str, input: str | None = None) -> str:
         items = _json.loads(input) if input else None
         if input:
             check_items(items)
-        return _json.dumps(run_document(doc, items, allow_code=_CONFIG["allowCode"]))
+        return _json.dumps(run_document(doc, items, allow_code=_CONFIG["allowCode"], files=_CONFIG["files"]))
     except DocumentError as exc:
         problems = [{"pointer": p.pointer, "message": p.message} for p in exc.problems]
         return _json.dumps({"rejected": {"message": str(exc), "problems": problems}})
@@ -56,7 +56,9 @@ def catalogue() -> str:
 
 
 def configure(options: str) -> str:
-    """Set bridge options, e.g. `{"allowCode": false}`; answers the current options."""
+    """Set bridge options; answers the current ones. `allowCode`: whole runs and the session
+    may run code nodes; `files`: the folder (in Pyodide's file system) where the page writes
+    the user's files and where file names in workflows resolve."""
     try:
         data: Any = _json.loads(options)
     except (ValueError, RecursionError):
@@ -64,4 +66,8 @@ def configure(options: str) -> str:
     if type(data) is dict and type(data.get("allowCode")) is bool:
         _CONFIG["allowCode"] = data["allowCode"]
         SESSION.apply([{"op": "set_permissions", "code": data["allowCode"]}])
+    if type(data) is dict and type(data.get("files")) is str and data["files"]:
+        _CONFIG["files"] = data["files"]
+        SESSION.world.files = data["files"]
+        SESSION.apply([{"op": "refresh"}])  # reads of files resolve anew
     return _json.dumps({**_CONFIG, "version": __version__})
