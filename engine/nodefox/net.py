@@ -117,7 +117,7 @@ def _credential(world: World, name: str | None) -> dict | None:
     if cred is None:
         raise NodeError(
             f"no credential named {name!r}: natively pass --credentials FILE or set "
-            f"{credentials.ENV_PREFIX}{name.upper()}, in the editor add it under Credentials",
+            f"{credentials.ENV_PREFIX}{credentials.env_name(name)}, in the editor add it under Credentials",
             path="/credential",
         )
     trouble = credentials.problem(cred)

@@ -598,3 +598,10 @@ def test_cli_runs_without_credentials_when_no_node_names_one(tmp_path):
     default.chmod(0o644)  # would be refused, but nothing asks for it
     proc = nodefox_run(tmp_path, document([node("t", "trigger")]))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_header_values_must_fit_latin1(server):
+    assert out({"url": server.url("/echo"), "headers": {"X-Name": "café"}})[0]["headers"]["x-name"] == "café"
+    message = error({"url": server.url("/echo"), "headers": {"X-Name": "€uro"}})
+    assert message.startswith("header 'X-Name': its value has characters HTTP headers cannot carry")
+    assert server.log == [server.log[0]]

@@ -28,6 +28,7 @@ CONTENT_TYPES = {
     "form": "application/x-www-form-urlencoded",
     "text": "text/plain; charset=utf-8",
 }
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name
 _JSON_TYPE = re.compile(r"^(application|text)/([\w.+-]*\+)?json$")
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+)*)")
 _REL = re.compile(r"""rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))""", re.I)
@@ -146,9 +147,14 @@ def _as_text(value: Any) -> str:
 def _body(params: dict) -> tuple[dict[str, str], bytes | None]:
     headers = dict(params.get("headers") or {})
     for name, value in headers.items():
-        if not name or any(c in name for c in " \t\r\n:") or any(c in value for c in "\r\n"):
-            raise NodeError(f"header {name!r} is not a valid header name and value",
-                            path=f"/headers/{paths.pointer(name)[1:]}")  # fmt: skip
+        where = "/headers" + paths.pointer(name)
+        if not _TOKEN.match(name) or any(c in value for c in "\r\n"):
+            raise NodeError(f"header {name!r} is not a valid header name and value", path=where)
+        if not value.isascii() and not _latin1(value):
+            # HTTP carries header values as bytes; browsers refuse anything past Latin-1 too
+            raise NodeError(f"header {name!r}: its value has characters HTTP headers cannot carry "
+                            "(beyond Latin-1): encode it first (percent-encoding, base64)",
+                            path=where)  # fmt: skip
     if "body" not in params:
         return headers, None
     body, kind = params["body"], params.get("bodyType", "json")
@@ -163,6 +169,14 @@ def _body(params: dict) -> tuple[dict[str, str], bytes | None]:
     if not any(name.lower() == "content-type" for name in headers):
         headers["Content-Type"] = CONTENT_TYPES[kind]
     return headers, data
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- the response ----------------------------------------------------------------------
