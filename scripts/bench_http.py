@@ -3,8 +3,9 @@
     PYTHONPATH=engine .venv/bin/python scripts/bench_http.py [--requests 1000] [--rounds 5]
 
 The test server (tests/httpserver.py) runs in a process of its own, so it does not share
-this process's interpreter. Each figure is the median over the rounds of (round time /
-requests), in microseconds per request:
+this process's interpreter. The rounds are interleaved (one of each
+figure in turn), so a busy moment of the machine hits all alike; each figure is the
+median over the rounds of (round time / requests), in microseconds per request:
 
 - bare urllib3: a loop of `PoolManager.request("GET", url)`, the floor;
 - net.fetch: the same requests through NodeFox's transport layer (permission check,
@@ -109,10 +110,13 @@ def main() -> None:
             warm()  # connections, imports, the cache filled
         filled = len(cache_world.cache)
         # rounds interleaved, so a busy moment of the machine hits every figure alike
-        times: dict[str, list[float]] = {k: [] for k in ("bare", "fetch", "node", "noop", "cached", "noop1")}
+        keys = ("bare", "fetch", "node", "noop", "cached", "noop1", "bare1", "fetch1")
+        times: dict[str, list[float]] = {k: [] for k in keys}
         for _ in range(rounds):
-            times["bare"] += each_request(bare, n)
-            times["fetch"] += each_request(fetched, n)
+            for key, send in (("bare", bare), ("fetch", fetched)):
+                each = each_request(send, n)
+                times[key].append(sum(each) / n)  # the round's mean, as for the node
+                times[key + "1"] += each
             times["node"].append(whole_run(node_run) * 1000 / n)
             times["noop"].append(whole_run(lambda: nodefox.run(noop_doc)) * 1000 / n)
             times["cached"].append(whole_run(cached_run))
@@ -124,14 +128,15 @@ def main() -> None:
 
     med = {k: statistics.median(v) for k, v in times.items()}
     node = med["node"] - med["noop"]
-    print(f"{n} GET requests to {base}/json, {rounds} rounds interleaved (µs per request, medians)")
-    print(f"  bare urllib3 loop      {med['bare']:8.1f}   (median of {len(times['bare'])} requests)")
-    print(f"  net.fetch              {med['fetch']:8.1f}   (median of {len(times['fetch'])} requests)")
-    print(f"  http node, per item    {node:8.1f}   (median run / {n}, minus a noop run's)")
-    print(f"  overhead of the node over bare urllib3: {node - med['bare']:+.1f} µs ({node / med['bare']:.2f}x)")
+    print(f"{n} GET requests to {base}/json, {rounds} rounds interleaved: median over the rounds "
+          "of the round's time per request (µs)")  # fmt: skip
+    print(f"  bare urllib3 loop      {med['bare']:8.1f}   (median single request {med['bare1']:.1f})")
+    print(f"  net.fetch              {med['fetch']:8.1f}   (median single request {med['fetch1']:.1f})")
+    print(f"  http node, per item    {node:8.1f}   (a run of {n} items, minus a noop run's)")
+    print(f"  overhead of the node over bare urllib3: {node - med['bare']:+.1f} µs per request "
+          f"({node / med['bare']:.2f}x)")  # fmt: skip
     print(f"cached re-run on {n} items (live session, nothing sent): {med['cached']:.1f} ms for the "
           f"whole run; a noop instead of the http node: {med['noop1']:.1f} ms")  # fmt: skip
-
 
 if __name__ == "__main__":
     main()
