@@ -157,6 +157,8 @@ def _follow(world: World, request: Request, cred: dict | None, retries: int) -> 
             return Response(response.status, response.reason, response.headers, response.body,
                             url, tuple(dict.fromkeys(hosts)))  # fmt: skip
         url = urljoin(url, location)
+        if not url[:8].lower().startswith(("http://", "https://")):
+            raise NodeError(f"{request.method} {request.url} redirects to {url!r}, not an HTTP URL")
         if response.status == 303 or (response.status in (301, 302) and method == "POST"):
             if method != "HEAD":
                 method = "GET"

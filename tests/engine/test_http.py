@@ -605,3 +605,8 @@ def test_header_values_must_fit_latin1(server):
     message = error({"url": server.url("/echo"), "headers": {"X-Name": "€uro"}})
     assert message.startswith("header 'X-Name': its value has characters HTTP headers cannot carry")
     assert server.log == [server.log[0]]
+
+
+def test_a_redirect_out_of_http_is_refused(server):
+    url = server.url("/redirect?to=file:///etc/passwd")
+    assert error({"url": url}) == f"GET {url} redirects to 'file:///etc/passwd', not an HTTP URL"
