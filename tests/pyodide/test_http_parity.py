@@ -83,7 +83,7 @@ def cases(base: str) -> dict[str, tuple[dict, dict]]:
 
 
 @pytest.fixture(scope="module")
-def compared(http_server):  # noqa: F811 (the fixture imported above)
+def compared(http_server):  # noqa: F811  (the fixture imported above)
     """Each case run natively and in Pyodide against the same server: name -> (native, pyodide)."""
     if not (SITE / "pyodide" / "pyodide-lock.json").is_file():
         pytest.fail("build/site is missing: build it first with scripts/build-site", pytrace=False)
