@@ -72,14 +72,15 @@ def find(credentials: Mapping[str, Any], name: str) -> Any:
     variable spells it (`my-api` is `NODEFOX_CREDENTIAL_MY_API`, loaded as `my_api`)."""
     if name in credentials:
         return credentials[name]
-    wanted = _env_name(name)
+    wanted = env_name(name)
     for key, cred in credentials.items():
-        if _env_name(key) == wanted:
+        if env_name(key) == wanted:
             return cred
     return None
 
 
-def _env_name(name: str) -> str:
+def env_name(name: str) -> str:
+    """How an environment variable spells a credential's name (after the prefix)."""
     return re.sub(r"[^A-Za-z0-9]", "_", name).upper()
 
 

@@ -37,8 +37,9 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from http.client import HTTPException
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urlencode, urljoin, urlsplit
 
 from . import __version__, _json, credentials
@@ -78,8 +79,7 @@ class Response:
         return 200 <= self.status < 300
 
 
-@dataclass(frozen=True)
-class Request:
+class Request(NamedTuple):
     method: str
     url: str  # complete, without the credential
     headers: dict[str, str]
@@ -92,13 +92,11 @@ def fetch(world: World, node_id: str, request: Request, credential: str | None =
     """Send `request` as the world allows (see the module docstring); the final response
     whatever its status. Raises NodeError when it may not be sent or got no response."""
     cred = _credential(world, credential)
-    host = _host(request.url)
-    world.check_net(host)
+    world.check_net(host_of(request.url))
     cache = world.cache if request.method in READ_METHODS else None
     key = None
     if cache is not None:
-        key = _json.dumps([request.method, request.url, list(request.headers.items()),
-                           _text(request.body), credential])  # fmt: skip
+        key = _json.key((request.method, request.url, request.headers, _text(request.body), credential))
         hit = cache.get(node_id, key)
         if hit is not None:
             for seen in hit.hosts:
@@ -117,7 +115,7 @@ def _credential(world: World, name: str | None) -> dict | None:
     if cred is None:
         raise NodeError(
             f"no credential named {name!r}: natively pass --credentials FILE or set "
-            f"{credentials.ENV_PREFIX}{name.upper()}, in the editor add it under Credentials",
+            f"{credentials.ENV_PREFIX}{credentials.env_name(name)}, in the editor add it under Credentials",
             path="/credential",
         )
     trouble = credentials.problem(cred)
@@ -126,13 +124,18 @@ def _credential(world: World, name: str | None) -> dict | None:
     return cred
 
 
-def _host(url: str) -> str:
+@lru_cache(maxsize=4096)
+def host_of(url: str) -> str:
+    """The host a URL names (lower case); NodeError when it names none or is malformed.
+    Remembered: a re-run asks again for the same URLs."""
     try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        host = None
+        parts = urlsplit(url)
+        host = parts.hostname
+        parts.port  # noqa: B018 - a port that is not a number raises here
+    except ValueError as exc:
+        raise NodeError(f"{url!r} is not a valid URL: {exc}", path="/url") from None
     if not host:
-        raise NodeError(f"the URL {url!r} names no host", path="/url")
+        raise NodeError(f"{url!r} names no host", path="/url")
     return host
 
 
@@ -145,7 +148,7 @@ def _follow(world: World, request: Request, cred: dict | None, retries: int) -> 
     method, url, headers, body = request.method, request.url, request.headers, request.body
     hosts: list[str] = []
     for _ in range(MAX_REDIRECTS + 1):
-        host = _host(url)
+        host = host_of(url)
         world.check_net(host)
         hosts.append(host)
         response = _send_retrying(world, method, url, headers, body, request.timeout, cred, retries)
@@ -154,6 +157,8 @@ def _follow(world: World, request: Request, cred: dict | None, retries: int) -> 
             return Response(response.status, response.reason, response.headers, response.body,
                             url, tuple(dict.fromkeys(hosts)))  # fmt: skip
         url = urljoin(url, location)
+        if not url[:8].lower().startswith(("http://", "https://")):
+            raise NodeError(f"{request.method} {request.url} redirects to {url!r}, not an HTTP URL")
         if response.status == 303 or (response.status in (301, 302) and method == "POST"):
             if method != "HEAD":
                 method = "GET"
@@ -165,7 +170,7 @@ def _follow(world: World, request: Request, cred: dict | None, retries: int) -> 
 def _send_retrying(world: World, method: str, url: str, headers: dict, body: bytes | None,
                    timeout: float, cred: dict | None, retries: int) -> Response:  # fmt: skip
     wire_url, wire_headers = url, headers
-    if cred is not None and credentials.applies(cred, _host(url)):
+    if cred is not None and credentials.applies(cred, host_of(url)):
         wire_headers, pairs = credentials.attach(cred, headers)
         if pairs:
             wire_url = url + ("&" if urlsplit(url).query else "?") + urlencode(pairs)
@@ -287,7 +292,7 @@ def urllib3_transport(method: str, url: str, headers: dict, body: bytes | None,
         data = r.data
     # (urllib3's NewConnectionError is a kind of ConnectTimeoutError: it must come first)
     except urllib3.exceptions.NameResolutionError:
-        raise NetworkError(f"cannot find the host {_host(url)}") from None
+        raise NetworkError(f"cannot find the host {host_of(url)}") from None
     except urllib3.exceptions.NewConnectionError as exc:
         raise NetworkError(_connect_failure(exc)) from None
     except urllib3.exceptions.TimeoutError:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +21,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from httpserver import http_server  # noqa: E402,F401  (a fixture)
 
 SECRET = "tok-5f8a2c91-very-secret"
+
+
+def _closed_port() -> int:
+    """A port nothing listens on: bound, then let go."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+NOBODY = f"http://127.0.0.1:{_closed_port()}/x"  # connection refused
 BEARER = {"type": "bearer", "token": SECRET, "hosts": ["127.0.0.1"]}
 
 
@@ -241,7 +252,7 @@ def test_timeout(server):
 
 
 def test_connection_refused(server):
-    assert error({"url": "http://127.0.0.1:9/x"}) == "GET http://127.0.0.1:9/x got no response: connection refused"
+    assert error({"url": NOBODY}) == f"GET {NOBODY} got no response: connection refused"
 
 
 # -- retries -------------------------------------------------------------------------
@@ -292,7 +303,7 @@ def test_429_with_retry_after_zero_really_retries(server):
 
 
 def test_network_errors_are_retried(waits):
-    message = error({"url": "http://127.0.0.1:9/x", "retries": 2})
+    message = error({"url": NOBODY, "retries": 2})
     assert message.endswith("connection refused") and waits == [0.5, 1.0]
 
 
@@ -397,7 +408,7 @@ def test_missing_or_broken_credential(server):
 
 def test_secret_is_hidden_in_network_errors():
     cred = {"type": "query", "name": "key", "value": SECRET, "hosts": ["127.0.0.1"]}
-    message = error({"url": "http://127.0.0.1:9/x", "credential": "c"}, credentials={"c": cred})
+    message = error({"url": NOBODY, "credential": "c"}, credentials={"c": cred})
     assert SECRET not in message
 
 
@@ -574,7 +585,7 @@ def test_cli_refuses_a_credentials_file_others_can_read(server, tmp_path):
 def test_cli_secret_never_printed_on_errors(server, tmp_path):
     cred = {"type": "query", "name": "key", "value": SECRET, "hosts": ["127.0.0.1"]}
     env = {"NODEFOX_CREDENTIAL_API": json.dumps(cred)}
-    doc = http_doc({"url": "http://127.0.0.1:9/x", "credential": "api"})
+    doc = http_doc({"url": NOBODY, "credential": "api"})
     proc = nodefox_run(tmp_path, doc, "--allow-net", env=env)
     assert proc.returncode == 1 and SECRET not in proc.stdout + proc.stderr
     proc = nodefox_run(tmp_path, per_item_doc(server.base), "--allow-net", "--pretty", env=env)
@@ -598,3 +609,15 @@ def test_cli_runs_without_credentials_when_no_node_names_one(tmp_path):
     default.chmod(0o644)  # would be refused, but nothing asks for it
     proc = nodefox_run(tmp_path, document([node("t", "trigger")]))
     assert proc.returncode == 0, proc.stderr
+
+
+def test_header_values_must_fit_latin1(server):
+    assert out({"url": server.url("/echo"), "headers": {"X-Name": "café"}})[0]["headers"]["x-name"] == "café"
+    message = error({"url": server.url("/echo"), "headers": {"X-Name": "€uro"}})
+    assert message.startswith("header 'X-Name': its value has characters HTTP headers cannot carry")
+    assert server.log == [server.log[0]]
+
+
+def test_a_redirect_out_of_http_is_refused(server):
+    url = server.url("/redirect?to=file:///etc/passwd")
+    assert error({"url": url}) == f"GET {url} redirects to 'file:///etc/passwd', not an HTTP URL"

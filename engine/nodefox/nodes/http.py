@@ -9,9 +9,10 @@ World (permission, credentials, the session's cache of reads, the transport).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlencode, urljoin, urlsplit
+from urllib.parse import urlencode, urljoin
 
 from .. import _json, net, paths
 from .._guards import type_name
@@ -28,6 +29,7 @@ CONTENT_TYPES = {
     "form": "application/x-www-form-urlencoded",
     "text": "text/plain; charset=utf-8",
 }
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")  # an HTTP header name
 _JSON_TYPE = re.compile(r"^(application|text)/([\w.+-]*\+)?json$")
 _LINK = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,]+)*)")
 _REL = re.compile(r"""rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))""", re.I)
@@ -113,19 +115,15 @@ def _url(params: dict) -> str:
     if type(url) is not str or not url.strip():
         raise NodeError("url must be an http: or https: URL", path="/url")
     url = url.strip()
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-        parts.port  # noqa: B018 - a port that is not a number raises here
-    except ValueError as exc:
-        raise NodeError(f"{url!r} is not a valid URL: {exc}", path="/url") from None
-    if parts.scheme.lower() not in ("http", "https"):
+    if not url[:8].lower().startswith(("http://", "https://")):
         raise NodeError(f"{url!r} is not an http: or https: URL", path="/url")
-    if not host:
-        raise NodeError(f"{url!r} names no host", path="/url")
-    pairs = _pairs(params.get("query") or {})
+    net.host_of(url)  # names a host, and is well formed
+    query = params.get("query")
+    pairs = _pairs(query) if query else None
     if pairs:
-        url += ("&" if parts.query else ("" if url.endswith("?") else "?")) + urlencode(pairs)
+        url, hash_, fragment = url.partition("#")
+        joint = "?" if "?" not in url else "" if url.endswith(("?", "&")) else "&"
+        url = url + joint + urlencode(pairs) + hash_ + fragment
     return url
 
 
@@ -146,9 +144,14 @@ def _as_text(value: Any) -> str:
 def _body(params: dict) -> tuple[dict[str, str], bytes | None]:
     headers = dict(params.get("headers") or {})
     for name, value in headers.items():
-        if not name or any(c in name for c in " \t\r\n:") or any(c in value for c in "\r\n"):
-            raise NodeError(f"header {name!r} is not a valid header name and value",
-                            path=f"/headers/{paths.pointer(name)[1:]}")  # fmt: skip
+        where = "/headers" + paths.pointer(name)
+        if not _TOKEN.match(name) or any(c in value for c in "\r\n"):
+            raise NodeError(f"header {name!r} is not a valid header name and value", path=where)
+        if not value.isascii() and not _latin1(value):
+            # HTTP carries header values as bytes; browsers refuse anything past Latin-1 too
+            raise NodeError(f"header {name!r}: its value has characters HTTP headers cannot carry "
+                            "(beyond Latin-1): encode it first (percent-encoding, base64)",
+                            path=where)  # fmt: skip
     if "body" not in params:
         return headers, None
     body, kind = params["body"], params.get("bodyType", "json")
@@ -163,6 +166,14 @@ def _body(params: dict) -> tuple[dict[str, str], bytes | None]:
     if not any(name.lower() == "content-type" for name in headers):
         headers["Content-Type"] = CONTENT_TYPES[kind]
     return headers, data
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 # -- the response ----------------------------------------------------------------------
@@ -180,7 +191,11 @@ def _failure(method: str, url: str, response: net.Response, redact: Any) -> str:
 
 def _media(response: net.Response) -> tuple[str, str]:
     """The content type's media type (lower case) and charset (default utf-8)."""
-    ctype = response.header("content-type") or ""
+    return _content_type(response.header("content-type") or "")
+
+
+@lru_cache(maxsize=256)
+def _content_type(ctype: str) -> tuple[str, str]:
     media, _, rest = ctype.partition(";")
     charset = "utf-8"
     for part in rest.split(";"):
