@@ -12,7 +12,7 @@ from .execute import run as run_document
 from .live import Session
 
 SESSION = Session()  # code runs only once allowed (configure, or op set_permissions)
-_CONFIG: dict[str, Any] = {"allowCode": False, "files": None}
+_CONFIG: dict[str, Any] = {"files": None}
 
 
 def handle(message: str) -> str:
@@ -39,7 +39,8 @@ def run(document: str, input: str | None = None) -> str:
         items = _json.loads(input) if input else None
         if input:
             check_items(items)
-        return _json.dumps(run_document(doc, items, allow_code=_CONFIG["allowCode"], files=_CONFIG["files"]))
+        # code runs as the session allows it (configure, or op set_permissions in handle)
+        return _json.dumps(run_document(doc, items, allow_code=SESSION.allow_code, files=_CONFIG["files"]))
     except DocumentError as exc:
         problems = [{"pointer": p.pointer, "message": p.message} for p in exc.problems]
         return _json.dumps({"rejected": {"message": str(exc), "problems": problems}})
@@ -64,10 +65,9 @@ def configure(options: str) -> str:
     except (ValueError, RecursionError):
         data = None  # not options: answer the current ones
     if type(data) is dict and type(data.get("allowCode")) is bool:
-        _CONFIG["allowCode"] = data["allowCode"]
         SESSION.apply([{"op": "set_permissions", "code": data["allowCode"]}])
     if type(data) is dict and type(data.get("files")) is str and data["files"]:
         _CONFIG["files"] = data["files"]
         SESSION.world.files = data["files"]
         SESSION.apply([{"op": "refresh"}])  # reads of files resolve anew
-    return _json.dumps({**_CONFIG, "version": __version__})
+    return _json.dumps({**_CONFIG, "allowCode": SESSION.allow_code, "version": __version__})
