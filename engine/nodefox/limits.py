@@ -150,6 +150,9 @@ def call(fn: Callable[[Any], dict], node_call: Any) -> dict:
         raise NodeError(_OUT_OF_MEMORY) from None
     finally:
         state.inside = False
+    if state.overdue():  # no timer here (another thread, Pyodide): it ran past the deadline
+        state.spent = state.time_message()
+        raise BudgetExceeded(state.spent)
     if state.max_items is not None:
         state.items += sum(map(len, produced.values()))
         if state.items > state.max_items:
