@@ -122,7 +122,7 @@ def test_no_escape_changes_the_data_it_was_given():
     before = copy.deepcopy((ITEM, VARS, OUTPUTS))
     for text in MUTATIONS:
         outcomes(text)
-    assert (ITEM, VARS, OUTPUTS) == before
+    assert before == (ITEM, VARS, OUTPUTS)
 
 
 def test_no_attribute_of_any_reachable_value_leads_out():
@@ -143,13 +143,12 @@ def test_no_attribute_of_any_reachable_value_leads_out():
 
 
 def test_methods_called_are_only_the_read_only_ones():
-    allowed = {str: _guards._STR_METHODS, list: _guards._LIST_METHODS, dict: _guards._DICT_METHODS}
-    for kind, names in allowed.items():
+    for names in (_guards._STR_METHODS, _guards._LIST_METHODS, _guards._DICT_METHODS):
         for name in names:
             assert not name.startswith("_") and name not in _guards.DISALLOW_METHODS
     assert not {"format", "format_map", "maketrans"} & _guards._STR_METHODS
-    assert _guards._LIST_METHODS == {"count", "index", "copy"}
-    assert _guards._DICT_METHODS == {"get", "keys", "values", "items", "copy"}
+    assert {"count", "index", "copy"} == _guards._LIST_METHODS
+    assert {"get", "keys", "values", "items", "copy"} == _guards._DICT_METHODS
 
 
 def test_the_compiled_function_has_no_builtins():

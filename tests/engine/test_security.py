@@ -6,6 +6,7 @@ Run budgets are in `limits.py`; the caps on single expressions in `_guards.py`.
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import subprocess
@@ -498,3 +499,98 @@ def test_the_written_result_is_the_one_shot_text():
     result = nodefox.run(set_doc("={{ {'é': [1, {'b': []}], 'c': {}} }}", [{"a": 1}, {}]))
     for indent, whole in ((False, _json.dumps(result)), (True, _json.pretty(result))):
         assert "".join(_json.chunks(result, indent)) == whole
+
+
+# -- fuzzing: mutated documents never crash a run or the CLI ------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+NIGHTLY = os.environ.get("NODEFOX_NIGHTLY") == "1"
+SEED = document(
+    [data("d", [{"id": 1, "a": 18446744073709551617, "t": "x,y", "l": [1, 2], "o": {"k": "v"}}, {"id": 2, "a": -1.5}]),
+     node("s", "set", {"fields": [{"name": "b", "value": "={{ $json.a * 2 }}"}, {"name": "c.d", "value": "={{ $json.t }}"}]}),
+     node("i", "if", {"conditions": [{"left": "={{ $json.id }}", "op": "gt", "right": 1}]}),
+     node("sp", "split_out", {"field": "l", "include": "all"}),
+     node("m", "merge", {"mode": "cross"}),
+     node("su", "summarize", {"groupBy": ["id"], "aggregations": [{"op": "sum", "field": "a"}]}),
+     node("r", "rename", {"keys": [{"from": "o.k", "to": "p.0"}]}),
+     node("j", "json", {"op": "stringify", "field": "o"}),
+     node("so", "sort", {"fields": [{"field": "id"}]}),
+     node("f", "filter", {"conditions": [{"left": "={{ $json.t }}", "op": "regex", "right": "x"}]})],
+    [edge("d", "s"), edge("s", "i"), edge("i", "sp", "true"), edge("sp", "m", target_port="in1"),
+     edge("d", "m", target_port="in2"), edge("m", "su"), edge("s", "r"), edge("r", "j"), edge("j", "so"),
+     edge("so", "f")],
+)  # fmt: skip
+NASTY = st.sampled_from([
+    None, True, 0, -1, 2**64 + 1, -(2**63) - 1, int("9" * 300), 1e308, -0.0, "", "\ud800", "é" * 10, "x" * 5000,
+    "={{ 1 / 0 }}", "={{ $json }}", "={{ [$json] * 100 }}", "={{ $input.all() }}", "={{ '}}' }}", "={{",
+    "={{ (" + "}}" * 200, "={{ str($input) }}", "={{ $json.a + 1 }}", "={{ $('d').all() }}", "={{ 10 ** 4000 }}",
+    "={{ list(range(1000)) }}", "arr.5", "l.²", "a.100000", "=", "={{ __import__('os') }}", [], {}, [{}], [1, [2, [3]]],
+    {"a": {"b": {"c": None}}}, "cross", "join", "regex", "(a|b)*c", "gt",
+])  # fmt: skip
+
+
+def _spots(value: Any, out: list) -> list:
+    """(container, key) of every value inside `value`."""
+    pairs = value.items() if type(value) is dict else enumerate(value) if type(value) is list else ()
+    for k, v in pairs:
+        out.append((value, k))
+        _spots(v, out)
+    return out
+
+
+@st.composite
+def mutated(draw: Any) -> dict:
+    doc = json.loads(json.dumps(SEED))
+    for _ in range(draw(st.integers(1, 4))):
+        container, key = draw(st.sampled_from(_spots(doc, [])))
+        how = draw(st.sampled_from(["replace", "replace", "delete", "copy"]))
+        if how == "replace":
+            container[key] = copy.deepcopy(draw(NASTY))  # the pool's lists must stay as they are
+        elif how == "delete":
+            del container[key]
+        elif type(container) is list:
+            container.append(copy.deepcopy(container[key]))
+        else:
+            container.setdefault(f"{key}2", copy.deepcopy(container[key]))
+    return doc
+
+
+@settings(max_examples=1000 if NIGHTLY else 60, deadline=None, derandomize=not NIGHTLY, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+@given(mutated())
+def test_a_mutated_document_runs_or_is_rejected_never_crashes(doc):
+    try:
+        result = nodefox.run(doc, timeout=5, max_items=200_000, max_memory=300)
+    except nodefox.DocumentError:
+        return
+    assert result["status"] in ("ok", "error")
+    text = nodefox.canonical(result)
+    assert _json.dumps(_json.loads(text)) == text  # exact numbers, written and read back
+    for entry_ in result["nodes"].values():
+        assert entry_["status"] in ("ok", "error", "skipped", "blocked", "idle", "disabled", "pinned")
+        if "error" in entry_:
+            assert "Traceback" not in entry_["error"]["message"]
+
+
+@settings(max_examples=200 if NIGHTLY else 15, deadline=None, derandomize=not NIGHTLY, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])  # fmt: skip
+@given(mutated())
+def test_a_mutated_document_through_the_cli_exits_0_1_or_2_with_no_traceback(doc):
+    import contextlib
+    import io
+    import tempfile
+
+    from nodefox.cli import main
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "w.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        out, err = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["run", str(path), "--timeout", "5"])
+    assert code in (0, 1, 2), err.getvalue()
+    assert "Traceback" not in err.getvalue()
+    if code != 2:
+        json.loads(out.getvalue())
