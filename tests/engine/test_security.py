@@ -212,6 +212,13 @@ def test_the_item_budget_counts_every_item_produced():
     assert entry(result, "s")["error"]["message"] == "the run would produce more than 5 items, its item budget (--max-items)"
 
 
+def test_a_node_past_the_item_budget_fails_alone():
+    nodes = [data("d", [{}, {}, {}]), node("s", "set", {"fields": [{"name": "x", "value": 1}]}), data("other", [{}])]
+    result = nodefox.run(document(nodes, [edge("d", "s")]), max_items=4)
+    assert "item budget" in entry(result, "s")["error"]["message"]
+    assert entry(result, "other")["status"] == "ok"  # the set node's items were dropped, not counted
+
+
 CROSS = document(
     [data("a", "={{ [{'i': i} for i in range(10000)] }}"), data("b", "={{ [{'j': j} for j in range(10000)] }}"),
      node("m", "merge", {"mode": "cross"})],
