@@ -492,13 +492,13 @@ def test_a_result_that_repeats_one_big_list_is_refused_quickly():
 
 
 def test_a_result_too_big_to_write_within_the_memory_budget_is_exit_1(tmp_path):
-    src = data("d", "={{ [{'a': list(range(2000)), 'b': list(range(2000))}] }}")
-    s1 = node("s1", "split_out", {"field": "a", "include": "all"})  # 2,000 items sharing one list
+    src = data("d", "={{ [{'a': list(range(3000)), 'b': list(range(3000))}] }}")
+    s1 = node("s1", "split_out", {"field": "a", "include": "all"})  # 3,000 items sharing one list
     path = tmp_path / "w.json"
     path.write_text(json.dumps(document([src, s1], chain(src, s1))))
-    proc = cli("run", str(path), "--max-memory", "5")
+    proc = cli("run", str(path), "--max-memory", "25")  # a few MB to run, 45 MB as text
     assert proc.returncode == 1 and proc.stdout == b""
-    assert b"more than 5 MB of JSON, its memory budget (--max-memory); nothing was written" in proc.stderr
+    assert b"more than 25 MB of JSON, its memory budget (--max-memory); nothing was written" in proc.stderr
     assert cli("run", str(path), "--max-memory", "0").returncode == 0
 
 
