@@ -601,3 +601,50 @@ def test_a_mutated_document_through_the_cli_exits_0_1_or_2_with_no_traceback(doc
     assert "Traceback" not in err.getvalue()
     if code != 2:
         json.loads(out.getvalue())
+
+
+def _split_as_before(body: str) -> list:
+    """The template split before it was made linear: every `}}` in turn, parsed. The
+    shortest text that is an expression wins; the test holds the new split equal to it."""
+    parts: list = []
+    pos = 0
+    while True:
+        start = body.find("{{", pos)
+        if start < 0:
+            break
+        end = body.find("}}", start + 2)
+        while end >= 0:
+            try:
+                Expression(body[start + 2 : end])
+                break
+            except ExpressionError as exc:
+                nxt = body.find("}}", end + 1)
+                if nxt < 0:
+                    return ["error", exc.message]
+                end = nxt
+        if end < 0:
+            return ["error", "a {{ has no matching }}"]
+        parts.append(("text", body[pos:start]))
+        parts.append(("expr", body[start + 2 : end].strip()))
+        pos = end + 2
+    parts.append(("text", body[pos:]))
+    return [p for p in parts if p != ("text", "")]
+
+
+@settings(max_examples=1500 if NIGHTLY else 150, deadline=None, derandomize=not NIGHTLY, database=None)
+@given(st.lists(st.sampled_from(["{{", "}}", "}", "{", "'", '"', "(", ")", "[", "]", "1", "+", " ", "#", "\n",
+                                 "\\", "x", "$json", ":", ",", "'}}'", "{'a': 1}"]), max_size=14).map("".join))  # fmt: skip
+def test_the_linear_split_finds_what_the_old_one_found(body):
+    from nodefox.expressions import Template
+
+    want = _split_as_before(body)
+    try:
+        parts = Template("=" + body).parts
+    except ExpressionError as exc:
+        assert want[0] == "error", (body, want, exc.message)
+        return
+    got = [("expr", p.text) if isinstance(p, Expression) else ("text", p) for p in parts]
+    got = [p for p in got if p != ("text", "")]
+    if len(got) == 1 and got[0][0] == "expr" and len(want) > 1:  # whitespace around one {{ }} is dropped
+        want = [p for p in want if p[0] == "expr" or p[1].strip()]
+    assert got == want, body
