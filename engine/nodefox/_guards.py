@@ -11,6 +11,7 @@ import math
 import sys
 from typing import Any
 
+from . import _json
 from .errors import ExpressionError
 
 # simpleeval's limits and denylist (1.0), spelled out so the engine does not import
@@ -27,7 +28,7 @@ DISALLOW_METHODS = frozenset(
 )
 # The longest integer a result may hold: CPython's (and Pyodide's) default limit
 # for turning an int into text, so every result can be written as JSON.
-MAX_DIGITS = 4_300
+MAX_DIGITS = _json.MAX_DIGITS
 INT_LIMIT = 10**MAX_DIGITS  # results lie strictly between INT_FLOOR and INT_LIMIT
 INT_FLOOR = -INT_LIMIT
 MAX_POWER_BITS = 14_300  # an int ** int bigger than this is refused before it is computed
@@ -361,11 +362,17 @@ def to_json(value: Any) -> Any:
     appears: `[list(range(10000))] * 10000` is small in memory and 10**8 in JSON.
     """
     SEEN[0] = 0
-    return _to_json(value)
+    try:
+        return _to_json(value)
+    finally:
+        _DONE.clear()
 
 
 MAX_RESULT = 10 * MAX_WORK  # values in one expression's result, as JSON writes them out
-SEEN = [0]  # values the running to_json has walked through
+SEEN = [0]  # values the running to_json has counted
+# id -> (JSON form, values in it) of the arrays and objects the running to_json has been
+# through: one shown many times is walked once and counted each time
+_DONE: dict[int, tuple[Any, int]] = {}
 
 
 def _to_json(value: Any) -> Any:
@@ -378,8 +385,28 @@ def _to_json(value: Any) -> Any:
         if not math.isfinite(value):
             raise ExpressionError(f"the result {value!r} is not a JSON number")
         return value
-    if t is dict:
+    if t is dict or t is list:
+        done = _DONE.get(id(value))
+        if done is not None:
+            _count(done[1])
+            return done[0]
+        before = SEEN[0]
+        out = _container(value, t)
+        _DONE[id(value)] = (out, SEEN[0] - before)
+        return out
+    if t is tuple or t is range or t in _VIEWS:
         _count(len(value))
+        return [_to_json(v) for v in value]
+    if isinstance(value, Exposed):
+        raise ExpressionError("the result is a node reference; add .all(), .first() or .item")
+    if callable(value):
+        raise ExpressionError("the result is a function; call it with ()")
+    raise ExpressionError(f"the result has no JSON form ({type(value).__name__})")
+
+
+def _container(value: Any, t: type) -> Any:
+    _count(len(value))
+    if t is dict:
         out = None
         for k, v in value.items():
             nk = k if type(k) is str else _key(k)
@@ -393,24 +420,14 @@ def _to_json(value: Any) -> Any:
             if out is not None:
                 out[nk] = nv
         return value if out is None else out
-    if t is list:
-        _count(len(value))
-        out_list = None
-        for i, v in enumerate(value):
-            nv = v if type(v) in _INERT else _to_json(v)
-            if nv is not v and out_list is None:
-                out_list = value[:i]
-            if out_list is not None:
-                out_list.append(nv)
-        return value if out_list is None else out_list
-    if t is tuple or t is range or t in _VIEWS:
-        _count(len(value))
-        return [_to_json(v) for v in value]
-    if isinstance(value, Exposed):
-        raise ExpressionError("the result is a node reference; add .all(), .first() or .item")
-    if callable(value):
-        raise ExpressionError("the result is a function; call it with ()")
-    raise ExpressionError(f"the result has no JSON form ({type(value).__name__})")
+    out_list = None
+    for i, v in enumerate(value):
+        nv = v if type(v) in _INERT else _to_json(v)
+        if nv is not v and out_list is None:
+            out_list = value[:i]
+        if out_list is not None:
+            out_list.append(nv)
+    return value if out_list is None else out_list
 
 
 _INERT = frozenset({str, bool, type(None)})  # JSON as they are: to_json would return them unchanged

@@ -172,6 +172,19 @@ def copy(value: Any) -> Any:
 _CONTAINERS = frozenset({dict, list})
 
 
+# Integers JSON text may hold: CPython's (and Pyodide's) limit for turning one into text.
+MAX_DIGITS = 4_300
+_INT_LIMIT = 10**MAX_DIGITS
+
+
+def check_number(value: Any) -> None:
+    """Raise ValueError for a number that has no JSON text: NaN, an infinity, or an
+    integer of more than MAX_DIGITS digits (a sum of big numbers can grow past it)."""
+    if type(value) is int and not -_INT_LIMIT < value < _INT_LIMIT:
+        raise ValueError(f"a number with more than {MAX_DIGITS:,} digits cannot be written as JSON")
+    check_finite(value)
+
+
 def check_finite(value: Any) -> None:
     """Raise ValueError if a value holds NaN or an infinity anywhere.
 

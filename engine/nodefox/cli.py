@@ -243,7 +243,8 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--max-items", type=_budget(int), default=limits.DEFAULT_MAX_ITEMS, metavar="N",
                    help=f"items all nodes may produce in all (default {limits.DEFAULT_MAX_ITEMS:,}; 0: no limit)")
     r.add_argument("--max-memory", type=_budget(float), default=limits.DEFAULT_MAX_MEMORY, metavar="MB",
-                   help=f"megabytes the run may add to memory (default {limits.DEFAULT_MAX_MEMORY:,}; 0: no limit)")
+                   help=f"megabytes the run may add to memory, and the most its result may take as "
+                        f"JSON (default {limits.DEFAULT_MAX_MEMORY:,}; 0: no limit)")
     r.add_argument("--allow-net", metavar="HOST,...", help=(
         "let http nodes contact any host (--allow-net) or only these (--allow-net=HOST,...; "
         "*.example.com matches subdomains)"))  # fmt: skip

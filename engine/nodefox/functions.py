@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import _json, paths
-from ._guards import MAX_LENGTH, MAX_RANGE, MAX_WORK, consume, spend
+from ._guards import MAX_DIGITS, MAX_LENGTH, MAX_RANGE, MAX_WORK, consume, spend
 from .errors import ExpressionError
 
 UTC = dt.UTC
@@ -210,7 +210,16 @@ def capped_range(*args: Any) -> range:
 
 
 def _round(number: Any, ndigits: Any = None) -> Any:
-    return round(number, ndigits) if ndigits is not None else round(number)
+    if ndigits is None:
+        return round(number)
+    if type(ndigits) is int:
+        # round(5, -10**8) computes 10 ** 10**8 first; past the digits a number can have
+        # (MAX_DIGITS, or a float's 324) every ndigits gives the same result
+        ndigits = max(-_ROUND_DIGITS, min(ndigits, _ROUND_DIGITS))
+    return round(number, ndigits)
+
+
+_ROUND_DIGITS = MAX_DIGITS + 10
 
 
 # Functions that walk an iterable or build text spend from the evaluation's work

@@ -35,7 +35,7 @@ from typing import Any
 
 from .errors import NodeError
 
-DEFAULT_TIMEOUT = 20.0  # seconds a run may take
+DEFAULT_TIMEOUT = 10.0  # seconds a run may take (a stranger's file must end within seconds)
 DEFAULT_MAX_ITEMS = 10_000_000  # items all the nodes of a run may produce, in all
 DEFAULT_MAX_MEMORY = 400  # megabytes the process may grow by during a run
 TICK = 0.02  # seconds between two checks of the timer
@@ -90,8 +90,14 @@ class _Budget:
         return self.deadline is not None and time.monotonic() >= self.deadline
 
 
-_ACTIVE: _Budget | None = None
+# The budget of the run in this thread (the timer's handler runs in the main thread, so
+# it sees the main thread's); runs in other threads have their own.
+_LOCAL = threading.local()
 _MB = 1 << 20
+
+
+def _active() -> _Budget | None:
+    return getattr(_LOCAL, "budget", None)
 
 
 def _seconds(value: float | None) -> str:
@@ -105,19 +111,18 @@ def budget(
     max_memory: float | None = DEFAULT_MAX_MEMORY,
 ) -> Iterator[None]:
     """The budgets of one run, for the nodes that run inside this block; None: no limit."""
-    global _ACTIVE
     for name, value in (("timeout", timeout), ("max_items", max_items), ("max_memory", max_memory)):
         if value is not None and not value > 0:
             raise ValueError(f"{name} must be a positive number or None, not {value!r}")
-    state = _Budget(timeout, max_items, max_memory, _ACTIVE)
-    _ACTIVE = state
+    state = _Budget(timeout, max_items, max_memory, _active())
+    _LOCAL.budget = state
     timer = _Timer.start(state)
     try:
         yield
     finally:
         if timer is not None:
             timer.stop()
-        _ACTIVE = state.outer
+        _LOCAL.budget = state.outer
         if state.outer is not None:
             state.outer.items += state.items
 
@@ -128,7 +133,7 @@ def call(fn: Callable[[Any], dict], node_call: Any) -> dict:
     Raises BudgetExceeded when a budget is spent (before, during or by this node)
     and NodeError when the machine runs out of memory.
     """
-    state = _ACTIVE
+    state = _active()
     if state is None:
         try:
             return fn(node_call)
@@ -150,10 +155,14 @@ def call(fn: Callable[[Any], dict], node_call: Any) -> dict:
         raise NodeError(_OUT_OF_MEMORY) from None
     finally:
         state.inside = False
+    if state.overdue():  # no timer here (another thread, Pyodide): it ran past the deadline
+        state.spent = state.time_message()
+        raise BudgetExceeded(state.spent)
     if state.max_items is not None:
-        state.items += sum(map(len, produced.values()))
-        if state.items > state.max_items:
+        items = state.items + sum(map(len, produced.values()))
+        if items > state.max_items:  # not counted: the node's items are dropped with it
             raise BudgetExceeded(state.items_message())
+        state.items = items
     return produced
 
 
@@ -162,7 +171,7 @@ _OUT_OF_MEMORY = "the node ran out of memory"
 
 def reserve(count: int) -> None:
     """A node is about to produce `count` items (in all so far): fail now if they would not fit."""
-    state = _ACTIVE
+    state = _active()
     if state is not None and state.max_items is not None and state.items + count > state.max_items:
         raise BudgetExceeded(state.items_message())
 
@@ -194,11 +203,18 @@ class _Timer:
             return None
         try:
             previous = signal.signal(signal.SIGALRM, _tick)
-        except (ValueError, OSError):  # not the main interpreter, or no signals here
+        except (ValueError, OSError, AttributeError):  # not the main interpreter, or no signals here
             if memory is not None:
                 memory.close()
             return None
-        timer = cls(state, previous, signal.setitimer(signal.ITIMER_REAL, TICK, TICK), memory)
+        try:
+            previous_timer = signal.setitimer(signal.ITIMER_REAL, TICK, TICK)
+        except (OSError, AttributeError):
+            signal.signal(signal.SIGALRM, previous)
+            if memory is not None:
+                memory.close()
+            return None
+        timer = cls(state, previous, previous_timer, memory)
         _TIMERS.append(timer)
         return timer
 
@@ -218,7 +234,7 @@ _TIMERS: list[_Timer] = []
 
 
 def _tick(signum: int, frame: Any) -> None:
-    state = _ACTIVE
+    state = _active()
     if state is None or not _TIMERS:
         return
     if state.spent is None:
@@ -270,5 +286,12 @@ class _Memory:
             self.fd = None
 
 
-_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
-_PEAK_IN_BYTES = os.uname().sysname == "Darwin" if hasattr(os, "uname") else False
+def _system(ask: Callable[[], Any], otherwise: Any) -> Any:
+    try:
+        return ask()
+    except (AttributeError, ValueError, OSError):  # a platform without it (Windows, Pyodide)
+        return otherwise
+
+
+_PAGE = _system(lambda: os.sysconf("SC_PAGE_SIZE"), 4096)
+_PEAK_IN_BYTES = _system(lambda: os.uname().sysname == "Darwin", False)  # getrusage: bytes, not KiB

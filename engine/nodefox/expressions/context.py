@@ -10,7 +10,24 @@ from ..errors import ExpressionError
 from ..functions import date_format_in
 
 
-class NodeRef(g.Exposed):
+class _Ports(g.Exposed):
+    """Items by port: `.all(port=None)`, and its `.first()` and `.last()`."""
+
+    __slots__ = ()
+
+    def all(self, port: Any = None) -> list:
+        raise NotImplementedError
+
+    def first(self, port: Any = None) -> Any:
+        items = self.all(port)
+        return items[0] if items else None
+
+    def last(self, port: Any = None) -> Any:
+        items = self.all(port)
+        return items[-1] if items else None
+
+
+class NodeRef(_Ports):
     """`$("Name")`: the outputs of another node."""
 
     __slots__ = ("_name", "_outputs", "_first", "_index")
@@ -27,14 +44,6 @@ class NodeRef(g.Exposed):
             raise ExpressionError(f'$("{self._name}") has no output port {port!r}')
         return self._outputs.get(port, [])
 
-    def first(self, port: Any = None) -> Any:
-        items = self.all(port)
-        return items[0] if items else None
-
-    def last(self, port: Any = None) -> Any:
-        items = self.all(port)
-        return items[-1] if items else None
-
     @property
     def item(self) -> Any:
         items = self.all()
@@ -45,7 +54,7 @@ class NodeRef(g.Exposed):
         return self.first()
 
 
-class InputRef(g.Exposed):
+class InputRef(_Ports):
     """`$input`: the node's own input items."""
 
     __slots__ = ("_inputs", "_first")
@@ -61,14 +70,6 @@ class InputRef(g.Exposed):
         if port not in self._inputs:
             raise ExpressionError(f"this node has no input port {port!r}")
         return self._inputs[port]
-
-    def first(self, port: Any = None) -> Any:
-        items = self.all(port)
-        return items[0] if items else None
-
-    def last(self, port: Any = None) -> Any:
-        items = self.all(port)
-        return items[-1] if items else None
 
 
 def _no_nodes(name: str) -> None:

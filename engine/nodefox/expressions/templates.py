@@ -65,6 +65,8 @@ def plain(exc: BaseException) -> str:
     if isinstance(exc, OverflowError):  # str() is "(34, 'Numerical result out of range')"
         return "the number is too large"
     if isinstance(exc, ValueError) and "integer string conversion" in text:
+        if "value has" in text:  # int() of a long text
+            return f"a text of more than {g.MAX_DIGITS:,} digits cannot be read as a number"
         return f"a number with more than {g.MAX_DIGITS:,} digits cannot be turned into text"
     if isinstance(exc, TypeError) and "not supported between instances of" in text:
         text = text.replace("'NoneType'", "null").replace("'str'", "text").replace("'int'", "number")

@@ -323,7 +323,7 @@ def _aggregate(op: str, values: list, separator: str, where: str) -> Any:
 
 def _finite(value: Any, where: str) -> Any:
     try:
-        _json.check_finite(value)
+        _json.check_number(value)
     except ValueError as exc:
         raise NodeError(str(exc), path=where) from None
     return value
