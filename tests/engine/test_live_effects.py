@@ -211,3 +211,15 @@ def test_a_timezone_change_reruns_only_nodes_formatting_dates():
     s.apply([])
     answer = s.apply([{"op": "set_settings", "settings": {"now": "2026-01-01T09:30:00Z", "timezone": "Asia/Tokyo"}}])
     assert answer["stats"]["ran"] == 1 and answer["nodes"]["s1"]["preview"]["out"][0]["f1"] == "18"
+
+
+def test_a_session_preview_is_bounded_like_a_run():
+    """A stranger's regex cannot hang a service that previews workflows with Session."""
+    slow = {"id": "r", "type": "set", "params": {"fields": [
+        {"name": "m", "value": "={{ re_match('(a+)+$', 'a' * 40 + '!') }}"}]}}  # fmt: skip
+    s = nodefox.Session(doc(DATA, slow, edges=[("d", "r")]), timeout=0.5)
+    entry = s.apply([])["nodes"]["r"]
+    assert entry["status"] == "error" and "budget" in entry["error"]["message"]
+    # the session goes on
+    answer = s.apply([{"op": "patch_params", "id": "r", "path": "/fields/0/value", "value": "={{ 1 }}"}])
+    assert answer["nodes"]["r"]["status"] == "ok"

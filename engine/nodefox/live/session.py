@@ -14,7 +14,7 @@ import heapq
 import time
 from typing import Any
 
-from .. import _json
+from .. import _json, limits
 from ..document import Document, Node, load
 from ..errors import NodeFoxError
 from ..execute import NodeResult, Prepared, RunSettings, Step, gc_paused, prepare, result
@@ -33,7 +33,8 @@ class Session:
 
     Nothing with an effect happens unless granted: `allow_code` (code nodes wait
     until allowed), `allow_net`, `allow_write`, `credentials` (world.md); `write`
-    nodes never run on an edit, only on op `execute`.
+    nodes never run on an edit, only on op `execute`. Each batch's re-runs are bounded
+    like a whole run (`timeout`, `max_items`, `max_memory`: limits.py).
     """
 
     def __init__(
@@ -48,8 +49,12 @@ class Session:
         files: str | None = None,
         credentials: dict | None = None,
         transport: Any = None,
+        timeout: float | None = limits.DEFAULT_TIMEOUT,
+        max_items: int | None = limits.DEFAULT_MAX_ITEMS,
+        max_memory: float | None = limits.DEFAULT_MAX_MEMORY,
     ):
         self.preview_limit = preview_limit
+        self.budgets = (timeout, max_items, max_memory)  # of each batch's re-runs (limits.py)
         self.registry = registry
         self.input_items: list | None = None
         self.allow_code = allow_code
@@ -267,7 +272,7 @@ class Session:
         """Re-run the dirty nodes in order (an inspect in the batch may do it before the end)."""
         if self._interrupted:
             return
-        with gc_paused():
+        with gc_paused(), limits.budget(*self.budgets):
             self._rerun()
 
     def _followers(self, node_id: str) -> tuple[str, ...]:
