@@ -1,0 +1,166 @@
+"""n8n's Set / Edit Fields node, every version, as NodeFox's `set`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ._holes import value_of
+from .expressions import Translator, Untranslatable
+from .nodes import Context, Done, Mapped, NotExpressible, dot_notation, literal, names, path
+
+_V3_TYPES = {"stringValue": "string", "numberValue": "number", "booleanValue": "boolean",
+             "arrayValue": "array", "objectValue": "object"}  # fmt: skip
+
+
+def set_(ctx: Context) -> Mapped:
+    if ctx.version < 3:
+        return _v1(ctx)
+    dots = dot_notation(ctx)
+    if ctx.get("mode", "manual") == "raw":
+        fields = _raw(ctx, dots)
+    elif ctx.version >= 3.3:
+        fields = [_typed(ctx, a.get("name", ""), a.get("type", "string"), a.get("value"), dots)
+                  for a in ctx.list("assignments.assignments")]  # fmt: skip
+    else:
+        fields = []
+        for entry in ctx.list("fields.values"):
+            kind = entry.get("type", "stringValue")
+            if kind not in _V3_TYPES:
+                raise NotExpressible(f"the field type {kind} has no NodeFox equivalent")
+            fields.append(_typed(ctx, entry.get("name", ""), _V3_TYPES[kind], entry.get(kind), dots))
+    params: dict[str, Any] = {"fields": fields}
+    if ctx.version >= 3.3 and not ctx.get("includeOtherFields", False):
+        include = "none"
+    else:
+        include = ctx.get("include", "all")
+    if include == "selected":
+        params["include"] = "selected"
+        params["selected"] = names(ctx.get("includeFields", ""))
+    elif include == "none":
+        params["include"] = "none"
+    elif include != "all":
+        raise NotExpressible(f"including {include} input fields has no NodeFox equivalent")
+    return Mapped("set", params)
+
+
+def _v1(ctx: Context) -> Mapped:
+    dots = dot_notation(ctx)
+    values = ctx.get("values", {})
+    if not isinstance(values, dict):
+        raise NotExpressible("values is not an object")
+    fields = []
+    # n8n writes the boolean values, then the numbers, then the texts
+    for kind, default in (("boolean", False), ("number", 0), ("string", "")):
+        entries = values.get(kind) or []
+        if not isinstance(entries, list):
+            raise NotExpressible(f"values.{kind} is not a list")
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                raise NotExpressible(f"values.{kind} holds something that is not a field")
+            name = path(entry.get("name", "propertyName"), dots)
+            value = entry.get("value", default)
+            if kind == "boolean":
+                value = _truthy(ctx, value, f"/fields/{len(fields)}/value")
+            else:
+                value = value if _is_expression(value) else literal(value)
+            fields.append({"name": name, "value": value})
+    params: dict[str, Any] = {"fields": fields}
+    if ctx.get("keepOnlySet", False):
+        params["include"] = "none"
+    return Mapped("set", params)
+
+
+def _is_expression(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def _truthy(ctx: Context, value: Any, pointer: str) -> Any:
+    """n8n's v1 boolean fields hold `!!value`."""
+    if not _is_expression(value):
+        return bool(value) if not isinstance(value, str) else value not in ("", "false")
+    py = ctx.python(value, pointer)
+    if py is None:
+        return Done(value)
+    return Done("={{ " + Translator().truthy(py) + " }}")
+
+
+def _typed(ctx: Context, name: Any, kind: str, value: Any, dots: bool) -> dict:
+    field = {"name": path(name, dots)}
+    if _is_expression(value):
+        field["value"] = value
+        return field
+    field["value"] = literal(_convert(kind, value, name))
+    return field
+
+
+def _convert(kind: str, value: Any, name: Any) -> Any:
+    """A literal of a typed field, converted as n8n converts it."""
+    if kind == "string":
+        if value is None:
+            return ""
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, (int, float)):
+            return str(value) if isinstance(value, int) or not value.is_integer() else str(int(value))
+        if isinstance(value, str):
+            return value
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    if kind == "number":
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str):
+            try:
+                number = float(value.strip())
+            except ValueError:
+                raise NotExpressible(f"the number field {name!r} holds {value!r}") from None
+            if "_" in value or number != number or number in (float("inf"), float("-inf")):
+                raise NotExpressible(f"the number field {name!r} holds {value!r}")
+            return int(number) if number.is_integer() and "." not in value and "e" not in value.lower() else number
+        if value is None:
+            return None
+        raise NotExpressible(f"the number field {name!r} holds {value!r}")
+    if kind == "boolean":
+        if isinstance(value, bool):
+            return value
+        if value in ("true", "false"):
+            return value == "true"
+        if value is None or value == "":
+            return False
+        raise NotExpressible(f"the boolean field {name!r} holds {value!r}")
+    if kind in ("array", "object"):
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except ValueError:
+                raise NotExpressible(f"the {kind} field {name!r} is not JSON") from None
+        wanted = list if kind == "array" else dict
+        if not isinstance(value, wanted):
+            raise NotExpressible(f"the {kind} field {name!r} holds {json.dumps(value)[:40]}")
+        return value
+    raise NotExpressible(f"the field type {kind} has no NodeFox equivalent")
+
+
+def _raw(ctx: Context, dots: bool) -> list:
+    text = ctx.get("jsonOutput", "{}")
+    if isinstance(text, dict):
+        data: Any = text
+    elif not isinstance(text, str):
+        raise NotExpressible("jsonOutput is not text")
+    else:
+        ctx.total += 1 if text.startswith("=") else 0
+        try:
+            data, _holes = value_of(text)
+        except Untranslatable as exc:
+            if not text.startswith("="):
+                raise NotExpressible(str(exc)) from None
+            ctx.untranslated.append({"node": ctx.name, "path": "/fields", "expression": text[1:], "reason": str(exc)})
+            raise NotExpressible(f"its JSON output is not translated: {exc}") from None
+        if text.startswith("="):
+            ctx.translated += 1
+    if isinstance(data, Done):
+        raise NotExpressible("a JSON output computed as a whole has no NodeFox equivalent (Set writes named fields)")
+    if not isinstance(data, dict):
+        raise NotExpressible("the JSON output is not an object")
+    return [{"name": path(k, dots) if not k.startswith("=") else Done(k), "value": v if isinstance(v, Done) else literal(v)}
+            for k, v in data.items()]  # fmt: skip
