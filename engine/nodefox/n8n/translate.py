@@ -84,6 +84,24 @@ def complete(report: dict) -> bool:
     )  # fmt: skip
 
 
+def summary(report: dict) -> str:
+    """One line for people: what was translated and what was not."""
+    nodes, exprs = report["nodes"], report["expressions"]
+    parts = [f"{nodes['translated']} of {nodes['total']} nodes translated"]
+    if nodes["placeholders"]:
+        shown = ", ".join(p["name"] for p in nodes["placeholders"][:5])
+        more = f" and {len(nodes['placeholders']) - 5} more" if len(nodes["placeholders"]) > 5 else ""
+        parts.append(f"placeholders: {shown}{more}")
+    if report.get("code"):
+        parts.append(f"{len(report['code'])} code node(s) kept disabled")
+    parts.append(f"{exprs['translated']} of {exprs['total']} expressions translated")
+    if report["dropped"]:
+        parts.append(f"{len(report['dropped'])} sticky note(s) dropped")
+    if report.get("edges"):
+        parts.append(f"{len(report['edges'])} connection(s) dropped")
+    return "; ".join(parts)
+
+
 def translate(obj: Any) -> tuple[dict, dict]:
     """An n8n workflow export as (NodeFox document, report); raises NotN8n."""
     wf = unwrap(obj)
