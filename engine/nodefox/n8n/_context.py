@@ -148,7 +148,14 @@ def _string_fn(tr: Any, args: tuple) -> Py:
     return tr.to_text(tr.value(args[0]), args[0])
 
 
+def _item(tr: Any, args: tuple) -> Py:
+    if len(args) != 1 or not isinstance(args[0], Num) or type(args[0].value) is not int or args[0].value < 0:
+        raise Untranslatable("$item() needs a literal item index")
+    return _atom(f"$item({args[0].value})", NAMESPACE, ("$item", args[0].value))
+
+
 FUNCTIONS: dict[str, Any] = {
+    "$item": _item,
     "$": lambda tr, args: _node(tr, args[0]) if len(args) == 1 else _raise("$() takes one node name"),
     "$items": _items,
     "$if": _if,
@@ -188,6 +195,11 @@ def _input_prop(tr: Any, obj: Py, prop: str, node: Any) -> Py:
 
 
 def _namespace_prop(tr: Any, obj: Py, prop: str, node: Any) -> Py:
+    if isinstance(obj.extra, tuple) and obj.extra[0] == "$item" and prop == "$node":
+        return _atom("$node", NAMESPACE, ("$item.$node", obj.extra[1]))
+    if isinstance(obj.extra, tuple) and obj.extra[0] == "$item.$node":
+        # $item(i).$node["Name"] is item i of that node's output
+        return _atom(f"{_node(tr, Str(prop)).text}.all()[{obj.extra[1]}]", ITEM)
     if obj.extra == "$workflow" and prop == "name":
         return _atom("$workflow.name", STR)
     if obj.extra == "Math" and prop in ("PI", "E"):
@@ -583,6 +595,18 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         return _op(f"len({obj.text}) {test} 0", BOOL)
     if prop in ("first", "last") and not args and kind != STR:  # n8n's array extensions
         return _atom(f"{_paren(obj)}[{0 if prop == 'first' else -1}]", ITEM if kind == ITEMS else ANY)
+    if prop == "match" and len(args) == 1 and isinstance(args[0], Regex) and "g" in args[0].flags and not seq:
+        from .expressions import _groups
+
+        if _groups(args[0].pattern):
+            raise Untranslatable(".match() with g and groups gives whole matches in JavaScript, groups in Python")
+        # every match, or null when there is none
+        found = f"re_findall({_string(_pattern(args[0]))}, {_text_receiver(obj)})"
+        return _op(f"{found} or None", ANY)
+    if prop == "parseJson" and not args:  # n8n's extension
+        return _atom(f"json_parse({obj.text})", ANY)
+    if prop == "toDateTime" and not args and kind in (STR, ANY):  # n8n's extension, ISO text
+        return Py(obj.text, DATE, obj.atom)
     if prop == "toJsonString" and not args:
         return _atom(f"json_stringify({obj.text})", STR)
     if prop == "sum" and not args and kind != STR:

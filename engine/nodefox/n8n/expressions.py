@@ -278,9 +278,7 @@ class Translator:
         if kinds <= _NUMERIC:
             return _op(f"{_paren(left)} + {_paren(right)}", NUM)
         if left.kind == STR or right.kind == STR:
-            a = left if left.kind == STR or left.kind == ANY else self.to_text(left, node.left)
-            b = right if right.kind == STR or right.kind == ANY else self.to_text(right, node.right)
-            # text + a value of unknown kind: Python joins text and fails on anything else
+            a, b = self.to_text(left, node.left, exact=True), self.to_text(right, node.right, exact=True)
             return _op(f"{_paren(a)} + {_paren(b)}", STR)
         if LIST in kinds or OBJ in kinds:
             raise Untranslatable("+ of an array or object joins their text in JavaScript")
@@ -362,8 +360,17 @@ class Translator:
 
     # -- text --
 
-    def to_text(self, p: Py, node: Any = None) -> Py:
-        """JavaScript's String(value), where NodeFox can say it exactly."""
+    def to_text(self, p: Py, node: Any = None, exact: bool = True) -> Py:
+        """JavaScript's String(value), where NodeFox can say it exactly.
+
+        With `exact`, a value of unknown kind is spelled out: itself when it is text
+        (only text equals its own str()), else its JSON text, which is JavaScript's
+        for numbers, booleans and null; `not in {}` fails on arrays and objects,
+        whose JavaScript text (1,2 and [object Object]) NodeFox does not write.
+        """
+        if p.kind == ANY and exact:
+            v = _paren(p)
+            return _op(f'{v} if {v} == str({v}) else json_stringify({v}) if {v} not in {{}} else ""', STR)
         if p.kind == STR:
             return p
         if p.kind == INDEX:
@@ -389,6 +396,17 @@ class Translator:
         return self._get(obj, node.prop, node.optional, node)
 
     def index(self, node: Index) -> Py:
+        match = _regex_match(node.obj)
+        if match is not None and isinstance(node.key, Num) and type(node.key.value) is int:
+            from ._context import _pattern
+
+            receiver, regex = match
+            groups = _groups(regex.pattern)
+            # .match(re)[0] with no group, [1] with one: the first match (JavaScript fails on null[i])
+            if "g" in regex.flags or node.key.value != min(groups, 1) or groups > 1:
+                raise Untranslatable(".match() indexed other than [0] without groups or [1] with one")
+            text = self.value(receiver)
+            return _atom(f"re_findall({_string(_pattern(regex))}, {text.text})[0]", ANY)
         obj = self.expr(node.obj)
         if isinstance(node.key, Str):
             return self._get(obj, node.key.value, node.optional, node)
@@ -409,7 +427,7 @@ class Translator:
             and node.key.left.prop == "length" and node.key.left.obj == node.obj
         ):  # fmt: skip
             return self._optional(obj, node.optional, f"{_paren(obj)}[-1]", kind)
-        if key.kind not in (INDEX, STR) and (obj.kind in (LIST, ITEMS, STR) or key.kind == NUM):
+        if key.kind not in (INDEX, STR) and obj.kind != OBJ:
             # an index known only at run time may be negative: undefined in JavaScript,
             # counted from the end in Python
             raise Untranslatable("an index computed at run time may be negative (JavaScript reads undefined, Python counts from the end)")
@@ -482,6 +500,11 @@ class Translator:
     def new(self, node: New) -> Py:
         if isinstance(node.callee, Ident) and node.callee.name == "Date" and not node.args:
             return _atom("$now", DATE)
+        if isinstance(node.callee, Ident) and node.callee.name == "Date" and len(node.args) == 1:
+            x = self.value(node.args[0])
+            if x.kind in (STR, ANY):
+                # dates as text: NodeFox's date functions read ISO 8601 and fail on anything else
+                return Py(x.text, DATE, x.atom)
         raise Untranslatable(f"new {_describe(node.callee)}() has no NodeFox equivalent")
 
     def arrow(self, node: Arrow) -> Py:
@@ -502,6 +525,35 @@ class Translator:
 
     def unbind(self, params: tuple[str, ...], saved: dict) -> None:
         self.scope.names = saved
+
+
+def _regex_match(node: Any) -> tuple[Any, Regex] | None:
+    if (
+        isinstance(node, Call) and isinstance(node.callee, Member) and node.callee.prop == "match"
+        and len(node.args) == 1 and isinstance(node.args[0], Regex)
+    ):  # fmt: skip
+        return node.callee.obj, node.args[0]
+    return None
+
+
+def _groups(pattern: str) -> int:
+    """Capturing groups in a regular expression (escapes and classes skipped)."""
+    count, i, in_class = 0, 0, False
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "[":
+            in_class = True
+        elif c == "]":
+            in_class = False
+        elif c == "(" and not in_class and not pattern.startswith("(?", i):
+            count += 1
+        elif c == "(" and not in_class and pattern.startswith("(?<", i) and pattern[i + 3 : i + 4] not in ("=", "!"):
+            count += 1
+        i += 1
+    return count
 
 
 def _is_text_key(node: Any) -> bool:
@@ -623,6 +675,8 @@ def translate_template(text: str) -> Outcome:
                 p = tr.top(tree)
                 _check_rendering(p, tree)
                 out.append("{{ " + p.text + " }}")
+            elif (chain := _concat_chain(tree)) is not None:
+                out.append(_inline_chain(tr, chain))
             elif isinstance(tree, Template) and any(q.strip() for q in tree.quasis):
                 # `{{ `Hi ${name}` }}`: the same text as a NodeFox template
                 out.append(_inline_template(tr, tree))
@@ -633,17 +687,38 @@ def translate_template(text: str) -> Outcome:
         return Outcome(text, False, str(exc))
     except RecursionError:
         return Outcome(text, False, "the expression nests too deeply")
-    if typed and any(isinstance(p, str) for p in parts):
-        # n8n renders `{{ x }}` with spaces or a line break around it as text; NodeFox would keep
-        # the value typed and drop them, so a second (empty) expression makes it text
-        out.append('{{ "" }}')
     result = "=" + "".join(out)
+    as_text = not typed or any(isinstance(p, str) for p in parts) or _inlined(parts)
+    if as_text and _typed_in_nodefox(result):
+        # n8n renders `{{ x }}` with spaces or a line break around it as text; NodeFox would
+        # keep the value typed and drop them, so a second (empty) expression makes it text
+        result += '{{ "" }}'
+    
     if len(result) > MAX_TEXT:
         return Outcome(text, False, "the translation is too long")
     problem = _check(result)
     if problem:
         return Outcome(text, False, f"the translation is not a valid NodeFox expression: {problem}")
     return Outcome(result, True, refs=frozenset(refs))
+
+
+def _inlined(parts: list) -> bool:
+    """True when the one expression was written out as text (a template literal or a + chain)."""
+    trees = [p[1] for p in parts if isinstance(p, tuple)]
+    return len(trees) == 1 and (
+        (isinstance(trees[0], Template) and any(q.strip() for q in trees[0].quasis))
+        or _concat_chain(trees[0]) is not None
+    )
+
+
+def _typed_in_nodefox(text: str) -> bool:
+    from ..errors import ExpressionError
+    from ..expressions import template
+
+    try:
+        return bool(template(text).typed)
+    except (ExpressionError, RecursionError, ValueError, SyntaxError):
+        return False
 
 
 def _inline_template(tr: Translator, tree: Template) -> str:
@@ -655,6 +730,38 @@ def _inline_template(tr: Translator, tree: Template) -> str:
         if i < len(tree.exprs):
             p = tr.top(tree.exprs[i])
             _check_rendering(p, tree.exprs[i], literal=True)
+            out.append("{{ " + p.text + " }}")
+    return "".join(out)
+
+
+def _concat_chain(tree: Any) -> list | None:
+    """`'a' + x + 'b'` (text first or second, so every + joins text) as its operands."""
+    operands = []
+    while isinstance(tree, Binary) and tree.op == "+":
+        operands.append(tree.right)
+        tree = tree.left
+    operands.append(tree)
+    operands.reverse()
+    if len(operands) < 2:
+        return None
+    texts = [isinstance(o, Str) or (isinstance(o, Template) and any(q for q in o.quasis)) for o in operands]
+    if not (texts[0] or texts[1]):
+        return None
+    return operands
+
+
+def _inline_chain(tr: Translator, operands: list) -> str:
+    out = []
+    for o in operands:
+        if isinstance(o, Str):
+            if "{{" in o.value:
+                raise Untranslatable("text containing {{ inside a string")
+            out.append(o.value)
+        elif isinstance(o, Template):
+            out.append(_inline_template(tr, o))
+        else:
+            p = tr.top(o)
+            _check_rendering(p, o, literal=True)
             out.append("{{ " + p.text + " }}")
     return "".join(out)
 
