@@ -61,6 +61,7 @@ class Mapped:
     type: str
     params: dict
     ports: Ports = field(default_factory=Ports)
+    divergence: str = ""  # where NodeFox's node differs from n8n's in a documented way
 
 
 @dataclass
@@ -299,7 +300,8 @@ def split_out(ctx: Context) -> Mapped:
         params["destination"] = fields[0]
     if include == "allOtherFields":
         params["include"] = "all"
-    return Mapped("split_out", params)
+    note = "" if destination else "n8n emits an object element as the item itself; NodeFox as {field: element}"
+    return Mapped("split_out", params, divergence=note)
 
 
 def aggregate(ctx: Context) -> Mapped:
@@ -358,7 +360,8 @@ def summarize(ctx: Context) -> Mapped:
         raise NotExpressible("several concatenations with different separators")
     if separators:
         params["separator"] = separators.pop()
-    return Mapped("summarize", params)
+    note = "groups come in order of first appearance; n8n nests them by field" if len(params["groupBy"]) > 1 else ""
+    return Mapped("summarize", params, divergence=note)
 
 
 def rename(ctx: Context) -> Mapped:

@@ -62,6 +62,7 @@ class _Report:
     untranslated: list = field(default_factory=list)
     dropped: list = field(default_factory=list)
     edges: list = field(default_factory=list)
+    divergences: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         report = {
@@ -73,6 +74,8 @@ class _Report:
             report["code"] = self.code
         if self.edges:
             report["edges"] = self.edges
+        if self.divergences:
+            report["divergences"] = self.divergences
         return report
 
 
@@ -151,6 +154,8 @@ def translate(obj: Any) -> tuple[dict, dict]:
             report.expr_total += ctx.total
             report.expr_translated += ctx.translated
             report.untranslated.extend(ctx.untranslated)
+            if result.divergence:
+                report.divergences.append({"name": name, "type": n8n_type, "note": result.divergence})
         if raw.get("disabled") is True:
             node["disabled"] = True
         on_error = _on_error(raw)
