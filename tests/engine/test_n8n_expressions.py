@@ -13,6 +13,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from nodefox import run
 from nodefox.n8n import _js
 from nodefox.n8n.expressions import translate_template
@@ -231,3 +233,16 @@ def test_whitespace_around_a_lone_expression_makes_text() -> None:
     """n8n renders `{{ x }}` followed by a line break as text."""
     _, node = _nodefox("{{ $json.a }}\n")
     assert node["outputs"]["out"][0]["r"] == "7\n"
+
+
+_JS_BITS = st.sampled_from(["$json", ".a", "[0]", "(", ")", "{", "}", "`", "${", "'", '"', "+", "-", "*", "/", "%",
+                            "||", "&&", "??", "?.", "?", ":", "=>", "x", ",", "1", "2.5", "!", "===", "Math.round",
+                            ".map", ".filter", "$now", ".toFormat('yyyy')", "/a/g", "\\", " ", "new ", "[", "]"])  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_JS_BITS, max_size=25).map("".join) | st.text(max_size=60))
+def test_any_text_is_translated_or_refused(body: str) -> None:
+    for text in ("={{ " + body + " }}", "=a {{ " + body + " }} b", "=" + body):
+        outcome = translate_template(text)
+        assert outcome.ok or (outcome.text == text and outcome.reason)

@@ -306,10 +306,7 @@ def _field_pairs(ctx: Context) -> list[tuple[str, str]]:
 
 
 def merge(ctx: Context) -> Mapped:
-    if ctx.version < 2:
-        params = _merge_v1(ctx)
-    else:
-        params = _merge_v2(ctx)
+    params = _merge_v1(ctx) if ctx.version < 2 else _merge_v2(ctx)
     return Mapped("merge", params, _MERGE_PORTS)
 
 

@@ -55,7 +55,7 @@ def _v1(ctx: Context) -> Mapped:
         entries = values.get(kind) or []
         if not isinstance(entries, list):
             raise NotExpressible(f"values.{kind} is not a list")
-        for i, entry in enumerate(entries):
+        for _i, entry in enumerate(entries):
             if not isinstance(entry, dict):
                 raise NotExpressible(f"values.{kind} holds something that is not a field")
             name = path(entry.get("name", "propertyName"), dots)

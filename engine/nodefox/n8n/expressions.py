@@ -548,9 +548,7 @@ def _groups(pattern: str) -> int:
             in_class = True
         elif c == "]":
             in_class = False
-        elif c == "(" and not in_class and not pattern.startswith("(?", i):
-            count += 1
-        elif c == "(" and not in_class and pattern.startswith("(?<", i) and pattern[i + 3 : i + 4] not in ("=", "!"):
+        elif c == "(" and not in_class and not pattern.startswith("(?", i) or c == "(" and not in_class and pattern.startswith("(?<", i) and pattern[i + 3 : i + 4] not in ("=", "!"):
             count += 1
         i += 1
     return count
@@ -693,7 +691,7 @@ def translate_template(text: str) -> Outcome:
         # n8n renders `{{ x }}` with spaces or a line break around it as text; NodeFox would
         # keep the value typed and drop them, so a second (empty) expression makes it text
         result += '{{ "" }}'
-    
+
     if len(result) > MAX_TEXT:
         return Outcome(text, False, "the translation is too long")
     problem = _check(result)
