@@ -30,7 +30,9 @@ def set_(ctx: Context) -> Mapped:
                 raise NotExpressible(f"the field type {kind} has no NodeFox equivalent")
             fields.append(_typed(ctx, entry.get("name", ""), _V3_TYPES[kind], entry.get(kind), dots))
     params: dict[str, Any] = {"fields": fields}
-    if ctx.version >= 3.3 and not ctx.get("includeOtherFields", False):
+    if getattr(ctx, "keep_all", False):
+        include = "all"  # the JSON spread $json into the item
+    elif ctx.version >= 3.3 and not ctx.get("includeOtherFields", False):
         include = "none"
     else:
         include = ctx.get("include", "all")
@@ -141,8 +143,47 @@ def _convert(kind: str, value: Any, name: Any) -> Any:
     raise NotExpressible(f"the field type {kind} has no NodeFox equivalent")
 
 
+def _object_literal(ctx: Context, text: str, dots: bool) -> tuple[list, bool] | None:
+    """`={{ { a: ..., ...$json } }}`: a field per property; spreading `$json` keeps the other fields."""
+    from . import _js
+    from .expressions import Translator, split_template
+
+    try:
+        parts = split_template(text[1:])
+    except Untranslatable:
+        return None
+    trees = [p[1] for p in parts if isinstance(p, tuple)]
+    if len(trees) != 1 or any(isinstance(p, str) and p.strip() for p in parts) or not isinstance(trees[0], _js.Obj):
+        return None
+    fields, keep_all = [], False
+    ctx.total += 1
+    try:
+        for i, (key, value) in enumerate(trees[0].props):
+            if key is None:
+                if not (isinstance(value.arg, _js.Ident) and value.arg.name == "$json") or i != 0:
+                    raise Untranslatable("spreading an object other than $json first into the item")
+                keep_all = True
+                continue
+            if not isinstance(key, str):
+                raise Untranslatable("a computed key")
+            py = Translator().top(value)
+            fields.append({"name": path(key, dots), "value": Done("={{ " + py.text + " }}")})
+    except Untranslatable as exc:
+        ctx.untranslated.append({"node": ctx.name, "path": "/fields", "expression": text[1:], "reason": str(exc)})
+        raise NotExpressible(f"its JSON output is not translated: {exc}") from None
+    ctx.translated += 1
+    return fields, keep_all
+
+
 def _raw(ctx: Context, dots: bool) -> list:
     text = ctx.get("jsonOutput", "{}")
+    if isinstance(text, str) and text.startswith("="):
+        literal_fields = _object_literal(ctx, text, dots)
+        if literal_fields is not None:
+            fields, keep_all = literal_fields
+            if keep_all:
+                ctx.keep_all = True  # type: ignore[attr-defined]
+            return fields
     if isinstance(text, dict):
         data: Any = text
     elif not isinstance(text, str):
