@@ -236,7 +236,7 @@ def code(ctx: Context) -> Placeholder:
     body = "return item" if each else "return items"
     header = f"# n8n {language} code, not translated (the original is in the notes)\n"
     params = {"code": header + body, "mode": "each" if each else "all"}
-    placeholder = Placeholder(f"{language} code is not translated", mapped=True, code=True, params=params, ports=Ports())
+    placeholder = Placeholder(f"{language} code is not translated", mapped=True, code=True, params=params)
     placeholder.code_text = js if isinstance(js, str) else ""  # type: ignore[attr-defined]
     return placeholder
 
