@@ -603,6 +603,8 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         # every match, or null when there is none
         found = f"re_findall({_string(_pattern(args[0]))}, {_text_receiver(obj)})"
         return _op(f"{found} or None", ANY)
+    if prop in ("keys", "values") and not args and kind in (OBJ, ANY):  # n8n's object extensions
+        return _atom(f"list({_paren(obj)}.{prop}())", LIST)
     if prop == "parseJson" and not args:  # n8n's extension
         return _atom(f"json_parse({obj.text})", ANY)
     if prop == "toDateTime" and not args and kind in (STR, ANY):  # n8n's extension, ISO text

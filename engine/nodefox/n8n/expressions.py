@@ -130,10 +130,11 @@ class Translator:
         p = self.expr(node)
         if p.kind in (NODE, INPUT, NAMESPACE):
             raise Untranslatable(f"{_describe(node)} is not a value")
+        # an n8n item ({json, binary, pairedItem}) stands for its json, as NodeFox items do
         if p.kind == ITEMS:
-            raise Untranslatable("a list of n8n items (with json and binary) has no NodeFox form; read .json of each")
+            return Py(p.text, LIST, p.atom)
         if p.kind == ITEM:
-            raise Untranslatable("an n8n item (with json and binary) has no NodeFox form; read its .json")
+            return Py(p.text, OBJ, p.atom)
         return p
 
     def expr(self, node: Any) -> Py:
@@ -145,10 +146,10 @@ class Translator:
     def value(self, node: Any) -> Py:
         """An operand that must be a plain value (not $input, Math, ...)."""
         p = self.expr(node)
-        if p.kind in (NODE, INPUT, NAMESPACE, ITEM, ITEMS):
-            if p.kind == ITEM:
-                raise Untranslatable("an n8n item is used as a value; read its .json")
+        if p.kind in (NODE, INPUT, NAMESPACE):
             raise Untranslatable(f"{_describe(node)} is used as a value")
+        if p.kind in (ITEM, ITEMS):
+            return Py(p.text, OBJ if p.kind == ITEM else LIST, p.atom)
         return p
 
     # -- literals --

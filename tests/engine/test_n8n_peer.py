@@ -1,0 +1,79 @@
+"""The behaviour cases run through n8n itself, where `scripts/bench --peers` installed it.
+
+`tests/corpus/n8n/behaviour/cases.json` states what n8n gives for each node and
+input; this test checks those facts against a real n8n (`bench/peers/n8n`,
+installed by `scripts/bench --peers`), so the NodeFox side of the comparison
+(`test_n8n_behaviour.py`) stands on n8n's actual behaviour. Skipped when n8n
+is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).parents[2]
+N8N = ROOT / "bench" / "peers" / "n8n" / "node_modules" / ".bin" / "n8n"
+CASES = json.loads((ROOT / "tests/corpus/n8n/behaviour/cases.json").read_text(encoding="utf-8"))["cases"]
+
+pytestmark = pytest.mark.skipif(not N8N.is_file(), reason="n8n is not installed (scripts/bench --peers installs it)")
+
+
+def workflow(wid: str) -> tuple[dict, dict[str, str]]:
+    """Every case in one workflow: a trigger, a Code node per input, the node under test."""
+    nodes = [{"id": "trigger", "name": "Trigger", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1,
+              "position": [0, 0], "parameters": {}}]  # fmt: skip
+    connections: dict = {"Trigger": {"main": [[]]}}
+    names = {}
+    for i, (case_name, case) in enumerate(sorted(CASES.items())):
+        node_name = f"Case {i}"
+        names[case_name] = node_name
+        nodes.append({**case["node"], "id": f"case{i}", "name": node_name, "position": [400, i * 100]})
+        for k, items in enumerate(case["inputs"]):
+            code_name = f"Case {i} input {k}"
+            nodes.append({"id": f"case{i}in{k}", "name": code_name, "type": "n8n-nodes-base.code", "typeVersion": 2,
+                          "position": [200, i * 100 + k * 50],
+                          "parameters": {"jsCode": f"return {json.dumps(items)}.map(json => ({{ json }}));"}})  # fmt: skip
+            connections["Trigger"]["main"][0].append({"node": code_name, "type": "main", "index": 0})
+            connections[code_name] = {"main": [[{"node": node_name, "type": "main", "index": k}]]}
+    return {"id": wid, "name": "nodefox behaviour cases", "active": False, "nodes": nodes,
+            "connections": connections, "settings": {"executionOrder": "v1"}}, names  # fmt: skip
+
+
+def run_n8n(tmp_path: Path) -> tuple[dict, dict[str, str]]:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "N8N_USER_FOLDER": str(home), "N8N_DIAGNOSTICS_ENABLED": "false",
+           "N8N_RUNNERS_ENABLED": "false", "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
+           "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false"}  # fmt: skip
+    wf, names = workflow("nodefoxBehaviour")
+    path = tmp_path / "wf.json"
+    path.write_text(json.dumps(wf), encoding="utf-8")
+    imported = subprocess.run([str(N8N), "import:workflow", f"--input={path}"], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)  # fmt: skip
+    assert imported.returncode == 0, imported.stderr[-800:]
+    proc = subprocess.run([str(N8N), "execute", "--id=nodefoxBehaviour", "--rawOutput"], env=env, capture_output=True,
+                          text=True, timeout=600, check=False)  # fmt: skip
+    out = proc.stdout
+    start = 0 if out.startswith("{") else out.find("\n{") + 1
+    data, _ = json.JSONDecoder().raw_decode(out[start:])
+    data = data.get("data", data)
+    return data["resultData"]["runData"], names
+
+
+def test_n8n_gives_what_the_cases_say(tmp_path: Path) -> None:
+    run_data, names = run_n8n(tmp_path)
+    wrong = {}
+    for case_name, case in CASES.items():
+        runs = run_data.get(names[case_name])
+        main = (runs[0].get("data") or {}).get("main", []) if runs else []
+        for j, expected in case["outputs"].items():
+            got = [entry["json"] for entry in (main[int(j)] or [])] if int(j) < len(main) else []
+            if got != expected:
+                wrong[f"{case_name} output {j}"] = {"expected": expected, "n8n": got,
+                                                    "error": runs[0].get("error") if runs else "did not run"}
+    assert not wrong, json.dumps(wrong, indent=1)[:6000]
