@@ -311,6 +311,14 @@ def _namespace_call(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         if any(p.kind not in (OBJ, ANY) for p in parts):
             raise Untranslatable("Object.assign() of values that are not objects")
         return _atom("{" + ", ".join("**" + _paren(p) for p in parts) + " }", OBJ)
+    if ns == "Date" and prop == "now" and not args:
+        return _atom(_EPOCH_MS % "$now", NUM)
+    if ns == "DateTime" and prop in ("fromSeconds", "fromMillis") and len(args) == 1:
+        x = tr.value(args[0])
+        if x.kind not in (NUM, INDEX, ANY):
+            raise Untranslatable(f"DateTime.{prop}() of a {x.kind}")
+        amount = _paren(x) if prop == "fromSeconds" else f"{_paren(x)} / 1000"
+        return _atom(f'date_add("1970-01-01T00:00:00Z", seconds={amount})', DATE)
     if ns == "DateTime":
         if prop in ("now", "local") and not args:
             return _atom("$now", DATE)
@@ -321,6 +329,10 @@ def _namespace_call(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
     if ns == "$workflow":
         raise Untranslatable(f"$workflow.{prop}() has no NodeFox equivalent")
     raise Untranslatable(f"{ns}.{prop}() has no NodeFox equivalent")
+
+
+# milliseconds since 1970 of a date in the $now form, as Date.getTime() gives them
+_EPOCH_MS = 'round(date_diff("1970-01-01T00:00:00Z", %s, "seconds") * 1000)'
 
 
 def _items_call(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
@@ -393,8 +405,13 @@ def _pattern(regex: Regex) -> str:
     return prefix + src
 
 
-def _replacement(text: str) -> str:
-    """A JavaScript replacement string as a Python re template."""
+def _split_flags(pattern: str) -> tuple[str, str]:
+    m = re.match(r"^((?:\(\?[ims]\))*)", pattern)
+    return m.group(1), pattern[m.end() :]
+
+
+def _replacement(text: str, shift: int = 0) -> str:
+    """A JavaScript replacement string as a Python re template (groups moved up by `shift`)."""
     out, i = [], 0
     while i < len(text):
         c = text[i]
@@ -406,13 +423,13 @@ def _replacement(text: str) -> str:
                 out.append("$")
                 i += 1
             elif nxt == "&":
-                out.append("\\g<0>")
+                out.append(f"\\g<{shift}>" if shift else "\\g<0>")
                 i += 1
             elif nxt.isdigit():
                 j = i + 1
                 while j < len(text) and text[j].isdigit() and j < i + 3:
                     j += 1
-                out.append(f"\\g<{int(text[i + 1 : j])}>")
+                out.append(f"\\g<{int(text[i + 1 : j]) + shift}>")
                 i = j - 1
             elif nxt == "<":
                 end = text.find(">", i)
@@ -439,11 +456,15 @@ def _replace(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         raise Untranslatable(f".{prop}() with a replacement computed at run time ($ patterns would differ)")
     target = _text_receiver(obj)
     if isinstance(pat, Regex):
-        if "g" not in pat.flags and not (pat.pattern.startswith("^") and "m" not in pat.flags):
-            raise Untranslatable(".replace() with a regular expression without g replaces only the first match; NodeFox's re_sub replaces every match")
         if prop == "replaceAll" and "g" not in pat.flags:
             raise Untranslatable("replaceAll() needs a global regular expression")
-        return _atom(f"re_sub({_string(_pattern(pat))}, {_string(_replacement(rep.value))}, {target})", STR)
+        if "g" in pat.flags:
+            return _atom(f"re_sub({_string(_pattern(pat))}, {_string(_replacement(rep.value))}, {target})", STR)
+        # only the first match: anchored at the start with the shortest text before it, which
+        # re_sub puts back (the pattern's own groups move up by two)
+        flags, body = _split_flags(_pattern(pat))
+        first = f"{flags}\\A([\\s\\S]*?)({body})"
+        return _atom(f"re_sub({_string(first)}, {_string(chr(92) + 'g<1>' + _replacement(rep.value, shift=2))}, {target})", STR)
     p = tr.value(pat)
     if p.kind != STR:
         raise Untranslatable(f".{prop}() of a pattern that may not be text")

@@ -93,6 +93,13 @@ def date_method(tr: Any, obj: Any, prop: str, args: tuple) -> Any:
         return _atom(obj.text, STR)
     if prop in ("toJSDate", "toUTC") and not args:
         return obj
+    if prop in ("toMillis", "getTime", "valueOf") and not args:
+        from ._context import _EPOCH_MS
+
+        return _atom(_EPOCH_MS % obj.text, "num")
+    if prop in ("toSeconds", "toUnixInteger") and not args:
+        seconds = f'date_diff("1970-01-01T00:00:00Z", {obj.text}, "seconds")'
+        return _atom(f"int({seconds} // 1)" if prop == "toUnixInteger" else seconds, "num")
     if prop == "toISODate" and not args:
         return _atom(f'date_format({obj.text}, "%Y-%m-%d")', STR)
     if prop in ("toFormat", "format") and len(args) == 1 and isinstance(args[0], Str):
