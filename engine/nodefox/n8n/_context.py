@@ -149,9 +149,12 @@ def _string_fn(tr: Any, args: tuple) -> Py:
 
 
 def _item(tr: Any, args: tuple) -> Py:
-    if len(args) != 1 or not isinstance(args[0], Num) or type(args[0].value) is not int or args[0].value < 0:
+    index = args[0].value if len(args) == 1 and isinstance(args[0], (Num, Str)) else None
+    if isinstance(index, str) and index.isascii() and index.isdigit():
+        index = int(index)  # n8n reads $item("0") as item 0
+    if type(index) is not int or index < 0:
         raise Untranslatable("$item() needs a literal item index")
-    return _atom(f"$item({args[0].value})", NAMESPACE, ("$item", args[0].value))
+    return _atom(f"$item({index})", NAMESPACE, ("$item", index))
 
 
 FUNCTIONS: dict[str, Any] = {

@@ -83,7 +83,7 @@ def _whole(tree: Any) -> Any:
         tree = tree.args[0]  # n8n parses the text JSON.stringify made
     py = _translate_tree(tree)
     if py.kind == STR:
-        raise Untranslatable("JSON given as text computed at run time; NodeFox needs the value")
+        return Done("={{ json_parse(" + py.text + ") }}")  # n8n parses JSON text it is given
     return Done("={{ " + py.text + " }}")
 
 
