@@ -60,6 +60,8 @@ def _json_param(ctx: Context, text: Any, pointer: str, want_object: bool) -> Any
         ctx.translated += 1
     if want_object and not isinstance(value, (dict, Done)):
         raise NotExpressible(f"{pointer} is not a JSON object")
+    if want_object and isinstance(value, dict) and any(isinstance(v, dict) for v in value.values()):
+        raise NotExpressible(f"{pointer} holds a nested object, which n8n encodes as a[b]=c")
     return value if isinstance(value, Done) or is_expr else literal(value)
 
 
