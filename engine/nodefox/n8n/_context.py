@@ -645,4 +645,3 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
 
 
 __all__ = ["CALLS", "FUNCTIONS", "GLOBALS", "PROPS", "method"]
-_ = (Lit, Spread)

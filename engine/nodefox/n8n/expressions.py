@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import keyword
-import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +40,6 @@ from ._js import (
     Template,
     Unary,
 )  # fmt: skip
-from .luxon import LuxonError, strftime_of
 
 MAX_TEXT = 20_000  # longest translated expression; longer ones are reported, not written
 
@@ -524,9 +522,6 @@ class Translator:
             names.append(py)
         return names
 
-    def unbind(self, params: tuple[str, ...], saved: dict) -> None:
-        self.scope.names = saved
-
 
 def _regex_match(node: Any) -> tuple[Any, Regex] | None:
     if (
@@ -796,4 +791,3 @@ def translate_js(source: str) -> Py:
 
 
 __all__ = ["Outcome", "Py", "Translator", "Untranslatable", "translate_js", "translate_template"]
-_ = (re, LuxonError, strftime_of)
