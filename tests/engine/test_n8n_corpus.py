@@ -57,7 +57,7 @@ def measure(files: list[Path]) -> dict:
             if kind in MAPPED and node["type"].startswith("n8n-nodes-base."):
                 stats["mapped"] += 1
         for p in report["nodes"]["placeholders"]:
-            if "reason" in p:
+            if p["type"].removeprefix("n8n-nodes-base.") in MAPPED and p["type"].startswith("n8n-nodes-base."):
                 stats["mapped placeholders"] += 1
                 placeholders[p["type"].removeprefix("n8n-nodes-base.")] += 1
         stats["expressions"] += report["expressions"]["total"]

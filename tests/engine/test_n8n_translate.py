@@ -100,8 +100,9 @@ def test_unknown_types_become_disabled_placeholders_keeping_parameters() -> None
     assert mail["type"] == "noop" and mail["disabled"] and "params" not in mail
     assert '"to": "={{ $json.x }}"' in mail["notes"] and "My Gmail" in mail["notes"] and '"7"' not in mail["notes"]
     assert code["type"] == "code" and code["disabled"] and "return items.map(i => i)" in code["notes"]
-    assert report["nodes"] == {"total": 2, "translated": 0, "placeholders": [{"name": "Mail", "type": "n8n-nodes-base.gmail"}]}
-    assert report["code"] == [{"name": "C", "type": "n8n-nodes-base.code", "reason": "JavaScript code is not translated"}]
+    assert report["nodes"] == {"total": 2, "translated": 0, "placeholders": [
+        {"name": "Mail", "type": "n8n-nodes-base.gmail"},
+        {"name": "C", "type": "n8n-nodes-base.code", "reason": "JavaScript code is not translated"}]}
     assert report["dropped"] == [{"name": "Note", "text": "# Hi"}]
     assert report["expressions"]["total"] == 0
 

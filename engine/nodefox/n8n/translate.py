@@ -56,7 +56,6 @@ class _Report:
     total: int = 0
     translated: int = 0
     placeholders: list = field(default_factory=list)
-    code: list = field(default_factory=list)
     expr_total: int = 0
     expr_translated: int = 0
     untranslated: list = field(default_factory=list)
@@ -70,8 +69,6 @@ class _Report:
             "expressions": {"total": self.expr_total, "translated": self.expr_translated, "untranslated": self.untranslated},
             "dropped": self.dropped,
         }
-        if self.code:
-            report["code"] = self.code
         if self.edges:
             report["edges"] = self.edges
         if self.divergences:
@@ -82,7 +79,7 @@ class _Report:
 def complete(report: dict) -> bool:
     """True when nothing but sticky notes was left behind."""
     return not (
-        report["nodes"]["placeholders"] or report.get("code") or report["expressions"]["untranslated"]
+        report["nodes"]["placeholders"] or report["expressions"]["untranslated"]
         or report.get("edges")
     )  # fmt: skip
 
@@ -95,8 +92,6 @@ def summary(report: dict) -> str:
         shown = ", ".join(p["name"] for p in nodes["placeholders"][:5])
         more = f" and {len(nodes['placeholders']) - 5} more" if len(nodes["placeholders"]) > 5 else ""
         parts.append(f"placeholders: {shown}{more}")
-    if report.get("code"):
-        parts.append(f"{len(report['code'])} code node(s) kept disabled")
     parts.append(f"{exprs['translated']} of {exprs['total']} expressions translated")
     if report["dropped"]:
         parts.append(f"{len(report['dropped'])} sticky note(s) dropped")
@@ -140,7 +135,8 @@ def translate(obj: Any) -> tuple[dict, dict]:
             entry = {"name": name, "type": n8n_type}
             if result.reason and result.mapped:
                 entry["reason"] = result.reason
-            (report.code if result.code else report.placeholders).append(entry)
+            # code nodes are untranslated too: listed with the placeholders, so the editor can jump to them
+            report.placeholders.append(entry)
             if result.code:
                 node.update({"type": "code", "params": result.params, "notes": _code_notes(raw, result)})
             ports = result.ports
