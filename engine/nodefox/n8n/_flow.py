@@ -282,7 +282,12 @@ def _join(ctx: Context, pairs: list[tuple[str, str]], join_mode: str, output_fro
     params = {"mode": "join", "fields1": [path(a, dots) for a, _ in pairs], "fields2": [path(b, dots) for _, b in pairs]}
     if join != "inner":
         params["join"] = join
-    return {**params, **_prefer(ctx)}
+    prefer = _prefer(ctx)
+    if join == "right":
+        # n8n enriches input 2 by merging with the inputs swapped, so "prefer input 2"
+        # keeps input 1's values (in input 2's key order): NodeFox's prefer in1
+        prefer = {} if prefer else {"prefer": "in1"}
+    return {**params, **prefer}
 
 
 def _position(ctx: Context) -> dict:
