@@ -46,25 +46,30 @@ def workflow(wid: str) -> tuple[dict, dict[str, str]]:
             "connections": connections, "settings": {"executionOrder": "v1"}}, names  # fmt: skip
 
 
-def run_n8n(tmp_path: Path) -> tuple[dict, dict[str, str]]:
-    home = tmp_path / "home"
+def _execute(tmp_path: Path, wf: dict) -> dict:
+    """n8n's runData for one workflow, imported into a fresh n8n home and executed."""
+    home = tmp_path / f"home-{wf['id']}"
     home.mkdir()
     env = {**os.environ, "N8N_USER_FOLDER": str(home), "N8N_DIAGNOSTICS_ENABLED": "false",
            "N8N_RUNNERS_ENABLED": "false", "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
            "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false"}  # fmt: skip
-    wf, names = workflow("nodefoxBehaviour")
-    path = tmp_path / "wf.json"
+    path = tmp_path / f"{wf['id']}.json"
     path.write_text(json.dumps(wf), encoding="utf-8")
     imported = subprocess.run([str(N8N), "import:workflow", f"--input={path}"], env=env, capture_output=True,
                               text=True, timeout=300, check=False)  # fmt: skip
     assert imported.returncode == 0, imported.stderr[-800:]
-    proc = subprocess.run([str(N8N), "execute", "--id=nodefoxBehaviour", "--rawOutput"], env=env, capture_output=True,
+    proc = subprocess.run([str(N8N), "execute", f"--id={wf['id']}", "--rawOutput"], env=env, capture_output=True,
                           text=True, timeout=600, check=False)  # fmt: skip
     out = proc.stdout
     start = 0 if out.startswith("{") else out.find("\n{") + 1
     data, _ = json.JSONDecoder().raw_decode(out[start:])
     data = data.get("data", data)
-    return data["resultData"]["runData"], names
+    return data["resultData"]["runData"]
+
+
+def run_n8n(tmp_path: Path) -> tuple[dict, dict[str, str]]:
+    wf, names = workflow("nodefoxBehaviour")
+    return _execute(tmp_path, wf), names
 
 
 def test_n8n_gives_what_the_cases_say(tmp_path: Path) -> None:
@@ -79,4 +84,37 @@ def test_n8n_gives_what_the_cases_say(tmp_path: Path) -> None:
                 errors = [e["json"] for e in (main[len(case["outputs"])] or [])] if len(main) > len(case["outputs"]) else []
                 wrong[f"{case_name} output {j}"] = {"expected": expected, "n8n": got,
                                                     "error": (runs[0].get("error") if runs else "did not run") or errors}
+    assert not wrong, json.dumps(wrong, indent=1)[:6000]
+
+
+def test_n8n_evaluates_the_expression_cases(tmp_path: Path) -> None:
+    """The values test_n8n_expressions.py expects are n8n's (cases without the clock)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from test_n8n_expressions import CASES as EXPRESSIONS
+    from test_n8n_expressions import ITEM
+
+    cases = [(e, v) for e, v in EXPRESSIONS if "$now" not in e and v is not None]
+    nodes = [{"id": "trigger", "name": "Trigger", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1,
+              "position": [0, 0], "parameters": {}},
+             {"id": "item", "name": "Item", "type": "n8n-nodes-base.code", "typeVersion": 2, "position": [200, 0],
+              "parameters": {"jsCode": f"return [{{ json: {json.dumps(ITEM)} }}];"}}]  # fmt: skip
+    targets = []
+    for i, (expression, _) in enumerate(cases):
+        nodes.append({"id": f"e{i}", "name": f"Expression {i}", "type": "n8n-nodes-base.set", "typeVersion": 2,
+                      "position": [400, i * 100], "onError": "continueErrorOutput",
+                      "parameters": {"keepOnlySet": True, "values": {"string": [{"name": "r", "value": "=" + expression}]},
+                                     "options": {}}})  # fmt: skip
+        targets.append({"node": f"Expression {i}", "type": "main", "index": 0})
+    wf = {"id": "nodefoxExpressions", "name": "nodefox expressions", "active": False, "nodes": nodes,
+          "connections": {"Trigger": {"main": [[{"node": "Item", "type": "main", "index": 0}]]},
+                          "Item": {"main": [targets]}}, "settings": {"executionOrder": "v1"}}  # fmt: skip
+    run_data = _execute(tmp_path, wf)
+    wrong = {}
+    for i, (expression, expected) in enumerate(cases):
+        main = run_data[f"Expression {i}"][0]["data"]["main"]
+        got = main[0][0]["json"].get("r") if main[0] else ("error", main[1][0]["json"] if len(main) > 1 else None)
+        if got != expected:
+            wrong[expression] = {"expected": expected, "n8n": got}
     assert not wrong, json.dumps(wrong, indent=1)[:6000]
