@@ -21,6 +21,7 @@ CASES = json.loads((Path(__file__).parents[1] / "corpus/n8n/behaviour/cases.json
 DIVERGES = {
     "summarize: count, unique count, concatenate by two fields": "groups in order of first appearance, not nested by field",
     "splitOut: no other fields": "an object element becomes {field: element}, not the item itself",
+    "switch v2: rules and fallback on numbers": "a rule's items, then the fallback's, where n8n keeps item order",
 }
 
 

@@ -58,9 +58,12 @@ def _execute(tmp_path: Path, wf: dict) -> dict:
     imported = subprocess.run([str(N8N), "import:workflow", f"--input={path}"], env=env, capture_output=True,
                               text=True, timeout=300, check=False)  # fmt: skip
     assert imported.returncode == 0, imported.stderr[-800:]
-    proc = subprocess.run([str(N8N), "execute", f"--id={wf['id']}", "--rawOutput"], env=env, capture_output=True,
-                          text=True, timeout=600, check=False)  # fmt: skip
-    out = proc.stdout
+    # to a file, not a pipe: Node exits before a large write to a pipe is flushed
+    result = tmp_path / f"{wf['id']}.out"
+    with result.open("w") as sink:
+        subprocess.run([str(N8N), "execute", f"--id={wf['id']}", "--rawOutput"], env=env, stdout=sink,
+                       stderr=subprocess.DEVNULL, timeout=600, check=False)  # fmt: skip
+    out = result.read_text(encoding="utf-8")
     start = 0 if out.startswith("{") else out.find("\n{") + 1
     data, _ = json.JSONDecoder().raw_decode(out[start:])
     data = data.get("data", data)

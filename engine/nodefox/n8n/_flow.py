@@ -229,11 +229,12 @@ def _switch_v1(ctx: Context) -> Mapped:
     for i, rule in enumerate(ctx.list("rules.rules")):
         test = _v1_test(ctx, kind, rule, f"/rules/{i}/conditions/0", value1=value1)
         rules.append({"conditions": [test]})
-        out = rule.get("output", 0)
+        # v1 sends a rule's items to the rule's `output` (of four); v2 has one output per rule
+        out = rule.get("output", 0) if ctx.version < 2 else i
         if type(out) is not int or out < 0:
             raise NotExpressible("a rule's output is not a fixed number")
         targets.append(out)
-    count = max([*targets, 3 if ctx.version < 2 else int(ctx.get("outputsAmount", 4)) - 1, 0]) + 1
+    count = max([*targets, 3 if ctx.version < 2 else len(targets) - 1, 0]) + 1
     outputs: list[list[str]] = [[] for _ in range(count)]
     for i, out in enumerate(targets):
         outputs[out].append(str(i))
