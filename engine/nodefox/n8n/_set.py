@@ -90,10 +90,48 @@ def _truthy(ctx: Context, value: Any, pointer: str) -> Any:
 def _typed(ctx: Context, name: Any, kind: str, value: Any, dots: bool) -> dict:
     field = {"name": path(name, dots)}
     if _is_expression(value):
-        field["value"] = value
+        field["value"] = _converted(ctx, kind, value)
         return field
     field["value"] = literal(_convert(kind, value, name))
     return field
+
+
+# n8n converts what an expression gives to the field's type (checked against n8n 2.8.4):
+# text fields write numbers, booleans, arrays and objects as JSON text and keep null;
+# number, array and object fields parse text. `{v}` is the value's Python source.
+_CONVERSIONS = {
+    "string": "{v} if {v} is None or {v} == str({v}) else json_stringify({v})",
+    "number": "json_parse({v}) if {v} == str({v}) else {v}",
+    "array": "json_parse({v}) if {v} == str({v}) else {v}",
+    "object": "json_parse({v}) if {v} == str({v}) else {v}",
+}
+_ALREADY = {"string": ("str",), "number": ("num", "index"), "array": ("list",), "object": ("obj",)}
+
+
+def _converted(ctx: Context, kind: str, value: str) -> Any:
+    """An expression of a typed field, with n8n's conversion where its kind may need one."""
+    from .expressions import Translator, split_template
+
+    if kind not in _CONVERSIONS:
+        return value
+    try:
+        parts = split_template(value[1:])
+    except Untranslatable:
+        return value  # the expression pass reports it
+    if len(parts) != 1 or not isinstance(parts[0], tuple):
+        return value  # text around the expression: the value is text already
+    try:
+        py = Translator().top(parts[0][1])
+    except (Untranslatable, RecursionError):
+        return value
+    if py.kind in _ALREADY[kind]:
+        return value
+    ctx.total += 1
+    ctx.translated += 1
+    v = py.text if py.atom else f"({py.text})"
+    if kind == "string" and py.kind in ("num", "index", "bool"):
+        return Done("={{ json_stringify(" + py.text + ") }}")
+    return Done("={{ " + _CONVERSIONS[kind].format(v=v) + " }}")
 
 
 def _convert(kind: str, value: Any, name: Any) -> Any:
