@@ -71,3 +71,24 @@ def configure(options: str) -> str:
         SESSION.world.files = data["files"]
         SESSION.apply([{"op": "refresh"}])  # reads of files resolve anew
     return _json.dumps({**_CONFIG, "allowCode": SESSION.allow_code, "version": __version__})
+
+
+def n8n_import(text: str) -> str:
+    """An n8n workflow (JSON text) as `{"workflow": document, "report": report}`, or `{"error"}`."""
+    from .n8n import NotN8n, translate
+
+    try:
+        obj = _json.loads(text)
+    except (ValueError, TypeError) as exc:
+        return _json.dumps({"error": f"the file is not JSON: {exc}"})
+    except RecursionError:
+        return _json.dumps({"error": "the file nests too deeply"})
+    try:
+        doc, report = translate(obj)
+    except NotN8n as exc:
+        return _json.dumps({"error": f"not an n8n workflow: {exc}"})
+    except RecursionError:
+        return _json.dumps({"error": "the workflow nests too deeply to import"})
+    except Exception as exc:  # a bug in the importer: the page still gets an answer
+        return _json.dumps({"error": f"cannot import: {type(exc).__name__}: {exc}"})
+    return _json.dumps({"workflow": doc, "report": report})

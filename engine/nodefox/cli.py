@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from . import __version__, _json, limits
@@ -167,6 +168,36 @@ def _cmd_nodes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .n8n import NotN8n, translate
+    from .n8n.translate import complete, summary
+
+    obj = _read_json(args.file, "n8n workflow")
+    try:
+        doc, report = translate(obj)
+    except NotN8n as exc:
+        raise _Fail(f"{args.file} is not an n8n workflow: {exc}") from None
+    except RecursionError:
+        raise _Fail(f"{args.file} nests too deeply to import") from None
+    except Exception as exc:  # a bug in the importer: a message, not a traceback
+        raise _Fail(f"cannot import {args.file}: {type(exc).__name__}: {exc}") from None
+    _write(args.output, _json.pretty(doc) + "\n")
+    if args.report:
+        _write(args.report, _json.pretty(report) + "\n")
+    print(f"nodefox: {summary(report)}", file=sys.stderr)
+    return EXIT_OK if complete(report) else EXIT_ERROR
+
+
+def _write(path: str | None, text: str) -> None:
+    if not path or path == "-":
+        _emit(text)
+        return
+    try:
+        Path(path).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise _Fail(f"cannot write {path}: {exc.strerror or exc}") from None
+
+
 def _cmd_serve(args: argparse.Namespace) -> int:
     from .serve import serve
 
@@ -262,6 +293,11 @@ def parser() -> argparse.ArgumentParser:
     v.set_defaults(fn=_cmd_validate)
     n = sub.add_parser("nodes", help="print every node type with its ports and parameter schema")
     n.set_defaults(fn=_cmd_nodes)
+    m = sub.add_parser("import", help="translate an n8n workflow into a NodeFox document")
+    m.add_argument("file", help="the n8n workflow export (- for stdin)")
+    m.add_argument("-o", "--output", help="write the document here instead of stdout")
+    m.add_argument("--report", help="write the translation report (JSON) here")
+    m.set_defaults(fn=_cmd_import)
     for name, helptext in (("serve", "serve the editor (the built site), and a workspace folder's API"),
                            ("up", "serve a workspace folder and run its triggers (serve DIR --triggers)")):
         s = sub.add_parser(name, help=helptext)

@@ -1,0 +1,372 @@
+"""n8n's If, Filter, Switch and Merge, every version, as NodeFox's flow nodes."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from ._set import _convert
+from .nodes import Context, Done, Mapped, NotExpressible, Ports, names, path
+
+# -- conditions ------------------------------------------------------------------
+
+_V2_OPS = {
+    "equals": "eq", "notEquals": "ne", "gt": "gt", "lt": "lt", "gte": "gte", "lte": "lte",
+    "contains": "contains", "notContains": "notContains", "startsWith": "startsWith",
+    "endsWith": "endsWith", "regex": "regex", "exists": "exists", "notExists": "notExists",
+    "empty": "empty", "notEmpty": "notEmpty", "true": "true", "false": "false",
+}  # fmt: skip
+_NEGATED = {"notStartsWith": "startswith", "notEndsWith": "endswith"}
+_LENGTH = {"lengthEquals": "==", "lengthNotEquals": "!=", "lengthGt": ">", "lengthLt": "<",
+           "lengthGte": ">=", "lengthLte": "<="}  # fmt: skip
+_DATE = {"after": ">", "before": "<", "afterOrEquals": ">=", "beforeOrEquals": "<=", "equals": "==",
+         "notEquals": "!="}  # fmt: skip
+_V1_OPS = {
+    "equal": "eq", "notEqual": "ne", "smaller": "lt", "smallerEqual": "lte", "larger": "gt",
+    "largerEqual": "gte", "contains": "contains", "notContains": "notContains",
+    "startsWith": "startsWith", "endsWith": "endsWith", "regex": "regex", "isEmpty": "empty",
+    "isNotEmpty": "notEmpty",
+}  # fmt: skip
+_V1_DEFAULT_OP = {"boolean": "equal", "number": "smaller", "string": "equal", "dateTime": "after"}
+_V1_DEFAULT_VALUE = {"boolean": False, "number": 0, "string": "", "dateTime": ""}
+_TYPE_OF = {"boolean": "boolean", "number": "number", "string": "string", "dateTime": "dateTime"}
+
+
+def _is_expr(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("=")
+
+
+def _combined(ctx: Context, pointer: str, left: Any, right: Any, build) -> dict:
+    """A test NodeFox has no op for, as one boolean expression on `left` (op `true`)."""
+    lp = ctx.python(left, pointer + "/left")
+    rp = ctx.python(right, pointer + "/left") if right is not None else None
+    if lp is None or (right is not None and rp is None):
+        # kept as n8n wrote it: the node fails on it rather than testing something else
+        return {"left": Done(left if lp is None else right), "op": "true"}
+    return {"left": Done("={{ " + build(lp, rp) + " }}"), "op": "true"}
+
+
+def _paren(py: Any) -> str:
+    return py.text if py.atom else f"({py.text})"
+
+
+def _regex_text(value: Any) -> Any:
+    """n8n reads `/pattern/flags` as a regular expression literal."""
+    if not isinstance(value, str) or _is_expr(value):
+        return value
+    m = re.fullmatch(r"/(.*?)/([gimusy]*)", value, re.S)
+    if not m:
+        return value
+    from ._context import _pattern
+    from ._js import Regex
+
+    return _pattern(Regex(m.group(1), m.group(2)))
+
+
+def _lower(ctx: Context, value: Any, pointer: str) -> Any:
+    if isinstance(value, str) and not _is_expr(value):
+        return value.lower()
+    if not _is_expr(value):
+        return value
+    py = ctx.python(value, pointer)
+    return Done(f"={{{{ {_paren(py)}.lower() }}}}") if py is not None else Done(value)
+
+
+def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool) -> dict:
+    op = c.get("operator") if isinstance(c.get("operator"), dict) else {}
+    kind, operation = op.get("type", "string"), op.get("operation", "equals")
+    left, right = c.get("leftValue", ""), c.get("rightValue", "")
+    if kind == "dateTime" and operation in _DATE:
+        cmp = _DATE[operation]
+        return _combined(ctx, pointer, left, right, lambda lp, rp: f'date_diff({rp.text}, {lp.text}, "seconds") {cmp} 0')
+    if kind == "array" and operation in _LENGTH:
+        cmp = _LENGTH[operation]
+        return _combined(ctx, pointer, left, right, lambda lp, rp: f"len({lp.text}) {cmp} {_paren(rp)}")
+    if operation in _NEGATED:
+        fn = _NEGATED[operation]
+        low = "" if case_sensitive else ".lower()"
+        return _combined(ctx, pointer, left, right, lambda lp, rp: f"not {_paren(lp)}{low}.{fn}({_paren(rp)}{low})")
+    if operation == "notRegex":
+        return _combined(ctx, pointer, left, _regex_text(right), lambda lp, rp: f"not re_match({rp.text}, {lp.text})")
+    nf = _V2_OPS.get(operation)
+    if nf is None or kind not in ("string", "number", "boolean", "array", "object", "dateTime", "any"):
+        raise NotExpressible(f"the {kind} test {operation} has no NodeFox equivalent")
+    if kind == "dateTime" and nf not in ("exists", "notExists", "empty", "notEmpty"):
+        raise NotExpressible(f"the date test {operation} has no NodeFox equivalent")
+    cond: dict[str, Any] = {"left": left, "op": nf}
+    if op.get("singleValue") or nf in ("exists", "notExists", "empty", "notEmpty", "true", "false"):
+        return cond
+    if kind == "number" and not _is_expr(right) and isinstance(right, str) and right.strip():
+        right = _convert("number", right, "rightValue")
+    if kind == "boolean" and isinstance(right, str) and right in ("true", "false"):
+        right = right == "true"
+    if nf == "regex":
+        right = _regex_text(right)
+    if kind == "string" and not case_sensitive and nf != "regex":
+        cond["left"] = _lower(ctx, left, pointer + "/left")
+        right = _lower(ctx, right, pointer + "/right")
+    elif kind == "string" and not case_sensitive:
+        right = "(?i)" + right if isinstance(right, str) and not _is_expr(right) else right
+    cond["right"] = right if _is_expr(right) or isinstance(right, Done) else _literal(right)
+    return cond
+
+
+def _literal(value: Any) -> Any:
+    from .nodes import literal
+
+    return literal(value)
+
+
+def conditions_v2(ctx: Context, obj: Any, pointer: str, loose: bool, ignore_case: bool = False) -> dict:
+    if not isinstance(obj, dict):
+        raise NotExpressible("conditions are not an object")
+    options = obj.get("options") if isinstance(obj.get("options"), dict) else {}
+    case_sensitive = options.get("caseSensitive", True) is not False and not ignore_case
+    loose = loose or options.get("typeValidation") == "loose"
+    conds = obj.get("conditions") or []
+    if not isinstance(conds, list):
+        raise NotExpressible("conditions are not a list")
+    out = [_v2_condition(ctx, c, f"{pointer}/conditions/{i}", case_sensitive)
+           for i, c in enumerate(conds) if isinstance(c, dict)]  # fmt: skip
+    params: dict[str, Any] = {"conditions": out}
+    if obj.get("combinator", "and") == "or":
+        params["combinator"] = "or"
+    if loose:
+        params["looseTypes"] = True
+    return params
+
+
+def _v1_test(ctx: Context, kind: str, c: dict, pointer: str, value1: Any = None) -> dict:
+    op = c.get("operation", _V1_DEFAULT_OP[kind])
+    left = value1 if value1 is not None else c.get("value1", _V1_DEFAULT_VALUE[kind])
+    right = c.get("value2", _V1_DEFAULT_VALUE[kind])
+    if kind == "dateTime":
+        cmp = {"after": ">", "before": "<"}.get(op)
+        if cmp is None:
+            raise NotExpressible(f"the date test {op} has no NodeFox equivalent")
+        return _combined(ctx, pointer, left, right, lambda lp, rp: f'date_diff({rp.text}, {lp.text}, "seconds") {cmp} 0')
+    if op in _NEGATED:
+        fn = _NEGATED[op]
+        return _combined(ctx, pointer, left, right, lambda lp, rp: f"not {_paren(lp)}.{fn}({_paren(rp)})")
+    if op == "notRegex":
+        return _combined(ctx, pointer, left, _regex_text(right), lambda lp, rp: f"not re_match({rp.text}, {lp.text})")
+    nf = _V1_OPS.get(op)
+    if nf is None:
+        raise NotExpressible(f"the {kind} test {op} has no NodeFox equivalent")
+    cond: dict[str, Any] = {"left": left if _is_expr(left) else _literal(left), "op": nf}
+    if nf not in ("empty", "notEmpty"):
+        cond["right"] = right if _is_expr(right) else _literal(_regex_text(right) if nf == "regex" else right)
+    return cond
+
+
+def conditions_v1(ctx: Context, obj: Any, combine: str) -> dict:
+    if not isinstance(obj, dict):
+        raise NotExpressible("conditions are not an object")
+    out = []
+    for kind in ("boolean", "dateTime", "number", "string"):
+        entries = obj.get(kind) or []
+        if not isinstance(entries, list):
+            raise NotExpressible(f"conditions.{kind} is not a list")
+        for c in entries:
+            if isinstance(c, dict):
+                out.append(_v1_test(ctx, kind, c, f"/conditions/{len(out)}"))
+    params: dict[str, Any] = {"conditions": out}
+    if combine in ("any", "OR", "or"):
+        params["combinator"] = "or"
+    return params
+
+
+def _conditions(ctx: Context) -> dict:
+    obj = ctx.get("conditions", {})
+    if isinstance(obj, dict) and isinstance(obj.get("conditions"), list):
+        loose = ctx.get("looseTypeValidation", False) is True or ctx.get("options.looseTypeValidation", False) is True
+        return conditions_v2(ctx, obj, "", loose, ctx.get("options.ignoreCase", False) is True)
+    combine = ctx.get("combineOperation", ctx.get("combineConditions", "all"))
+    return conditions_v1(ctx, obj, combine)
+
+
+def if_(ctx: Context) -> Mapped:
+    return Mapped("if", _conditions(ctx), Ports([["true"], ["false"]]))
+
+
+def filter_(ctx: Context) -> Mapped:
+    return Mapped("filter", _conditions(ctx), Ports([["kept"], ["discarded"]]))
+
+
+# -- switch ------------------------------------------------------------------------
+
+
+def switch(ctx: Context) -> Mapped:
+    if ctx.get("mode", "rules") == "expression":
+        return _switch_expression(ctx)
+    if ctx.version < 3:
+        return _switch_v1(ctx)
+    rules, all_matching = [], ctx.get("options.allMatchingOutputs", False) is True
+    loose = ctx.get("looseTypeValidation", False) is True or ctx.get("options.looseTypeValidation", False) is True
+    ignore_case = ctx.get("options.ignoreCase", False) is True
+    for i, rule in enumerate(ctx.list("rules.values")):
+        rules.append(conditions_v2(ctx, rule.get("conditions", {}), f"/rules/{i}", loose, ignore_case))
+    outputs = [[str(i)] for i in range(len(rules))]
+    fallback = ctx.get("options.fallbackOutput", "none")
+    if fallback == "extra":
+        outputs.append(["fallback"])
+    elif type(fallback) is int and 0 <= fallback < len(outputs):
+        outputs[fallback].append("fallback")
+    elif fallback != "none":
+        raise NotExpressible(f"the fallback output {fallback!r} has no NodeFox equivalent")
+    params: dict[str, Any] = {"rules": rules}
+    if all_matching:
+        params["mode"] = "all"
+    return Mapped("switch", params, Ports(outputs))
+
+
+def _switch_v1(ctx: Context) -> Mapped:
+    kind = ctx.get("dataType", "number")
+    if kind not in _V1_DEFAULT_OP:
+        raise NotExpressible(f"switching on {kind} has no NodeFox equivalent")
+    value1 = ctx.get("value1", _V1_DEFAULT_VALUE[kind])
+    rules, targets = [], []
+    for i, rule in enumerate(ctx.list("rules.rules")):
+        test = _v1_test(ctx, kind, rule, f"/rules/{i}/conditions/0", value1=value1)
+        rules.append({"conditions": [test]})
+        # v1 sends a rule's items to the rule's `output` (of four); v2 has one output per rule
+        out = rule.get("output", 0) if ctx.version < 2 else i
+        if type(out) is not int or out < 0:
+            raise NotExpressible("a rule's output is not a fixed number")
+        targets.append(out)
+    count = max([*targets, 3 if ctx.version < 2 else len(targets) - 1, 0]) + 1
+    outputs: list[list[str]] = [[] for _ in range(count)]
+    for i, out in enumerate(targets):
+        outputs[out].append(str(i))
+    fallback = ctx.get("fallbackOutput", -1)
+    if type(fallback) is int and 0 <= fallback < count:
+        outputs[fallback].append("fallback")
+    elif fallback not in (-1, "none", None):
+        raise NotExpressible(f"the fallback output {fallback!r} has no NodeFox equivalent")
+    return Mapped("switch", {"rules": rules}, Ports(outputs))
+
+
+def _switch_expression(ctx: Context) -> Mapped:
+    output = ctx.get("output", 0)
+    count = ctx.get("numberOutputs", ctx.get("outputsAmount", 4))
+    if type(count) is not int or not 0 < count <= 100:
+        raise NotExpressible("the number of outputs is not a fixed number")
+    rules = [{"conditions": [{"left": output, "op": "eq", "right": i}]} for i in range(count)]
+    return Mapped("switch", {"rules": rules}, Ports([[str(i)] for i in range(count)]))
+
+
+# -- merge -------------------------------------------------------------------------
+
+_MERGE_PORTS = Ports([["out"]], ["in1", "in2"])
+
+
+def _prefer(ctx: Context) -> dict:
+    clash = ctx.get("options.clashHandling.values.resolveClash", "preferInput2")
+    if clash == "preferInput1":
+        return {"prefer": "in1"}
+    if clash != "preferInput2":
+        raise NotExpressible(f"resolving clashes by {clash} has no NodeFox equivalent")
+    return {}
+
+
+def _join(ctx: Context, pairs: list[tuple[str, str]], join_mode: str, output_from: str) -> dict:
+    if ctx.get("options.fuzzyCompare", False):
+        raise NotExpressible("fuzzy comparison has no NodeFox equivalent")
+    if ctx.get("options.multipleMatches", "all") != "all":
+        raise NotExpressible("keeping only the first match has no NodeFox equivalent")
+    join = {"keepMatches": "inner", "keepEverything": "outer", "enrichInput1": "left", "enrichInput2": "right"}.get(join_mode)
+    if join is None or (join_mode == "keepMatches" and output_from != "both"):
+        raise NotExpressible(f"merging by {join_mode} with data of {output_from} has no NodeFox equivalent")
+    if not pairs:
+        raise NotExpressible("no fields to match")
+    dots = not ctx.get("options.disableDotNotation", False)
+    params = {"mode": "join", "fields1": [path(a, dots) for a, _ in pairs], "fields2": [path(b, dots) for _, b in pairs]}
+    if join != "inner":
+        params["join"] = join
+    prefer = _prefer(ctx)
+    if join == "right":
+        # n8n enriches input 2 by merging with the inputs swapped, so "prefer input 2"
+        # keeps input 1's values (in input 2's key order): NodeFox's prefer in1
+        prefer = {} if prefer else {"prefer": "in1"}
+    return {**params, **prefer}
+
+
+def _position(ctx: Context) -> dict:
+    params: dict[str, Any] = {"mode": "position", **_prefer(ctx)}
+    if ctx.get("options.includeUnpaired", False):
+        params["includeUnpaired"] = True
+    return params
+
+
+def _field_pairs(ctx: Context) -> list[tuple[str, str]]:
+    if ctx.version >= 3 and not ctx.get("advanced", False):
+        fields = names(ctx.get("fieldsToMatchString", ""))
+        return [(f, f) for f in fields]
+    pairs = []
+    for p in ctx.list("mergeByFields.values"):
+        a, b = p.get("field1", ""), p.get("field2", "")
+        if not isinstance(a, str) or not isinstance(b, str) or a.startswith("=") or b.startswith("="):
+            raise NotExpressible("fields to match given by expressions")
+        pairs.append((a, b))
+    return pairs
+
+
+def merge(ctx: Context) -> Mapped:
+    params = _merge_v1(ctx) if ctx.version < 2 else _merge_v2(ctx)
+    return Mapped("merge", params, _MERGE_PORTS)
+
+
+def _merge_v1(ctx: Context) -> dict:
+    mode = ctx.get("mode", "append")
+    if mode == "append":
+        return {}
+    if mode == "multiplex":
+        return {"mode": "cross"}
+    if mode == "passThrough":
+        return {"mode": "choose", "branch": "in2" if ctx.get("output", "input1") == "input2" else "in1"}
+    if mode == "mergeByIndex":
+        join = ctx.get("join", "left")
+        if join == "inner":
+            return {"mode": "position"}
+        if join == "outer":
+            return {"mode": "position", "includeUnpaired": True}
+        raise NotExpressible("merging by index keeping only input 1's unpaired items has no NodeFox equivalent")
+    if mode == "mergeByKey":
+        if ctx.get("overwrite", "always") != "always":
+            raise NotExpressible("merging by key without overwriting has no NodeFox equivalent")
+        a, b = ctx.get("propertyName1", ""), ctx.get("propertyName2", "")
+        if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
+            raise NotExpressible("key fields given by expressions")
+        return {"mode": "join", "fields1": [path(a)], "fields2": [path(b)], "join": "left"}
+    raise NotExpressible(f"the merge mode {mode} has no NodeFox equivalent")
+
+
+def _merge_v2(ctx: Context) -> dict:
+    if ctx.version >= 3 and ctx.get("numberInputs", 2) != 2:
+        raise NotExpressible("merging more than two inputs has no NodeFox equivalent")
+    mode = ctx.get("mode", "append")
+    if mode == "append":
+        return {}
+    if mode == "chooseBranch":
+        if ctx.version >= 3:
+            if ctx.get("output", "specifiedInput") != "specifiedInput":
+                raise NotExpressible("choosing an empty output has no NodeFox equivalent")
+            return {"mode": "choose", "branch": "in2" if ctx.get("useDataOfInput", 1) == 2 else "in1"}
+        output = ctx.get("output", "input1")
+        if output not in ("input1", "input2"):
+            raise NotExpressible("choosing an empty output has no NodeFox equivalent")
+        return {"mode": "choose", "branch": "in2" if output == "input2" else "in1"}
+    if mode == "combine":
+        by = ctx.get("combineBy", "combineByFields") if ctx.version >= 3 else ctx.get("combinationMode", "mergeByFields")
+    else:
+        by = mode
+    if by in ("combineByFields", "mergeByFields"):
+        return _join(ctx, _field_pairs(ctx), ctx.get("joinMode", "keepMatches"), ctx.get("outputDataFrom", "both"))
+    if by in ("combineByPosition", "mergeByPosition"):
+        return _position(ctx)
+    if by in ("combineAll", "multiplex"):
+        if _prefer(ctx):
+            raise NotExpressible("combining all pairs preferring input 1 has no NodeFox equivalent")
+        return {"mode": "cross"}
+    raise NotExpressible(f"the merge mode {by} has no NodeFox equivalent")
+

@@ -1,0 +1,382 @@
+"""n8n node types mapped to NodeFox node types, one function per n8n type.
+
+A mapper reads the n8n node's parameters through a `Context` and returns
+`Mapped` (a NodeFox type, params and a port map) or raises `NotExpressible`
+when a parameter has no NodeFox equivalent, which makes the node a placeholder.
+n8n expressions are left in the params as they are; the translator rewrites
+them afterwards. A value a mapper has already written in NodeFox's own
+spelling is wrapped in `Done` so it is not rewritten again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .expressions import Py, Untranslatable, _string, translate_js, translate_template
+
+
+class NotExpressible(Exception):
+    """A parameter of a mapped node type that NodeFox cannot express; the message says which."""
+
+
+@dataclass(frozen=True)
+class Done:
+    """A value already in NodeFox's spelling."""
+
+    value: Any
+
+
+@dataclass
+class Ports:
+    """Which NodeFox ports n8n's output and input indexes become."""
+
+    outputs: list[list[str]] = field(default_factory=lambda: [["out"]])
+    inputs: list[str] = field(default_factory=lambda: ["in"])
+
+    def output(self, index: int, node: dict) -> list[str]:
+        if index < len(self.outputs):
+            return self.outputs[index]
+        if index == len(self.outputs) and node.get("onError") == "errorOutput":
+            return ["error"]
+        return []
+
+    def input(self, index: int, node: dict) -> str | None:
+        return self.inputs[index] if 0 <= index < len(self.inputs) else None
+
+
+class _Any(Ports):
+    """A placeholder: every output is `out`, every input `in`."""
+
+    def output(self, index: int, node: dict) -> list[str]:
+        return ["out"]
+
+    def input(self, index: int, node: dict) -> str | None:
+        return "in"
+
+
+@dataclass
+class Mapped:
+    type: str
+    params: dict
+    ports: Ports = field(default_factory=Ports)
+    divergence: str = ""  # where NodeFox's node differs from n8n's in a documented way
+
+
+@dataclass
+class Placeholder:
+    reason: str
+    mapped: bool = False
+    code: bool = False
+    params: dict | None = None
+    ports: Ports = field(default_factory=_Any)
+
+
+class Context:
+    """One n8n node being mapped, and the expression counts of its translation."""
+
+    def __init__(self, raw: dict, name: str):
+        params = raw.get("parameters", {})
+        # parameters that are not an object are refused when the node is mapped
+        self.malformed = params is not None and not isinstance(params, dict)
+        params = params if isinstance(params, dict) else {}
+        self.raw = raw
+        self.name = name
+        self.params = params
+        version = raw.get("typeVersion", 1)
+        self.version = float(version) if type(version) in (int, float) else 1.0
+        self.total = 0
+        self.translated = 0
+        self.untranslated: list[dict] = []
+
+    def get(self, path: str, default: Any = None) -> Any:
+        """A parameter by dotted path (`options.dotNotation`), or `default`."""
+        value: Any = self.params
+        for key in path.split("."):
+            if not isinstance(value, dict) or key not in value:
+                return default
+            value = value[key]
+        return default if value is None else value
+
+    def list(self, path: str) -> list:
+        value = self.get(path, [])
+        if not isinstance(value, list):
+            raise NotExpressible(f"{path} is not a list")
+        return [v for v in value if isinstance(v, dict)] if value and isinstance(value[0], dict) else value
+
+    def text(self, path: str, default: str = "") -> str:
+        value = self.get(path, default)
+        if not isinstance(value, str):
+            raise NotExpressible(f"{path} is not text")
+        return value
+
+    def literal(self, path: str, default: str = "") -> str:
+        value = self.text(path, default)
+        if value.startswith("="):
+            raise NotExpressible(f"{path} is an expression; NodeFox needs it fixed")
+        return value
+
+    def translate(self, text: str, pointer: str) -> str:
+        """The expression pass: one n8n template, translated or kept and reported."""
+        self.total += 1
+        outcome = translate_template(text)
+        if outcome.ok:
+            self.translated += 1
+            return outcome.text
+        self.untranslated.append(
+            {"node": self.name, "path": pointer or "/", "expression": text[1:], "reason": outcome.reason}
+        )
+        return text
+
+    def python(self, value: Any, pointer: str) -> Py | None:
+        """A parameter value as a Python operand, for params NodeFox spells as one expression.
+
+        Counts as one expression when the value is one; None (and reported) when it
+        cannot be translated.
+        """
+        if isinstance(value, str) and value.startswith("="):
+            body = value[1:].strip()
+            self.total += 1
+            try:
+                if not (body.startswith("{{") and body.endswith("}}")):
+                    raise Untranslatable("text with expressions inside a combined test")
+                py = translate_js(body[2:-2])
+            except Untranslatable as exc:
+                self.untranslated.append({"node": self.name, "path": pointer, "expression": value[1:], "reason": str(exc)})
+                return None
+            self.translated += 1
+            return py
+        return Py(_literal_python(value))
+
+
+def _literal_python(value: Any) -> str:
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, str):
+        return _string(value)
+    if isinstance(value, (int, float)):
+        return repr(value)
+    return _py_json(value)
+
+
+def _py_json(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_string(str(k))}: {_literal_python(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal_python(v) for v in value) + "]"
+    return _literal_python(value)
+
+
+def literal(value: Any) -> Any:
+    """A literal value for NodeFox params: text starting with `=` must not read as an expression."""
+    if isinstance(value, str) and value.startswith("="):
+        return Done("={{ " + _string(value) + " }}")
+    if isinstance(value, dict):
+        return {k: literal(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [literal(v) for v in value]
+    return value
+
+
+_BRACKET = re.compile(r"\[(\d+)\]")
+
+
+def path(name: Any, dot_notation: bool = True) -> Any:
+    """An n8n field name (lodash path) as a NodeFox field path."""
+    if not isinstance(name, str):
+        raise NotExpressible("a field name that is not text")
+    if name.startswith("="):
+        return name  # an expression: translated with the others
+    if not dot_notation and "." in name:
+        raise NotExpressible(f"the field name {name!r} has a dot but dot notation is off; NodeFox paths always read dots")
+    converted = _BRACKET.sub(r".\1", name)
+    if "[" in converted or "]" in converted:
+        raise NotExpressible(f"the field path {name!r} has a bracket NodeFox paths do not read")
+    return converted
+
+
+def names(text: Any) -> list[str]:
+    """n8n's comma-separated field names."""
+    if isinstance(text, list):
+        return [path(t) for t in text]
+    if not isinstance(text, str):
+        raise NotExpressible("a list of field names that is not text")
+    if text.startswith("="):
+        raise NotExpressible("a list of field names given by an expression")
+    return [path(t.strip()) for t in text.split(",") if t.strip()]
+
+
+def dot_notation(ctx: Context) -> bool:
+    return not ctx.get("options.disableDotNotation", False) and ctx.get("options.dotNotation", True) is not False
+
+
+# -- simple types -----------------------------------------------------------------------
+
+
+def trigger(ctx: Context) -> Mapped:
+    return Mapped("trigger", {}, Ports([["out"]], []))
+
+
+def noop(ctx: Context) -> Mapped:
+    return Mapped("noop", {})
+
+
+def code(ctx: Context) -> Placeholder:
+    """JavaScript code is kept in the notes of a disabled `code` node."""
+    if ctx.raw["type"].endswith(".code"):
+        js = ctx.get("jsCode") if ctx.get("language", "javaScript") == "javaScript" else ctx.get("pythonCode")
+        each = ctx.get("mode") == "runOnceForEachItem"
+    else:
+        js = ctx.get("functionCode")
+        each = ctx.raw["type"].endswith(".functionItem")
+    language = "Python" if ctx.get("language") in ("python", "pythonNative") else "JavaScript"
+    body = "return item" if each else "return items"
+    header = f"# n8n {language} code, not translated (the original is in the notes)\n"
+    params = {"code": header + body, "mode": "each" if each else "all"}
+    placeholder = Placeholder(f"{language} code is not translated", mapped=True, code=True, params=params)
+    placeholder.code_text = js if isinstance(js, str) else ""  # type: ignore[attr-defined]
+    return placeholder
+
+
+def sort(ctx: Context, prefix: str = "") -> Mapped:
+    kind = ctx.get(prefix + "type", "simple")
+    if kind != "simple":
+        raise NotExpressible(f"sorting by {kind} has no NodeFox equivalent")
+    fields = []
+    for f in ctx.list(prefix + "sortFieldsUi.sortField"):
+        order = f.get("order", "ascending")
+        fields.append({"field": path(f.get("fieldName", ""), dot_notation(ctx)), "order": "desc" if order == "descending" else "asc"})
+    return Mapped("sort", {"fields": fields})
+
+
+def limit(ctx: Context) -> Mapped:
+    n = ctx.get("maxItems", 1)
+    if not (type(n) is int and n >= 0) and not (isinstance(n, str) and n.startswith("=")):
+        if type(n) is float and n.is_integer() and n >= 0:
+            n = int(n)
+        else:
+            raise NotExpressible("maxItems is not a whole number")
+    keep = "last" if ctx.get("keep", "firstItems") == "lastItems" else "first"
+    return Mapped("limit", {"max": n, "keep": keep})
+
+
+def dedupe(ctx: Context) -> Mapped:
+    if ctx.raw["type"].endswith("removeDuplicates") and ctx.version >= 2:
+        op = ctx.get("operation", "removeDuplicateInputItems")
+        if op != "removeDuplicateInputItems":
+            raise NotExpressible(f"the operation {op} keeps state between runs; NodeFox runs keep none")
+    compare = ctx.get("compare", "allFields")
+    if compare == "allFields":
+        return Mapped("dedupe", {"fields": []})
+    if compare == "selectedFields":
+        raw = ctx.get("fieldsToCompare", "")
+        if isinstance(raw, dict):
+            fields = [path(f.get("fieldName", ""), dot_notation(ctx)) for f in raw.get("fields", []) if isinstance(f, dict)]
+        else:
+            fields = names(raw)
+        if not fields:
+            raise NotExpressible("no fields to compare")
+        return Mapped("dedupe", {"fields": fields})
+    raise NotExpressible(f"comparing {compare} has no NodeFox equivalent")
+
+
+def split_out(ctx: Context) -> Mapped:
+    fields = names(ctx.get("fieldToSplitOut", ""))
+    if len(fields) != 1:
+        raise NotExpressible("splitting out several fields at once has no NodeFox equivalent")
+    include = ctx.get("include", "noOtherFields")
+    if include not in ("noOtherFields", "allOtherFields"):
+        raise NotExpressible("including only selected other fields has no NodeFox equivalent")
+    params: dict[str, Any] = {"field": fields[0]}
+    destination = ctx.get("options.destinationFieldName", "") or ctx.get("destinationFieldName", "")
+    if destination:
+        if not isinstance(destination, str) or destination.startswith("="):
+            raise NotExpressible("a destination given by an expression")
+        params["destination"] = destination
+    elif "." in fields[0] and dot_notation(ctx):
+        params["destination"] = fields[0]
+    if include == "allOtherFields":
+        params["include"] = "all"
+    note = "" if destination else "n8n emits an object element as the item itself; NodeFox as {field: element}"
+    return Mapped("split_out", params, divergence=note)
+
+
+def aggregate(ctx: Context) -> Mapped:
+    mode = ctx.get("aggregate", "aggregateIndividualFields")
+    if ctx.get("options.mergeLists") or ctx.get("options.keepMissing"):
+        raise NotExpressible("merging lists or keeping missing values has no NodeFox equivalent")
+    if mode == "aggregateAllItemData":
+        if ctx.get("include", "allFields") != "allFields":
+            raise NotExpressible("aggregating only some fields of whole items has no NodeFox equivalent")
+        dest = ctx.get("destinationFieldName", "data")
+        if not isinstance(dest, str) or dest.startswith("="):
+            raise NotExpressible("a destination given by an expression")
+        return Mapped("aggregate", {"all": True, "as": dest})
+    fields = []
+    for f in ctx.list("fieldsToAggregate.fieldToAggregate"):
+        name = f.get("fieldToAggregate", "")
+        if not isinstance(name, str) or not name or name.startswith("="):
+            raise NotExpressible("a field to aggregate given by an expression")
+        out = f.get("outputFieldName") if f.get("renameField") else name
+        if not isinstance(out, str) or not out or out.startswith("="):
+            raise NotExpressible("an output field given by an expression")
+        fields.append({"field": path(name, dot_notation(ctx)), "as": out})
+    return Mapped("aggregate", {"fields": fields})
+
+
+_SUMMARY = {
+    "average": ("avg", "average"), "count": ("count", "count"), "countUnique": ("countUnique", "unique_count"),
+    "max": ("max", "max"), "min": ("min", "min"), "sum": ("sum", "sum"), "concatenate": ("concat", "concatenated"),
+}  # fmt: skip
+_SEPARATORS = {"comma": ",", "commaSpace": ", ", "newline": "\n", "none": "", "space": " "}
+
+
+def summarize(ctx: Context) -> Mapped:
+    if ctx.get("options.outputFormat", "separateItems") != "separateItems" and ctx.get("fieldsToSplitBy"):
+        raise NotExpressible("one item for all groups has no NodeFox equivalent")
+    if ctx.get("options.skipEmptySplitFields"):
+        raise NotExpressible("skipping empty group fields has no NodeFox equivalent")
+    aggregations, separators = [], set()
+    for f in ctx.list("fieldsToSummarize.values"):
+        op = f.get("aggregation", "count")
+        if op not in _SUMMARY:
+            raise NotExpressible(f"the aggregation {op} has no NodeFox equivalent")
+        if f.get("includeEmpty"):
+            raise NotExpressible("counting empty values has no NodeFox equivalent")
+        field_name = f.get("field", "")
+        if not isinstance(field_name, str) or field_name.startswith("="):
+            raise NotExpressible("a field given by an expression")
+        nf_op, label = _SUMMARY[op]
+        entry = {"op": nf_op, "field": path(field_name, dot_notation(ctx)), "as": f"{label}_{field_name.replace('.', '_')}" if dot_notation(ctx) else f"{label}_{field_name}"}
+        if op == "concatenate":
+            sep = f.get("separateBy", ",")
+            separators.add(f.get("customSeparator", "") if sep == "other" else _SEPARATORS.get(sep, sep))
+        aggregations.append(entry)
+    params: dict[str, Any] = {"groupBy": names(ctx.get("fieldsToSplitBy", "")), "aggregations": aggregations}
+    if len(separators) > 1:
+        raise NotExpressible("several concatenations with different separators")
+    if separators:
+        params["separator"] = separators.pop()
+    note = "groups come in order of first appearance; n8n nests them by field" if len(params["groupBy"]) > 1 else ""
+    return Mapped("summarize", params, divergence=note)
+
+
+def rename(ctx: Context) -> Mapped:
+    if ctx.get("additionalOptions.regexReplacement"):
+        raise NotExpressible("renaming by regular expression has no NodeFox equivalent")
+    keys = [{"from": path(k.get("currentKey", "")), "to": path(k.get("newKey", ""))} for k in ctx.list("keys.key")]
+    return Mapped("rename", {"keys": keys})
+
+
+def item_lists(ctx: Context) -> Mapped:
+    op = ctx.get("operation", "splitOutItems")
+    mapper = {
+        "splitOutItems": split_out, "aggregateItems": aggregate, "concatenateItems": aggregate,
+        "removeDuplicates": dedupe, "sort": sort, "limit": limit, "summarize": summarize,
+    }.get(op)  # fmt: skip
+    if mapper is None:
+        raise NotExpressible(f"the Item Lists operation {op} has no NodeFox equivalent")
+    return mapper(ctx)

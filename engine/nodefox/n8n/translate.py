@@ -1,0 +1,331 @@
+"""An n8n workflow export as a NodeFox document, with a report of what was not translated.
+
+Three passes: each n8n node is mapped by its type (`nodes.MAPPERS`) to a NodeFox
+node with n8n's expressions still inside; every expression in a translated
+node's params is then rewritten (`expressions.translate_template`), keeping the
+original text where that is not exact; finally the connections become edges
+on the mapped ports, with edges that would close a cycle dropped (NodeFox runs
+a graph without loops) and reported.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .mapping import MAPPERS
+from .nodes import Context, Done, Mapped, NotExpressible, Placeholder
+
+MAX_NOTES = 100_000  # characters of a placeholder's kept parameters
+_TZ = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)*")
+_ON_ERROR = {"continueRegularOutput": "continue", "continueErrorOutput": "errorOutput", "stopWorkflow": "stop"}
+
+
+class NotN8n(ValueError):
+    """The input is not an n8n workflow export."""
+
+
+def unwrap(obj: Any) -> dict:
+    """The workflow in an export: the object itself, the first of a list, or a template's `workflow`."""
+    if isinstance(obj, list):
+        workflows = [w for w in obj if isinstance(w, dict)]
+        if not workflows:
+            raise NotN8n("a list without n8n workflows in it")
+        obj = workflows[0]
+    if isinstance(obj, dict) and "nodes" not in obj and isinstance(obj.get("workflow"), dict):
+        obj = obj["workflow"]
+    if isinstance(obj, dict) and "nodes" not in obj and isinstance(obj.get("data"), dict):
+        obj = obj["data"]
+    if not isinstance(obj, dict):
+        raise NotN8n("an n8n workflow is a JSON object with nodes and connections")
+    if obj.get("nodefox") is not None:
+        raise NotN8n("this is already a NodeFox document")
+    if not isinstance(obj.get("nodes"), list):
+        raise NotN8n('an n8n workflow has a "nodes" list')
+    if "connections" in obj and not isinstance(obj["connections"], dict):
+        raise NotN8n('an n8n workflow\'s "connections" is an object')
+    if any(not isinstance(n, dict) or not isinstance(n.get("type"), str) for n in obj["nodes"]):
+        raise NotN8n('every n8n node is an object with a "type"')
+    return obj
+
+
+@dataclass
+class _Report:
+    total: int = 0
+    translated: int = 0
+    placeholders: list = field(default_factory=list)
+    expr_total: int = 0
+    expr_translated: int = 0
+    untranslated: list = field(default_factory=list)
+    dropped: list = field(default_factory=list)
+    edges: list = field(default_factory=list)
+    divergences: list = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        report = {
+            "nodes": {"total": self.total, "translated": self.translated, "placeholders": self.placeholders},
+            "expressions": {"total": self.expr_total, "translated": self.expr_translated, "untranslated": self.untranslated},
+            "dropped": self.dropped,
+        }
+        if self.edges:
+            report["edges"] = self.edges
+        if self.divergences:
+            report["divergences"] = self.divergences
+        return report
+
+
+def complete(report: dict) -> bool:
+    """True when nothing but sticky notes was left behind."""
+    return not (
+        report["nodes"]["placeholders"] or report["expressions"]["untranslated"]
+        or report.get("edges")
+    )  # fmt: skip
+
+
+def summary(report: dict) -> str:
+    """One line for people: what was translated and what was not."""
+    nodes, exprs = report["nodes"], report["expressions"]
+    parts = [f"{nodes['translated']} of {nodes['total']} nodes translated"]
+    if nodes["placeholders"]:
+        shown = ", ".join(p["name"] for p in nodes["placeholders"][:5])
+        more = f" and {len(nodes['placeholders']) - 5} more" if len(nodes["placeholders"]) > 5 else ""
+        parts.append(f"placeholders: {shown}{more}")
+    parts.append(f"{exprs['translated']} of {exprs['total']} expressions translated")
+    if report["dropped"]:
+        parts.append(f"{len(report['dropped'])} sticky note(s) dropped")
+    if report.get("edges"):
+        parts.append(f"{len(report['edges'])} connection(s) dropped")
+    return "; ".join(parts)
+
+
+def translate(obj: Any) -> tuple[dict, dict]:
+    """An n8n workflow export as (NodeFox document, report); raises NotN8n."""
+    wf = unwrap(obj)
+    report = _Report()
+    nodes: list[dict] = []
+    mapped: dict[str, tuple[dict, Any]] = {}  # n8n name -> (NodeFox node, port map)
+    ids: set[str] = set()
+    names: set[str] = set()
+    pins = wf.get("pinData") if isinstance(wf.get("pinData"), dict) else {}
+
+    for index, raw in enumerate(wf["nodes"]):
+        n8n_type = raw["type"]
+        name = raw.get("name") if isinstance(raw.get("name"), str) and raw.get("name") else f"Node {index + 1}"
+        if n8n_type.endswith(".stickyNote"):
+            text = (raw.get("parameters") or {}).get("content", "") if isinstance(raw.get("parameters"), dict) else ""
+            report.dropped.append({"name": name, "text": text if isinstance(text, str) else ""})
+            continue
+        report.total += 1
+        original_name = name
+        name = _unique(name, names)
+        node_id = _unique(raw["id"] if isinstance(raw.get("id"), str) and raw["id"].strip() else f"n{index + 1}", ids)
+        node = {"id": node_id, "type": "noop", "name": name}
+        position = raw.get("position")
+        if (
+            isinstance(position, list) and len(position) == 2
+            and all(type(v) in (int, float) and abs(v) < 1e15 and v == v for v in position)
+        ):  # fmt: skip
+            node["position"] = list(position)
+        ctx = Context(raw, name)
+        result = _map(raw, ctx)
+        if isinstance(result, Placeholder):
+            node.update(_placeholder(raw, result.reason))
+            entry = {"name": name, "type": n8n_type}
+            if result.reason and result.mapped:
+                entry["reason"] = result.reason
+            # code nodes are untranslated too: listed with the placeholders, so the editor can jump to them
+            report.placeholders.append(entry)
+            if result.code:
+                node.update({"type": "code", "params": result.params, "notes": _code_notes(raw, result)})
+            ports = result.ports
+        else:
+            report.translated += 1
+            node["type"] = result.type
+            params = _expressions(result.params, ctx)
+            if params:
+                node["params"] = params
+            ports = result.ports
+            report.expr_total += ctx.total
+            report.expr_translated += ctx.translated
+            report.untranslated.extend(ctx.untranslated)
+            if result.divergence:
+                report.divergences.append({"name": name, "type": n8n_type, "note": result.divergence})
+        if raw.get("disabled") is True:
+            node["disabled"] = True
+        on_error = _on_error(raw)
+        if on_error and node["type"] not in ("noop", "trigger") and not node.get("disabled"):
+            node["onError"] = on_error
+        notes = node.get("notes", "")
+        if isinstance(raw.get("notes"), str) and raw["notes"]:
+            node["notes"] = raw["notes"] + ("\n\n" + notes if notes else "")
+        pinned = _pinned(pins.get(original_name))
+        if pinned is not None:
+            node["pinned"] = pinned
+        nodes.append(node)
+        mapped[original_name] = (node, ports)
+
+    edges = _edges(wf.get("connections") or {}, mapped, report)
+    doc: dict[str, Any] = {"nodefox": 1}
+    if isinstance(wf.get("name"), str) and wf["name"]:
+        doc["name"] = wf["name"]
+    settings = wf.get("settings") if isinstance(wf.get("settings"), dict) else {}
+    tz = settings.get("timezone")
+    if isinstance(tz, str) and tz != "DEFAULT" and _TZ.fullmatch(tz) and len(tz) < 64:
+        doc["settings"] = {"timezone": tz}
+    doc["nodes"] = nodes
+    doc["edges"] = edges
+    return doc, report.as_dict()
+
+
+def _unique(name: str, seen: set[str]) -> str:
+    candidate, n = name, 2
+    while candidate in seen:
+        candidate = f"{name} ({n})"
+        n += 1
+    seen.add(candidate)
+    return candidate
+
+
+def _map(raw: dict, ctx: Context) -> Mapped | Placeholder:
+    short = raw["type"].split(".", 1)[1] if raw["type"].startswith("n8n-nodes-base.") else None
+    mapper = MAPPERS.get(short) if short else None
+    if mapper is None:
+        return Placeholder(f"{raw['type']} has no NodeFox equivalent", mapped=False)
+    if ctx.malformed:
+        return Placeholder("its parameters are not an object", mapped=True)
+    try:
+        return mapper(ctx)
+    except NotExpressible as exc:
+        return Placeholder(str(exc), mapped=True)
+    except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
+        # malformed parameters (a string where n8n has a list, ...): keep the node as it was
+        return Placeholder(f"its parameters are not in a form NodeFox reads ({type(exc).__name__})", mapped=True)
+
+
+def _placeholder(raw: dict, reason: str) -> dict:
+    kept: dict[str, Any] = {"type": raw["type"]}
+    if "typeVersion" in raw:
+        kept["typeVersion"] = raw["typeVersion"]
+    kept["parameters"] = raw.get("parameters", {})
+    creds = raw.get("credentials")
+    if isinstance(creds, dict):
+        kept["credentials"] = {k: v.get("name") for k, v in creds.items() if isinstance(v, dict)}
+    try:
+        text = json.dumps(kept, indent=2, ensure_ascii=False)
+    except (TypeError, ValueError):
+        text = json.dumps({"type": raw["type"]})
+    if len(text) > MAX_NOTES:
+        text = text[:MAX_NOTES] + "\n... (cut)"
+    return {
+        "type": "noop",
+        "disabled": True,
+        "notes": f"n8n node not translated: {reason}.\n{text}",
+    }
+
+
+def _code_notes(raw: dict, result: Placeholder) -> str:
+    text = getattr(result, "code_text", "")
+    return f"n8n {raw['type']} node, not translated: {result.reason}. Its code:\n\n{text[:MAX_NOTES]}"
+
+
+def _on_error(raw: dict) -> str | None:
+    on_error = raw.get("onError")
+    if isinstance(on_error, str) and on_error in _ON_ERROR:
+        return None if _ON_ERROR[on_error] == "stop" else _ON_ERROR[on_error]
+    if raw.get("continueOnFail") is True:
+        return "continue"
+    return None
+
+
+def _pinned(data: Any) -> list | None:
+    if not isinstance(data, list):
+        return None
+    items = []
+    for entry in data:
+        item = entry.get("json", entry) if isinstance(entry, dict) and isinstance(entry.get("json"), dict) else entry
+        if not isinstance(item, dict):
+            return None
+        items.append(item)
+    return items
+
+
+def _expressions(params: Any, ctx: Context, pointer: str = "") -> Any:
+    """Params with every n8n expression string rewritten (or kept and reported)."""
+    if isinstance(params, Done):
+        return params.value
+    if isinstance(params, dict):
+        return {k: _expressions(v, ctx, f"{pointer}/{_escape(k)}") for k, v in params.items()}
+    if isinstance(params, list):
+        return [_expressions(v, ctx, f"{pointer}/{i}") for i, v in enumerate(params)]
+    if isinstance(params, str) and params.startswith("="):
+        return ctx.translate(params, pointer)
+    return params
+
+
+def _escape(key: str) -> str:
+    return key.replace("~", "~0").replace("/", "~1")
+
+
+def _edges(connections: dict, mapped: dict, report: _Report) -> list[dict]:
+    order = {name: i for i, name in enumerate(mapped)}
+    wanted: list[tuple[str, str, str, str]] = []
+    for source_name, outputs in connections.items():
+        if source_name not in mapped or not isinstance(outputs, dict):
+            continue
+        source, ports = mapped[source_name]
+        main = outputs.get("main")
+        if not isinstance(main, list):
+            continue
+        for index, targets in enumerate(main):
+            if not isinstance(targets, list):
+                continue
+            for conn in targets:
+                if not isinstance(conn, dict) or conn.get("node") not in mapped:
+                    continue
+                target, target_ports = mapped[conn["node"]]
+                in_index = conn.get("index", 0) if type(conn.get("index", 0)) is int else 0
+                out_ports = ports.output(index, source) if ports else (["out"] if index == 0 else [])
+                in_port = target_ports.input(in_index, target) if target_ports else "in"
+                if not out_ports or in_port is None:
+                    report.edges.append({
+                        "source": source["name"], "target": target["name"],
+                        "reason": f"output {index} or input {in_index} has no NodeFox port",
+                    })  # fmt: skip
+                    continue
+                for port in out_ports:
+                    wanted.append((source["id"], port, target["id"], in_port))
+    return _acyclic(wanted, mapped, order, report)
+
+
+def _acyclic(wanted: list, mapped: dict, order: dict, report: _Report) -> list[dict]:
+    """The edges, without duplicates and without those that close a cycle."""
+    by_id = {node["id"]: node for node, _ in mapped.values()}
+    out: list[dict] = []
+    seen: set[tuple] = set()
+    reach: dict[str, set[str]] = {i: set() for i in by_id}  # node -> its descendants
+
+    def reaches(a: str, b: str) -> bool:
+        return a == b or b in reach[a]
+
+    for source, sport, target, tport in wanted:
+        key = (source, sport, target, tport)
+        if key in seen:
+            continue
+        seen.add(key)
+        if reaches(target, source):
+            report.edges.append({
+                "source": by_id[source]["name"], "target": by_id[target]["name"],
+                "reason": "it closes a loop; NodeFox workflows run without loops",
+            })  # fmt: skip
+            continue
+        out.append({"source": source, "sourcePort": sport, "target": target, "targetPort": tport})
+        new = {target} | reach[target]
+        for node_id, desc in reach.items():
+            if node_id == source or source in desc:
+                desc |= new
+    return out
+
+
+__all__ = ["NotN8n", "complete", "translate", "unwrap"]

@@ -1,0 +1,147 @@
+"""`nodefox/n8n/translate.py`: nodes, ports, names, pins, error settings, credentials, loops."""
+
+from __future__ import annotations
+
+import pytest
+from nodefox import run
+from nodefox.n8n import NotN8n, translate
+
+
+def n8n(nodes: list[dict], connections: dict | None = None, **extra) -> dict:
+    for i, node in enumerate(nodes):
+        node.setdefault("typeVersion", 1)
+        node.setdefault("position", [i * 200, 0])
+        node.setdefault("parameters", {})
+        node["type"] = node["type"] if "." in node["type"] else "n8n-nodes-base." + node["type"]
+    return {"nodes": nodes, "connections": connections or {}, **extra}
+
+
+def link(*pairs: tuple) -> dict:
+    """(source, target, output=0, input=0) tuples as n8n connections."""
+    out: dict = {}
+    for source, target, *rest in pairs:
+        output, inp = (rest + [0, 0])[:2]
+        main = out.setdefault(source, {"main": []})["main"]
+        while len(main) <= output:
+            main.append([])
+        main[output].append({"node": target, "type": "main", "index": inp})
+    return out
+
+
+def by_name(doc: dict) -> dict:
+    return {n["name"]: n for n in doc["nodes"]}
+
+
+def edges(doc: dict) -> set:
+    names = {n["id"]: n["name"] for n in doc["nodes"]}
+    return {(names[e["source"]], e["sourcePort"], names[e["target"]], e["targetPort"]) for e in doc["edges"]}
+
+
+def test_if_outputs_become_true_and_false_ports() -> None:
+    doc, report = translate(n8n(
+        [{"name": "T", "type": "manualTrigger"},
+         {"name": "If", "type": "if", "typeVersion": 2, "parameters": {"conditions": {"conditions": [
+             {"leftValue": "={{ $json.n }}", "rightValue": 1, "operator": {"type": "number", "operation": "gt"}}]}}},
+         {"name": "Yes", "type": "noOp"}, {"name": "No", "type": "noOp"}],
+        link(("T", "If"), ("If", "Yes", 0), ("If", "No", 1))))  # fmt: skip
+    assert edges(doc) == {("T", "out", "If", "in"), ("If", "true", "Yes", "in"), ("If", "false", "No", "in")}
+    assert by_name(doc)["If"]["params"] == {"conditions": [{"left": "={{ $json.n }}", "op": "gt", "right": 1}]}
+    assert report["nodes"]["translated"] == 4
+
+
+def test_merge_inputs_and_switch_fallback() -> None:
+    doc, _ = translate(n8n(
+        [{"name": "A", "type": "noOp"}, {"name": "B", "type": "noOp"},
+         {"name": "M", "type": "merge", "typeVersion": 3, "parameters": {"mode": "combine", "combineBy": "combineByPosition"}},
+         {"name": "S", "type": "switch", "typeVersion": 3.2, "parameters": {
+             "rules": {"values": [{"conditions": {"conditions": [{"leftValue": "={{ $json.k }}", "rightValue": "x",
+                                                                  "operator": {"type": "string", "operation": "equals"}}]}}]},
+             "options": {"fallbackOutput": "extra"}}},
+         {"name": "X", "type": "noOp"}, {"name": "Other", "type": "noOp"}],
+        link(("A", "M", 0, 0), ("B", "M", 0, 1), ("M", "S"), ("S", "X", 0), ("S", "Other", 1))))  # fmt: skip
+    assert {("A", "out", "M", "in1"), ("B", "out", "M", "in2"), ("S", "0", "X", "in"), ("S", "fallback", "Other", "in")} <= edges(doc)
+    assert by_name(doc)["M"]["params"] == {"mode": "position"}
+
+
+def test_names_positions_disabled_pins_and_error_settings() -> None:
+    doc, report = translate(n8n(
+        [{"name": "Start", "type": "manualTrigger", "position": [10, 20]},
+         {"name": "Keep", "type": "set", "typeVersion": 3.4, "disabled": True, "onError": "continueErrorOutput",
+          "parameters": {"assignments": {"assignments": []}}},
+         {"name": "Lim", "type": "limit", "continueOnFail": True, "notes": "mine"}],
+        link(("Start", "Keep"), ("Keep", "Lim")),
+        pinData={"Lim": [{"json": {"a": 1}}, {"json": {"a": 2}}]}))  # fmt: skip
+    nodes = by_name(doc)
+    assert nodes["Start"]["position"] == [10, 20]
+    assert nodes["Keep"]["disabled"] is True and "onError" not in nodes["Keep"]
+    assert nodes["Lim"]["onError"] == "continue" and nodes["Lim"]["notes"] == "mine"
+    assert nodes["Lim"]["pinned"] == [{"a": 1}, {"a": 2}]
+    result = run(doc)
+    assert result["nodes"][nodes["Lim"]["id"]]["status"] == "pinned"
+
+
+def test_error_output_becomes_the_error_port() -> None:
+    doc, _ = translate(n8n(
+        [{"name": "S", "type": "sort", "onError": "continueErrorOutput",
+          "parameters": {"sortFieldsUi": {"sortField": [{"fieldName": "a"}]}}},
+         {"name": "Ok", "type": "noOp"}, {"name": "Bad", "type": "noOp"}],
+        link(("S", "Ok", 0), ("S", "Bad", 1))))  # fmt: skip
+    assert by_name(doc)["S"]["onError"] == "errorOutput"
+    assert ("S", "error", "Bad", "in") in edges(doc)
+
+
+def test_unknown_types_become_disabled_placeholders_keeping_parameters() -> None:
+    doc, report = translate(n8n(
+        [{"name": "Mail", "type": "gmail", "typeVersion": 2, "parameters": {"to": "={{ $json.x }}"},
+          "credentials": {"gmailOAuth2": {"id": "7", "name": "My Gmail"}}},
+         {"name": "C", "type": "code", "typeVersion": 2, "parameters": {"jsCode": "return items.map(i => i)"}},
+         {"name": "Note", "type": "stickyNote", "parameters": {"content": "# Hi"}}]))  # fmt: skip
+    mail, code = by_name(doc)["Mail"], by_name(doc)["C"]
+    assert mail["type"] == "noop" and mail["disabled"] and "params" not in mail
+    assert '"to": "={{ $json.x }}"' in mail["notes"] and "My Gmail" in mail["notes"] and '"7"' not in mail["notes"]
+    assert code["type"] == "code" and code["disabled"] and "return items.map(i => i)" in code["notes"]
+    assert report["nodes"] == {"total": 2, "translated": 0, "placeholders": [
+        {"name": "Mail", "type": "n8n-nodes-base.gmail"},
+        {"name": "C", "type": "n8n-nodes-base.code", "reason": "JavaScript code is not translated"}]}
+    assert report["dropped"] == [{"name": "Note", "text": "# Hi"}]
+    assert report["expressions"]["total"] == 0
+
+
+def test_http_request_v4_and_credentials_by_name() -> None:
+    doc, report = translate(n8n([{
+        "name": "Call", "type": "httpRequest", "typeVersion": 4.2,
+        "parameters": {
+            "method": "POST", "url": "=https://api.example.com/items/{{ $json.id }}",
+            "authentication": "genericCredentialType", "genericAuthType": "httpHeaderAuth",
+            "sendQuery": True, "queryParameters": {"parameters": [{"name": "q", "value": "={{ $json.q }}"}]},
+            "sendBody": True, "specifyBody": "json", "jsonBody": "={\n \"name\": \"{{ $json.name }}\",\n \"n\": {{ $json.n }}\n}",
+            "options": {"timeout": 5000},
+        },
+        "credentials": {"httpHeaderAuth": {"id": "1", "name": "Example key"}},
+    }]))  # fmt: skip
+    params = by_name(doc)["Call"]["params"]
+    assert params == {
+        "method": "POST", "url": "=https://api.example.com/items/{{ $json.id }}", "credential": "Example key",
+        "query": {"q": "={{ $json.q }}"}, "body": {"name": "={{ $json.name }}{{ \"\" }}", "n": "={{ $json.n }}"},
+        "timeoutMs": 5000,
+    }  # fmt: skip
+    assert report["expressions"] == {"total": 3, "translated": 3, "untranslated": []}
+
+
+def test_loops_are_dropped_and_reported() -> None:
+    doc, report = translate(n8n(
+        [{"name": "A", "type": "noOp"}, {"name": "B", "type": "noOp"}], link(("A", "B"), ("B", "A"))))  # fmt: skip
+    assert edges(doc) == {("A", "out", "B", "in")}
+    assert report["edges"] == [{"source": "B", "target": "A", "reason": "it closes a loop; NodeFox workflows run without loops"}]
+
+
+def test_mapped_node_with_unexpressible_parameter_is_a_placeholder_with_reason() -> None:
+    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3, "parameters": {"numberInputs": 3}}]))
+    assert report["nodes"]["placeholders"] == [
+        {"name": "M", "type": "n8n-nodes-base.merge", "reason": "merging more than two inputs has no NodeFox equivalent"}]
+
+
+@pytest.mark.parametrize("obj", [{}, [], "x", {"nodes": {}}, {"nodes": [], "connections": []}, {"nodes": [{"name": 1}]}])
+def test_not_n8n(obj) -> None:
+    with pytest.raises(NotN8n):
+        translate(obj)
