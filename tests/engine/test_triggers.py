@@ -415,8 +415,10 @@ def test_without_a_site_the_root_says_what_runs(tmp_path):
 
 
 def test_workflows_get_only_what_nodefox_toml_grants(tmp_path):
-    """The same webhook workflow calling a local API: refused without `allow_net`, sent with it."""
+    """The same webhook workflow calling a local API: refused without `allow_net`, sent with
+    it; nodefox.toml is read again when it changes, so taking a grant away applies at once."""
     import sys
+    import time
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from httpserver import serve
@@ -425,20 +427,23 @@ def test_workflows_get_only_what_nodefox_toml_grants(tmp_path):
         flow = hook_flow("fetch", node("get", "http", {"url": api.base + "/json"}),
                          node("answer", "respond", {"items": "first"}))  # fmt: skip
         (tmp_path / "fetch.json").write_text(json.dumps(flow))
-        for grant, want in (("", 500), ("allow_net = false\n", 500), ('allow_net = ["127.0.0.1"]\n', 200),
-                            ('allow_net = ["api.example.com"]\n', 500), ("allow_net = true\n", 200)):  # fmt: skip
-            (tmp_path / "nodefox.toml").write_text(grant)
-            api.log.clear()
-            server = Server(tmp_path, "--triggers", "--workers", "1")
-            try:
+        server = Server(tmp_path, "--triggers", "--workers", "1")
+        try:
+            for grant, want in (("", 500), ('allow_net = ["127.0.0.1"]\n', 200), ("allow_net = false\n", 500),
+                                ('allow_net = ["api.example.com"]\n', 500), ("allow_net = true\n", 200),
+                                ("allow_net = [\n", 200), ("", 500)):  # fmt: skip
+                time.sleep(0.01)  # a new modification time for each version of the file
+                (tmp_path / "nodefox.toml").write_text(grant)
+                api.log.clear()
                 status, _, body = server.call("POST", "/hook/fetch", {}, token=False)
-            finally:
-                assert "Traceback" not in server.stop()
-            assert status == want, (grant, body)
-            if want == 200:
-                assert body == {"id": 1, "name": "Ada", "tags": ["x", "y"]} and len(api.log) == 1
-            else:
-                assert "127.0.0.1" in body["error"] and api.log == [], "nothing was sent"
+                assert status == want, (grant, body)
+                if want == 200:
+                    assert body == {"id": 1, "name": "Ada", "tags": ["x", "y"]} and len(api.log) == 1
+                else:
+                    assert "127.0.0.1" in body["error"] and api.log == [], "nothing was sent"
+        finally:
+            err = server.stop()
+        assert "Traceback" not in err and "keeping the settings read before" in err, "a broken file keeps the last"
 
 
 def test_each_run_has_a_time_budget(tmp_path):
