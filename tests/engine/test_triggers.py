@@ -472,3 +472,29 @@ def test_config_budgets(tmp_path):
     (tmp_path / "nodefox.toml").write_text("timeout = -1\n")
     with pytest.raises(ConfigError, match="timeout"):
         load_config(tmp_path)
+
+
+def test_files_live_in_dir_files_and_writing_needs_allow_write(tmp_path):
+    """read_file reads DIR/files; write_file writes there only when nodefox.toml says allow_write."""
+    import time
+
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "prices.csv").write_text("sku,price\na,3\nb,4\n")
+    flow = hook_flow("save", node("out", "write_file", {"file": "saved.json"}))
+    reader = {"nodefox": 1, "nodes": [node("hook", "webhook", {"path": "read"}),
+                                      node("csv", "read_file", {"file": "prices.csv"})], "edges": []}  # fmt: skip
+    (tmp_path / "save.json").write_text(json.dumps(flow))
+    (tmp_path / "read.json").write_text(json.dumps(reader))
+    server = Server(tmp_path, "--triggers", "--workers", "1")
+    try:
+        assert server.call("POST", "/hook/read", {}, token=False)[2] == [{"sku": "a", "price": "3"}, {"sku": "b", "price": "4"}]
+        status, _, body = server.call("POST", "/hook/save", {"n": 1}, token=False)
+        assert status == 500 and "write" in body["error"] and not (tmp_path / "files" / "saved.json").exists()
+        time.sleep(0.01)
+        (tmp_path / "nodefox.toml").write_text("allow_write = true\n")
+        status, _, body = server.call("POST", "/hook/save", {"n": 1}, token=False)
+        assert status == 200 and body[0]["file"] == "saved.json"
+        assert json.loads((tmp_path / "files" / "saved.json").read_text())[0]["body"] == {"n": 1}
+        assert not (tmp_path / "saved.json").exists()
+    finally:
+        assert "Traceback" not in server.stop()
