@@ -276,8 +276,8 @@ def _body(request: Request, data: bytes) -> Any:
 class Hooks:
     """`/hook/<path>`: run the workflow whose webhook has that path and answer for it."""
 
-    def __init__(self, index: Index, runner: Runner, max_body: int):
-        self.index, self.runner, self.max_body = index, runner, max_body
+    def __init__(self, index: Index, runner: Runner):
+        self.index, self.runner = index, runner
 
     def routes(self) -> list[Route]:
         methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -294,9 +294,10 @@ class Hooks:
             refused.headers["allow"] = hook.method
             return refused
         try:
-            data = await read_body(request, self.max_body)
+            limit = self.runner.config.max_body
+            data = await read_body(request, limit)
         except TooLarge:
-            return error(413, f"the request body is larger than {self.max_body} bytes")
+            return error(413, f"the request body is larger than {limit} bytes")
         except ClientDisconnect:
             return error(400, "the request body did not arrive")
         try:

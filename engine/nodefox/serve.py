@@ -140,7 +140,7 @@ def build_app(site: Path | None, *, workspace: str | None = None, triggers: bool
         index.refresh()
         store = Store.of(ws.root)
         runner = Runner(ws, store, config, workers)
-        routes += Hooks(index, runner, config.max_body).routes()
+        routes += Hooks(index, runner).routes()
 
         @contextlib.asynccontextmanager
         async def lifespan(app: Any):

@@ -352,12 +352,27 @@ class Runner:
     """
 
     def __init__(self, workspace: Workspace, store: Store, config: Config, workers: int | None = None):
-        self.workspace, self.store, self.config = workspace, store, config
+        self.workspace, self.store, self._config = workspace, store, config
+        self._config_seen = _stat_key(workspace.root / CONFIG)
         self.workers = max(1, workers or os.cpu_count() or 2)
         self.pool: concurrent.futures.ProcessPoolExecutor | None = None
         self.slots = asyncio.Semaphore(self.workers)
         self.finished = 0
         self.tasks: set[asyncio.Task] = set()
+
+    @property
+    def config(self) -> Config:
+        """nodefox.toml as it is now: re-read when the file changes, so a permission taken
+        away applies to the next run. A file that no longer reads keeps the last good one
+        and the server says why."""
+        seen = _stat_key(self.workspace.root / CONFIG)
+        if seen != self._config_seen:
+            self._config_seen = seen
+            try:
+                self._config = load_config(self.workspace.root)
+            except ConfigError as exc:
+                print(f"nodefox: {exc}; keeping the settings read before", file=sys.stderr, flush=True)
+        return self._config
 
     def _make_pool(self) -> concurrent.futures.ProcessPoolExecutor:
         return concurrent.futures.ProcessPoolExecutor(
@@ -436,8 +451,17 @@ class Runner:
             return Outcome("failed", None, message, _json_answer(500, {"error": message}))
 
     def prune(self) -> None:
-        if self.config.limits.max_age_days is not None or self.config.limits.max_count is not None:
-            self.store.prune(self.config.limits)
+        limits = self.config.limits
+        if limits.max_age_days is not None or limits.max_count is not None:
+            self.store.prune(limits)
+
+
+def _stat_key(path: Path) -> tuple | None:
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_mtime_ns, info.st_size, info.st_ino
 
 
 def _hash(text: bytes) -> str:

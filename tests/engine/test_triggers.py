@@ -415,8 +415,10 @@ def test_without_a_site_the_root_says_what_runs(tmp_path):
 
 
 def test_workflows_get_only_what_nodefox_toml_grants(tmp_path):
-    """The same webhook workflow calling a local API: refused without `allow_net`, sent with it."""
+    """The same webhook workflow calling a local API: refused without `allow_net`, sent with
+    it; nodefox.toml is read again when it changes, so taking a grant away applies at once."""
     import sys
+    import time
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from httpserver import serve
@@ -425,20 +427,23 @@ def test_workflows_get_only_what_nodefox_toml_grants(tmp_path):
         flow = hook_flow("fetch", node("get", "http", {"url": api.base + "/json"}),
                          node("answer", "respond", {"items": "first"}))  # fmt: skip
         (tmp_path / "fetch.json").write_text(json.dumps(flow))
-        for grant, want in (("", 500), ("allow_net = false\n", 500), ('allow_net = ["127.0.0.1"]\n', 200),
-                            ('allow_net = ["api.example.com"]\n', 500), ("allow_net = true\n", 200)):  # fmt: skip
-            (tmp_path / "nodefox.toml").write_text(grant)
-            api.log.clear()
-            server = Server(tmp_path, "--triggers", "--workers", "1")
-            try:
+        server = Server(tmp_path, "--triggers", "--workers", "1")
+        try:
+            for grant, want in (("", 500), ('allow_net = ["127.0.0.1"]\n', 200), ("allow_net = false\n", 500),
+                                ('allow_net = ["api.example.com"]\n', 500), ("allow_net = true\n", 200),
+                                ("allow_net = [\n", 200), ("", 500)):  # fmt: skip
+                time.sleep(0.01)  # a new modification time for each version of the file
+                (tmp_path / "nodefox.toml").write_text(grant)
+                api.log.clear()
                 status, _, body = server.call("POST", "/hook/fetch", {}, token=False)
-            finally:
-                assert "Traceback" not in server.stop()
-            assert status == want, (grant, body)
-            if want == 200:
-                assert body == {"id": 1, "name": "Ada", "tags": ["x", "y"]} and len(api.log) == 1
-            else:
-                assert "127.0.0.1" in body["error"] and api.log == [], "nothing was sent"
+                assert status == want, (grant, body)
+                if want == 200:
+                    assert body == {"id": 1, "name": "Ada", "tags": ["x", "y"]} and len(api.log) == 1
+                else:
+                    assert "127.0.0.1" in body["error"] and api.log == [], "nothing was sent"
+        finally:
+            err = server.stop()
+        assert "Traceback" not in err and "keeping the settings read before" in err, "a broken file keeps the last"
 
 
 def test_each_run_has_a_time_budget(tmp_path):
@@ -467,3 +472,29 @@ def test_config_budgets(tmp_path):
     (tmp_path / "nodefox.toml").write_text("timeout = -1\n")
     with pytest.raises(ConfigError, match="timeout"):
         load_config(tmp_path)
+
+
+def test_files_live_in_dir_files_and_writing_needs_allow_write(tmp_path):
+    """read_file reads DIR/files; write_file writes there only when nodefox.toml says allow_write."""
+    import time
+
+    (tmp_path / "files").mkdir()
+    (tmp_path / "files" / "prices.csv").write_text("sku,price\na,3\nb,4\n")
+    flow = hook_flow("save", node("out", "write_file", {"file": "saved.json"}))
+    reader = {"nodefox": 1, "nodes": [node("hook", "webhook", {"path": "read"}),
+                                      node("csv", "read_file", {"file": "prices.csv"})], "edges": []}  # fmt: skip
+    (tmp_path / "save.json").write_text(json.dumps(flow))
+    (tmp_path / "read.json").write_text(json.dumps(reader))
+    server = Server(tmp_path, "--triggers", "--workers", "1")
+    try:
+        assert server.call("POST", "/hook/read", {}, token=False)[2] == [{"sku": "a", "price": "3"}, {"sku": "b", "price": "4"}]
+        status, _, body = server.call("POST", "/hook/save", {"n": 1}, token=False)
+        assert status == 500 and "write" in body["error"] and not (tmp_path / "files" / "saved.json").exists()
+        time.sleep(0.01)
+        (tmp_path / "nodefox.toml").write_text("allow_write = true\n")
+        status, _, body = server.call("POST", "/hook/save", {"n": 1}, token=False)
+        assert status == 200 and body[0]["file"] == "saved.json"
+        assert json.loads((tmp_path / "files" / "saved.json").read_text())[0]["body"] == {"n": 1}
+        assert not (tmp_path / "saved.json").exists()
+    finally:
+        assert "Traceback" not in server.stop()
