@@ -60,10 +60,14 @@ def _execute(tmp_path: Path, wf: dict) -> dict:
     assert imported.returncode == 0, imported.stderr[-800:]
     # to a file, not a pipe: Node exits before a large write to a pipe is flushed
     result = tmp_path / f"{wf['id']}.out"
-    with result.open("w") as sink:
-        subprocess.run([str(N8N), "execute", f"--id={wf['id']}", "--rawOutput"], env=env, stdout=sink,
-                       stderr=subprocess.DEVNULL, timeout=600, check=False)  # fmt: skip
-    out = result.read_text(encoding="utf-8")
+    for _attempt in range(2):  # n8n has been seen to print nothing once when the machine was busy
+        with result.open("w") as sink:
+            proc = subprocess.run([str(N8N), "execute", f"--id={wf['id']}", "--rawOutput"], env=env, stdout=sink,
+                                  stderr=subprocess.PIPE, text=True, timeout=600, check=False)  # fmt: skip
+        out = result.read_text(encoding="utf-8")
+        if "{" in out:
+            break
+    assert "{" in out, f"n8n printed no result: {out[-500:]} {proc.stderr[-1500:]}"
     start = 0 if out.startswith("{") else out.find("\n{") + 1
     data, _ = json.JSONDecoder().raw_decode(out[start:])
     data = data.get("data", data)

@@ -145,3 +145,10 @@ def test_mapped_node_with_unexpressible_parameter_is_a_placeholder_with_reason()
 def test_not_n8n(obj) -> None:
     with pytest.raises(NotN8n):
         translate(obj)
+
+
+def test_connections_by_node_id_are_read() -> None:
+    doc, _ = translate(n8n(
+        [{"id": "a1", "name": "A", "type": "noOp"}, {"id": "b2", "name": "B", "type": "noOp"}],
+        {"a1": {"main": [[{"node": "b2", "type": "main", "index": 0}]]}}))  # fmt: skip
+    assert edges(doc) == {("A", "out", "B", "in")}

@@ -722,9 +722,7 @@ def _inline_template(tr: Translator, tree: Template) -> str:
             raise Untranslatable("text containing {{ inside a template literal")
         out.append(quasi)
         if i < len(tree.exprs):
-            p = tr.top(tree.exprs[i])
-            _check_rendering(p, tree.exprs[i], literal=True)
-            out.append("{{ " + p.text + " }}")
+            out.append("{{ " + _js_text(tr, tree.exprs[i]) + " }}")
     return "".join(out)
 
 
@@ -754,10 +752,22 @@ def _inline_chain(tr: Translator, operands: list) -> str:
         elif isinstance(o, Template):
             out.append(_inline_template(tr, o))
         else:
-            p = tr.top(o)
-            _check_rendering(p, o, literal=True)
-            out.append("{{ " + p.text + " }}")
+            out.append("{{ " + _js_text(tr, o) + " }}")
     return "".join(out)
+
+
+def _js_text(tr: Translator, tree: Any) -> str:
+    """A value inside JavaScript text (a template literal, a + of text).
+
+    NodeFox renders text, numbers and booleans as JavaScript writes them; a value
+    of unknown kind is spelled out by `to_text`, so null reads `null` (where
+    NodeFox's rendering would write nothing) and arrays and objects fail.
+    """
+    p = tr.top(tree)
+    _check_rendering(p, tree, literal=True)
+    if p.kind == ANY:
+        p = tr.to_text(p, tree, exact=True)
+    return p.text
 
 
 def _check_rendering(p: Py, tree: Any, literal: bool = False) -> None:

@@ -166,7 +166,10 @@ def translate(obj: Any) -> tuple[dict, dict]:
         nodes.append(node)
         mapped[original_name] = (node, ports)
 
-    edges = _edges(wf.get("connections") or {}, mapped, report)
+    # connections name nodes; some exports name them by id, so ids are read too (names win)
+    by_id = {raw["id"]: name for raw in wf["nodes"] if isinstance(raw.get("id"), str)
+             for name in [raw.get("name")] if name in mapped}  # fmt: skip
+    edges = _edges(wf.get("connections") or {}, {**{k: mapped[v] for k, v in by_id.items()}, **mapped}, report)
     doc: dict[str, Any] = {"nodefox": 1}
     if isinstance(wf.get("name"), str) and wf["name"]:
         doc["name"] = wf["name"]
