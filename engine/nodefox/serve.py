@@ -91,6 +91,14 @@ class SiteFiles(StaticFiles):
             await PlainTextResponse(text, exc.status_code, exc.headers)(scope, receive, sending)
 
 
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def _no_triggers(request: Any) -> PlainTextResponse:
+    return PlainTextResponse("no webhooks run here: start the server with `nodefox serve DIR --triggers` "
+                             "(or `nodefox up DIR`)\n", status_code=404)  # fmt: skip
+
+
 async def _no_site(request: Any) -> PlainTextResponse:
     """The root of a server started without the editor site (`nodefox up DIR` on a machine
     that never built it): a 200 that says what runs here, for people and readiness checks."""
@@ -153,6 +161,8 @@ def build_app(site: Path | None, *, workspace: str | None = None, triggers: bool
                 await runner.stop()
                 store.close()
 
+    else:  # a webhook call to a server that does not run triggers: say so, whatever the site
+        routes.append(Route("/hook/{path:path}", _no_triggers, methods=_ALL_METHODS))
     if site is not None:
         routes.append(Mount("/", SiteFiles(site)))
     else:
