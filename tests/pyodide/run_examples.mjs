@@ -12,36 +12,11 @@
 // bridge.run() returned and `canonical` its canonical form (no `stats`, compact JSON)
 // computed inside Pyodide; or {"name", "error"} when Python raised.
 import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { guardNetwork, loadFromSite, out, parseArgs, readCases } from "./common.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-let site = path.resolve(here, "..", "..", "build", "site");
-let casesFile = null;
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === "--site") site = path.resolve(args[++i]);
-  else casesFile = args[i];
-}
-
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
-
-const cases = JSON.parse(casesFile ? await readFile(casesFile, "utf8") : await readStdin());
-const pyodideDir = path.join(site, "pyodide") + path.sep;
-
-// No network: if anything tried to fetch from outside the site, fail loudly.
-const realFetch = globalThis.fetch;
-globalThis.fetch = (url, ...rest) => {
-  const text = String(url?.url ?? url);
-  if (/^https?:/i.test(text)) throw new Error(`network fetch attempted: ${text}`);
-  return realFetch(url, ...rest);
-};
+const { casesFile, pyodideDir } = parseArgs();
+const cases = await readCases(casesFile);
+guardNetwork(); // no network: anything fetched from outside the site fails loudly
 
 // Pyodide reports a package that fails to install on stderr and goes on; collect those.
 const loadErrors = [];
@@ -53,14 +28,7 @@ const consoleError = console.error;
 console.error = (...a) => watch(a.map(String).join(" "));
 
 const t0 = performance.now();
-const { loadPyodide } = await import(pathToFileURL(pyodideDir + "pyodide.mjs").href);
-const pyodide = await loadPyodide({
-  indexURL: pyodideDir,
-  lockFileURL: pyodideDir + "pyodide-lock.json",
-  packages: ["nodefox"],
-  stdout: (s) => process.stderr.write(s + "\n"),
-  stderr: watch,
-});
+const pyodide = await loadFromSite(pyodideDir, ["nodefox"], watch);
 console.error = consoleError;
 // loadPyodide only logs a package that fails to install; make that fatal here.
 const lock = JSON.parse(await readFile(pyodideDir + "pyodide-lock.json", "utf8"));

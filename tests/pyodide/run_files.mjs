@@ -15,44 +15,14 @@
 // {"name", "canonical", "written": {NAME: BASE64}, "ms"} or {"name", "error"}, and
 // last {"xlsx": {"loadPackageMs", "importMs", "wheelBytes"}} when a case needed it.
 import { readFile, stat } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { guardNetwork, loadFromSite, out, parseArgs, readCases } from "./common.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-let site = path.resolve(here, "..", "..", "build", "site");
-let casesFile = null;
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === "--site") site = path.resolve(args[++i]);
-  else casesFile = args[i];
-}
-
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
-const input = JSON.parse(casesFile ? await readFile(casesFile, "utf8") : await readStdin());
-const pyodideDir = path.join(site, "pyodide") + path.sep;
-
-const realFetch = globalThis.fetch;
-globalThis.fetch = (url, ...rest) => {
-  const text = String(url?.url ?? url);
-  if (/^https?:/i.test(text)) throw new Error(`network fetch attempted: ${text}`);
-  return realFetch(url, ...rest);
-};
+const { casesFile, pyodideDir } = parseArgs();
+const input = await readCases(casesFile);
+guardNetwork();
 
 const t0 = performance.now();
-const { loadPyodide } = await import(pathToFileURL(pyodideDir + "pyodide.mjs").href);
-const pyodide = await loadPyodide({
-  indexURL: pyodideDir,
-  lockFileURL: pyodideDir + "pyodide-lock.json",
-  packages: ["nodefox"],
-  stdout: (s) => process.stderr.write(s + "\n"),
-  stderr: (s) => process.stderr.write(s + "\n"),
-});
+const pyodide = await loadFromSite(pyodideDir);
 let helpers;
 try {
   helpers = pyodide.runPython(`

@@ -12,47 +12,13 @@
 //
 // Prints JSON lines: first {"ready": true, "pyodide", "jspi"}, then per case
 // {"name", "canonical", "ms"} (canonical computed inside Pyodide), or {"name", "error"}.
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { guardNetwork, loadFromSite, out, parseArgs, readCases } from "./common.mjs";
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const args = process.argv.slice(2);
-let site = path.resolve(here, "..", "..", "build", "site");
-let casesFile = null;
-for (let i = 0; i < args.length; i++) {
-  if (args[i] === "--site") site = path.resolve(args[++i]);
-  else casesFile = args[i];
-}
+const { casesFile, pyodideDir } = parseArgs();
+const cases = await readCases(casesFile);
+guardNetwork(new Set(["127.0.0.1", "localhost", "[::1]"])); // the test server only
 
-async function readStdin() {
-  const chunks = [];
-  for await (const chunk of process.stdin) chunks.push(chunk);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-const out = (obj) => process.stdout.write(JSON.stringify(obj) + "\n");
-const cases = JSON.parse(casesFile ? await readFile(casesFile, "utf8") : await readStdin());
-const pyodideDir = path.join(site, "pyodide") + path.sep;
-
-const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]"]);
-const realFetch = globalThis.fetch;
-globalThis.fetch = (url, ...rest) => {
-  const text = String(url?.url ?? url);
-  if (/^https?:/i.test(text) && !LOOPBACK.has(new URL(text).hostname)) {
-    throw new Error(`network fetch outside loopback attempted: ${text}`);
-  }
-  return realFetch(url, ...rest);
-};
-
-const { loadPyodide } = await import(pathToFileURL(pyodideDir + "pyodide.mjs").href);
-const pyodide = await loadPyodide({
-  indexURL: pyodideDir,
-  lockFileURL: pyodideDir + "pyodide-lock.json",
-  packages: ["nodefox", "urllib3"],
-  stdout: (s) => process.stderr.write(s + "\n"),
-  stderr: (s) => process.stderr.write(s + "\n"),
-});
+const pyodide = await loadFromSite(pyodideDir, ["nodefox", "urllib3"]);
 for (const name of ["nodefox", "urllib3"]) {
   if (!(name in pyodide.loadedPackages)) {
     out({ ready: false, error: `${name} did not load from ${pyodideDir}` });
