@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import __version__, _json
+from . import __version__, _json, _schema
 from .document import load_text
 from .errors import DocumentError
 from .execute import check_items
@@ -12,6 +12,12 @@ from .execute import run as run_document
 from .live import Session
 
 SESSION = Session()
+
+# The browser restores a memory snapshot taken once this module is imported, so what is
+# imported here costs nothing there. `_schema` imports `jsonschema` on the first invalid
+# value (to keep the CLI's start-up short); in the browser that import, on the first
+# edit that leaves a parameter invalid, held that edit's preview for about 2 s.
+_schema.iter_errors({"type": "integer"}, "warm")
 _CONFIG = {"allowCode": True}
 
 
