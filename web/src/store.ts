@@ -97,6 +97,9 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
   let rev = 0;
   let noticeId = 0;
   let lastMerge = { key: "", at: 0 };
+  // the worker's timing of the last answer, shown with the answer's results (one render per
+  // answer, not one for the timing and another for the results)
+  let timing: { lastMs: number; waitedMs: number } | null = null;
 
   const store = createStore<Editor>()((set, get) => {
     // Saved when the page is idle, so serialising a large document never delays the
@@ -343,7 +346,9 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         if (!changed && !answer.removed?.length) return;
         const results = { ...get().results, ...(answer.nodes ?? {}) };
         for (const id of answer.removed ?? []) delete results[id];
-        set({ results });
+        const engine = timing ? { ...get().engine, ...timing } : get().engine;
+        timing = null;
+        set({ results, engine });
       },
 
       engineReady(catalogue, version, ms) {
@@ -365,7 +370,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       },
 
       engineTiming(ms, waited) {
-        set({ engine: { ...get().engine, lastMs: ms, waitedMs: waited } });
+        timing = { lastMs: ms, waitedMs: waited };
       },
 
       engineBusy(busy) {

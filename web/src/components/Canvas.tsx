@@ -15,10 +15,10 @@ import {
   type OnDelete,
 } from "@xyflow/react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshEdgeId, type Types } from "../lib/graph";
-import type { Op, Workflow } from "../lib/types";
+import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshEdgeId } from "../lib/graph";
+import type { Op } from "../lib/types";
 import { useEditor, useEditorApi } from "../hooks";
-import { reuser } from "../lib/reuse";
+import { listReuser, reuser } from "../lib/reuse";
 import { FlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
 import { DRAG_TYPE } from "./Palette";
 
@@ -31,9 +31,11 @@ const MINIMAP_COLORS: { [status: string]: string } = { ok: "#1f8a4c", error: "#c
 const minimapColor = (n: FlowNodeType) => MINIMAP_COLORS[n.data.result?.status ?? ""] ?? "#9aa1ae";
 
 /** Why the connection being dragged would be refused (shown while dragging). */
-function ConnectionHint({ doc, types }: { doc: Workflow; types: Types }) {
+function ConnectionHint() {
   const connection = useConnection();
+  const api = useEditorApi();
   if (!connection.inProgress || !connection.toNode || !connection.fromHandle) return null;
+  const { doc, types } = api.getState(); // read while dragging: no render per keystroke
   const fromSource = connection.fromHandle.type === "source";
   const edge = fromSource
     ? { source: connection.fromNode.id, sourcePort: connection.fromHandle.id ?? "", target: connection.toNode.id, targetPort: connection.toHandle?.id ?? "" }
@@ -60,13 +62,19 @@ export function Canvas() {
   const [measured, setMeasured] = useState<{ [id: string]: Size }>({});
   const [dragging, setDragging] = useState<{ [id: string]: { x: number; y: number } }>({});
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
-  const reuse = useRef({ data: reuser<FlowNodeData>(), node: reuser<FlowNodeType>(), edge: reuser<Edge>() }).current;
+  const reuse = useRef({
+    data: reuser<FlowNodeData>(),
+    node: reuser<FlowNodeType>(),
+    edge: reuser<Edge>(),
+    nodes: listReuser<FlowNodeType>(),
+    edges: listReuser<Edge>(),
+  }).current;
 
   // Each node's and edge's object is rebuilt only when its own parts change, so React Flow
   // re-renders only what an answer touched.
   const nodes: FlowNodeType[] = useMemo(() => {
     const chosen = new Set(selected);
-    return doc.nodes.map((node) => {
+    return reuse.nodes(doc.nodes.map((node) => {
       const type = types.get(node.type);
       const result = results[node.id];
       const data = reuse.data(node.id, [node, type, result, types], () => ({
@@ -84,12 +92,12 @@ export function Canvas() {
         const label = `${node.name || node.id}, ${type?.title ?? node.type}, ${result?.status ?? "running"}`;
         return { id: node.id, type: "nodefox" as const, position: moving ?? { x, y }, data, selected: isSelected, measured: size, ariaLabel: label };
       });
-    });
+    }));
   }, [doc, types, results, selected, measured, dragging, reuse]);
 
   const edges: Edge[] = useMemo(
     () =>
-      doc.edges.map((raw) => {
+      reuse.edges(doc.edges.map((raw) => {
         const e = resolveEdge(raw, doc, types);
         const isSelected = selectedEdges.has(e.id);
         // no count label on the edge: the port shows it, and an SVG label is measured
@@ -103,7 +111,7 @@ export function Canvas() {
           selected: isSelected,
           ariaLabel: `${e.source} ${e.sourcePort} to ${e.target} ${e.targetPort}`,
         }));
-      }),
+      })),
     [doc, types, selectedEdges, reuse],
   );
 
@@ -195,24 +203,11 @@ export function Canvas() {
     [api],
   );
 
-  return (
-    <div
-      className="fx-canvas"
-      data-testid="canvas"
-      onDragOver={(e) => {
-        if (e.dataTransfer.types.includes(DRAG_TYPE) || e.dataTransfer.types.includes("text/plain")) {
-          e.preventDefault();
-          e.dataTransfer.dropEffect = "copy";
-        }
-      }}
-      onDrop={(e) => {
-        const type = e.dataTransfer.getData(DRAG_TYPE) || e.dataTransfer.getData("text/plain");
-        if (!api.getState().types.has(type)) return;
-        e.preventDefault();
-        const at = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
-        void api.getState().addNode(type, [at.x - 90, at.y - 30]);
-      }}
-    >
+  const empty = doc.nodes.length === 0;
+  // the same element while its inputs are the same: a render of this component for
+  // something else (a keystroke's document before its deferred render) skips React Flow
+  const flowElement = useMemo(
+    () => (
       <ReactFlow<FlowNodeType>
         nodes={nodes}
         edges={edges}
@@ -234,13 +229,36 @@ export function Canvas() {
         <Background gap={SNAP[0]} />
         <Controls showInteractive={false} />
         <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={minimapColor} />
-        <ConnectionHint doc={doc} types={types} />
-        {doc.nodes.length === 0 && (
+        <ConnectionHint />
+        {empty && (
           <Panel position="top-center" className="fx-empty">
             Drag a node from the palette, or open an example from the menu.
           </Panel>
         )}
       </ReactFlow>
+    ),
+    [nodes, edges, empty, onNodesChange, onEdgesChange, onConnect, onDelete, isValidConnection],
+  );
+
+  return (
+    <div
+      className="fx-canvas"
+      data-testid="canvas"
+      onDragOver={(e) => {
+        if (e.dataTransfer.types.includes(DRAG_TYPE) || e.dataTransfer.types.includes("text/plain")) {
+          e.preventDefault();
+          e.dataTransfer.dropEffect = "copy";
+        }
+      }}
+      onDrop={(e) => {
+        const type = e.dataTransfer.getData(DRAG_TYPE) || e.dataTransfer.getData("text/plain");
+        if (!api.getState().types.has(type)) return;
+        e.preventDefault();
+        const at = flow.screenToFlowPosition({ x: e.clientX, y: e.clientY });
+        void api.getState().addNode(type, [at.x - 90, at.y - 30]);
+      }}
+    >
+      {flowElement}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 // The data panel: the selected node's input and output items per port, as a table or
 // as JSON, paged through `inspect`, with counts and the node's run time.
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { memo, useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useEditor, useEditorApi } from "../hooks";
 import { inputPorts, outputPorts, resolveEdge } from "../lib/graph";
 import type { Item, Json } from "../lib/types";
@@ -14,7 +14,8 @@ function cell(value: Json | undefined): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function Table({ items, offset }: { items: Item[]; offset: number }) {
+/** Drawn again only when its page changes (not on every keystroke elsewhere). */
+const Table = memo(function Table({ items, offset }: { items: Item[]; offset: number }) {
   const columns = useMemo(() => {
     const seen = new Set<string>();
     for (const item of items) for (const key of Object.keys(item)) seen.add(key);
@@ -45,13 +46,14 @@ function Table({ items, offset }: { items: Item[]; offset: number }) {
       </tbody>
     </table>
   );
-}
+});
 
 export function DataPanel() {
   const api = useEditorApi();
-  const doc = useEditor((s) => s.doc);
+  // deferred: a keystroke's own render and the canvas's counts come first, the panel in a
+  // later, interruptible render
+  const doc = useDeferredValue(useEditor((s) => s.doc));
   const types = useEditor((s) => s.types);
-  // deferred: the canvas's counts are drawn first, the table in a later, interruptible render
   const results = useDeferredValue(useEditor((s) => s.results));
   const selectedId = useEditor((s) => (s.selected.length === 1 ? s.selected[0] : null));
   const node = doc.nodes.find((n) => n.id === selectedId);

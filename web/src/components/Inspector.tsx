@@ -1,6 +1,6 @@
 // The inspector: the selected node's name, parameters (a form from its type's schema)
 // and settings (disabled, onError, pinned data, notes).
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { useDraft, useEditor, useEditorApi } from "../hooks";
 import type { Json, WorkflowNode } from "../lib/types";
 import { connectionProblem, freshEdgeId, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
@@ -179,6 +179,15 @@ export function Inspector() {
   const type = useEditor((s) => (node ? s.types.get(node.type) : undefined));
   const error = useEditor((s) => (node ? s.results[node.id]?.error : undefined));
   const api = useEditorApi();
+  const nodeId = node?.id;
+  // one function per node, so the memoised fields see the same `onChange` every keystroke
+  const onChange: Change = useCallback(
+    (path, value) =>
+      void api.getState().edit([value === undefined ? { op: "patch_params", id: nodeId!, path } : { op: "patch_params", id: nodeId!, path, value }], {
+        merge: `param:${nodeId}:${path}`,
+      }),
+    [api, nodeId],
+  );
   if (!node) {
     return (
       <aside className="fx-inspector" data-testid="inspector" aria-label="Inspector">
@@ -186,10 +195,6 @@ export function Inspector() {
       </aside>
     );
   }
-  const onChange: Change = (path, value) =>
-    void api.getState().edit([value === undefined ? { op: "patch_params", id: node.id, path } : { op: "patch_params", id: node.id, path, value }], {
-      merge: `param:${node.id}:${path}`,
-    });
   return (
     <aside className="fx-inspector" data-testid="inspector" data-node={node.id} aria-label="Inspector">
       <header>

@@ -3,7 +3,7 @@
 // of objects, and untyped values. Every value has a fixed/expression switch; every input
 // carries `data-param` = its JSON pointer into params, and each change is one
 // `patch_params` (live.md).
-import { useEffect, useState, type ReactNode } from "react";
+import { memo, useEffect, useState, type ReactNode } from "react";
 import * as pointer from "../lib/pointer";
 import type { Json, NodeError, Schema } from "../lib/types";
 import { useDraft } from "../hooks";
@@ -56,8 +56,9 @@ function ModeSwitch({ expression, onToggle, path }: { expression: boolean; onTog
   );
 }
 
-/** One scalar value (or an expression in its place). */
-export function ValueField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
+/** One scalar value (or an expression in its place). Memoised, like `Field`: a keystroke
+ * redraws the field it changed, not the whole form (`onChange` must keep its identity). */
+export const ValueField = memo(function ValueField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
   const kind = typeOf(schema);
   const expression = isExpression(value);
   const [text, setText] = useDraft<Json | undefined>(value, shown);
@@ -157,7 +158,7 @@ export function ValueField({ schema, path, value, onChange, error, nodeId }: Fie
       )}
     </>
   );
-}
+});
 
 /** A value edited as JSON text (fixed items, pinned data, objects without a schema). */
 export function JsonField({ path, value, onChange, kind = "array", id }: { path: string; value: Json | undefined; onChange(v: Json): void; kind?: "array" | "object"; id?: string }) {
@@ -242,7 +243,7 @@ function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps)
   );
 }
 
-export function Field(props: FieldProps & { name: string }) {
+export const Field = memo(function Field(props: FieldProps & { name: string }) {
   const { schema, name, path } = props;
   const kind = typeOf(schema);
   let body: ReactNode;
@@ -255,7 +256,7 @@ export function Field(props: FieldProps & { name: string }) {
       {body}
     </Label>
   );
-}
+});
 
 export function ObjectFields({ schema, path, value, onChange, error, nodeId }: FieldProps) {
   const object = value && typeof value === "object" && !Array.isArray(value) ? (value as { [k: string]: Json }) : {};

@@ -84,13 +84,35 @@ function WorkflowName() {
   );
 }
 
-export function Toolbar() {
+/** The engine's state and the Stop button: its own component, so an answer's timing
+ * redraws this line and not the whole toolbar. */
+function EngineState() {
   const api = useEditorApi();
   const engine = useEngine();
+  const state = useEditor((s) => s.engine);
+  return (
+    <>
+      {state.busy && (
+        <button type="button" className="fx-stop" onClick={() => engine.stop(() => void api.getState().start())} title="Stop the running preview" data-testid="stop">
+          ■ Stop
+        </button>
+      )}
+      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status">
+        {state.phase === "ready"
+          ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms`
+          : state.phase === "failed"
+            ? "engine failed to load"
+            : "engine loading…"}
+      </span>
+    </>
+  );
+}
+
+export function Toolbar() {
+  const api = useEditorApi();
   const flow = useReactFlow();
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
-  const state = useEditor((s) => s.engine);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const openFile = async (file: File) => {
@@ -141,18 +163,7 @@ export function Toolbar() {
       <button type="button" onClick={() => flow.fitView({ duration: 200 })} title="Fit the workflow in view">
         Fit
       </button>
-      {state.busy && (
-        <button type="button" className="fx-stop" onClick={() => engine.stop(() => void api.getState().start())} title="Stop the running preview" data-testid="stop">
-          ■ Stop
-        </button>
-      )}
-      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status">
-        {state.phase === "ready"
-          ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms`
-          : state.phase === "failed"
-            ? "engine failed to load"
-            : "engine loading…"}
-      </span>
+      <EngineState />
     </header>
   );
 }
