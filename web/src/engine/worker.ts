@@ -49,6 +49,24 @@ async function fetchBytes(url: string, sha256?: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+type Module = { HEAP8: Int8Array; _emscripten_resize_heap(bytes: number): boolean };
+
+/** Pyodide's runtime, its heap grown to hold the snapshot before it is restored: the restore
+ * copies the snapshot into the heap as it is (30 MiB, the wasm's initial memory), so a
+ * snapshot taken after the engine grew the heap failed with "offset is out of bounds" and
+ * every page loaded Python from scratch. (This is what the loader does without the option.) */
+function grownFor(heap: Promise<Uint8Array>) {
+  return async (settings: object): Promise<Module> => {
+    const create = ((await import(/* @vite-ignore */ base + "pyodide.asm.mjs")) as { default: (s: object) => Promise<Module> }).default;
+    const module = await create(settings);
+    const size = (await heap).length;
+    if (module.HEAP8.length < size && !module._emscripten_resize_heap(size)) {
+      throw new Error(`could not grow the heap to the snapshot's ${size} bytes`);
+    }
+    return module;
+  };
+}
+
 /** Pyodide restored from the build's memory snapshot, the engine already imported, and a
  * function that writes the same wheel files back where the snapshot's sys.path expects them
  * (zip imports; fetched from the start, checked against the lockfile's sha256).
@@ -70,6 +88,7 @@ async function fromSnapshot(
     lockFileURL: base + "pyodide-lock.json",
     stderr: (line: string) => problems.push(line),
     _loadSnapshot: heap,
+    createPyodideModule: grownFor(heap),
   });
   // the snapshot froze the build machine's random state: take fresh entropy (the engine's own
   // random is seeded per run; this is for anything else)
