@@ -62,6 +62,41 @@ function Notices() {
   );
 }
 
+/** The page's one open question (replace the workflow?), as a modal dialog: Enter or the
+ * first button says yes, Escape or the second says no. */
+function QuestionDialog() {
+  const question = useEditor((s) => s.question);
+  const api = useEditorApi();
+  if (!question) return null;
+  return (
+    <div className="fx-modal-backdrop">
+      <div
+        className="fx-modal"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="fx-question-title"
+        data-testid="question"
+        onKeyDown={(e) => {
+          if (e.key === "Escape") api.getState().reply(false);
+        }}
+      >
+        <h2 id="fx-question-title">{question.title}</h2>
+        {question.lines.map((line, i) => (
+          <p key={i}>{line}</p>
+        ))}
+        <div className="fx-modal-buttons">
+          <button type="button" className="fx-primary" autoFocus onClick={() => api.getState().reply(true)}>
+            {question.yes}
+          </button>
+          <button type="button" onClick={() => api.getState().reply(false)}>
+            {question.no}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
 const typing = (target: EventTarget | null) =>
   target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 // copy and cut of the selected nodes, unless the user selected some text to copy
@@ -160,6 +195,7 @@ export function App() {
       </Guard>
       <Loading />
       <Notices />
+      <QuestionDialog />
     </div>
   );
 }

@@ -11,6 +11,7 @@ import {
   laidOut,
   outputPorts,
   pasteable,
+  referenceProblem,
   resolveEdge,
   shapeProblem,
   subWorkflow,
@@ -29,6 +30,8 @@ const MERGE_MS = 1200; // keystrokes in one field within this gap undo together
 export type StepState = { state: "waiting" | "start" | "done"; ms: number };
 export type Notice = { id: number; kind: "error" | "info"; title: string; lines: string[] };
 export type Page = NonNullable<Answer["page"]>;
+/** A question the page asks before it does something that cannot be taken back at a glance. */
+export type Question = { title: string; lines: string[]; yes: string; no: string };
 
 export type EditorState = {
   doc: Workflow;
@@ -50,6 +53,7 @@ export type EditorState = {
   future: Workflow[];
   notices: Notice[];
   opened: number; // counts documents opened, so the canvas fits each new one in view
+  question: Question | null;
 };
 
 export type EditOptions = { merge?: string };
@@ -60,6 +64,10 @@ export type EditorActions = {
   copy(ids: string[]): string;
   paste(text: string, offset?: [number, number]): Promise<boolean>;
   open(value: unknown, source: string): Promise<boolean>;
+  /** New, Open… and Examples: `open`, after asking when the canvas holds a workflow. */
+  replace(value: unknown, source: string): Promise<boolean>;
+  ask(question: Question): Promise<boolean>;
+  reply(yes: boolean): void;
   undo(): void;
   redo(): void;
   select(ids: string[]): void;
@@ -100,6 +108,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
   // the worker's timing of the last answer, shown with the answer's results (one render per
   // answer, not one for the timing and another for the results)
   let timing: { lastMs: number; waitedMs: number } | null = null;
+  let answerQuestion: ((yes: boolean) => void) | null = null;
 
   const store = createStore<Editor>()((set, get) => {
     // Saved when the page is idle, so serialising a large document never delays the
@@ -208,6 +217,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       future: [],
       notices: [],
       opened: 0,
+      question: null,
 
       async edit(ops, options = {}) {
         const { doc: before, past, future } = get();
@@ -304,6 +314,41 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         lastMerge = { key: "", at: 0 }; // a keystroke after opening is a step of its own
         save(doc);
         return true;
+      },
+
+      async replace(value, source) {
+        const problem = shapeProblem(value) ?? referenceProblem(value as Workflow, get().types);
+        if (problem) {
+          get().notify("error", `Cannot open ${source}`, [problem]);
+          return false;
+        }
+        const { doc } = get();
+        if (doc.nodes.length) {
+          const yes = await get().ask({
+            title: `Replace “${doc.name || "My workflow"}”?`,
+            lines: [
+              `It has ${doc.nodes.length} node${doc.nodes.length === 1 ? "" : "s"}. Opening ${source} takes its place on the canvas ` +
+                "(Undo brings it back; Export keeps a copy as a file).",
+            ],
+            yes: "Replace",
+            no: "Cancel",
+          });
+          if (!yes) return false;
+        }
+        return get().open(value, source);
+      },
+
+      ask(question) {
+        answerQuestion?.(false); // a question still open is answered "no"
+        set({ question });
+        return new Promise<boolean>((resolve) => (answerQuestion = resolve));
+      },
+
+      reply(yes) {
+        const answer = answerQuestion;
+        answerQuestion = null;
+        set({ question: null });
+        answer?.(yes);
       },
 
       undo() {

@@ -23,6 +23,11 @@ import { FlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
 import { DRAG_TYPE } from "./Palette";
 
 const NODE_TYPES = { nodefox: FlowNode };
+/** Fitting the view leaves the minimap's band at the bottom free (nodes are never drawn
+ * under it) and never zooms past 1 (one node does not fill the screen at 2x). */
+export const FIT = { padding: { top: "40px", left: "40px", right: "40px", bottom: "190px" }, maxZoom: 1 } as const;
+/** What the minimap and the controls cover at the bottom of the canvas, in screen px. */
+const BOTTOM_BAND = 180;
 const SNAP: [number, number] = [20, 20];
 
 type Size = { width: number; height: number };
@@ -52,7 +57,8 @@ function ConnectionHint() {
 export function Canvas() {
   // the document is drawn at low priority (a keystroke's own render never delays drawing
   // the engine's answer); results are drawn as soon as they arrive
-  const doc = useDeferredValue(useEditor((s) => s.doc));
+  const current = useEditor((s) => s.doc);
+  const doc = useDeferredValue(current);
   const types = useEditor((s) => s.types);
   const results = useEditor((s) => s.results);
   const selected = useEditor((s) => s.selected);
@@ -115,15 +121,36 @@ export function Canvas() {
     [doc, types, selectedEdges, reuse],
   );
 
-  // a newly opened document is fitted in view once its nodes have been measured
+  // a newly opened document is fitted in view once its nodes have been drawn and measured
+  // (the deferred document may still be the one before: it is not fitted)
   const [fitFor, setFitFor] = useState(0);
-  const allMeasured = doc.nodes.every((n) => measured[n.id]);
+  const allMeasured = doc === current && doc.nodes.every((n) => measured[n.id]);
   useEffect(() => {
     if (opened !== fitFor && allMeasured) {
       setFitFor(opened);
-      void flow.fitView({ padding: 0.15 });
+      requestAnimationFrame(() => void flow.fitView(FIT));
     }
   }, [opened, fitFor, allMeasured, flow]);
+
+  // a node added by hand (palette, paste) that lands outside the view, or under the
+  // minimap, is brought into view at the same zoom
+  const frame = useRef<HTMLDivElement>(null);
+  const known = useRef<{ ids: Set<string>; opened: number } | null>(null);
+  useEffect(() => {
+    const ids = new Set(doc.nodes.map((n) => n.id));
+    const before = known.current;
+    known.current = { ids, opened };
+    if (!before || before.opened !== opened || !frame.current) return;
+    const added = doc.nodes.filter((n) => !before.ids.has(n.id));
+    if (!added.length) return;
+    const box = frame.current.getBoundingClientRect();
+    const [x, y] = added[added.length - 1].position ?? [0, 0];
+    const size = { width: 200, height: 90 };
+    const from = flow.flowToScreenPosition({ x, y });
+    const to = flow.flowToScreenPosition({ x: x + size.width, y: y + size.height });
+    const inside = from.x >= box.left + 10 && from.y >= box.top + 10 && to.x <= box.right - 10 && to.y <= box.bottom - BOTTOM_BAND;
+    if (!inside) void flow.setCenter(x + size.width / 2, y + size.height / 2, { zoom: flow.getZoom() });
+  }, [doc, opened, flow]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNodeType>[]) => {
@@ -223,6 +250,7 @@ export function Canvas() {
         snapToGrid
         snapGrid={SNAP}
         fitView
+        fitViewOptions={FIT}
         minZoom={0.1}
         aria-label="Workflow canvas"
       >
@@ -242,6 +270,7 @@ export function Canvas() {
 
   return (
     <div
+      ref={frame}
       className="fx-canvas"
       data-testid="canvas"
       onDragOver={(e) => {

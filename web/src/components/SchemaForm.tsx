@@ -67,9 +67,14 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
 
   const toggle = () => {
     if (expression) onChange(path, fallback === undefined ? (kind === "string" ? "" : undefined) : fallback);
+    // text that already holds {{ ... }} is a template: it becomes that expression, not a quoted string
+    else if (typeof value === "string" && (value as string).includes("{{")) onChange(path, `=${value as string}`);
     else onChange(path, `={{ ${shown(value) === "" ? "$json" : JSON.stringify(value)} }}`);
   };
 
+  // a select shows only a value it holds: anything else (unset, or not one of the options)
+  // shows "(choose)", so picking the first option is a change too
+  const held = !!schema.enum && schema.enum.some((o) => shown(o) === shown(value ?? fallback));
   let input: ReactNode;
   if (expression) {
     input = (
@@ -80,7 +85,8 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
         value={text}
         onChange={(e) => {
           setText(e.target.value);
-          onChange(path, e.target.value);
+          // cleared or retyped, an expression field stays an expression (the switch changes that)
+          onChange(path, e.target.value.startsWith("=") ? e.target.value : `=${e.target.value}`);
         }}
       />
     );
@@ -90,8 +96,8 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
     );
   } else if (schema.enum) {
     input = (
-      <select {...common} value={shown(value ?? fallback)} onChange={(e) => onChange(path, schema.enum!.find((o) => shown(o) === e.target.value) ?? e.target.value)}>
-        {value === undefined && fallback === undefined && <option value="">(choose)</option>}
+      <select {...common} value={held ? shown(value ?? fallback) : ""} onChange={(e) => onChange(path, schema.enum!.find((o) => shown(o) === e.target.value) ?? e.target.value)}>
+        {!held && <option value="">(choose)</option>}
         {schema.enum.map((option) => (
           <option key={shown(option)} value={shown(option)}>
             {shown(option)}
@@ -200,6 +206,22 @@ export function JsonField({ path, value, onChange, kind = "array", id }: { path:
   );
 }
 
+/** A new list item: defaults, and for a required field its empty value, or for a required
+ * choice its first option (a select then holds what it shows). */
+export function freshItem(itemSchema: Schema): Json {
+  if (typeOf(itemSchema) !== "object" || !itemSchema.properties) return itemSchema.default ?? (itemSchema.enum ? itemSchema.enum[0] : "");
+  const obj: { [k: string]: Json } = {};
+  for (const [k, s] of Object.entries(itemSchema.properties)) {
+    if (s.default !== undefined) obj[k] = structuredClone(s.default);
+    else if (itemSchema.required?.includes(k)) obj[k] = s.enum ? s.enum[0] : typeOf(s) === "array" ? [] : "";
+  }
+  return obj;
+}
+
+/** Nothing in it but empty text and empty lists. */
+const isBlank = (v: Json): boolean =>
+  v === "" || (Array.isArray(v) && v.length === 0) || (!!v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every(isBlank));
+
 function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
   const items = Array.isArray(value) ? value : Array.isArray(schema.default) ? schema.default : NO_ITEMS;
   const itemSchema = schema.items ?? {};
@@ -207,19 +229,28 @@ function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps)
   if (!structured && typeOf(itemSchema) === "object") {
     return <JsonField path={path} value={items} onChange={(v) => onChange(path, v)} />;
   }
-  const fresh = (): Json => {
-    if (!structured) return itemSchema.default ?? "";
-    const obj: { [k: string]: Json } = {};
-    for (const [k, s] of Object.entries(itemSchema.properties!)) {
-      if (s.default !== undefined) obj[k] = s.default;
-      else if (itemSchema.required?.includes(k)) obj[k] = typeOf(s) === "array" ? [] : "";
-    }
-    return obj;
+  const [pending, setPending] = useState(0); // rows added but still empty: not in the document yet
+  const [pendingFor, setPendingFor] = useState(nodeId);
+  if (pendingFor !== nodeId) {
+    setPendingFor(nodeId);
+    setPending(0);
+  }
+  const fresh = () => freshItem(itemSchema);
+  const append = (row: Json) => onChange(Array.isArray(value) ? pointer.join(path, "-") : path, Array.isArray(value) ? row : [...items, row]);
+  // a new row that says nothing yet (a field's name to be typed) is kept on the page until
+  // something is typed into it, so "+ Add" never fails the node; a row with a choice made
+  // for it (an operation's first option) is written at once, holding what it shows
+  const add = () => (structured && isBlank(fresh()) ? setPending(pending + 1) : append(fresh()));
+  const fill: Change = (at, v) => {
+    if (v === undefined || v === "") return;
+    const key = at.slice(pointer.join(path, items.length).length);
+    setPending(pending - 1);
+    append(pointer.set(fresh(), key, v) as Json);
   };
-  const add = () => onChange(Array.isArray(value) ? pointer.join(path, "-") : path, Array.isArray(value) ? fresh() : [...items, fresh()]);
   return (
     <div className="fx-list">
-      {items.map((item, i) => {
+      {[
+        ...(items.map((item, i) => {
         const here = pointer.join(path, i);
         return (
           <div className="fx-list-item" key={i}>
@@ -235,7 +266,21 @@ function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps)
             </button>
           </div>
         );
-      })}
+      })),
+        ...(Array.from({ length: pending }, (_, k) => {
+        const here = pointer.join(path, items.length + k);
+        return (
+          <div className="fx-list-item" key={items.length + k} data-pending="true">
+            <div className="fx-list-body">
+              <ObjectFields schema={itemSchema} path={here} value={fresh()} onChange={k === 0 ? fill : () => {}} nodeId={nodeId} />
+            </div>
+            <button type="button" className="fx-icon" aria-label={`Remove ${here}`} title="Remove" onClick={() => setPending(pending - 1)}>
+              ✕
+            </button>
+          </div>
+        );
+      })),
+      ]}
       <button type="button" className="fx-add" onClick={add} data-add={path}>
         + Add
       </button>

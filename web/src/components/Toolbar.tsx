@@ -3,6 +3,7 @@ import { useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { useDraft, useEditor, useEditorApi, useEngine } from "../hooks";
 import { EMPTY } from "../store";
+import { FIT } from "./Canvas";
 
 type Example = { name: string; title: string; file: string; input?: string };
 
@@ -33,7 +34,7 @@ function Examples() {
     setOpen(false);
     try {
       const doc = await (await fetch(`/examples/${example.file}`)).json();
-      await api.getState().open(doc, example.title || example.name);
+      await api.getState().replace(doc, `the example ${example.title || example.name}`);
     } catch (error) {
       api.getState().notify("error", `Cannot open the example ${example.name}`, [String(error)]);
     }
@@ -123,14 +124,14 @@ export function Toolbar() {
       api.getState().notify("error", `Cannot open ${file.name}`, [`not valid JSON: ${(error as Error).message}`]);
       return;
     }
-    await api.getState().open(value, file.name);
+    await api.getState().replace(value, file.name);
   };
 
   return (
     <header className="fx-toolbar" role="toolbar" aria-label="Workflow">
       <strong className="fx-brand">NodeFox</strong>
       <WorkflowName />
-      <button type="button" onClick={() => void api.getState().open(structuredClone(EMPTY), "a new workflow")} title="New workflow">
+      <button type="button" onClick={() => void api.getState().replace(structuredClone(EMPTY), "a new workflow")} title="New workflow">
         New
       </button>
       <button type="button" onClick={() => fileInput.current?.click()} title="Open a workflow JSON file (Ctrl+O)">
@@ -160,7 +161,7 @@ export function Toolbar() {
       <button type="button" disabled={!canRedo} onClick={() => api.getState().redo()} title="Redo (Shift+Ctrl+Z)" aria-label="Redo">
         ↷ Redo
       </button>
-      <button type="button" onClick={() => flow.fitView({ duration: 200 })} title="Fit the workflow in view">
+      <button type="button" onClick={() => flow.fitView({ ...FIT, duration: 200 })} title="Fit the workflow in view">
         Fit
       </button>
       <EngineState />
