@@ -220,3 +220,19 @@ def test_the_first_dropped_node_is_not_zoomed_in(editor):
         "() => new DOMMatrixReadOnly(getComputedStyle(document.querySelector('.react-flow__viewport')).transform).a"
     )
     assert zoom <= 1.01
+
+
+# 3. the expression preview computes what the node computes
+
+
+def test_a_later_field_preview_sees_the_earlier_fields(editor):
+    load(editor, doc([source(), {"id": "tot", "type": "set", "name": "Totals", "position": [300, 0], "params": {"fields": [
+        {"name": "net", "value": "={{ $json.price * 2 }}"},
+        {"name": "gross", "value": "={{ $json.net + 1 }}"},
+    ]}}], [{"id": "e1", "source": "src", "target": "tot"}]))  # fmt: skip
+    select(editor, "tot")
+    preview = editor.locator('[data-param-preview="/fields/1/value"]')
+    expect(preview).to_contain_text("= 161")
+    param(editor, "/fields/1/value").fill("={{ $json.net * 10 }}")
+    expect(preview).to_contain_text("= 1600")
+    expect(status(editor, "tot")).to_have_attribute("data-status", "ok")
