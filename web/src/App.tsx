@@ -97,6 +97,42 @@ function QuestionDialog() {
   );
 }
 
+/** "This workflow contains code": its `code` nodes wait until the person says Run (issue 10);
+ * kept disabled, a line says so with a way to run it later. */
+function CodeConsent() {
+  const code = useEditor((s) => s.code);
+  const api = useEditorApi();
+  if (!code || code.state === "run") return null;
+  const nodes = `${code.nodes} code node${code.nodes === 1 ? "" : "s"}`;
+  if (code.state === "disabled") {
+    return (
+      <div className="fx-consent small" role="status" data-testid="code-disabled">
+        Code disabled: {nodes} wait{code.nodes === 1 ? "s" : ""}.{" "}
+        <button type="button" onClick={() => void api.getState().consent(true)}>
+          Run the code
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="fx-consent" role="alertdialog" aria-labelledby="fx-consent-title" data-testid="code-consent">
+      <strong id="fx-consent-title">This workflow contains code</strong>
+      <p>
+        It has {nodes}, from {code.source}, not written in this browser. Code runs in this page, with its access to the
+        network and to this browser's storage. Run it only if you trust where it came from; until then those nodes wait.
+      </p>
+      <div className="fx-modal-buttons">
+        <button type="button" className="fx-primary" onClick={() => void api.getState().consent(true)}>
+          Run
+        </button>
+        <button type="button" onClick={() => void api.getState().consent(false)}>
+          Keep disabled
+        </button>
+      </div>
+    </div>
+  );
+}
+
 const typing = (target: EventTarget | null) =>
   target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 // copy and cut of the selected nodes, unless the user selected some text to copy
@@ -196,6 +232,7 @@ export function App() {
       <Loading />
       <Notices />
       <QuestionDialog />
+      <CodeConsent />
     </div>
   );
 }

@@ -24,12 +24,28 @@ import type { Step } from "./engine/messages";
 export const EMPTY: Workflow = { nodefox: 1, name: "My workflow", nodes: [], edges: [] };
 const SAVE_KEY = "nodefox.workflow";
 const REJECTED_KEY = "nodefox.workflow.rejected"; // a saved workflow the engine refused at start-up
+const CONSENT_KEY = "nodefox.code-consent"; // {fingerprint of a workflow's code: "run" | "disabled"}
+
+/** The `code` nodes' sources of a workflow, hashed (FNV-1a): the workflow whose code the
+ * person allowed or kept disabled. Null when it has no `code` node. */
+export function codeFingerprint(doc: Workflow): string | null {
+  const code = doc.nodes
+    .filter((n) => n.type === "code")
+    .map((n) => [n.id, String((n.params as { code?: unknown } | undefined)?.code ?? "")])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!code.length) return null;
+  let hash = 0x811c9dc5;
+  for (const ch of JSON.stringify(code)) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return `${code.length}:${hash.toString(16)}`;
+}
 const HISTORY = 200;
 const MERGE_MS = 1200; // keystrokes in one field within this gap undo together
 
 export type StepState = { state: "waiting" | "start" | "done"; ms: number };
 export type Notice = { id: number; kind: "error" | "info"; title: string; lines: string[] };
 export type Page = NonNullable<Answer["page"]>;
+/** Code from elsewhere (issue 10): "ask" until the person says, "run" or "disabled" after. */
+export type CodeConsent = { state: "ask" | "run" | "disabled"; nodes: number; source: string } | null;
 /** A question the page asks before it does something that cannot be taken back at a glance. */
 export type Question = { title: string; lines: string[]; yes: string; no: string };
 
@@ -54,6 +70,7 @@ export type EditorState = {
   notices: Notice[];
   opened: number; // counts documents opened, so the canvas fits each new one in view
   question: Question | null;
+  code: CodeConsent; // whether the workflow's code runs, when it came from elsewhere
 };
 
 export type EditOptions = { merge?: string };
@@ -63,10 +80,12 @@ export type EditorActions = {
   addNode(type: string, position: [number, number] | null): Promise<string | null>;
   copy(ids: string[]): string;
   paste(text: string, offset?: [number, number]): Promise<boolean>;
-  open(value: unknown, source: string): Promise<boolean>;
+  open(value: unknown, source: string, trusted?: boolean): Promise<boolean>;
   /** New, Open… and Examples: `open`, after asking when the canvas holds a workflow. */
-  replace(value: unknown, source: string): Promise<boolean>;
+  replace(value: unknown, source: string, trusted?: boolean): Promise<boolean>;
   ask(question: Question): Promise<boolean>;
+  /** The person's answer to "This workflow contains code": run it, or keep it disabled (remembered). */
+  consent(run: boolean): Promise<void>;
   reply(yes: boolean): void;
   undo(): void;
   redo(): void;
@@ -88,7 +107,7 @@ export type EditorActions = {
 };
 
 export type Editor = EditorState & EditorActions;
-export type EngineLink = { apply(message: string): Promise<string> };
+export type EngineLink = { apply(message: string): Promise<string>; configure?(options: object): Promise<string> };
 
 export function restore(storage: Storage | null): Workflow {
   try {
@@ -109,6 +128,28 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
   // answer, not one for the timing and another for the results)
   let timing: { lastMs: number; waitedMs: number } | null = null;
   let answerQuestion: ((yes: boolean) => void) | null = null;
+  // Code consent. `codeRuns` is what the engine was last told; `permissionOp` turns false when
+  // the engine does not know the `set_permissions` op yet (then the bridge's allowCode option).
+  let codeRuns = true;
+  let permissionOp = true;
+  const consents = (): { [fingerprint: string]: "run" | "disabled" } => {
+    try {
+      return JSON.parse(storage?.getItem(CONSENT_KEY) ?? "{}") ?? {};
+    } catch {
+      return {};
+    }
+  };
+  const remember = (fingerprint: string | null, choice: "run" | "disabled") => {
+    if (!fingerprint) return;
+    const all = consents();
+    if (all[fingerprint] === choice) return;
+    all[fingerprint] = choice;
+    try {
+      storage?.setItem(CONSENT_KEY, JSON.stringify(all));
+    } catch {
+      /* not remembered: the question comes again next time */
+    }
+  };
 
   const store = createStore<Editor>()((set, get) => {
     // Saved when the page is idle, so serialising a large document never delays the
@@ -177,6 +218,34 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       return answer;
     };
 
+    /** Tell the engine whether `code` nodes may run (they are `waiting` while not). */
+    const permit = async (code: boolean) => {
+      if (code === codeRuns) return;
+      codeRuns = code;
+      if (permissionOp) {
+        const answer = await send([{ op: "set_permissions", code }], true);
+        if (answer && !answer.rejected?.length && !answer.error) return;
+        permissionOp = false; // an engine from before the op: its bridge option does the same
+      }
+      await engine.configure?.({ allowCode: code });
+      if (code) await send([{ op: "load", workflow: get().doc }], true); // code nodes run now
+    };
+
+    /** Before `doc` reaches the engine: its code runs if it was written here (`trusted`) or
+     * the person allowed it before; kept disabled if they said so; else disabled and asked. */
+    const consentFor = async (doc: Workflow, source: string, trusted: boolean) => {
+      const fingerprint = codeFingerprint(doc);
+      const nodes = doc.nodes.filter((n) => n.type === "code").length;
+      const known = fingerprint ? consents()[fingerprint] : undefined;
+      if (!fingerprint || trusted || known === "run") {
+        if (fingerprint && trusted) remember(fingerprint, "run");
+        set({ code: fingerprint && !trusted ? { state: "run", nodes, source } : null });
+        return permit(true);
+      }
+      set({ code: { state: known === "disabled" ? "disabled" : "ask", nodes, source } });
+      return permit(false);
+    };
+
     const commit = (doc: Workflow, before: Workflow, merge?: string) => {
       const now = performance.now();
       const merging = !!merge && merge === lastMerge.key && now - lastMerge.at < MERGE_MS;
@@ -184,6 +253,8 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       const past = merging ? get().past : [...get().past, before].slice(-HISTORY);
       set({ doc, past, future: [] });
       save(doc);
+      // code written here is the person's own: it runs next time too (unless kept disabled)
+      if (codeRuns && doc.nodes.some((n) => n.type === "code")) remember(codeFingerprint(doc), "run");
     };
 
     /** Undo and redo: show `doc` and load it into the engine (which may refuse it: then
@@ -218,6 +289,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       notices: [],
       opened: 0,
       question: null,
+      code: null,
 
       async edit(ops, options = {}) {
         const { doc: before, past, future } = get();
@@ -287,11 +359,15 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           ...part.edges.map((edge) => ({ op: "connect", edge })),
         ];
         set({ selected: part.nodes.map((n) => n.id) });
+        if (part.nodes.some((n) => n.type === "code") && codeRuns) {
+          const { doc } = get();
+          await consentFor({ ...doc, nodes: [...doc.nodes, ...part.nodes] }, "the clipboard", false);
+        }
         await get().edit(ops);
         return true;
       },
 
-      async open(value, source) {
+      async open(value, source, trusted = true) {
         const problem = shapeProblem(value);
         if (problem) {
           get().notify("error", `Cannot open ${source}`, [problem]);
@@ -299,6 +375,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         }
         const { doc: before, selected } = get();
         const doc = laidOut(value as Workflow);
+        await consentFor(doc, source, trusted);
         set({ doc, selected: [], opened: get().opened + 1 });
         const answer = await send([{ op: "load", workflow: doc }]);
         if (!answer || answer.rejected?.length || answer.error) {
@@ -316,7 +393,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         return true;
       },
 
-      async replace(value, source) {
+      async replace(value, source, trusted = false) {
         const problem = shapeProblem(value) ?? referenceProblem(value as Workflow, get().types);
         if (problem) {
           get().notify("error", `Cannot open ${source}`, [problem]);
@@ -335,7 +412,15 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           });
           if (!yes) return false;
         }
-        return get().open(value, source);
+        return get().open(value, source, trusted);
+      },
+
+      async consent(run) {
+        const { code, doc } = get();
+        if (!code) return;
+        remember(codeFingerprint(doc), run ? "run" : "disabled");
+        set({ code: { ...code, state: run ? "run" : "disabled" } });
+        await permit(run);
       },
 
       ask(question) {
@@ -425,6 +510,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       /** The engine starts from the document on the canvas (queued in the worker until it is ready). */
       async start() {
         const saved = get().doc;
+        await consentFor(saved, "this browser's saved workflow", false);
         const answer = await send([{ op: "load", workflow: saved }], true);
         if (!answer?.rejected?.length) return;
         // the saved workflow is not lost: it is kept aside, and the canvas shows the engine's

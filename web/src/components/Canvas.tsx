@@ -32,7 +32,7 @@ const SNAP: [number, number] = [20, 20];
 
 type Size = { width: number; height: number };
 
-const MINIMAP_COLORS: { [status: string]: string } = { ok: "#1f8a4c", error: "#c62828", blocked: "#a86a00", stale: "#a86a00" };
+const MINIMAP_COLORS: { [status: string]: string } = { ok: "#1f8a4c", error: "#c62828", blocked: "#a86a00", stale: "#a86a00", waiting: "#5b6bbf" };
 const minimapColor = (n: FlowNodeType) => MINIMAP_COLORS[n.data.result?.status ?? ""] ?? "#9aa1ae";
 
 /** Why the connection being dragged would be refused (shown while dragging). */

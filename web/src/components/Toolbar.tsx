@@ -34,7 +34,7 @@ function Examples() {
     setOpen(false);
     try {
       const doc = await (await fetch(`/examples/${example.file}`)).json();
-      await api.getState().replace(doc, `the example ${example.title || example.name}`);
+      await api.getState().replace(doc, `the example ${example.title || example.name}`, true); // shipped with the editor
     } catch (error) {
       api.getState().notify("error", `Cannot open the example ${example.name}`, [String(error)]);
     }
@@ -131,7 +131,7 @@ export function Toolbar() {
     <header className="fx-toolbar" role="toolbar" aria-label="Workflow">
       <strong className="fx-brand">NodeFox</strong>
       <WorkflowName />
-      <button type="button" onClick={() => void api.getState().replace(structuredClone(EMPTY), "a new workflow")} title="New workflow">
+      <button type="button" onClick={() => void api.getState().replace(structuredClone(EMPTY), "a new workflow", true)} title="New workflow">
         New
       </button>
       <button type="button" onClick={() => fileInput.current?.click()} title="Open a workflow JSON file (Ctrl+O)">

@@ -118,6 +118,11 @@ export class EngineClient {
     return this.request((id) => ({ id, kind: "run", document, input }));
   }
 
+  /** Bridge options (`bridge.configure`), e.g. `{"allowCode": false}`; answers the current ones. */
+  configure(options: object): Promise<string> {
+    return this.request((id) => ({ id, kind: "configure", options: JSON.stringify(options) }));
+  }
+
   get canInterrupt(): boolean {
     return this.interrupt !== null;
   }

@@ -5,7 +5,8 @@ export type Step = "runtime" | "packages" | "engine";
 export type ToWorker =
   | { kind: "init"; interrupt: SharedArrayBuffer | null }
   | { id: number; kind: "apply"; message: string }
-  | { id: number; kind: "run"; document: string; input?: string };
+  | { id: number; kind: "run"; document: string; input?: string }
+  | { id: number; kind: "configure"; options: string }; // bridge.configure(), e.g. {"allowCode": false}
 
 export type FromWorker =
   | { kind: "progress"; step: Step; state: "start" | "done"; ms: number; note?: string } // note: how "runtime" loaded

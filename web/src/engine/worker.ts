@@ -6,6 +6,7 @@ import type { FromWorker, Step, ToWorker } from "./messages";
 
 type Bridge = {
   handle(message: string): string;
+  configure(options: string): string;
   run(document: string, input?: string | null): string;
   catalogue(): string;
 };
@@ -206,6 +207,10 @@ function drain() {
         } catch (error) {
           for (const request of batch) post({ id: request.id, kind: "error", message: describe(error) });
         }
+      } else if (first.kind === "configure") {
+        const start = performance.now();
+        const text = bridge.configure(first.options);
+        post({ id: first.id, kind: "result", text, ms: performance.now() - start, waited: start - first.at, received: performance.timeOrigin + first.at, sent: epoch() });
       } else if (first.kind === "run") {
         const start = performance.now();
         const text = bridge.run(first.document, first.input ?? null);
