@@ -236,3 +236,64 @@ def test_a_later_field_preview_sees_the_earlier_fields(editor):
     param(editor, "/fields/1/value").fill("={{ $json.net * 10 }}")
     expect(preview).to_contain_text("= 1600")
     expect(status(editor, "tot")).to_have_attribute("data-status", "ok")
+
+
+# 6. errors wrap inside the node and do not move the field being typed in
+
+
+def test_an_error_wraps_inside_its_node_and_the_field_stays_put(editor):
+    load(editor, doc([source(), {"id": "set", "type": "set", "name": "Label", "position": [300, 0],
+                                 "params": {"fields": [{"name": "label", "value": "={{ $json.sku }}"}]}}],
+                     [{"id": "e1", "source": "src", "target": "set"}]))  # fmt: skip
+    select(editor, "set")
+    width = box(node(editor, "set"))["width"]
+    field = param(editor, "/fields/0/value")
+    at = box(field)["y"]
+    field.fill("={{ $json.a_rather_long_field_name_that_does_not_exist_anywhere.again_and_again }}")
+    expect(status(editor, "set")).to_have_attribute("data-status", "error")
+    assert box(node(editor, "set"))["width"] <= max(width, 262), "the error widened its node"
+    assert abs(box(field)["y"] - at) < 2, "the field moved under the caret"
+    expect(editor.get_by_test_id("inspector-error")).to_have_count(0)  # said once, under the field
+    expect(editor.locator('[data-testid="inspector"] .fx-field-error')).to_have_count(1)
+
+
+# 8. Ctrl+Z in a field undoes the workflow edit and keeps the focus there
+
+
+def test_undo_in_a_field_undoes_the_edit_and_keeps_the_focus(editor):
+    load(editor, doc([source(), {"id": "lim", "type": "limit", "name": "Few", "position": [300, 0], "params": {"max": 10}},
+                      {"id": "two", "type": "limit", "name": "Two", "position": [300, 150], "params": {"max": 10}}],
+                     [{"id": "e1", "source": "src", "target": "lim"}, {"id": "e2", "source": "src", "target": "two"}]))  # fmt: skip
+    select(editor, "two")
+    param(editor, "/max").fill("4")
+    expect(count(editor, "two", "out")).to_have_text("4")
+    select(editor, "lim")
+    field = param(editor, "/max")
+    field.fill("2")
+    expect(count(editor, "lim", "out")).to_have_text("2")
+    field.press("Control+z")
+    expect(count(editor, "lim", "out")).to_have_text("5")
+    expect(field).to_be_focused()
+    expect(field).to_have_value("10")
+    field.press("Control+z")  # the field's own edits are undone: the next undo is the other node's
+    expect(count(editor, "two", "out")).to_have_text("5")
+    expect(field).to_be_focused()
+
+
+# 11. one notice at a time, dismissible, clear of the data panel's pager
+
+
+def test_import_errors_do_not_stack_or_cover_the_pager(editor, tmp_path):
+    load(editor, doc([source([{"n": i} for i in range(120)])], []))
+    select(editor, "src")
+    pager = editor.get_by_role("navigation", name="Pages")
+    expect(pager).to_be_visible()
+    for i in range(3):
+        broken = tmp_path / f"broken{i}.json"
+        broken.write_text("{not json")
+        editor.get_by_test_id("open-file").set_input_files(str(broken))
+        expect(editor.get_by_test_id("notice")).to_contain_text(f"broken{i}.json")
+    expect(editor.get_by_test_id("notice")).to_have_count(1)
+    assert not overlaps(box(editor.get_by_test_id("notice")), box(pager))
+    editor.get_by_test_id("notice").get_by_role("button", name="Dismiss").click()
+    expect(editor.get_by_test_id("notice")).to_have_count(0)

@@ -145,6 +145,15 @@ function useShortcuts() {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
+      // in a parameter field (each keystroke is already a workflow edit) undo and redo are the
+      // workflow's: the browser's own undo jumps to whichever field it last changed
+      const param = e.target instanceof HTMLElement && e.target.closest("[data-param]") !== null;
+      if (mod && param && (key === "z" || key === "y")) {
+        e.preventDefault();
+        if (key === "z" && !e.shiftKey) api.getState().undo();
+        else api.getState().redo();
+        return;
+      }
       if (!mod || (typing(e.target) && key !== "s" && key !== "o")) return; // save and open work everywhere
       const state = api.getState();
       if (key === "z" && !e.shiftKey) state.undo();

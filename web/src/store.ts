@@ -463,8 +463,8 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       },
 
       notify(kind, title, lines = []) {
-        const notice = { id: ++noticeId, kind, title, lines };
-        set({ notices: [...get().notices.slice(-4), notice] });
+        // one notice at a time: the newest says what just happened (they stacked over the pager)
+        set({ notices: [{ id: ++noticeId, kind, title, lines }] });
       },
 
       dismiss(id) {

@@ -6,6 +6,13 @@ import type { Json, WorkflowNode } from "../lib/types";
 import { connectionProblem, freshEdgeId, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
 import { Field, JsonField, type Change } from "./SchemaForm";
 
+/** Whether a field of the form shows an error at `path` under itself (then the box above
+ * the form would say it twice, and push the field being typed in down). */
+function fieldShows(type: { schema: { properties?: { [k: string]: unknown } } } | undefined, path: string): boolean {
+  const top = path.split("/")[1];
+  return !!type && top !== undefined && Object.hasOwn(type.schema.properties ?? {}, top);
+}
+
 function NameField({ node }: { node: WorkflowNode }) {
   const api = useEditorApi();
   const current = node.name || node.id;
@@ -205,7 +212,7 @@ export function Inspector() {
         {type?.description && <p className="fx-help">{type.description}</p>}
       </header>
       <NameField node={node} />
-      {error && (
+      {error && !(error.path && error.path.startsWith("/") && fieldShows(type, error.path)) && (
         <div className="fx-node-error-box" role="alert" data-testid="inspector-error">
           <strong>Error</strong>: {error.message}
           {error.path && (
