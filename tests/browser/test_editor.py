@@ -275,7 +275,7 @@ def test_connect_and_disconnect_from_the_keyboard(editor):
     chooser.select_option(label="Few · out → in")
     editor.get_by_role("button", name="Connect", exact=True).click()
     expect(count(editor, "tail", "out")).to_have_text("5")
-    editor.get_by_role("button", name="Disconnect lim.out → tail.in").click()
+    editor.get_by_role("button", name="Disconnect Few → tail").click()
     expect(status(editor, "tail")).to_have_attribute("data-status", "idle")
 
 

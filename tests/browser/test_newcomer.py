@@ -297,3 +297,22 @@ def test_import_errors_do_not_stack_or_cover_the_pager(editor, tmp_path):
     assert not overlaps(box(editor.get_by_test_id("notice")), box(pager))
     editor.get_by_test_id("notice").get_by_role("button", name="Dismiss").click()
     expect(editor.get_by_test_id("notice")).to_have_count(0)
+
+
+# 10. words, not codes
+
+
+def test_connections_operators_and_labels_read_as_words(editor):
+    load(editor, doc([source(), {"id": "big", "type": "if", "name": "Big ones", "position": [300, 0], "params": {
+        "conditions": [{"left": "={{ $json.price }}", "op": "gt", "right": 50}]}}],
+        [{"id": "e1", "source": "src", "target": "big"}]))  # fmt: skip
+    select(editor, "big")
+    inspector = editor.get_by_test_id("inspector")
+    expect(inspector.get_by_role("region", name="Connections")).to_contain_text("Orders → Big ones")
+    op = param(editor, "/conditions/0/op")
+    assert op.evaluate("el => el.options[el.selectedIndex].text") == "is greater than"
+    expect(inspector.locator('label[for="param-/looseTypes"]')).to_contain_text("Loose types")
+    expect(inspector.locator('label[for="param-/combinator"]')).to_contain_text("Combinator")
+    tabs = editor.get_by_test_id("data-panel").get_by_role("tab")
+    expect(tabs.first).to_contain_text("Input ← Orders")
+    expect(editor.get_by_test_id("data-panel")).not_to_contain_text("out out")

@@ -176,7 +176,7 @@ function useShortcuts() {
       const state = api.getState();
       if (copyingText(e) || !state.selected.length) return;
       onCopy(e);
-      void state.edit(state.selected.map((id) => ({ op: "remove_node", id })));
+      void state.remove(state.selected);
       state.select([]);
     };
     const onPaste = (e: ClipboardEvent) => {

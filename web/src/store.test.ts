@@ -592,3 +592,25 @@ describe("notices, selection and engine state", () => {
     expect(store.getState().results.n1).toEqual({ status: "ok", counts: { out: 2 } });
   });
 });
+
+describe("named edits", () => {
+  it("spell out the live ops, so components never do", async () => {
+    const sent: unknown[] = [];
+    const engine = { apply: async (m: string) => (sent.push(JSON.parse(m).ops), JSON.stringify({ rev: null, nodes: {} })) };
+    const doc = {
+      nodefox: 1 as const, name: "w", edges: [{ id: "e1", source: "a", target: "b" }],
+      nodes: [{ id: "a", type: "noop", position: [0, 0] as [number, number] }, { id: "b", type: "noop", position: [0, 0] as [number, number] }],
+    };
+    const store = createEditor(engine, null, doc);
+    await store.getState().setParam("a", "/max", 3);
+    await store.getState().setParam("a", "/max", undefined);
+    await store.getState().remove(["b"], ["e1"]); // the edge goes with its node: not disconnected too
+    await store.getState().renameWorkflow("x");
+    expect(sent).toEqual([
+      [{ op: "patch_params", id: "a", path: "/max", value: 3 }],
+      [{ op: "patch_params", id: "a", path: "/max" }],
+      [{ op: "remove_node", id: "b" }],
+      [{ op: "load", workflow: { ...doc, name: "x", nodes: [{ ...doc.nodes[0], params: {} }], edges: [] } }],
+    ]);
+  });
+});

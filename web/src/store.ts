@@ -18,7 +18,7 @@ import {
   type Types,
 } from "./lib/graph";
 import { applyOps, changesDocument } from "./lib/ops";
-import type { Answer, Catalogue, Evaluated, NodeResult, Op, Workflow } from "./lib/types";
+import type { Answer, Catalogue, Evaluated, Json, NodeResult, Op, Workflow, WorkflowEdge } from "./lib/types";
 import type { Step } from "./engine/messages";
 
 export const EMPTY: Workflow = { nodefox: 1, name: "My workflow", nodes: [], edges: [] };
@@ -75,7 +75,24 @@ export type EditorState = {
 
 export type EditOptions = { merge?: string };
 
-export type EditorActions = {
+/** Named edits: what the components ask for; only the store spells out live ops (live.md). */
+export type EditActions = {
+  /** Set (or, with `undefined`, remove) one parameter; keystrokes in one field undo together. */
+  setParam(id: string, path: string, value: Json | undefined): Promise<Answer | null>;
+  renameNode(id: string, name: string): Promise<Answer | null>;
+  /** Node settings (`disabled`, `onError`, `notes`; null removes one). */
+  setNodeSettings(id: string, settings: { [key: string]: Json | null }, merge?: string): Promise<Answer | null>;
+  connect(edge: Omit<WorkflowEdge, "id">): Promise<Answer | null>;
+  disconnect(edgeId: string): Promise<Answer | null>;
+  /** Remove nodes (their edges go with them) and edges. */
+  remove(nodeIds: string[], edgeIds?: string[]): Promise<Answer | null>;
+  move(positions: { [id: string]: [number, number] }): Promise<Answer | null>;
+  pin(id: string, items: Json[], merge?: boolean): Promise<Answer | null>;
+  unpin(id: string): Promise<Answer | null>;
+  renameWorkflow(name: string): Promise<Answer | null>;
+};
+
+export type EditorActions = EditActions & {
   edit(ops: Op[], options?: EditOptions): Promise<Answer | null>;
   addNode(type: string, position: [number, number] | null): Promise<string | null>;
   copy(ids: string[]): string;
@@ -311,6 +328,56 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           }
         }
         return answer;
+      },
+
+      setParam(id, path, value) {
+        const op: Op = value === undefined ? { op: "patch_params", id, path } : { op: "patch_params", id, path, value };
+        return get().edit([op], { merge: `param:${id}:${path}` });
+      },
+
+      renameNode(id, name) {
+        return get().edit([{ op: "update_node", id, set: { name } }]);
+      },
+
+      setNodeSettings(id, settings, merge) {
+        return get().edit([{ op: "update_node", id, set: settings }], { merge });
+      },
+
+      connect(edge) {
+        return get().edit([{ op: "connect", edge: { id: freshEdgeId(get().doc), ...edge } }]);
+      },
+
+      disconnect(edgeId) {
+        return get().edit([{ op: "disconnect", id: edgeId }]);
+      },
+
+      remove(nodeIds, edgeIds = []) {
+        const gone = new Set(nodeIds);
+        const doc = get().doc;
+        // an edge of a removed node goes with it: disconnecting it too would be refused
+        const cut = edgeIds.filter((id) => {
+          const edge = doc.edges.find((e) => edgeId(e, doc) === id);
+          return edge && !gone.has(edge.source) && !gone.has(edge.target);
+        });
+        const ops: Op[] = [...cut.map((id) => ({ op: "disconnect", id })), ...nodeIds.map((id) => ({ op: "remove_node", id }))];
+        return ops.length ? get().edit(ops) : Promise.resolve(null);
+      },
+
+      move(positions) {
+        return get().edit(Object.entries(positions).map(([id, position]) => ({ op: "move", id, position })));
+      },
+
+      pin(id, items, merge = false) {
+        return get().edit([{ op: "pin", id, items }], merge ? { merge: `pin:${id}` } : {});
+      },
+
+      unpin(id) {
+        return get().edit([{ op: "unpin", id }]);
+      },
+
+      renameWorkflow(name) {
+        // live.md has no op for the workflow's name: a `load` of the renamed document
+        return get().edit([{ op: "load", workflow: { ...get().doc, name } }]);
       },
 
       async addNode(typeName, position) {

@@ -15,8 +15,7 @@ import {
   type OnDelete,
 } from "@xyflow/react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshEdgeId } from "../lib/graph";
-import type { Op } from "../lib/types";
+import { connectionProblem, inputPorts, outputPorts, resolveEdge } from "../lib/graph";
 import { useEditor, useEditorApi } from "../hooks";
 import { listReuser, reuser } from "../lib/reuse";
 import { FlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
@@ -156,13 +155,13 @@ export function Canvas() {
     (changes: NodeChange<FlowNodeType>[]) => {
       const sizes: { [id: string]: Size } = {};
       const drags: { [id: string]: { x: number; y: number } } = {};
-      const moves: Op[] = [];
+      const moves: { [id: string]: [number, number] } = {};
       let selection: Set<string> | null = null;
       for (const change of changes) {
         if (change.type === "dimensions" && change.dimensions) sizes[change.id] = change.dimensions;
         else if (change.type === "position" && change.position) {
           if (change.dragging) drags[change.id] = change.position;
-          else moves.push({ op: "move", id: change.id, position: [Math.round(change.position.x), Math.round(change.position.y)] });
+          else moves[change.id] = [Math.round(change.position.x), Math.round(change.position.y)];
         } else if (change.type === "select") {
           selection ??= new Set(api.getState().selected);
           if (change.selected) selection.add(change.id);
@@ -171,11 +170,11 @@ export function Canvas() {
       }
       if (Object.keys(sizes).length) setMeasured((m) => ({ ...m, ...sizes }));
       if (Object.keys(drags).length) setDragging((d) => ({ ...d, ...drags }));
-      if (moves.length) {
-        void api.getState().edit(moves);
+      if (Object.keys(moves).length) {
+        void api.getState().move(moves);
         setDragging((d) => {
           const rest = { ...d };
-          for (const m of moves) delete rest[m.id as string];
+          for (const id of Object.keys(moves)) delete rest[id];
           return rest;
         });
       }
@@ -209,21 +208,18 @@ export function Canvas() {
 
   const onConnect = useCallback(
     (c: Connection) => {
-      const { doc } = api.getState();
-      const edge = { ...toEdge(c), id: freshEdgeId(doc) };
-      void api.getState().edit([{ op: "connect", edge }]);
+      const { id: _none, ...edge } = toEdge(c);
+      void api.getState().connect(edge);
     },
     [api, toEdge],
   );
 
   const onDelete: OnDelete = useCallback(
     ({ nodes: gone, edges: cut }) => {
-      const removed = new Set(gone.map((n) => n.id));
-      const ops: Op[] = [
-        ...cut.filter((e) => !removed.has(e.source) && !removed.has(e.target)).map((e) => ({ op: "disconnect", id: e.id })),
-        ...gone.map((n) => ({ op: "remove_node", id: n.id })),
-      ];
-      if (ops.length) void api.getState().edit(ops);
+      void api.getState().remove(
+        gone.map((n) => n.id),
+        cut.map((e) => e.id),
+      );
       setSelectedEdges(new Set());
       api.getState().select([]);
     },

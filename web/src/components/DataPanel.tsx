@@ -65,13 +65,23 @@ export function DataPanel() {
 
   const sources: Source[] = useMemo(() => {
     if (!node) return [];
+    const nameOf = (id: string) => {
+      const other = doc.nodes.find((n) => n.id === id);
+      return other ? other.name || other.id : id;
+    };
+    const outputPortsOf = (id: string) => {
+      const other = doc.nodes.find((n) => n.id === id);
+      return other ? outputPorts(other, types) : [];
+    };
     const inputs = inputPorts(node, types).flatMap((port) =>
       doc.edges
         .map((e) => resolveEdge(e, doc, types))
         .filter((e) => e.target === node.id && e.targetPort === port)
         .map((e) => ({
           key: `${node.id}:in:${e.id}`,
-          label: `in ${port} ← ${e.source}.${e.sourcePort}`,
+          label: `Input${inputPorts(node, types).length > 1 ? ` ${port}` : ""} ← ${nameOf(e.source)}${
+            outputPortsOf(e.source).length > 1 ? ` (${e.sourcePort})` : ""
+          }`,
           id: e.source,
           port: e.sourcePort,
           count: results[e.source]?.counts?.[e.sourcePort],
@@ -79,7 +89,7 @@ export function DataPanel() {
     );
     const outputs = outputPorts(node, types).map((port) => ({
       key: `${node.id}:out:${port}`,
-      label: `out ${port}`,
+      label: outputPorts(node, types).length > 1 ? `Output ${port}` : "Output",
       id: node.id,
       port,
       count: result?.counts?.[port],

@@ -27,13 +27,29 @@ export function literal(text: string): Json {
   return text;
 }
 
+/** Condition operators as words (the document keeps the codes). */
+const OPERATOR_WORDS: { [op: string]: string } = {
+  eq: "is equal to", ne: "is not equal to", gt: "is greater than", gte: "is greater than or equal to",
+  lt: "is less than", lte: "is less than or equal to", contains: "contains", notContains: "does not contain",
+  startsWith: "starts with", endsWith: "ends with", regex: "matches the regular expression", empty: "is empty",
+  notEmpty: "is not empty", exists: "exists", notExists: "does not exist", true: "is true", false: "is false",
+}; // prettier-ignore
+const optionText = (schema: Schema, option: Json) =>
+  schema.enum?.includes("eq") && typeof option === "string" && OPERATOR_WORDS[option] ? OPERATOR_WORDS[option] : shown(option);
+
+/** A parameter's key as a label: `looseTypes` → "Loose types", `groupBy` → "Group by". */
+export const labelOf = (key: string) => {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
 const shown = (v: Json | undefined) => (v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
 
 function Label({ name, schema, path, children }: { name: string; schema: Schema; path: string; children: ReactNode }) {
   return (
     <div className="fx-field">
       <label className="fx-label" htmlFor={`param-${path}`}>
-        {name}
+        {labelOf(name)}
         {schema.description && <span className="fx-help"> — {schema.description}</span>}
       </label>
       {children}
@@ -100,7 +116,7 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
         {!held && <option value="">(choose)</option>}
         {schema.enum.map((option) => (
           <option key={shown(option)} value={shown(option)}>
-            {shown(option)}
+            {optionText(schema, option)}
           </option>
         ))}
       </select>

@@ -68,7 +68,7 @@ function WorkflowName() {
   const [text, setText] = useDraft(name, String);
   const commit = () => {
     if (text === name) return;
-    void api.getState().edit([{ op: "load", workflow: { ...api.getState().doc, name: text } }]);
+    void api.getState().renameWorkflow(text);
   };
   return (
     <input
