@@ -373,8 +373,9 @@ def main() -> None:
     ap.add_argument("--edits", type=int, default=200)
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--throttle", default="1,4", help="CPU throttling rates, comma-separated")
+    ap.add_argument("--site", type=Path, default=Path(__file__).resolve().parents[1] / "build" / "site")
     args = ap.parse_args()
-    site = Path(__file__).resolve().parents[1] / "build" / "site"
+    site = args.site
     server, url = _serve(site)
     try:
         with sync_playwright() as pw:

@@ -8,9 +8,14 @@ type Reply = (message: Message) => Partial<Answer>;
 /** An engine that answers from `reply` (by default: nothing changed) and keeps every message. */
 class FakeEngine implements EngineLink {
   messages: Message[] = [];
+  permissions: Op[] = []; // set_permissions, sent outside the numbered edits
   reply: Reply = () => ({});
   async apply(text: string): Promise<string> {
     const message = JSON.parse(text) as Message;
+    if (message.rev === null && message.ops.every((op) => op.op === "set_permissions")) {
+      this.permissions.push(...message.ops);
+      return JSON.stringify({ rev: null, nodes: {} });
+    }
     this.messages.push(message);
     return JSON.stringify({ rev: message.rev, ...this.reply(message) });
   }
@@ -612,5 +617,34 @@ describe("named edits", () => {
       [{ op: "remove_node", id: "b" }],
       [{ op: "load", workflow: { ...doc, name: "x", nodes: [{ ...doc.nodes[0], params: {} }], edges: [] } }],
     ]);
+  });
+});
+
+describe("code from elsewhere", () => {
+  const withCode = {
+    nodefox: 1 as const, name: "w", edges: [],
+    nodes: [{ id: "c", type: "code", position: [0, 0] as [number, number], params: { code: "return items" } }],
+  };
+  it("asks before a file's code runs, and remembers the answer", async () => {
+    const engine = new FakeEngine();
+    const storage = new FakeStorage();
+    const store = createEditor(engine, storage, structuredClone(EMPTY));
+    await store.getState().start();
+    expect(engine.permissions).toEqual([{ op: "set_permissions", code: true }]); // told, not assumed
+    await store.getState().open(structuredClone(withCode), "x.json", false);
+    expect(store.getState().code?.state).toBe("ask");
+    expect(engine.permissions.at(-1)).toEqual({ op: "set_permissions", code: false });
+    await store.getState().consent(true);
+    expect(engine.permissions.at(-1)).toEqual({ op: "set_permissions", code: true });
+    const again = createEditor(new FakeEngine(), storage, structuredClone(withCode));
+    await again.getState().start(); // restored from storage: remembered, no question
+    expect(again.getState().code?.state).toBe("run");
+  });
+  it("runs code written here or shipped with the editor without asking", async () => {
+    const engine = new FakeEngine();
+    const store = createEditor(engine, new FakeStorage(), structuredClone(EMPTY));
+    await store.getState().open(structuredClone(withCode), "the example", true);
+    expect(store.getState().code).toBeNull();
+    expect(engine.permissions).toEqual([{ op: "set_permissions", code: true }]);
   });
 });

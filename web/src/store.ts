@@ -145,9 +145,10 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
   // answer, not one for the timing and another for the results)
   let timing: { lastMs: number; waitedMs: number } | null = null;
   let answerQuestion: ((yes: boolean) => void) | null = null;
-  // Code consent. `codeRuns` is what the engine was last told; `permissionOp` turns false when
-  // the engine does not know the `set_permissions` op yet (then the bridge's allowCode option).
-  let codeRuns = true;
+  // Code consent. `codeRuns` is what the engine was last told (null: nothing yet, and an
+  // engine's session runs no code until told); `permissionOp` turns false when the engine
+  // does not know the `set_permissions` op (then the bridge's allowCode option does it).
+  let codeRuns: boolean | null = null;
   let permissionOp = true;
   const consents = (): { [fingerprint: string]: "run" | "disabled" } => {
     try {
@@ -240,12 +241,18 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       if (code === codeRuns) return;
       codeRuns = code;
       if (permissionOp) {
-        const answer = await send([{ op: "set_permissions", code }], true);
-        if (answer && !answer.rejected?.length && !answer.error) return;
+        // outside the numbered edits: it changes no document (nothing to replay or undo)
+        try {
+          const answer = JSON.parse(await engine.apply(JSON.stringify({ rev: null, ops: [{ op: "set_permissions", code }] }))) as Answer;
+          if (!answer.rejected?.length && !answer.error) return get().absorb(answer); // code nodes re-ran, or wait
+        } catch {
+          /* no answer: try the bridge's option */
+        }
         permissionOp = false; // an engine from before the op: its bridge option does the same
       }
       await engine.configure?.({ allowCode: code });
-      if (code) await send([{ op: "load", workflow: get().doc }], true); // code nodes run now
+      // that option re-runs nothing: code nodes run now
+      if (code && get().doc.nodes.some((n) => n.type === "code")) await send([{ op: "load", workflow: get().doc }], true);
     };
 
     /** Before `doc` reaches the engine: its code runs if it was written here (`trusted`) or
@@ -271,7 +278,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       set({ doc, past, future: [] });
       save(doc);
       // code written here is the person's own: it runs next time too (unless kept disabled)
-      if (codeRuns && doc.nodes.some((n) => n.type === "code")) remember(codeFingerprint(doc), "run");
+      if (codeRuns !== false && doc.nodes.some((n) => n.type === "code")) remember(codeFingerprint(doc), "run");
     };
 
     /** Undo and redo: show `doc` and load it into the engine (which may refuse it: then
@@ -426,7 +433,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           ...part.edges.map((edge) => ({ op: "connect", edge })),
         ];
         set({ selected: part.nodes.map((n) => n.id) });
-        if (part.nodes.some((n) => n.type === "code") && codeRuns) {
+        if (part.nodes.some((n) => n.type === "code") && codeRuns !== false) {
           const { doc } = get();
           await consentFor({ ...doc, nodes: [...doc.nodes, ...part.nodes] }, "the clipboard", false);
         }
