@@ -1,5 +1,11 @@
 """The page's figures in headless Chromium: load to first preview (cold, warm) and edit → counts drawn.
 
+Also the edit mix of issue 16 (`mixed`): 200 edits on a small workflow as a person makes
+them (select-all-then-type, direct typing, switching nodes between edits, list adds and
+removes), plain and under 4x CPU throttling, with the Long Tasks API's long tasks and the
+worker's own timing of each answer (queued, handle(), messaging), so a slow edit says
+where its time went. Run alone: `python scripts/bench_browser.py [--edits N]`.
+
 Drives the built editor as a person would, through web.md's automation hooks:
 `window.nodefox` and the DOM markers (`.react-flow__node[data-id]`,
 `[data-testid="port-count"][data-port]`, `[data-testid="inspector"]`,
@@ -59,6 +65,133 @@ _WORKER_TIMES = r"""(() => {
   };
 })();"""
 
+# The edit mix's probe: the last input event (or click) starts an edit, the port count showing
+# the expected text ends it; long tasks (Long Tasks API) and the worker's timing of every answer
+# (`received`/`sent` are epoch ms, comparable with the page's clock) are kept for the report.
+_MIX_PROBE = r"""(() => {
+  const w = window.__nodefoxMix = {want: null, t: 0, got: [], long: [], answers: [], posts: {}, el: null, starts: []};
+  // `expect` sets what ends the edit; `done` resolves then (no polling: it would load the page)
+  w.expect = (want) => { w.want = want; w.el = null; w.done = new Promise(r => { w.settle = r; }); };
+  try {
+    new PerformanceObserver(l => { for (const e of l.getEntries()) w.long.push([e.startTime, e.duration]); })
+      .observe({type: 'longtask', buffered: true});
+  } catch (e) { /* no Long Tasks API: no long tasks reported */ }
+  const start = () => { w.t = performance.now(); };
+  document.addEventListener('input', start, true);
+  document.addEventListener('click', start, true);
+  new MutationObserver(() => {
+    if (!w.want) return;
+    const [node, port, text] = w.want;
+    if (!w.el || !w.el.isConnected) {
+      w.el = document.querySelector(`.react-flow__node[data-id="${node}"] [data-testid="port-count"][data-port="${port}"]`);
+    }
+    if (w.el && w.el.textContent.trim() === text) { w.got.push(performance.now() - w.t); w.starts.push(w.t); w.want = null; w.settle(); }
+  }).observe(document, {subtree: true, childList: true, characterData: true});
+  const Base = window.Worker;
+  window.Worker = class extends Base {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener('message', (event) => {
+        const d = event.data || {};
+        if (d.kind !== 'result' || d.received === undefined) return;
+        const now = performance.timeOrigin + performance.now();
+        const posted = w.posts[d.id];
+        w.answers.push({toWorker: posted === undefined ? null : d.received - posted, queued: d.waited,
+                        handle: d.ms, back: now - d.sent});
+      });
+    }
+    postMessage(m, ...rest) {
+      if (m && m.id !== undefined) w.posts[m.id] = performance.timeOrigin + performance.now();
+      return super.postMessage(m, ...rest);
+    }
+  };
+})();"""
+
+_MIX_ITEMS = [{"i": i} for i in range(20)]
+# data → two limits (the edits of issue 16) and a filter whose conditions list grows and shrinks
+MIX_DOC = {
+    "nodefox": 1, "name": "Edit mix", "settings": {"now": "2026-01-01T00:00:00Z"},
+    "nodes": [
+        {"id": "d", "type": "data", "name": "Data", "position": [0, 0], "params": {"items": _MIX_ITEMS}},
+        {"id": "a", "type": "limit", "name": "A", "position": [300, -160], "params": {"max": 10}},
+        {"id": "b", "type": "limit", "name": "B", "position": [300, 0], "params": {"max": 10}},
+        {"id": "f", "type": "filter", "name": "F", "position": [300, 160],
+         "params": {"combinator": "or", "conditions": [{"left": "={{ $json.i }}", "op": "lt", "right": 10}]}},
+    ],
+    "edges": [{"id": "e1", "source": "d", "target": "a"}, {"id": "e2", "source": "d", "target": "b"},
+              {"id": "e3", "source": "d", "target": "f"}],
+}  # fmt: skip
+# one round of the mix: (what, node); "type" is select-all-then-type, "set" sets the field's
+# value as a paste or autofill does, "add"/"remove" change the filter's conditions list
+_MIX_ROUND = [("type", "a"), ("set", "a"), ("type", "a"), ("set", "b"), ("type", "b"), ("set", "b"),
+              ("add", "f"), ("remove", "f"), ("type", "a"), ("set", "b")]  # fmt: skip
+
+
+def mixed(browser, url: str, edits: int = 200, throttle: float = 1.0) -> dict:
+    """The edit mix in a fresh context; figures in ms (see the module's docstring)."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.add_init_script(_MIX_PROBE)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    try:
+        page.goto(url)
+        page.evaluate("async () => { while (!window.nodefox) await new Promise(r => setTimeout(r, 5)); await window.nodefox.ready; }")
+        if throttle > 1:
+            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+        page.evaluate("d => window.nodefox.editor.load(d)", MIX_DOC)
+        counts = {"a": 10, "b": 10}
+        for node, text in (("a", "10"), ("b", "10"), ("f", "10")):
+            port = "kept" if node == "f" else "out"
+            page.locator(f'.react-flow__node[data-id="{node}"] [data-testid="port-count"][data-port="{port}"]').filter(
+                has_text=text).wait_for()  # fmt: skip
+        page.wait_for_timeout(300)
+        start = page.evaluate("() => performance.now()")
+        firsts: list[float] = []
+        selected = None
+        i = 0
+        while i < edits:
+            what, node = _MIX_ROUND[i % len(_MIX_ROUND)]
+            switched = node != selected
+            if switched:
+                page.locator(f'.react-flow__node[data-id="{node}"] .fx-node-head').click()
+                page.locator(f'[data-testid="inspector"][data-node="{node}"]').wait_for()
+                selected = node
+            if what in ("type", "set"):
+                value = 3 + (i * 7) % 17
+                if value == counts[node]:
+                    value += 1
+                counts[node] = value
+                want = [node, "out", str(value)]
+                page.evaluate("w => window.__nodefoxMix.expect(w)", want)
+                field = page.locator('[data-testid="inspector"] [data-param="/max"]')
+                if what == "type":
+                    field.click()
+                    page.keyboard.press("ControlOrMeta+a")
+                    page.keyboard.type(str(value))
+                else:
+                    field.fill(str(value))
+            else:
+                want = [node, "kept", "20" if what == "add" else "10"]
+                page.evaluate("w => window.__nodefoxMix.expect(w)", want)
+                if what == "add":
+                    page.locator('[data-testid="inspector"] [data-add="/conditions"]').click()
+                else:
+                    page.locator('[data-testid="inspector"] [aria-label="Remove /conditions/1"]').click()
+            page.evaluate("() => Promise.race([window.__nodefoxMix.done, new Promise((_, no) => setTimeout(() => no(new Error('the count never showed ' + window.__nodefoxMix.want)), 20000))])")
+            if switched:
+                firsts.append(page.evaluate("() => window.__nodefoxMix.got.at(-1)"))
+            page.wait_for_timeout(60)  # a person's next keystroke comes a little later
+            i += 1
+        mix = page.evaluate("() => window.__nodefoxMix")
+        long = [d for t, d in mix["long"] if t >= start]
+        answers = mix["answers"][-len(mix["got"]):]
+        return {"edit_ms": mix["got"], "edit_at_ms": [t - start for t in mix["starts"]],
+                "long_tasks_at_ms": [[t - start, d] for t, d in mix["long"] if t >= start], "first_after_select_ms": firsts, "long_tasks_ms": long,
+                "worker_handle_ms": [a["handle"] for a in answers], "worker_queued_ms": [a["queued"] for a in answers],
+                "answer_back_ms": [a["back"] for a in answers]}  # fmt: skip
+    finally:
+        context.close()
+
 # one edit typed into the inspector's field; resolves when the node's port count shows the expected text
 _EDIT = """async ([node, port, pointer, value, expected]) => {
   const sel = `.react-flow__node[data-id="${node}"] [data-testid="port-count"][data-port="${port}"]`;
@@ -105,11 +238,19 @@ def run(site: Path, report: dict, edit: tuple, quick: bool, small: tuple[dict, t
     if not Path(CHROMIUM).exists():
         return {"skipped": f"skipped: {CHROMIUM} is missing (scripts/setup --browser installs it)"}
     server, url = _serve(site)
+    out: dict = {}
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
             try:
-                out, page = _loads(browser, url, report, 1 if quick else 5)
+                for rate in (1, 4):  # the edit mix of issue 16, plain and under 4x CPU throttling
+                    try:
+                        got = mixed(browser, url, 40 if quick else 200, throttle=rate)
+                        out.update({f"mix{'' if rate == 1 else f'_x{rate}'}_{k}": v for k, v in got.items()})
+                    except Exception as exc:  # report, do not hide, what went wrong
+                        out[f"mix_x{rate}_skipped"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+                loads, page = _loads(browser, url, report, 1 if quick else 5)
+                out.update(loads)
                 try:
                     out.update(_edits(page, report, edit, 10 if quick else 100))
                     if small is not None:
@@ -212,3 +353,48 @@ def _edits(page, report: dict, edit: tuple, repeat: int) -> dict:
         # answer (the data panel's page, the expression preview) are done and do not queue ahead
         time.sleep(0.15)
     return out
+
+
+def _summary(xs: list[float]) -> str:
+    if not xs:
+        return "none"
+    ys = sorted(xs)
+    p95 = ys[min(len(ys) - 1, int(round(0.95 * (len(ys) - 1))))]
+    return f"n={len(ys)} median {ys[len(ys) // 2]:.1f} p95 {p95:.1f} max {ys[-1]:.1f}"
+
+
+def main() -> None:
+    """The edit mix alone, plain and throttled: `python scripts/bench_browser.py [--edits N] [--runs R]`."""
+    import argparse
+
+    from playwright.sync_api import sync_playwright
+
+    ap = argparse.ArgumentParser(prog="bench_browser.py")
+    ap.add_argument("--edits", type=int, default=200)
+    ap.add_argument("--runs", type=int, default=1)
+    ap.add_argument("--throttle", default="1,4", help="CPU throttling rates, comma-separated")
+    ap.add_argument("--site", type=Path, default=Path(__file__).resolve().parents[1] / "build" / "site")
+    args = ap.parse_args()
+    site = args.site
+    server, url = _serve(site)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+            for rate in [float(r) for r in args.throttle.split(",")]:
+                for run_no in range(args.runs):
+                    got = mixed(browser, url, args.edits, throttle=rate)
+                    print(f"x{rate:g} run {run_no + 1}: edit → count drawn {_summary(got['edit_ms'])}; "
+                          f"first after selecting: max {max(got['first_after_select_ms'], default=0):.1f}; "
+                          f"long tasks {len(got['long_tasks_ms'])} (max {max(got['long_tasks_ms'], default=0):.0f}); "
+                          f"handle() {_summary(got['worker_handle_ms'])}; answer → page {_summary(got['answer_back_ms'])}")  # fmt: skip
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+    main()

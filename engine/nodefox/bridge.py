@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import __version__, _json
+from . import __version__, _json, _schema
 from .document import load_text
 from .errors import DocumentError
 from .execute import check_items
@@ -13,6 +13,12 @@ from .live import Session
 
 SESSION = Session()  # code runs only once allowed (configure, or op set_permissions)
 _CONFIG: dict[str, Any] = {"files": None}
+
+# The browser restores a memory snapshot taken once this module is imported, so what is
+# imported here costs nothing there. `_schema` imports `jsonschema` on the first invalid
+# value (to keep the CLI's start-up short); in the browser that import, on the first
+# edit that leaves a parameter invalid, held that edit's preview for about 2 s.
+_schema.iter_errors({"type": "integer"}, "warm")
 
 
 def handle(message: str) -> str:

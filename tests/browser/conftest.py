@@ -62,13 +62,33 @@ def browser_context_args(browser_context_args):
     return {**browser_context_args, "viewport": {"width": 1400, "height": 900}}
 
 
+# Every editor test runs twice: as is, and with the page's CPU slowed 4x (Chromium's
+# `Emulation.setCPUThrottlingRate`), as a busy machine would, so races between a keystroke,
+# its answer and the next keystroke show in CI and not only on a loaded laptop.
+THROTTLING = [1, 4]
+
+
+def throttle(page, rate: float) -> None:
+    """Slow the page's CPU `rate` times (1: as fast as the machine)."""
+    page.context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": rate})
+
+
+@pytest.fixture(params=THROTTLING, ids=lambda rate: "plain" if rate == 1 else f"cpu/{rate}")
+def cpu(request) -> float:
+    """The CPU throttling rate a test's page runs at."""
+    return request.param
+
+
 @pytest.fixture
-def editor(page, site_url):
-    """The editor, engine ready, on an empty workflow (a fresh browser context each test)."""
+def editor(page, site_url, cpu):
+    """The editor, engine ready, on an empty workflow (a fresh browser context each test),
+    its CPU throttled `cpu` times once the engine is up (loading is not what is tested)."""
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(site_url + "/")
     page.wait_for_function("() => window.nodefox && window.nodefox.version", timeout=60_000)
+    if cpu != 1:
+        throttle(page, cpu)
     page.errors = errors
     yield page
     assert errors == [], f"uncaught errors on the page: {errors}"

@@ -62,6 +62,77 @@ function Notices() {
   );
 }
 
+/** The page's one open question (replace the workflow?), as a modal dialog: Enter or the
+ * first button says yes, Escape or the second says no. */
+function QuestionDialog() {
+  const question = useEditor((s) => s.question);
+  const api = useEditorApi();
+  if (!question) return null;
+  return (
+    <div className="fx-modal-backdrop">
+      <div
+        className="fx-modal"
+        role="alertdialog"
+        aria-modal="true"
+        aria-labelledby="fx-question-title"
+        data-testid="question"
+        onKeyDown={(e) => {
+          if (e.key === "Escape") api.getState().reply(false);
+        }}
+      >
+        <h2 id="fx-question-title">{question.title}</h2>
+        {question.lines.map((line, i) => (
+          <p key={i}>{line}</p>
+        ))}
+        <div className="fx-modal-buttons">
+          <button type="button" className="fx-primary" autoFocus onClick={() => api.getState().reply(true)}>
+            {question.yes}
+          </button>
+          <button type="button" onClick={() => api.getState().reply(false)}>
+            {question.no}
+          </button>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+/** "This workflow contains code": its `code` nodes wait until the person says Run (issue 10);
+ * kept disabled, a line says so with a way to run it later. */
+function CodeConsent() {
+  const code = useEditor((s) => s.code);
+  const api = useEditorApi();
+  if (!code || code.state === "run") return null;
+  const nodes = `${code.nodes} code node${code.nodes === 1 ? "" : "s"}`;
+  if (code.state === "disabled") {
+    return (
+      <div className="fx-consent small" role="status" data-testid="code-disabled">
+        Code disabled: {nodes} wait{code.nodes === 1 ? "s" : ""}.{" "}
+        <button type="button" onClick={() => void api.getState().consent(true)}>
+          Run the code
+        </button>
+      </div>
+    );
+  }
+  return (
+    <div className="fx-consent" role="alertdialog" aria-labelledby="fx-consent-title" data-testid="code-consent">
+      <strong id="fx-consent-title">This workflow contains code</strong>
+      <p>
+        It has {nodes}, from {code.source}, not written in this browser. Code runs in this page, with its access to the
+        network and to this browser's storage. Run it only if you trust where it came from; until then those nodes wait.
+      </p>
+      <div className="fx-modal-buttons">
+        <button type="button" className="fx-primary" onClick={() => void api.getState().consent(true)}>
+          Run
+        </button>
+        <button type="button" onClick={() => void api.getState().consent(false)}>
+          Keep disabled
+        </button>
+      </div>
+    </div>
+  );
+}
+
 const typing = (target: EventTarget | null) =>
   target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 // copy and cut of the selected nodes, unless the user selected some text to copy
@@ -74,6 +145,15 @@ function useShortcuts() {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
+      // in a parameter field (each keystroke is already a workflow edit) undo and redo are the
+      // workflow's: the browser's own undo jumps to whichever field it last changed
+      const param = e.target instanceof HTMLElement && e.target.closest("[data-param]") !== null;
+      if (mod && param && (key === "z" || key === "y")) {
+        e.preventDefault();
+        if (key === "z" && !e.shiftKey) api.getState().undo();
+        else api.getState().redo();
+        return;
+      }
       if (!mod || (typing(e.target) && key !== "s" && key !== "o")) return; // save and open work everywhere
       const state = api.getState();
       if (key === "z" && !e.shiftKey) state.undo();
@@ -96,7 +176,7 @@ function useShortcuts() {
       const state = api.getState();
       if (copyingText(e) || !state.selected.length) return;
       onCopy(e);
-      void state.edit(state.selected.map((id) => ({ op: "remove_node", id })));
+      void state.remove(state.selected);
       state.select([]);
     };
     const onPaste = (e: ClipboardEvent) => {
@@ -160,6 +240,8 @@ export function App() {
       </Guard>
       <Loading />
       <Notices />
+      <QuestionDialog />
+      <CodeConsent />
     </div>
   );
 }

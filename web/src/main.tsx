@@ -20,12 +20,16 @@ try {
 }
 
 let editor: ReturnType<typeof createEditor>;
+let lastTiming = { handleMs: 0, waitedMs: 0 }; // the worker's timing of the last answer
 const engine = new EngineClient({
   progress: (step, state, ms) => editor.getState().engineProgress(step, state, ms),
   ready: ({ catalogue, version, ms }) => editor.getState().engineReady(JSON.parse(catalogue) as Catalogue, version, ms),
   fatal: (message) => editor.getState().engineFailed(message),
   busy: (busy) => editor.getState().engineBusy(busy),
-  timing: (ms, waited) => editor.getState().engineTiming(ms, waited),
+  timing: (ms, waited) => {
+    lastTiming = { handleMs: ms, waitedMs: waited };
+    editor.getState().engineTiming(ms, waited);
+  },
 });
 editor = createEditor(engine, storage, restore(storage));
 engine.start();
@@ -71,7 +75,7 @@ window.nodefox = {
     return text;
   },
   /** The worker's timing of the last answer: handle()'s wall time and how long it queued (not in web.md). */
-  timing: () => ({ handleMs: editor.getState().engine.lastMs, waitedMs: editor.getState().engine.waitedMs }),
+  timing: () => ({ ...lastTiming }),
   /** Stop a running preview (not in web.md: for tests and embedders). */
   stop: () => engine.stop(() => void editor.getState().start()),
   editor: {

@@ -8,9 +8,14 @@ type Reply = (message: Message) => Partial<Answer>;
 /** An engine that answers from `reply` (by default: nothing changed) and keeps every message. */
 class FakeEngine implements EngineLink {
   messages: Message[] = [];
+  permissions: Op[] = []; // set_permissions, sent outside the numbered edits
   reply: Reply = () => ({});
   async apply(text: string): Promise<string> {
     const message = JSON.parse(text) as Message;
+    if (message.rev === null && message.ops.every((op) => op.op === "set_permissions")) {
+      this.permissions.push(...message.ops);
+      return JSON.stringify({ rev: null, nodes: {} });
+    }
     this.messages.push(message);
     return JSON.stringify({ rev: message.rev, ...this.reply(message) });
   }
@@ -115,8 +120,11 @@ describe("edit", () => {
     engine.reply = () => ({ nodes: { n2: { status: "idle" } }, removed: ["n1"] });
     await store.getState().edit([{ op: "remove_node", id: "n1" }]);
     expect(store.getState().results).toEqual({ n2: { status: "idle" } });
-    // the worker's own timing of handle(), not the session's stats, is what the toolbar shows
+    // the worker's own timing of handle(), not the session's stats, is what the toolbar shows;
+    // it is drawn with the answer's results, in one update
     store.getState().engineTiming(4.5, 0.25);
+    expect(store.getState().engine.lastMs).toBe(0);
+    store.getState().absorb({ nodes: { n2: { status: "ok" } } } as never);
     expect(store.getState().engine.lastMs).toBe(4.5);
     expect(store.getState().engine.waitedMs).toBe(0.25);
   });
@@ -137,7 +145,7 @@ describe("edit", () => {
     expect(store.getState().notices.map((n) => [n.title, n.lines])).toEqual([["The engine did not answer", ["worker died"]]]);
     engine.apply = async () => JSON.stringify({ rev: null, error: "message is not JSON" });
     await store.getState().edit([{ op: "move", id: "n1", position: [2, 2] }]);
-    expect(store.getState().notices.map((n) => n.title)).toEqual(["The engine did not answer", "The engine refused the message"]);
+    expect(store.getState().notices.map((n) => n.title)).toEqual(["The engine refused the message"]); // one at a time
   });
 });
 
@@ -537,13 +545,13 @@ describe("autosave", () => {
 });
 
 describe("notices, selection and engine state", () => {
-  it("keeps the last five notices; dismiss removes one", () => {
+  it("keeps one notice, the newest; dismiss removes it", () => {
     const store = editor();
     for (let i = 1; i <= 7; i++) store.getState().notify("info", `t${i}`);
     const notices = store.getState().notices;
-    expect(notices.map((n) => n.title)).toEqual(["t3", "t4", "t5", "t6", "t7"]);
+    expect(notices.map((n) => n.title)).toEqual(["t7"]);
     store.getState().dismiss(notices[0].id);
-    expect(store.getState().notices.map((n) => n.title)).toEqual(["t4", "t5", "t6", "t7"]);
+    expect(store.getState().notices).toEqual([]);
   });
 
   it("select keeps the same array for the same selection", () => {
@@ -587,5 +595,56 @@ describe("notices, selection and engine state", () => {
     await store.getState().start();
     expect(engine.messages.at(-1)).toEqual({ rev: 2, ops: [{ op: "load", workflow: store.getState().doc }] });
     expect(store.getState().results.n1).toEqual({ status: "ok", counts: { out: 2 } });
+  });
+});
+
+describe("named edits", () => {
+  it("spell out the live ops, so components never do", async () => {
+    const sent: unknown[] = [];
+    const engine = { apply: async (m: string) => (sent.push(JSON.parse(m).ops), JSON.stringify({ rev: null, nodes: {} })) };
+    const doc = {
+      nodefox: 1 as const, name: "w", edges: [{ id: "e1", source: "a", target: "b" }],
+      nodes: [{ id: "a", type: "noop", position: [0, 0] as [number, number] }, { id: "b", type: "noop", position: [0, 0] as [number, number] }],
+    };
+    const store = createEditor(engine, null, doc);
+    await store.getState().setParam("a", "/max", 3);
+    await store.getState().setParam("a", "/max", undefined);
+    await store.getState().remove(["b"], ["e1"]); // the edge goes with its node: not disconnected too
+    await store.getState().renameWorkflow("x");
+    expect(sent).toEqual([
+      [{ op: "patch_params", id: "a", path: "/max", value: 3 }],
+      [{ op: "patch_params", id: "a", path: "/max" }],
+      [{ op: "remove_node", id: "b" }],
+      [{ op: "load", workflow: { ...doc, name: "x", nodes: [{ ...doc.nodes[0], params: {} }], edges: [] } }],
+    ]);
+  });
+});
+
+describe("code from elsewhere", () => {
+  const withCode = {
+    nodefox: 1 as const, name: "w", edges: [],
+    nodes: [{ id: "c", type: "code", position: [0, 0] as [number, number], params: { code: "return items" } }],
+  };
+  it("asks before a file's code runs, and remembers the answer", async () => {
+    const engine = new FakeEngine();
+    const storage = new FakeStorage();
+    const store = createEditor(engine, storage, structuredClone(EMPTY));
+    await store.getState().start();
+    expect(engine.permissions).toEqual([{ op: "set_permissions", code: true }]); // told, not assumed
+    await store.getState().open(structuredClone(withCode), "x.json", false);
+    expect(store.getState().code?.state).toBe("ask");
+    expect(engine.permissions.at(-1)).toEqual({ op: "set_permissions", code: false });
+    await store.getState().consent(true);
+    expect(engine.permissions.at(-1)).toEqual({ op: "set_permissions", code: true });
+    const again = createEditor(new FakeEngine(), storage, structuredClone(withCode));
+    await again.getState().start(); // restored from storage: remembered, no question
+    expect(again.getState().code?.state).toBe("run");
+  });
+  it("runs code written here or shipped with the editor without asking", async () => {
+    const engine = new FakeEngine();
+    const store = createEditor(engine, new FakeStorage(), structuredClone(EMPTY));
+    await store.getState().open(structuredClone(withCode), "the example", true);
+    expect(store.getState().code).toBeNull();
+    expect(engine.permissions).toEqual([{ op: "set_permissions", code: true }]);
   });
 });

@@ -11,24 +11,43 @@ import {
   laidOut,
   outputPorts,
   pasteable,
+  referenceProblem,
   resolveEdge,
   shapeProblem,
   subWorkflow,
   type Types,
 } from "./lib/graph";
 import { applyOps, changesDocument } from "./lib/ops";
-import type { Answer, Catalogue, Evaluated, NodeResult, Op, Workflow } from "./lib/types";
+import type { Answer, Catalogue, Evaluated, Json, NodeResult, Op, Workflow, WorkflowEdge } from "./lib/types";
 import type { Step } from "./engine/messages";
 
 export const EMPTY: Workflow = { nodefox: 1, name: "My workflow", nodes: [], edges: [] };
 const SAVE_KEY = "nodefox.workflow";
 const REJECTED_KEY = "nodefox.workflow.rejected"; // a saved workflow the engine refused at start-up
+const CONSENT_KEY = "nodefox.code-consent"; // {fingerprint of a workflow's code: "run" | "disabled"}
+
+/** The `code` nodes' sources of a workflow, hashed (FNV-1a): the workflow whose code the
+ * person allowed or kept disabled. Null when it has no `code` node. */
+export function codeFingerprint(doc: Workflow): string | null {
+  const code = doc.nodes
+    .filter((n) => n.type === "code")
+    .map((n) => [n.id, String((n.params as { code?: unknown } | undefined)?.code ?? "")])
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  if (!code.length) return null;
+  let hash = 0x811c9dc5;
+  for (const ch of JSON.stringify(code)) hash = Math.imul(hash ^ ch.charCodeAt(0), 0x01000193) >>> 0;
+  return `${code.length}:${hash.toString(16)}`;
+}
 const HISTORY = 200;
 const MERGE_MS = 1200; // keystrokes in one field within this gap undo together
 
 export type StepState = { state: "waiting" | "start" | "done"; ms: number };
 export type Notice = { id: number; kind: "error" | "info"; title: string; lines: string[] };
 export type Page = NonNullable<Answer["page"]>;
+/** Code from elsewhere (issue 10): "ask" until the person says, "run" or "disabled" after. */
+export type CodeConsent = { state: "ask" | "run" | "disabled"; nodes: number; source: string } | null;
+/** A question the page asks before it does something that cannot be taken back at a glance. */
+export type Question = { title: string; lines: string[]; yes: string; no: string };
 
 export type EditorState = {
   doc: Workflow;
@@ -50,16 +69,41 @@ export type EditorState = {
   future: Workflow[];
   notices: Notice[];
   opened: number; // counts documents opened, so the canvas fits each new one in view
+  question: Question | null;
+  code: CodeConsent; // whether the workflow's code runs, when it came from elsewhere
 };
 
 export type EditOptions = { merge?: string };
 
-export type EditorActions = {
+/** Named edits: what the components ask for; only the store spells out live ops (live.md). */
+export type EditActions = {
+  /** Set (or, with `undefined`, remove) one parameter; keystrokes in one field undo together. */
+  setParam(id: string, path: string, value: Json | undefined): Promise<Answer | null>;
+  renameNode(id: string, name: string): Promise<Answer | null>;
+  /** Node settings (`disabled`, `onError`, `notes`; null removes one). */
+  setNodeSettings(id: string, settings: { [key: string]: Json | null }, merge?: string): Promise<Answer | null>;
+  connect(edge: Omit<WorkflowEdge, "id">): Promise<Answer | null>;
+  disconnect(edgeId: string): Promise<Answer | null>;
+  /** Remove nodes (their edges go with them) and edges. */
+  remove(nodeIds: string[], edgeIds?: string[]): Promise<Answer | null>;
+  move(positions: { [id: string]: [number, number] }): Promise<Answer | null>;
+  pin(id: string, items: Json[], merge?: boolean): Promise<Answer | null>;
+  unpin(id: string): Promise<Answer | null>;
+  renameWorkflow(name: string): Promise<Answer | null>;
+};
+
+export type EditorActions = EditActions & {
   edit(ops: Op[], options?: EditOptions): Promise<Answer | null>;
   addNode(type: string, position: [number, number] | null): Promise<string | null>;
   copy(ids: string[]): string;
   paste(text: string, offset?: [number, number]): Promise<boolean>;
-  open(value: unknown, source: string): Promise<boolean>;
+  open(value: unknown, source: string, trusted?: boolean): Promise<boolean>;
+  /** New, Open… and Examples: `open`, after asking when the canvas holds a workflow. */
+  replace(value: unknown, source: string, trusted?: boolean): Promise<boolean>;
+  ask(question: Question): Promise<boolean>;
+  /** The person's answer to "This workflow contains code": run it, or keep it disabled (remembered). */
+  consent(run: boolean): Promise<void>;
+  reply(yes: boolean): void;
   undo(): void;
   redo(): void;
   select(ids: string[]): void;
@@ -80,7 +124,7 @@ export type EditorActions = {
 };
 
 export type Editor = EditorState & EditorActions;
-export type EngineLink = { apply(message: string): Promise<string> };
+export type EngineLink = { apply(message: string): Promise<string>; configure?(options: object): Promise<string> };
 
 export function restore(storage: Storage | null): Workflow {
   try {
@@ -97,6 +141,33 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
   let rev = 0;
   let noticeId = 0;
   let lastMerge = { key: "", at: 0 };
+  // the worker's timing of the last answer, shown with the answer's results (one render per
+  // answer, not one for the timing and another for the results)
+  let timing: { lastMs: number; waitedMs: number } | null = null;
+  let answerQuestion: ((yes: boolean) => void) | null = null;
+  // Code consent. `codeRuns` is what the engine was last told (null: nothing yet, and an
+  // engine's session runs no code until told); `permissionOp` turns false when the engine
+  // does not know the `set_permissions` op (then the bridge's allowCode option does it).
+  let codeRuns: boolean | null = null;
+  let permissionOp = true;
+  const consents = (): { [fingerprint: string]: "run" | "disabled" } => {
+    try {
+      return JSON.parse(storage?.getItem(CONSENT_KEY) ?? "{}") ?? {};
+    } catch {
+      return {};
+    }
+  };
+  const remember = (fingerprint: string | null, choice: "run" | "disabled") => {
+    if (!fingerprint) return;
+    const all = consents();
+    if (all[fingerprint] === choice) return;
+    all[fingerprint] = choice;
+    try {
+      storage?.setItem(CONSENT_KEY, JSON.stringify(all));
+    } catch {
+      /* not remembered: the question comes again next time */
+    }
+  };
 
   const store = createStore<Editor>()((set, get) => {
     // Saved when the page is idle, so serialising a large document never delays the
@@ -165,6 +236,40 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       return answer;
     };
 
+    /** Tell the engine whether `code` nodes may run (they are `waiting` while not). */
+    const permit = async (code: boolean) => {
+      if (code === codeRuns) return;
+      codeRuns = code;
+      if (permissionOp) {
+        // outside the numbered edits: it changes no document (nothing to replay or undo)
+        try {
+          const answer = JSON.parse(await engine.apply(JSON.stringify({ rev: null, ops: [{ op: "set_permissions", code }] }))) as Answer;
+          if (!answer.rejected?.length && !answer.error) return get().absorb(answer); // code nodes re-ran, or wait
+        } catch {
+          /* no answer: try the bridge's option */
+        }
+        permissionOp = false; // an engine from before the op: its bridge option does the same
+      }
+      await engine.configure?.({ allowCode: code });
+      // that option re-runs nothing: code nodes run now
+      if (code && get().doc.nodes.some((n) => n.type === "code")) await send([{ op: "load", workflow: get().doc }], true);
+    };
+
+    /** Before `doc` reaches the engine: its code runs if it was written here (`trusted`) or
+     * the person allowed it before; kept disabled if they said so; else disabled and asked. */
+    const consentFor = async (doc: Workflow, source: string, trusted: boolean) => {
+      const fingerprint = codeFingerprint(doc);
+      const nodes = doc.nodes.filter((n) => n.type === "code").length;
+      const known = fingerprint ? consents()[fingerprint] : undefined;
+      if (!fingerprint || trusted || known === "run") {
+        if (fingerprint && trusted) remember(fingerprint, "run");
+        set({ code: fingerprint && !trusted ? { state: "run", nodes, source } : null });
+        return permit(true);
+      }
+      set({ code: { state: known === "disabled" ? "disabled" : "ask", nodes, source } });
+      return permit(false);
+    };
+
     const commit = (doc: Workflow, before: Workflow, merge?: string) => {
       const now = performance.now();
       const merging = !!merge && merge === lastMerge.key && now - lastMerge.at < MERGE_MS;
@@ -172,6 +277,8 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       const past = merging ? get().past : [...get().past, before].slice(-HISTORY);
       set({ doc, past, future: [] });
       save(doc);
+      // code written here is the person's own: it runs next time too (unless kept disabled)
+      if (codeRuns !== false && doc.nodes.some((n) => n.type === "code")) remember(codeFingerprint(doc), "run");
     };
 
     /** Undo and redo: show `doc` and load it into the engine (which may refuse it: then
@@ -205,6 +312,8 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       future: [],
       notices: [],
       opened: 0,
+      question: null,
+      code: null,
 
       async edit(ops, options = {}) {
         const { doc: before, past, future } = get();
@@ -226,6 +335,56 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           }
         }
         return answer;
+      },
+
+      setParam(id, path, value) {
+        const op: Op = value === undefined ? { op: "patch_params", id, path } : { op: "patch_params", id, path, value };
+        return get().edit([op], { merge: `param:${id}:${path}` });
+      },
+
+      renameNode(id, name) {
+        return get().edit([{ op: "update_node", id, set: { name } }]);
+      },
+
+      setNodeSettings(id, settings, merge) {
+        return get().edit([{ op: "update_node", id, set: settings }], { merge });
+      },
+
+      connect(edge) {
+        return get().edit([{ op: "connect", edge: { id: freshEdgeId(get().doc), ...edge } }]);
+      },
+
+      disconnect(edgeId) {
+        return get().edit([{ op: "disconnect", id: edgeId }]);
+      },
+
+      remove(nodeIds, edgeIds = []) {
+        const gone = new Set(nodeIds);
+        const doc = get().doc;
+        // an edge of a removed node goes with it: disconnecting it too would be refused
+        const cut = edgeIds.filter((id) => {
+          const edge = doc.edges.find((e) => edgeId(e, doc) === id);
+          return edge && !gone.has(edge.source) && !gone.has(edge.target);
+        });
+        const ops: Op[] = [...cut.map((id) => ({ op: "disconnect", id })), ...nodeIds.map((id) => ({ op: "remove_node", id }))];
+        return ops.length ? get().edit(ops) : Promise.resolve(null);
+      },
+
+      move(positions) {
+        return get().edit(Object.entries(positions).map(([id, position]) => ({ op: "move", id, position })));
+      },
+
+      pin(id, items, merge = false) {
+        return get().edit([{ op: "pin", id, items }], merge ? { merge: `pin:${id}` } : {});
+      },
+
+      unpin(id) {
+        return get().edit([{ op: "unpin", id }]);
+      },
+
+      renameWorkflow(name) {
+        // live.md has no op for the workflow's name: a `load` of the renamed document
+        return get().edit([{ op: "load", workflow: { ...get().doc, name } }]);
       },
 
       async addNode(typeName, position) {
@@ -274,11 +433,15 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
           ...part.edges.map((edge) => ({ op: "connect", edge })),
         ];
         set({ selected: part.nodes.map((n) => n.id) });
+        if (part.nodes.some((n) => n.type === "code") && codeRuns !== false) {
+          const { doc } = get();
+          await consentFor({ ...doc, nodes: [...doc.nodes, ...part.nodes] }, "the clipboard", false);
+        }
         await get().edit(ops);
         return true;
       },
 
-      async open(value, source) {
+      async open(value, source, trusted = true) {
         const problem = shapeProblem(value);
         if (problem) {
           get().notify("error", `Cannot open ${source}`, [problem]);
@@ -286,6 +449,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         }
         const { doc: before, selected } = get();
         const doc = laidOut(value as Workflow);
+        await consentFor(doc, source, trusted);
         set({ doc, selected: [], opened: get().opened + 1 });
         const answer = await send([{ op: "load", workflow: doc }]);
         if (!answer || answer.rejected?.length || answer.error) {
@@ -301,6 +465,49 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         lastMerge = { key: "", at: 0 }; // a keystroke after opening is a step of its own
         save(doc);
         return true;
+      },
+
+      async replace(value, source, trusted = false) {
+        const problem = shapeProblem(value) ?? referenceProblem(value as Workflow, get().types);
+        if (problem) {
+          get().notify("error", `Cannot open ${source}`, [problem]);
+          return false;
+        }
+        const { doc } = get();
+        if (doc.nodes.length) {
+          const yes = await get().ask({
+            title: `Replace “${doc.name || "My workflow"}”?`,
+            lines: [
+              `It has ${doc.nodes.length} node${doc.nodes.length === 1 ? "" : "s"}. Opening ${source} takes its place on the canvas ` +
+                "(Undo brings it back; Export keeps a copy as a file).",
+            ],
+            yes: "Replace",
+            no: "Cancel",
+          });
+          if (!yes) return false;
+        }
+        return get().open(value, source, trusted);
+      },
+
+      async consent(run) {
+        const { code, doc } = get();
+        if (!code) return;
+        remember(codeFingerprint(doc), run ? "run" : "disabled");
+        set({ code: { ...code, state: run ? "run" : "disabled" } });
+        await permit(run);
+      },
+
+      ask(question) {
+        answerQuestion?.(false); // a question still open is answered "no"
+        set({ question });
+        return new Promise<boolean>((resolve) => (answerQuestion = resolve));
+      },
+
+      reply(yes) {
+        const answer = answerQuestion;
+        answerQuestion = null;
+        set({ question: null });
+        answer?.(yes);
       },
 
       undo() {
@@ -330,8 +537,8 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       },
 
       notify(kind, title, lines = []) {
-        const notice = { id: ++noticeId, kind, title, lines };
-        set({ notices: [...get().notices.slice(-4), notice] });
+        // one notice at a time: the newest says what just happened (they stacked over the pager)
+        set({ notices: [{ id: ++noticeId, kind, title, lines }] });
       },
 
       dismiss(id) {
@@ -343,7 +550,9 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         if (!changed && !answer.removed?.length) return;
         const results = { ...get().results, ...(answer.nodes ?? {}) };
         for (const id of answer.removed ?? []) delete results[id];
-        set({ results });
+        const engine = timing ? { ...get().engine, ...timing } : get().engine;
+        timing = null;
+        set({ results, engine });
       },
 
       engineReady(catalogue, version, ms) {
@@ -365,7 +574,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       },
 
       engineTiming(ms, waited) {
-        set({ engine: { ...get().engine, lastMs: ms, waitedMs: waited } });
+        timing = { lastMs: ms, waitedMs: waited };
       },
 
       engineBusy(busy) {
@@ -375,6 +584,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       /** The engine starts from the document on the canvas (queued in the worker until it is ready). */
       async start() {
         const saved = get().doc;
+        await consentFor(saved, "this browser's saved workflow", false);
         const answer = await send([{ op: "load", workflow: saved }], true);
         if (!answer?.rejected?.length) return;
         // the saved workflow is not lost: it is kept aside, and the canvas shows the engine's

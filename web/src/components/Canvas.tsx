@@ -15,25 +15,31 @@ import {
   type OnDelete,
 } from "@xyflow/react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { connectionProblem, inputPorts, outputPorts, resolveEdge, freshEdgeId, type Types } from "../lib/graph";
-import type { Op, Workflow } from "../lib/types";
+import { connectionProblem, inputPorts, outputPorts, resolveEdge } from "../lib/graph";
 import { useEditor, useEditorApi } from "../hooks";
-import { reuser } from "../lib/reuse";
+import { listReuser, reuser } from "../lib/reuse";
 import { FlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
 import { DRAG_TYPE } from "./Palette";
 
 const NODE_TYPES = { nodefox: FlowNode };
+/** Fitting the view leaves the minimap's band at the bottom free (nodes are never drawn
+ * under it) and never zooms past 1 (one node does not fill the screen at 2x). */
+export const FIT = { padding: { top: "40px", left: "40px", right: "40px", bottom: "190px" }, maxZoom: 1 } as const;
+/** What the minimap and the controls cover at the bottom of the canvas, in screen px. */
+const BOTTOM_BAND = 180;
 const SNAP: [number, number] = [20, 20];
 
 type Size = { width: number; height: number };
 
-const MINIMAP_COLORS: { [status: string]: string } = { ok: "#1f8a4c", error: "#c62828", blocked: "#a86a00", stale: "#a86a00" };
+const MINIMAP_COLORS: { [status: string]: string } = { ok: "#1f8a4c", error: "#c62828", blocked: "#a86a00", stale: "#a86a00", waiting: "#5b6bbf" };
 const minimapColor = (n: FlowNodeType) => MINIMAP_COLORS[n.data.result?.status ?? ""] ?? "#9aa1ae";
 
 /** Why the connection being dragged would be refused (shown while dragging). */
-function ConnectionHint({ doc, types }: { doc: Workflow; types: Types }) {
+function ConnectionHint() {
   const connection = useConnection();
+  const api = useEditorApi();
   if (!connection.inProgress || !connection.toNode || !connection.fromHandle) return null;
+  const { doc, types } = api.getState(); // read while dragging: no render per keystroke
   const fromSource = connection.fromHandle.type === "source";
   const edge = fromSource
     ? { source: connection.fromNode.id, sourcePort: connection.fromHandle.id ?? "", target: connection.toNode.id, targetPort: connection.toHandle?.id ?? "" }
@@ -50,7 +56,8 @@ function ConnectionHint({ doc, types }: { doc: Workflow; types: Types }) {
 export function Canvas() {
   // the document is drawn at low priority (a keystroke's own render never delays drawing
   // the engine's answer); results are drawn as soon as they arrive
-  const doc = useDeferredValue(useEditor((s) => s.doc));
+  const current = useEditor((s) => s.doc);
+  const doc = useDeferredValue(current);
   const types = useEditor((s) => s.types);
   const results = useEditor((s) => s.results);
   const selected = useEditor((s) => s.selected);
@@ -60,13 +67,19 @@ export function Canvas() {
   const [measured, setMeasured] = useState<{ [id: string]: Size }>({});
   const [dragging, setDragging] = useState<{ [id: string]: { x: number; y: number } }>({});
   const [selectedEdges, setSelectedEdges] = useState<Set<string>>(new Set());
-  const reuse = useRef({ data: reuser<FlowNodeData>(), node: reuser<FlowNodeType>(), edge: reuser<Edge>() }).current;
+  const reuse = useRef({
+    data: reuser<FlowNodeData>(),
+    node: reuser<FlowNodeType>(),
+    edge: reuser<Edge>(),
+    nodes: listReuser<FlowNodeType>(),
+    edges: listReuser<Edge>(),
+  }).current;
 
   // Each node's and edge's object is rebuilt only when its own parts change, so React Flow
   // re-renders only what an answer touched.
   const nodes: FlowNodeType[] = useMemo(() => {
     const chosen = new Set(selected);
-    return doc.nodes.map((node) => {
+    return reuse.nodes(doc.nodes.map((node) => {
       const type = types.get(node.type);
       const result = results[node.id];
       const data = reuse.data(node.id, [node, type, result, types], () => ({
@@ -84,12 +97,12 @@ export function Canvas() {
         const label = `${node.name || node.id}, ${type?.title ?? node.type}, ${result?.status ?? "running"}`;
         return { id: node.id, type: "nodefox" as const, position: moving ?? { x, y }, data, selected: isSelected, measured: size, ariaLabel: label };
       });
-    });
+    }));
   }, [doc, types, results, selected, measured, dragging, reuse]);
 
   const edges: Edge[] = useMemo(
     () =>
-      doc.edges.map((raw) => {
+      reuse.edges(doc.edges.map((raw) => {
         const e = resolveEdge(raw, doc, types);
         const isSelected = selectedEdges.has(e.id);
         // no count label on the edge: the port shows it, and an SVG label is measured
@@ -103,31 +116,52 @@ export function Canvas() {
           selected: isSelected,
           ariaLabel: `${e.source} ${e.sourcePort} to ${e.target} ${e.targetPort}`,
         }));
-      }),
+      })),
     [doc, types, selectedEdges, reuse],
   );
 
-  // a newly opened document is fitted in view once its nodes have been measured
+  // a newly opened document is fitted in view once its nodes have been drawn and measured
+  // (the deferred document may still be the one before: it is not fitted)
   const [fitFor, setFitFor] = useState(0);
-  const allMeasured = doc.nodes.every((n) => measured[n.id]);
+  const allMeasured = doc === current && doc.nodes.every((n) => measured[n.id]);
   useEffect(() => {
     if (opened !== fitFor && allMeasured) {
       setFitFor(opened);
-      void flow.fitView({ padding: 0.15 });
+      requestAnimationFrame(() => void flow.fitView(FIT));
     }
   }, [opened, fitFor, allMeasured, flow]);
+
+  // a node added by hand (palette, paste) that lands outside the view, or under the
+  // minimap, is brought into view at the same zoom
+  const frame = useRef<HTMLDivElement>(null);
+  const known = useRef<{ ids: Set<string>; opened: number } | null>(null);
+  useEffect(() => {
+    const ids = new Set(doc.nodes.map((n) => n.id));
+    const before = known.current;
+    known.current = { ids, opened };
+    if (!before || before.opened !== opened || !frame.current) return;
+    const added = doc.nodes.filter((n) => !before.ids.has(n.id));
+    if (!added.length) return;
+    const box = frame.current.getBoundingClientRect();
+    const [x, y] = added[added.length - 1].position ?? [0, 0];
+    const size = { width: 200, height: 90 };
+    const from = flow.flowToScreenPosition({ x, y });
+    const to = flow.flowToScreenPosition({ x: x + size.width, y: y + size.height });
+    const inside = from.x >= box.left + 10 && from.y >= box.top + 10 && to.x <= box.right - 10 && to.y <= box.bottom - BOTTOM_BAND;
+    if (!inside) void flow.setCenter(x + size.width / 2, y + size.height / 2, { zoom: flow.getZoom() });
+  }, [doc, opened, flow]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNodeType>[]) => {
       const sizes: { [id: string]: Size } = {};
       const drags: { [id: string]: { x: number; y: number } } = {};
-      const moves: Op[] = [];
+      const moves: { [id: string]: [number, number] } = {};
       let selection: Set<string> | null = null;
       for (const change of changes) {
         if (change.type === "dimensions" && change.dimensions) sizes[change.id] = change.dimensions;
         else if (change.type === "position" && change.position) {
           if (change.dragging) drags[change.id] = change.position;
-          else moves.push({ op: "move", id: change.id, position: [Math.round(change.position.x), Math.round(change.position.y)] });
+          else moves[change.id] = [Math.round(change.position.x), Math.round(change.position.y)];
         } else if (change.type === "select") {
           selection ??= new Set(api.getState().selected);
           if (change.selected) selection.add(change.id);
@@ -136,11 +170,11 @@ export function Canvas() {
       }
       if (Object.keys(sizes).length) setMeasured((m) => ({ ...m, ...sizes }));
       if (Object.keys(drags).length) setDragging((d) => ({ ...d, ...drags }));
-      if (moves.length) {
-        void api.getState().edit(moves);
+      if (Object.keys(moves).length) {
+        void api.getState().move(moves);
         setDragging((d) => {
           const rest = { ...d };
-          for (const m of moves) delete rest[m.id as string];
+          for (const id of Object.keys(moves)) delete rest[id];
           return rest;
         });
       }
@@ -174,29 +208,65 @@ export function Canvas() {
 
   const onConnect = useCallback(
     (c: Connection) => {
-      const { doc } = api.getState();
-      const edge = { ...toEdge(c), id: freshEdgeId(doc) };
-      void api.getState().edit([{ op: "connect", edge }]);
+      const { id: _none, ...edge } = toEdge(c);
+      void api.getState().connect(edge);
     },
     [api, toEdge],
   );
 
   const onDelete: OnDelete = useCallback(
     ({ nodes: gone, edges: cut }) => {
-      const removed = new Set(gone.map((n) => n.id));
-      const ops: Op[] = [
-        ...cut.filter((e) => !removed.has(e.source) && !removed.has(e.target)).map((e) => ({ op: "disconnect", id: e.id })),
-        ...gone.map((n) => ({ op: "remove_node", id: n.id })),
-      ];
-      if (ops.length) void api.getState().edit(ops);
+      void api.getState().remove(
+        gone.map((n) => n.id),
+        cut.map((e) => e.id),
+      );
       setSelectedEdges(new Set());
       api.getState().select([]);
     },
     [api],
   );
 
+  const empty = doc.nodes.length === 0;
+  // the same element while its inputs are the same: a render of this component for
+  // something else (a keystroke's document before its deferred render) skips React Flow
+  const flowElement = useMemo(
+    () => (
+      <ReactFlow<FlowNodeType>
+        nodes={nodes}
+        edges={edges}
+        nodeTypes={NODE_TYPES}
+        onNodesChange={onNodesChange}
+        onEdgesChange={onEdgesChange}
+        onConnect={onConnect}
+        onDelete={onDelete}
+        isValidConnection={isValidConnection}
+        deleteKeyCode={["Delete", "Backspace"]}
+        multiSelectionKeyCode={["Shift", "Meta", "Control"]}
+        selectionKeyCode="Shift"
+        snapToGrid
+        snapGrid={SNAP}
+        fitView
+        fitViewOptions={FIT}
+        minZoom={0.1}
+        aria-label="Workflow canvas"
+      >
+        <Background gap={SNAP[0]} />
+        <Controls showInteractive={false} />
+        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={minimapColor} />
+        <ConnectionHint />
+        {empty && (
+          <Panel position="top-center" className="fx-empty">
+            Drag a node from the palette, or open an example from the menu.
+          </Panel>
+        )}
+      </ReactFlow>
+    ),
+    [nodes, edges, empty, onNodesChange, onEdgesChange, onConnect, onDelete, isValidConnection],
+  );
+
   return (
     <div
+      ref={frame}
       className="fx-canvas"
       data-testid="canvas"
       onDragOver={(e) => {
@@ -213,34 +283,7 @@ export function Canvas() {
         void api.getState().addNode(type, [at.x - 90, at.y - 30]);
       }}
     >
-      <ReactFlow<FlowNodeType>
-        nodes={nodes}
-        edges={edges}
-        nodeTypes={NODE_TYPES}
-        onNodesChange={onNodesChange}
-        onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
-        onDelete={onDelete}
-        isValidConnection={isValidConnection}
-        deleteKeyCode={["Delete", "Backspace"]}
-        multiSelectionKeyCode={["Shift", "Meta", "Control"]}
-        selectionKeyCode="Shift"
-        snapToGrid
-        snapGrid={SNAP}
-        fitView
-        minZoom={0.1}
-        aria-label="Workflow canvas"
-      >
-        <Background gap={SNAP[0]} />
-        <Controls showInteractive={false} />
-        <MiniMap pannable zoomable ariaLabel="Minimap" nodeColor={minimapColor} />
-        <ConnectionHint doc={doc} types={types} />
-        {doc.nodes.length === 0 && (
-          <Panel position="top-center" className="fx-empty">
-            Drag a node from the palette, or open an example from the menu.
-          </Panel>
-        )}
-      </ReactFlow>
+      {flowElement}
     </div>
   );
 }

@@ -1,6 +1,6 @@
 // The data panel: the selected node's input and output items per port, as a table or
 // as JSON, paged through `inspect`, with counts and the node's run time.
-import { useDeferredValue, useEffect, useMemo, useState } from "react";
+import { memo, useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useEditor, useEditorApi } from "../hooks";
 import { inputPorts, outputPorts, resolveEdge } from "../lib/graph";
 import type { Item, Json } from "../lib/types";
@@ -14,7 +14,8 @@ function cell(value: Json | undefined): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function Table({ items, offset }: { items: Item[]; offset: number }) {
+/** Drawn again only when its page changes (not on every keystroke elsewhere). */
+const Table = memo(function Table({ items, offset }: { items: Item[]; offset: number }) {
   const columns = useMemo(() => {
     const seen = new Set<string>();
     for (const item of items) for (const key of Object.keys(item)) seen.add(key);
@@ -45,13 +46,14 @@ function Table({ items, offset }: { items: Item[]; offset: number }) {
       </tbody>
     </table>
   );
-}
+});
 
 export function DataPanel() {
   const api = useEditorApi();
-  const doc = useEditor((s) => s.doc);
+  // deferred: a keystroke's own render and the canvas's counts come first, the panel in a
+  // later, interruptible render
+  const doc = useDeferredValue(useEditor((s) => s.doc));
   const types = useEditor((s) => s.types);
-  // deferred: the canvas's counts are drawn first, the table in a later, interruptible render
   const results = useDeferredValue(useEditor((s) => s.results));
   const selectedId = useEditor((s) => (s.selected.length === 1 ? s.selected[0] : null));
   const node = doc.nodes.find((n) => n.id === selectedId);
@@ -63,13 +65,23 @@ export function DataPanel() {
 
   const sources: Source[] = useMemo(() => {
     if (!node) return [];
+    const nameOf = (id: string) => {
+      const other = doc.nodes.find((n) => n.id === id);
+      return other ? other.name || other.id : id;
+    };
+    const outputPortsOf = (id: string) => {
+      const other = doc.nodes.find((n) => n.id === id);
+      return other ? outputPorts(other, types) : [];
+    };
     const inputs = inputPorts(node, types).flatMap((port) =>
       doc.edges
         .map((e) => resolveEdge(e, doc, types))
         .filter((e) => e.target === node.id && e.targetPort === port)
         .map((e) => ({
           key: `${node.id}:in:${e.id}`,
-          label: `in ${port} ← ${e.source}.${e.sourcePort}`,
+          label: `Input${inputPorts(node, types).length > 1 ? ` ${port}` : ""} ← ${nameOf(e.source)}${
+            outputPortsOf(e.source).length > 1 ? ` (${e.sourcePort})` : ""
+          }`,
           id: e.source,
           port: e.sourcePort,
           count: results[e.source]?.counts?.[e.sourcePort],
@@ -77,7 +89,7 @@ export function DataPanel() {
     );
     const outputs = outputPorts(node, types).map((port) => ({
       key: `${node.id}:out:${port}`,
-      label: `out ${port}`,
+      label: outputPorts(node, types).length > 1 ? `Output ${port}` : "Output",
       id: node.id,
       port,
       count: result?.counts?.[port],

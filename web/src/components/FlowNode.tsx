@@ -23,6 +23,7 @@ const SYMBOLS: { [status: string]: string } = {
   pinned: "📌",
   stale: "…",
   running: "⟳",
+  waiting: "⧖", // code not allowed to run yet
 };
 
 function FlowNodeView({ data, selected }: NodeProps<FlowNodeType>) {

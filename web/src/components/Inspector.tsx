@@ -1,10 +1,17 @@
 // The inspector: the selected node's name, parameters (a form from its type's schema)
 // and settings (disabled, onError, pinned data, notes).
-import { useMemo, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 import { useDraft, useEditor, useEditorApi } from "../hooks";
 import type { Json, WorkflowNode } from "../lib/types";
-import { connectionProblem, freshEdgeId, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
+import { connectionProblem, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
 import { Field, JsonField, type Change } from "./SchemaForm";
+
+/** Whether a field of the form shows an error at `path` under itself (then the box above
+ * the form would say it twice, and push the field being typed in down). */
+function fieldShows(type: { schema: { properties?: { [k: string]: unknown } } } | undefined, path: string): boolean {
+  const top = path.split("/")[1];
+  return !!type && top !== undefined && Object.hasOwn(type.schema.properties ?? {}, top);
+}
 
 function NameField({ node }: { node: WorkflowNode }) {
   const api = useEditorApi();
@@ -18,7 +25,7 @@ function NameField({ node }: { node: WorkflowNode }) {
     const taken = api.getState().doc.nodes.some((n) => n.id !== node.id && (n.name || n.id) === name);
     if (taken) return setProblem(`another node is already called ${name}`);
     setProblem("");
-    void api.getState().edit([{ op: "update_node", id: node.id, set: { name } }]);
+    void api.getState().renameNode(node.id, name);
   };
   return (
     <div className="fx-field">
@@ -55,6 +62,18 @@ function Connections({ node }: { node: WorkflowNode }) {
   const [choosing, setChoosing] = useState(false); // the candidates are worked out when the list is opened
   const edges = doc.edges.map((e) => resolveEdge(e, doc, types)).filter((e) => e.source === node.id || e.target === node.id);
   const inputs = inputPorts(node, types);
+  // "Orders → Total", with a port's name only where a node has more than one
+  const named = (id: string) => {
+    const other = doc.nodes.find((n) => n.id === id);
+    return other ? nodeName(other) : id;
+  };
+  const port = (id: string, name: string, side: "in" | "out") => {
+    const other = doc.nodes.find((n) => n.id === id);
+    const ports = other ? (side === "out" ? outputPorts(other, types) : inputPorts(other, types)) : [];
+    return ports.length > 1 ? ` (${name})` : "";
+  };
+  const edgeWords = (e: { source: string; sourcePort: string; target: string; targetPort: string }) =>
+    `${named(e.source)}${port(e.source, e.sourcePort, "out")} → ${named(e.target)}${port(e.target, e.targetPort, "in")}`;
   const candidates = useMemo(
     () =>
       !choosing
@@ -73,7 +92,7 @@ function Connections({ node }: { node: WorkflowNode }) {
     const edge = candidates[Number(choice)];
     if (!edge) return;
     const { label: _label, ...ends } = edge;
-    void api.getState().edit([{ op: "connect", edge: { id: freshEdgeId(doc), ...ends } }]);
+    void api.getState().connect(ends);
     setChoice("");
   };
   return (
@@ -82,8 +101,8 @@ function Connections({ node }: { node: WorkflowNode }) {
       <ul className="fx-edges">
         {edges.map((e) => (
           <li key={e.id}>
-            {e.source}.{e.sourcePort} → {e.target}.{e.targetPort}{" "}
-            <button type="button" className="fx-icon" aria-label={`Disconnect ${e.source}.${e.sourcePort} → ${e.target}.${e.targetPort}`} onClick={() => void api.getState().edit([{ op: "disconnect", id: e.id }])}>
+            {edgeWords(e)}{" "}
+            <button type="button" className="fx-icon" aria-label={`Disconnect ${edgeWords(e)}`} onClick={() => void api.getState().disconnect(e.id)}>
               ✕
             </button>
           </li>
@@ -122,12 +141,11 @@ function Settings({ node }: { node: WorkflowNode }) {
   const api = useEditorApi();
   const types = useEditor((s) => s.types);
   const first = outputPorts(node, types)[0];
-  const update = (set: { [key: string]: Json | undefined }, merge?: string) =>
-    void api.getState().edit([{ op: "update_node", id: node.id, set }], { merge });
+  const update = (set: { [key: string]: Json | null }, merge?: string) => void api.getState().setNodeSettings(node.id, set, merge);
   const pinOutput = async () => {
     const count = api.getState().results[node.id]?.counts?.[first] ?? 0;
     const page = await api.getState().inspect(node.id, first, 0, Math.max(count, 1));
-    if (page) void api.getState().edit([{ op: "pin", id: node.id, items: page.items }]);
+    if (page) void api.getState().pin(node.id, page.items);
   };
   return (
     <section className="fx-settings" aria-label="Node settings">
@@ -141,17 +159,17 @@ function Settings({ node }: { node: WorkflowNode }) {
           On error
         </label>
         <select id="node-onerror" className="fx-input" data-setting="onError" value={node.onError ?? "stop"} onChange={(e) => update({ onError: e.target.value })}>
-          <option value="stop">stop: the node fails, its descendants are blocked</option>
-          <option value="continue">continue: failing items pass through, with warnings</option>
-          <option value="errorOutput">errorOutput: failing items go to an error port</option>
+          <option value="stop">Stop: the node fails</option>
+          <option value="continue">Continue: failing items pass</option>
+          <option value="errorOutput">Error output: to a port</option>
         </select>
       </div>
       <div className="fx-field">
         <span className="fx-label">Pinned data {node.pinned ? `(${node.pinned.length} items: the node does not run)` : ""}</span>
         {node.pinned ? (
           <>
-            <JsonField path="/pinned" id="node-pinned" value={node.pinned} onChange={(items) => void api.getState().edit([{ op: "pin", id: node.id, items }], { merge: `pin:${node.id}` })} />
-            <button type="button" onClick={() => void api.getState().edit([{ op: "unpin", id: node.id }])}>
+            <JsonField path="/pinned" id="node-pinned" value={node.pinned} onChange={(items) => void api.getState().pin(node.id, items as Json[], true)} />
+            <button type="button" onClick={() => void api.getState().unpin(node.id)}>
               Unpin
             </button>
           </>
@@ -179,6 +197,9 @@ export function Inspector() {
   const type = useEditor((s) => (node ? s.types.get(node.type) : undefined));
   const error = useEditor((s) => (node ? s.results[node.id]?.error : undefined));
   const api = useEditorApi();
+  const nodeId = node?.id;
+  // one function per node, so the memoised fields see the same `onChange` every keystroke
+  const onChange: Change = useCallback((path, value) => void api.getState().setParam(nodeId!, path, value), [api, nodeId]);
   if (!node) {
     return (
       <aside className="fx-inspector" data-testid="inspector" aria-label="Inspector">
@@ -186,10 +207,6 @@ export function Inspector() {
       </aside>
     );
   }
-  const onChange: Change = (path, value) =>
-    void api.getState().edit([value === undefined ? { op: "patch_params", id: node.id, path } : { op: "patch_params", id: node.id, path, value }], {
-      merge: `param:${node.id}:${path}`,
-    });
   return (
     <aside className="fx-inspector" data-testid="inspector" data-node={node.id} aria-label="Inspector">
       <header>
@@ -200,7 +217,7 @@ export function Inspector() {
         {type?.description && <p className="fx-help">{type.description}</p>}
       </header>
       <NameField node={node} />
-      {error && (
+      {error && !(error.path && error.path.startsWith("/") && fieldShows(type, error.path)) && (
         <div className="fx-node-error-box" role="alert" data-testid="inspector-error">
           <strong>Error</strong>: {error.message}
           {error.path && (

@@ -9,6 +9,8 @@ import type { NodeType } from "../lib/types";
 
 const DRAG_THRESHOLD = 4;
 export const DRAG_TYPE = "application/x-nodefox-type";
+/** Places tried, in order, around the middle of the view for a node added with nothing selected. */
+const AROUND: [number, number][] = [0, 1, -1, 2, -2].flatMap((row) => [0, 1, -1].map((col): [number, number] => [col * 230, row * 110]));
 
 export function Palette() {
   const catalogue = useEditor((s) => s.catalogue);
@@ -66,8 +68,17 @@ export function Palette() {
     window.addEventListener("pointercancel", stop); // a native drag took over
   };
 
+  /** Next to the selected node; with none, in the middle of what the canvas shows (above
+   * the minimap's band), or the nearest free place around it. */
   const addBeside = (type: NodeType) => {
-    void api.getState().addNode(type.type, null);
+    const { selected, doc } = api.getState();
+    const canvas = document.querySelector('[data-testid="canvas"]')?.getBoundingClientRect();
+    if (selected.length === 1 || !canvas) return void api.getState().addNode(type.type, null);
+    const middle = flow.screenToFlowPosition({ x: canvas.left + canvas.width / 2, y: canvas.top + (canvas.height - 180) / 2 });
+    const [x, y] = [Math.round(middle.x - 90), Math.round(middle.y - 40)];
+    const taken = (p: [number, number]) => doc.nodes.some((n) => Math.abs((n.position?.[0] ?? 0) - p[0]) < 200 && Math.abs((n.position?.[1] ?? 0) - p[1]) < 100);
+    const around = AROUND.map(([dx, dy]): [number, number] => [x + dx, y + dy]);
+    void api.getState().addNode(type.type, around.find((p) => !taken(p)) ?? around[0]);
   };
 
   return (
@@ -84,6 +95,11 @@ export function Palette() {
         }}
       />
       {!catalogue && <p className="fx-muted">The node types arrive with the engine…</p>}
+      {catalogue && groups.length === 0 && (
+        <p className="fx-muted" data-testid="palette-empty" role="status">
+          No node type matches “{query.trim()}”.
+        </p>
+      )}
       {groups.map(([category, types]) => (
         <section key={category} aria-label={category}>
           <h3>{category}</h3>

@@ -3,7 +3,7 @@
 // of objects, and untyped values. Every value has a fixed/expression switch; every input
 // carries `data-param` = its JSON pointer into params, and each change is one
 // `patch_params` (live.md).
-import { useEffect, useState, type ReactNode } from "react";
+import { memo, useEffect, useState, type ReactNode } from "react";
 import * as pointer from "../lib/pointer";
 import type { Json, NodeError, Schema } from "../lib/types";
 import { useDraft } from "../hooks";
@@ -27,13 +27,29 @@ export function literal(text: string): Json {
   return text;
 }
 
+/** Condition operators as words (the document keeps the codes). */
+const OPERATOR_WORDS: { [op: string]: string } = {
+  eq: "is equal to", ne: "is not equal to", gt: "is greater than", gte: "is greater than or equal to",
+  lt: "is less than", lte: "is less than or equal to", contains: "contains", notContains: "does not contain",
+  startsWith: "starts with", endsWith: "ends with", regex: "matches the regular expression", empty: "is empty",
+  notEmpty: "is not empty", exists: "exists", notExists: "does not exist", true: "is true", false: "is false",
+}; // prettier-ignore
+const optionText = (schema: Schema, option: Json) =>
+  schema.enum?.includes("eq") && typeof option === "string" && OPERATOR_WORDS[option] ? OPERATOR_WORDS[option] : shown(option);
+
+/** A parameter's key as a label: `looseTypes` → "Loose types", `groupBy` → "Group by". */
+export const labelOf = (key: string) => {
+  const words = key.replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
+
 const shown = (v: Json | undefined) => (v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
 
 function Label({ name, schema, path, children }: { name: string; schema: Schema; path: string; children: ReactNode }) {
   return (
     <div className="fx-field">
       <label className="fx-label" htmlFor={`param-${path}`}>
-        {name}
+        {labelOf(name)}
         {schema.description && <span className="fx-help"> — {schema.description}</span>}
       </label>
       {children}
@@ -56,8 +72,9 @@ function ModeSwitch({ expression, onToggle, path }: { expression: boolean; onTog
   );
 }
 
-/** One scalar value (or an expression in its place). */
-export function ValueField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
+/** One scalar value (or an expression in its place). Memoised, like `Field`: a keystroke
+ * redraws the field it changed, not the whole form (`onChange` must keep its identity). */
+export const ValueField = memo(function ValueField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
   const kind = typeOf(schema);
   const expression = isExpression(value);
   const [text, setText] = useDraft<Json | undefined>(value, shown);
@@ -66,9 +83,14 @@ export function ValueField({ schema, path, value, onChange, error, nodeId }: Fie
 
   const toggle = () => {
     if (expression) onChange(path, fallback === undefined ? (kind === "string" ? "" : undefined) : fallback);
+    // text that already holds {{ ... }} is a template: it becomes that expression, not a quoted string
+    else if (typeof value === "string" && (value as string).includes("{{")) onChange(path, `=${value as string}`);
     else onChange(path, `={{ ${shown(value) === "" ? "$json" : JSON.stringify(value)} }}`);
   };
 
+  // a select shows only a value it holds: anything else (unset, or not one of the options)
+  // shows "(choose)", so picking the first option is a change too
+  const held = !!schema.enum && schema.enum.some((o) => shown(o) === shown(value ?? fallback));
   let input: ReactNode;
   if (expression) {
     input = (
@@ -79,7 +101,8 @@ export function ValueField({ schema, path, value, onChange, error, nodeId }: Fie
         value={text}
         onChange={(e) => {
           setText(e.target.value);
-          onChange(path, e.target.value);
+          // cleared or retyped, an expression field stays an expression (the switch changes that)
+          onChange(path, e.target.value.startsWith("=") ? e.target.value : `=${e.target.value}`);
         }}
       />
     );
@@ -89,11 +112,11 @@ export function ValueField({ schema, path, value, onChange, error, nodeId }: Fie
     );
   } else if (schema.enum) {
     input = (
-      <select {...common} value={shown(value ?? fallback)} onChange={(e) => onChange(path, schema.enum!.find((o) => shown(o) === e.target.value) ?? e.target.value)}>
-        {value === undefined && fallback === undefined && <option value="">(choose)</option>}
+      <select {...common} value={held ? shown(value ?? fallback) : ""} onChange={(e) => onChange(path, schema.enum!.find((o) => shown(o) === e.target.value) ?? e.target.value)}>
+        {!held && <option value="">(choose)</option>}
         {schema.enum.map((option) => (
           <option key={shown(option)} value={shown(option)}>
-            {shown(option)}
+            {optionText(schema, option)}
           </option>
         ))}
       </select>
@@ -157,7 +180,7 @@ export function ValueField({ schema, path, value, onChange, error, nodeId }: Fie
       )}
     </>
   );
-}
+});
 
 /** A value edited as JSON text (fixed items, pinned data, objects without a schema). */
 export function JsonField({ path, value, onChange, kind = "array", id }: { path: string; value: Json | undefined; onChange(v: Json): void; kind?: "array" | "object"; id?: string }) {
@@ -199,6 +222,22 @@ export function JsonField({ path, value, onChange, kind = "array", id }: { path:
   );
 }
 
+/** A new list item: defaults, and for a required field its empty value, or for a required
+ * choice its first option (a select then holds what it shows). */
+export function freshItem(itemSchema: Schema): Json {
+  if (typeOf(itemSchema) !== "object" || !itemSchema.properties) return itemSchema.default ?? (itemSchema.enum ? itemSchema.enum[0] : "");
+  const obj: { [k: string]: Json } = {};
+  for (const [k, s] of Object.entries(itemSchema.properties)) {
+    if (s.default !== undefined) obj[k] = structuredClone(s.default);
+    else if (itemSchema.required?.includes(k)) obj[k] = s.enum ? s.enum[0] : typeOf(s) === "array" ? [] : "";
+  }
+  return obj;
+}
+
+/** Nothing in it but empty text and empty lists. */
+const isBlank = (v: Json): boolean =>
+  v === "" || (Array.isArray(v) && v.length === 0) || (!!v && typeof v === "object" && !Array.isArray(v) && Object.values(v).every(isBlank));
+
 function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps) {
   const items = Array.isArray(value) ? value : Array.isArray(schema.default) ? schema.default : NO_ITEMS;
   const itemSchema = schema.items ?? {};
@@ -206,19 +245,28 @@ function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps)
   if (!structured && typeOf(itemSchema) === "object") {
     return <JsonField path={path} value={items} onChange={(v) => onChange(path, v)} />;
   }
-  const fresh = (): Json => {
-    if (!structured) return itemSchema.default ?? "";
-    const obj: { [k: string]: Json } = {};
-    for (const [k, s] of Object.entries(itemSchema.properties!)) {
-      if (s.default !== undefined) obj[k] = s.default;
-      else if (itemSchema.required?.includes(k)) obj[k] = typeOf(s) === "array" ? [] : "";
-    }
-    return obj;
+  const [pending, setPending] = useState(0); // rows added but still empty: not in the document yet
+  const [pendingFor, setPendingFor] = useState(nodeId);
+  if (pendingFor !== nodeId) {
+    setPendingFor(nodeId);
+    setPending(0);
+  }
+  const fresh = () => freshItem(itemSchema);
+  const append = (row: Json) => onChange(Array.isArray(value) ? pointer.join(path, "-") : path, Array.isArray(value) ? row : [...items, row]);
+  // a new row that says nothing yet (a field's name to be typed) is kept on the page until
+  // something is typed into it, so "+ Add" never fails the node; a row with a choice made
+  // for it (an operation's first option) is written at once, holding what it shows
+  const add = () => (structured && isBlank(fresh()) ? setPending(pending + 1) : append(fresh()));
+  const fill: Change = (at, v) => {
+    if (v === undefined || v === "") return;
+    const key = at.slice(pointer.join(path, items.length).length);
+    setPending(pending - 1);
+    append(pointer.set(fresh(), key, v) as Json);
   };
-  const add = () => onChange(Array.isArray(value) ? pointer.join(path, "-") : path, Array.isArray(value) ? fresh() : [...items, fresh()]);
   return (
     <div className="fx-list">
-      {items.map((item, i) => {
+      {[
+        ...(items.map((item, i) => {
         const here = pointer.join(path, i);
         return (
           <div className="fx-list-item" key={i}>
@@ -234,7 +282,21 @@ function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps)
             </button>
           </div>
         );
-      })}
+      })),
+        ...(Array.from({ length: pending }, (_, k) => {
+        const here = pointer.join(path, items.length + k);
+        return (
+          <div className="fx-list-item" key={items.length + k} data-pending="true">
+            <div className="fx-list-body">
+              <ObjectFields schema={itemSchema} path={here} value={fresh()} onChange={k === 0 ? fill : () => {}} nodeId={nodeId} />
+            </div>
+            <button type="button" className="fx-icon" aria-label={`Remove ${here}`} title="Remove" onClick={() => setPending(pending - 1)}>
+              ✕
+            </button>
+          </div>
+        );
+      })),
+      ]}
       <button type="button" className="fx-add" onClick={add} data-add={path}>
         + Add
       </button>
@@ -242,7 +304,7 @@ function ListField({ schema, path, value, onChange, error, nodeId }: FieldProps)
   );
 }
 
-export function Field(props: FieldProps & { name: string }) {
+export const Field = memo(function Field(props: FieldProps & { name: string }) {
   const { schema, name, path } = props;
   const kind = typeOf(schema);
   let body: ReactNode;
@@ -255,7 +317,7 @@ export function Field(props: FieldProps & { name: string }) {
       {body}
     </Label>
   );
-}
+});
 
 export function ObjectFields({ schema, path, value, onChange, error, nodeId }: FieldProps) {
   const object = value && typeof value === "object" && !Array.isArray(value) ? (value as { [k: string]: Json }) : {};

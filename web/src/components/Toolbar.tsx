@@ -3,6 +3,7 @@ import { useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { useDraft, useEditor, useEditorApi, useEngine } from "../hooks";
 import { EMPTY } from "../store";
+import { FIT } from "./Canvas";
 
 type Example = { name: string; title: string; file: string; input?: string };
 
@@ -33,7 +34,7 @@ function Examples() {
     setOpen(false);
     try {
       const doc = await (await fetch(`/examples/${example.file}`)).json();
-      await api.getState().open(doc, example.title || example.name);
+      await api.getState().replace(doc, `the example ${example.title || example.name}`, true); // shipped with the editor
     } catch (error) {
       api.getState().notify("error", `Cannot open the example ${example.name}`, [String(error)]);
     }
@@ -67,7 +68,7 @@ function WorkflowName() {
   const [text, setText] = useDraft(name, String);
   const commit = () => {
     if (text === name) return;
-    void api.getState().edit([{ op: "load", workflow: { ...api.getState().doc, name: text } }]);
+    void api.getState().renameWorkflow(text);
   };
   return (
     <input
@@ -84,13 +85,35 @@ function WorkflowName() {
   );
 }
 
-export function Toolbar() {
+/** The engine's state and the Stop button: its own component, so an answer's timing
+ * redraws this line and not the whole toolbar. */
+function EngineState() {
   const api = useEditorApi();
   const engine = useEngine();
+  const state = useEditor((s) => s.engine);
+  return (
+    <>
+      {state.busy && (
+        <button type="button" className="fx-stop" onClick={() => engine.stop(() => void api.getState().start())} title="Stop the running preview" data-testid="stop">
+          ■ Stop
+        </button>
+      )}
+      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status">
+        {state.phase === "ready"
+          ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms`
+          : state.phase === "failed"
+            ? "engine failed to load"
+            : "engine loading…"}
+      </span>
+    </>
+  );
+}
+
+export function Toolbar() {
+  const api = useEditorApi();
   const flow = useReactFlow();
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
-  const state = useEditor((s) => s.engine);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const openFile = async (file: File) => {
@@ -101,14 +124,14 @@ export function Toolbar() {
       api.getState().notify("error", `Cannot open ${file.name}`, [`not valid JSON: ${(error as Error).message}`]);
       return;
     }
-    await api.getState().open(value, file.name);
+    await api.getState().replace(value, file.name);
   };
 
   return (
     <header className="fx-toolbar" role="toolbar" aria-label="Workflow">
       <strong className="fx-brand">NodeFox</strong>
       <WorkflowName />
-      <button type="button" onClick={() => void api.getState().open(structuredClone(EMPTY), "a new workflow")} title="New workflow">
+      <button type="button" onClick={() => void api.getState().replace(structuredClone(EMPTY), "a new workflow", true)} title="New workflow">
         New
       </button>
       <button type="button" onClick={() => fileInput.current?.click()} title="Open a workflow JSON file (Ctrl+O)">
@@ -138,21 +161,10 @@ export function Toolbar() {
       <button type="button" disabled={!canRedo} onClick={() => api.getState().redo()} title="Redo (Shift+Ctrl+Z)" aria-label="Redo">
         ↷ Redo
       </button>
-      <button type="button" onClick={() => flow.fitView({ duration: 200 })} title="Fit the workflow in view">
+      <button type="button" onClick={() => flow.fitView({ ...FIT, duration: 200 })} title="Fit the workflow in view">
         Fit
       </button>
-      {state.busy && (
-        <button type="button" className="fx-stop" onClick={() => engine.stop(() => void api.getState().start())} title="Stop the running preview" data-testid="stop">
-          ■ Stop
-        </button>
-      )}
-      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status">
-        {state.phase === "ready"
-          ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms`
-          : state.phase === "failed"
-            ? "engine failed to load"
-            : "engine loading…"}
-      </span>
+      <EngineState />
     </header>
   );
 }

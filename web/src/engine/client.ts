@@ -14,12 +14,19 @@ export type Events = {
 
 type Pending = { resolve(text: string): void; reject(error: Error): void; request: ToWorker };
 
+/** A preview that answers within this long never shows "busy" (nor the Stop button): an
+ * edit's answer takes a few ms, and showing then hiding the button twice per keystroke
+ * re-rendered the toolbar on the keystroke's critical path. */
+export const BUSY_AFTER_MS = 250;
+
 export class EngineClient {
   private worker!: Worker;
   private interrupt: Int32Array | null = null;
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private started = false;
+  private busyTimer: ReturnType<typeof setTimeout> | null = null;
+  private busyShown = false;
   readonly ready: Promise<Ready>;
   private settle!: { resolve(ready: Ready): void; reject(error: Error): void };
 
@@ -62,7 +69,7 @@ export class EngineClient {
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
-        if (this.pending.size === 0) this.events.busy(false);
+        if (this.pending.size === 0) this.idle();
         if (message.kind === "result") {
           this.events.timing(message.ms, message.waited);
           pending.resolve(message.text);
@@ -77,9 +84,28 @@ export class EngineClient {
     const request = make(id);
     return new Promise<string>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, request });
-      if (this.pending.size === 1) this.events.busy(true);
+      if (this.pending.size === 1 && this.busyTimer === null) {
+        this.busyTimer = setTimeout(() => {
+          this.busyTimer = null;
+          if (this.pending.size === 0) return;
+          this.busyShown = true;
+          this.events.busy(true);
+        }, BUSY_AFTER_MS);
+      }
       this.post(request);
     });
+  }
+
+  private idle() {
+    if (this.busyTimer !== null) clearTimeout(this.busyTimer);
+    this.busyTimer = null;
+    if (this.busyShown) this.events.busy(false);
+    this.busyShown = false;
+  }
+
+  /** Whether a request is waiting for its answer (the page may not show it busy yet). */
+  get waiting(): boolean {
+    return this.pending.size > 0;
   }
 
   /** The live bridge: `{"rev", "ops"}` in, the answer out (as `handle()`). */
@@ -90,6 +116,11 @@ export class EngineClient {
   /** A whole run, as `nodefox run` prints it. */
   run(document: string, input?: string): Promise<string> {
     return this.request((id) => ({ id, kind: "run", document, input }));
+  }
+
+  /** Bridge options (`bridge.configure`), e.g. `{"allowCode": false}`; answers the current ones. */
+  configure(options: object): Promise<string> {
+    return this.request((id) => ({ id, kind: "configure", options: JSON.stringify(options) }));
   }
 
   get canInterrupt(): boolean {
@@ -108,7 +139,7 @@ export class EngineClient {
     this.worker.terminate();
     const lost = [...this.pending.values()];
     this.pending.clear();
-    this.events.busy(false);
+    this.idle();
     for (const p of lost) p.reject(new Error("the preview was stopped"));
     this.spawn();
     restart();

@@ -6,6 +6,7 @@ import type { FromWorker, Step, ToWorker } from "./messages";
 
 type Bridge = {
   handle(message: string): string;
+  configure(options: string): string;
   run(document: string, input?: string | null): string;
   catalogue(): string;
 };
@@ -24,6 +25,8 @@ type Manifest = { file: string; bytes: number; wheelDir: string; wheels: { file_
 
 const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
 type Queued = ToWorker & { at: number };
+/** Epoch milliseconds, comparable between the worker and the page (their `now()` are not). */
+const epoch = () => performance.timeOrigin + performance.now();
 const queue: Queued[] = [];
 let bridge: Bridge | null = null;
 let draining = false;
@@ -74,6 +77,24 @@ async function fetchBytes(url: string, sha256?: string): Promise<Uint8Array> {
   return new Uint8Array(await response.arrayBuffer());
 }
 
+type Module = { HEAP8: Int8Array; _emscripten_resize_heap(bytes: number): boolean };
+
+/** Pyodide's runtime, its heap grown to hold the snapshot before it is restored: the restore
+ * copies the snapshot into the heap as it is (30 MiB, the wasm's initial memory), so a
+ * snapshot taken after the engine grew the heap failed with "offset is out of bounds" and
+ * every page loaded Python from scratch. (This is what the loader does without the option.) */
+function grownFor(heap: Promise<Uint8Array>) {
+  return async (settings: object): Promise<Module> => {
+    const create = ((await import(/* @vite-ignore */ base + "pyodide.asm.mjs")) as { default: (s: object) => Promise<Module> }).default;
+    const module = await create(settings);
+    const size = (await heap).length;
+    if (module.HEAP8.length < size && !module._emscripten_resize_heap(size)) {
+      throw new Error(`could not grow the heap to the snapshot's ${size} bytes`);
+    }
+    return module;
+  };
+}
+
 /** Pyodide restored from the build's memory snapshot, the engine already imported, and a
  * function that writes the same wheel files back where the snapshot's sys.path expects them
  * (zip imports; fetched from the start, checked against the lockfile's sha256).
@@ -95,6 +116,7 @@ async function fromSnapshot(
     lockFileURL: base + "pyodide-lock.json",
     stderr: (line: string) => problems.push(line),
     _loadSnapshot: heap,
+    createPyodideModule: grownFor(heap),
   });
   // the snapshot froze the build machine's random state: take fresh entropy (the engine's own
   // random is seeded per run; this is for anything else)
@@ -147,6 +169,10 @@ async function init(interrupt: SharedArrayBuffer | null) {
   const loaded = await step("engine", async () => {
     if (interrupt) pyodide.setInterruptBuffer(new Int32Array(interrupt));
     const module = pyodide.pyimport("nodefox.bridge");
+    // Everything imported so far lives as long as the page: out of the cyclic GC's sight,
+    // a full collection walks the session's objects only (it walked the whole restored
+    // heap, 10-35 ms inside an edit's handle(), once every few edits).
+    pyodide.runPython("import gc\ngc.freeze()");
     const version = String(pyodide.pyimport("nodefox").__version__);
     return { module, version, catalogue: module.catalogue() };
   });
@@ -177,7 +203,8 @@ function applyBatch(batch: Apply[]) {
   const text = bridge!.handle(batch.length === 1 ? batch[0].message : JSON.stringify({ rev, ops }));
   const ms = performance.now() - start;
   const waited = (request: Apply) => start - request.at;
-  if (batch.length === 1) return post({ id: batch[0].id, kind: "result", text, ms, waited: waited(batch[0]) });
+  const times = (request: Apply) => ({ ms, waited: waited(request), received: performance.timeOrigin + request.at, sent: epoch() });
+  if (batch.length === 1) return post({ id: batch[0].id, kind: "result", text, ...times(batch[0]) });
   const answer = JSON.parse(text);
   let offset = 0;
   batch.forEach((request, i) => {
@@ -188,7 +215,7 @@ function applyBatch(batch: Apply[]) {
     const mine = { ...answer, rejected: own };
     const kinds = new Set((parsed[i].ops ?? []).map((op) => (op as { op?: string })?.op));
     for (const [op, key] of Object.entries(QUERIES)) if (!kinds.has(op)) delete mine[key];
-    post({ id: request.id, kind: "result", text: JSON.stringify(mine), ms, waited: waited(request) });
+    post({ id: request.id, kind: "result", text: JSON.stringify(mine), ...times(request) });
     offset += count;
   });
 }
@@ -211,10 +238,15 @@ function drain() {
         } catch (error) {
           for (const request of batch) post({ id: request.id, kind: "error", message: describe(error) });
         }
+      } else if (first.kind === "configure") {
+        const start = performance.now();
+        const text = bridge.configure(first.options);
+        post({ id: first.id, kind: "result", text, ms: performance.now() - start, waited: start - first.at, received: performance.timeOrigin + first.at, sent: epoch() });
       } else if (first.kind === "run") {
         const start = performance.now();
         const text = bridge.run(first.document, first.input ?? null);
-        post({ id: first.id, kind: "result", text, ms: performance.now() - start, waited: start - first.at });
+        const received = performance.timeOrigin + first.at;
+        post({ id: first.id, kind: "result", text, ms: performance.now() - start, waited: start - first.at, received, sent: epoch() });
       }
     } catch (error) {
       if ("id" in first) post({ id: first.id, kind: "error", message: describe(error) });

@@ -160,6 +160,23 @@ export function shapeProblem(value: unknown): string | null {
   return null;
 }
 
+/** What the engine would refuse in a well-shaped document, found before asking to replace
+ * the canvas with it: a node id used twice, an unknown node type (once the catalogue is
+ * known), an edge naming a node the document does not have. Null when none. */
+export function referenceProblem(doc: Workflow, types: Types): string | null {
+  const ids = new Set<string>();
+  for (const [i, n] of doc.nodes.entries()) {
+    if (ids.has(n.id)) return `/nodes/${i}/id: another node already has the id ${n.id}`;
+    ids.add(n.id);
+    if (types.size && !types.has(n.type)) return `/nodes/${i}/type: there is no node type ${n.type}`;
+  }
+  for (const [i, e] of doc.edges.entries()) {
+    if (!ids.has(e.source)) return `/edges/${i}/source: there is no node ${e.source}`;
+    if (!ids.has(e.target)) return `/edges/${i}/target: there is no node ${e.target}`;
+  }
+  return null;
+}
+
 /** Positions for a document whose nodes have none or sit on top of each other: one
  * column per depth (longest path from a source), rows in document order. */
 export function laidOut(doc: Workflow): Workflow {

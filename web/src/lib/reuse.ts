@@ -14,3 +14,14 @@ export function reuser<T>(): Reuse<T> {
     return value;
   };
 }
+
+/** A list kept as the same array while its elements are the same objects, so a memoised
+ * consumer (React Flow's node and edge lookups) does no work when nothing in it changed. */
+export function listReuser<T>(): (next: T[]) => T[] {
+  let last: T[] = [];
+  return (next) => {
+    if (next.length === last.length && next.every((x, i) => x === last[i])) return last;
+    last = next;
+    return next;
+  };
+}

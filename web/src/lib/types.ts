@@ -63,7 +63,7 @@ export type Catalogue = { version: string; nodes: NodeType[]; functions?: { name
 
 export type NodeError = { message: string; item?: number; path?: string; expression?: string };
 
-export type NodeStatus = "ok" | "error" | "skipped" | "blocked" | "idle" | "disabled" | "pinned" | "stale" | "running";
+export type NodeStatus = "ok" | "error" | "skipped" | "blocked" | "idle" | "disabled" | "pinned" | "stale" | "running" | "waiting";
 
 export type NodeResult = {
   status: NodeStatus;
