@@ -1,6 +1,6 @@
 """`nodefox serve`: the built site over HTTP, cross-origin isolated, with .wasm typed right;
 with a folder, its workspace API; with `--triggers` (or `nodefox up DIR`), its webhooks and
-schedules.
+schedules; always the relay its own page sends HTTP requests through (relay.py).
 
 Starlette on uvicorn: each piece (the site, the API, the hooks, the Host check, the headers)
 is one ASGI callable, stacked here. What makes it safe to leave running sits in _http.py: a
