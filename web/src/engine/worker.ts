@@ -151,9 +151,9 @@ async function init(interrupt: SharedArrayBuffer | null) {
     const version = String(pyodide.pyimport("nodefox").__version__);
     return { module, version, catalogue: module.catalogue() };
   });
+  await useRelay(loaded.module); // before `bridge` is set: no message is handled without it
   bridge = loaded.module;
   engine = pyodide;
-  await useRelay(loaded.module);
   post({ kind: "ready", version: loaded.version, catalogue: loaded.catalogue, ms: performance.now() - begin });
   drain();
 }
