@@ -9,7 +9,8 @@ is acceptable because only our own same-origin page can hold the token: the serv
 sends CORS headers, so another origin can neither read `/api/session` nor add the token
 header, and a rebinding name fails the Host check. Whoever holds the token already runs
 the engine and its permissions, so the relay cannot reach more than the engine could natively.
-The host list keeps the relay from being more than the permission the user gave.
+The host list keeps the relay from being more than the permission the user gave, and the
+relay never sends to its own server (a workflow could read the token from /api/session).
 
 What travels. The request to relay is `POST /relay` (any method is taken) whose headers
 name the target (`X-NodeFox-Target`, `-Method`, `-Headers` as JSON, `-Allow`, `-Timeout`)
@@ -150,6 +151,8 @@ class Relay:
         hosts = allowed_hosts(request.headers.get(ALLOW, ""))
         if not host_allowed(host, hosts):
             raise _Refused(403, f"the workflow was not allowed to contact {host} ({ALLOW} names the hosts it was)")
+        if _is_self(target, request.scope.get("server")):
+            raise _Refused(403, "the relay does not send requests to its own server (its API holds the token)")
         method = (request.headers.get(METHOD) or request.method).upper()
         if method not in METHODS:
             raise _Refused(400, f"{METHOD} must be one of {', '.join(sorted(METHODS))}")
@@ -175,6 +178,10 @@ class Relay:
             await asyncio.wait_for(asyncio.shield(job.task), wait)
         except TimeoutError:
             return Response(status_code=202, headers={MARK: "pending", JOB: job.id, "cache-control": "no-store"})
+        except asyncio.CancelledError:
+            if not job.task.cancelled():
+                raise  # this request's own task is being cancelled
+            return failure(404, f"the relayed request {job.id} was dropped")
         except Exception:
             pass  # the task's own failure, read below
         self.jobs.pop(job.id, None)
@@ -223,6 +230,16 @@ def _host(url: str) -> str:
         return host_of(url)
     except NodeFoxError as exc:
         raise _Refused(400, f"{TARGET}: {exc}") from None
+
+
+def _is_self(url: str, server: Any) -> bool:
+    """Whether `url` names this server (a loopback name with its port): a workflow could
+    otherwise read the token from /api/session through the relay and use the API."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    port = parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    return bool(server) and port == server[1] and is_loopback(parts.hostname or "")
 
 
 def _header_object(text: str | None) -> dict[str, str]:

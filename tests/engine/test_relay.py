@@ -266,3 +266,23 @@ def test_the_page_configures_the_relay_and_a_session_uses_it(nodefox_server, htt
         assert json.loads(bridge.configure(json.dumps({"relay": None})))["relay"] is None
         bridge.handle(json.dumps({"rev": 2, "ops": [{"op": "load", "workflow": {"nodefox": 1, "nodes": [], "edges": []}},
                                                     {"op": "set_permissions", "net": False}]}))  # fmt: skip
+
+
+def test_a_job_dropped_while_someone_waits_for_it_answers_404(nodefox_server, http_server):  # noqa: F811
+    wait = {"X-NodeFox-Wait": "0.2", "X-NodeFox-Timeout": "5"}
+    job = relay(nodefox_server, http_server.url("/slow?ms=3000"), headers=wait)[1]["x-nodefox-job"]
+    answers = []
+    waiter = threading.Thread(target=lambda: answers.append(
+        relay(nodefox_server, None, headers={"X-NodeFox-Wait": "4", "X-NodeFox-Job": job})))
+    waiter.start()
+    time.sleep(0.3)
+    assert relay(nodefox_server, None, method="DELETE", headers={"X-NodeFox-Job": job})[0] == 204
+    waiter.join(10)
+    status, got, body = answers[0]
+    assert status == 404 and got["x-nodefox-relay"] == "error" and "dropped" in json.loads(body)["error"]
+
+
+@pytest.mark.parametrize("name", ["127.0.0.1", "localhost", "[::1]"])
+def test_the_relay_does_not_send_to_its_own_server(nodefox_server, name):
+    status, got, body = relay(nodefox_server, f"http://{name}:{nodefox_server.port}/api/session", allow="*")
+    assert status == 403 and got["x-nodefox-relay"] == "error" and "own server" in json.loads(body)["error"]
