@@ -356,6 +356,8 @@ def relay_transport(relay: dict, allowed: str, method: str, url: str, headers: d
     message = _relay_error(data) or f"HTTP {status}"
     if mark == "error" and status == 502:  # the API gave no response: as a direct request says it
         raise NetworkError(message)
+    if mark == "error" and status == 401:
+        message += "; the server was restarted since this page was loaded: reload the page"
     if mark == "error":
         raise NodeError(f"the relay of the editor's server refused the request: {message}")
     raise NodeError(f"{relay['url']} is not a NodeFox relay (it answered HTTP {status})")

@@ -229,7 +229,7 @@ def test_a_timeout_reads_as_a_direct_one(nodefox_server, http_server):  # noqa: 
 
 def test_a_wrong_token_is_a_clear_node_error(nodefox_server, http_server):  # noqa: F811
     world = World(allow_net=True, relay={"url": nodefox_server.url + "/relay", "token": "stale"})
-    with pytest.raises(net.NodeError, match="relay of the editor's server refused the request: .*token"):
+    with pytest.raises(net.NodeError, match="relay of the editor.s server refused the request: .*token.*reload the page"):
         net.fetch(world, "h", net.Request("GET", http_server.url("/json"), {}, None, 5.0))
 
 
