@@ -6,9 +6,9 @@ import type { FromWorker, Step, ToWorker } from "./messages";
 
 type Bridge = {
   handle(message: string): string;
+  configure(options: string): string;
   run(document: string, input?: string | null): string;
   catalogue(): string;
-  configure(options: string): string;
 };
 type Pyodide = {
   loadPackage(names: string[], options?: object): Promise<unknown>;
