@@ -65,7 +65,8 @@ def catalogue() -> str:
 def configure(options: str) -> str:
     """Set bridge options; answers the current ones. `allowCode`: whole runs and the session
     may run code nodes; `files`: the folder (in Pyodide's file system) where the page writes
-    the user's files and where file names in workflows resolve."""
+    the user's files and where file names in workflows resolve; `relay`: `{"url", "token"}` of
+    the serving `nodefox serve`'s `/relay`, which HTTP requests then go through (null: directly)."""
     try:
         data: Any = _json.loads(options)
     except (ValueError, RecursionError):
@@ -76,7 +77,18 @@ def configure(options: str) -> str:
         _CONFIG["files"] = data["files"]
         SESSION.world.files = data["files"]
         SESSION.apply([{"op": "refresh"}])  # reads of files resolve anew
-    return _json.dumps({**_CONFIG, "allowCode": SESSION.allow_code, "version": __version__})
+    relay = data.get("relay", False) if type(data) is dict else False
+    if relay is None or (type(relay) is dict and all(type(relay.get(k)) is str and relay[k] for k in ("url", "token"))):
+        SESSION.world.relay = None if relay is None else {"url": relay["url"], "token": relay["token"]}
+        SESSION.mark_reading("network")  # a request that failed (CORS) is tried again through it
+    return _json.dumps({**_CONFIG, "allowCode": SESSION.allow_code, "relay": _relay_shown(),
+                        "version": __version__})
+
+
+def _relay_shown() -> str | None:
+    """The relay's URL (never its token: answers may be logged)."""
+    relay = SESSION.world.relay
+    return None if relay is None else relay["url"]
 
 
 def n8n_import(text: str) -> str:

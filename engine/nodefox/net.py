@@ -25,14 +25,17 @@ unreachable, timed out) it raises `NetworkError` with a short reason (or an
 `OSError`); such a request may be retried.
 
 `World.transport`, when set, replaces the default, `urllib3_transport` (tests give a
-fake one). urllib3 (>= 2.2, pure Python) runs natively and in Pyodide, where it sends
+fake one). In the editor served by `nodefox serve`, `World.relay` names the server's
+`/relay` and requests go through `relay_transport` (relay.py says why and how). urllib3 (>= 2.2, pure Python) runs natively and in Pyodide, where it sends
 through the JavaScript `fetch` (JSPI) or a synchronous XMLHttpRequest; it is imported
 only when the first real request is sent.
 """
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
+import json
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -174,7 +177,7 @@ def _send_retrying(world: World, method: str, url: str, headers: dict, body: byt
         wire_headers, pairs = credentials.attach(cred, headers)
         if pairs:
             wire_url = url + ("&" if urlsplit(url).query else "?") + urlencode(pairs)
-    transport = world.transport or urllib3_transport
+    transport = world.transport or (_through(world) if world.relay else urllib3_transport)
     wait = FIRST_WAIT
     for attempt in range(retries + 1):
         last = attempt == retries
@@ -302,6 +305,84 @@ def urllib3_transport(method: str, url: str, headers: dict, body: bytes | None,
     if len(data) > MAX_BODY:
         raise NetworkError(f"the response is larger than {MAX_BODY // (1024 * 1024)} MB")
     return r.status, r.reason or "", list(r.headers.items()), data
+
+
+# -- through the relay of `nodefox serve` (relay.py) ----------------------------------
+
+RELAY_SLICE = 0.25  # seconds the relay waits per ask: how soon the page's Stop is seen
+RELAY_MARGIN = 5.0  # seconds on top of the request's own timeout before giving up on the relay
+
+
+def _through(world: World) -> Transport:
+    allowed = "*" if world.allow_net is True else ",".join(world.allow_net or ())
+
+    def transport(method: str, url: str, headers: dict, body: bytes | None, timeout: float) -> tuple:
+        return relay_transport(world.relay or {}, allowed, method, url, headers, body, timeout)
+
+    return transport
+
+
+def relay_transport(relay: dict, allowed: str, method: str, url: str, headers: dict,
+                    body: bytes | None, timeout: float) -> tuple:  # fmt: skip
+    """Send one request through the relay at `relay["url"]` (a transport once the first two
+    arguments are given): the API's status, headers and body exactly as the relay got them.
+
+    The relay is asked in slices of RELAY_SLICE seconds, so Python runs between them and
+    an interrupt (the page's Stop) ends the wait; the relay is then told to drop the request.
+    """
+    if not any(name.lower() == "user-agent" for name in headers):
+        headers = {**headers, "User-Agent": USER_AGENT}
+    ask = {"X-NodeFox-Token": relay["token"], "X-NodeFox-Wait": str(RELAY_SLICE)}
+    first = {**ask, "X-NodeFox-Target": url, "X-NodeFox-Method": method, "X-NodeFox-Allow": allowed,
+             "X-NodeFox-Headers": json.dumps(headers), "X-NodeFox-Timeout": repr(float(timeout))}  # fmt: skip
+    deadline = time.monotonic() + timeout + RELAY_MARGIN
+    status, got, data = _ask_relay(relay["url"], "POST", first, body)
+    job = None
+    try:
+        while status == 202 and got.get("x-nodefox-relay") == "pending":
+            job = got.get("x-nodefox-job", "")
+            if time.monotonic() > deadline:
+                raise NetworkError(f"timed out after {round(timeout * 1000)} ms")
+            status, got, data = _ask_relay(relay["url"], "POST", {**ask, "X-NodeFox-Job": job}, None)
+        job = None
+    finally:
+        if job is not None:  # stopped, or timed out: the relay need not keep the answer
+            with contextlib.suppress(NetworkError, OSError):
+                _ask_relay(relay["url"], "DELETE", {"X-NodeFox-Token": relay["token"], "X-NodeFox-Job": job}, None)
+    mark = got.get("x-nodefox-relay")
+    if mark == "ok":
+        pairs = _json.loads(got.get("x-nodefox-headers") or "[]")
+        return int(got["x-nodefox-status"]), got.get("x-nodefox-reason", ""), pairs, data
+    message = _relay_error(data) or f"HTTP {status}"
+    if mark == "error" and status == 502:  # the API gave no response: as a direct request says it
+        raise NetworkError(message)
+    if mark == "error" and status == 401:
+        message += "; the server was restarted since this page was loaded: reload the page"
+    if mark == "error":
+        raise NodeError(f"the relay of the editor's server refused the request: {message}")
+    raise NodeError(f"{relay['url']} is not a NodeFox relay (it answered HTTP {status})")
+
+
+def _ask_relay(url: str, method: str, headers: dict, body: bytes | None) -> tuple[int, dict, bytes]:
+    import urllib3
+
+    global _pool
+    if _pool is None:
+        _pool = urllib3.PoolManager(num_pools=16, maxsize=1)
+    try:
+        r = _pool.request(method, url, headers=headers, body=body, timeout=urllib3.Timeout(total=RELAY_SLICE + 30),
+                          retries=False, redirect=False, preload_content=True, decode_content=True)  # fmt: skip
+    except urllib3.exceptions.HTTPError as exc:
+        raise NetworkError(f"the editor's server (its relay) did not answer: {_describe(exc)}") from None
+    return r.status, {k.lower(): v for k, v in r.headers.items()}, r.data
+
+
+def _relay_error(data: bytes) -> str | None:
+    try:
+        value = _json.loads(data)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value.get("error") if isinstance(value, dict) and isinstance(value.get("error"), str) else None
 
 
 def _connect_failure(exc: Exception) -> str:

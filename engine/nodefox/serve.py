@@ -1,6 +1,6 @@
 """`nodefox serve`: the built site over HTTP, cross-origin isolated, with .wasm typed right;
 with a folder, its workspace API; with `--triggers` (or `nodefox up DIR`), its webhooks and
-schedules.
+schedules; always the relay its own page sends HTTP requests through (relay.py).
 
 Starlette on uvicorn: each piece (the site, the API, the hooks, the Host check, the headers)
 is one ASGI callable, stacked here. What makes it safe to leave running sits in _http.py: a
@@ -132,11 +132,13 @@ def build_app(site: Path | None, *, workspace: str | None = None, triggers: bool
     """The whole server as one ASGI app (also what tests and embedders call)."""
     from ._http import HostCheck, Isolation
     from .api import Hooks, WorkspaceAPI
+    from .relay import Relay
     from .workspace import Workspace
 
     ws = Workspace(workspace) if workspace is not None else None
-    api = WorkspaceAPI(ws, token or secrets.token_urlsafe(32), loopback, triggers)
-    routes: list = api.routes()
+    token = token or secrets.token_urlsafe(32)  # one per start: the page's key to the API and the relay
+    api = WorkspaceAPI(ws, token, loopback, triggers)
+    routes: list = api.routes() + Relay(token, loopback).routes()
     lifespan = None
     if triggers:
         assert ws is not None, "triggers need a workspace"

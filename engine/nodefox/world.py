@@ -80,6 +80,9 @@ class World:
     # how requests are sent: None means the default (urllib3) transport; tests may give a fake
     transport: Callable[..., Any] | None = None
     cache: ReadCache | None = None  # live session only: reads by key
+    # in the editor served by `nodefox serve`: {"url", "token"} of its /relay, which requests go
+    # through (an API without CORS headers then answers the page too); None sends them directly
+    relay: dict | None = None
     preview: bool = False  # a preview: unpinned `write` nodes wait instead of running
 
     def check_net(self, host: str) -> None:

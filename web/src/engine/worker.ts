@@ -176,10 +176,26 @@ async function init(interrupt: SharedArrayBuffer | null) {
     const version = String(pyodide.pyimport("nodefox").__version__);
     return { module, version, catalogue: module.catalogue() };
   });
+  await useRelay(loaded.module); // before `bridge` is set: no message is handled without it
   bridge = loaded.module;
   engine = pyodide;
   post({ kind: "ready", version: loaded.version, catalogue: loaded.catalogue, ms: performance.now() - begin });
   drain();
+}
+
+/** Served by `nodefox serve` (it answers /api/session), the engine sends its HTTP requests
+ * through the server's /relay, so APIs without CORS headers answer too (docs/http.md).
+ * Elsewhere (a static host) they go straight from the page. */
+async function useRelay(module: Bridge) {
+  try {
+    const response = await fetch("/api/session", { cache: "no-store" });
+    const token = response.ok ? ((await response.json()) as { token?: unknown }).token : null;
+    if (typeof token === "string" && token) {
+      module.configure(JSON.stringify({ relay: { url: self.location.origin + "/relay", token } }));
+    }
+  } catch {
+    /* no server behind the page: requests go directly */
+  }
 }
 
 type Apply = Extract<ToWorker, { kind: "apply" }> & { at: number };
