@@ -21,21 +21,41 @@ _NEXT_URL = re.compile(r"^=\s*\{\{\s*\$response\.body((?:\.[A-Za-z_$][\w$]*|\[\s
 _SEGMENT = re.compile(r"\.([A-Za-z_$][\w$]*)|\[\s*(?:\"([^\"]*)\"|'([^']*)'|(\d+))\s*\]")
 
 
-def _pairs(ctx: Context, entries: list, what: str) -> dict:
+def _pairs(ctx: Context, entries: list, what: str, where: str) -> dict:
+    """Name-value pairs as an object; a pair NodeFox cannot send as given is left out and reported."""
     out: dict[str, Any] = {}
-    for entry in entries:
+    for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
             continue
+        at = f"{where}.{i}"
         name = entry.get("name", "")
-        if not isinstance(name, str) or name.startswith("="):
-            raise NotExpressible(f"a {what} name given by an expression")
         if entry.get("parameterType") == "formBinaryData":
-            raise NotExpressible("sending binary data has no NodeFox equivalent")
+            ctx.drop(at, f"the {what} {name!r} sends binary data, which NodeFox items do not carry")
+            continue
+        if not isinstance(name, str) or name.startswith("="):
+            ctx.drop(at, f"a {what} name given by an expression; NodeFox needs fixed names")
+            continue
         if name in out:
-            raise NotExpressible(f"the {what} {name!r} is given twice")
+            ctx.drop(at, f"the {what} {name!r} is given twice; NodeFox sends each name once (the first)")
+            continue
         value = entry.get("value", "")
         out[name] = value if isinstance(value, str) and value.startswith("=") else literal(value)
     return out
+
+
+_MULTIPART = "the body is sent URL-encoded (application/x-www-form-urlencoded) where n8n sends multipart/form-data"
+_FILE_RESPONSE = "the response is read as text into the item's body where n8n keeps it as a binary file"
+
+
+def _multipart_headers(ctx: Context, params: dict) -> None:
+    """A fixed multipart Content-Type header would mislabel the URL-encoded body: left out and reported."""
+    headers = params.get("headers")
+    if isinstance(headers, dict):
+        for key in [k for k in headers if k.lower() == "content-type"]:
+            value = headers[key]
+            if isinstance(value, str) and "multipart" in value.lower():
+                del headers[key]
+                ctx.drop(f"headers.{key}", "a multipart Content-Type header; NodeFox sends the body URL-encoded")
 
 
 def _json_param(ctx: Context, text: Any, pointer: str, want_object: bool) -> Any:
@@ -117,16 +137,15 @@ def _http_v1(ctx: Context, params: dict) -> None:
             params["credential"] = name
     fmt = ctx.get("responseFormat", "json")
     if fmt == "file":
-        raise NotExpressible("a response kept as a binary file has no NodeFox equivalent")
-    if fmt == "string":
+        params["response"] = "text"
+        ctx.differ(_FILE_RESPONSE)
+    elif fmt == "string":
         params["response"] = "text"
     elif fmt == "json":
         params["response"] = "json"
     if ctx.get("options.fullResponse", False):
         params["full"] = True
     content = ctx.get("options.bodyContentType", "json")
-    if content == "multipart-form-data":
-        raise NotExpressible("a multipart body has no NodeFox equivalent")
     if ctx.get("jsonParameters", False):
         for key, target in (("queryParametersJson", "query"), ("headerParametersJson", "headers")):
             if ctx.get(key):
@@ -138,10 +157,14 @@ def _http_v1(ctx: Context, params: dict) -> None:
                             ("bodyParametersUi.parameter", "body")):  # fmt: skip
             entries = ctx.list(key)
             if entries:
-                params[target] = _pairs(ctx, entries, target)
+                params[target] = _pairs(ctx, entries, target, key)
     if "body" in params:
         if content == "form-urlencoded":
             params["bodyType"] = "form"
+        elif content == "multipart-form-data":
+            params["bodyType"] = "form"
+            ctx.differ(_MULTIPART)
+            _multipart_headers(ctx, params)
         elif content == "raw":
             raise NotExpressible("a raw body in an old HTTP Request has no NodeFox equivalent")
 
@@ -162,12 +185,12 @@ def _http_v4(ctx: Context, params: dict) -> None:
         if ctx.get("specifyQuery", "keypair") == "json":
             params["query"] = _json_param(ctx, ctx.get("jsonQuery", "{}"), "/query", True)
         else:
-            params["query"] = _pairs(ctx, ctx.list("queryParameters.parameters"), "query parameter")
+            params["query"] = _pairs(ctx, ctx.list("queryParameters.parameters"), "query parameter", "queryParameters.parameters")
     if ctx.get("sendHeaders", False):
         if ctx.get("specifyHeaders", "keypair") == "json":
             params["headers"] = _json_param(ctx, ctx.get("jsonHeaders", "{}"), "/headers", True)
         else:
-            params["headers"] = _pairs(ctx, ctx.list("headerParameters.parameters"), "header")
+            params["headers"] = _pairs(ctx, ctx.list("headerParameters.parameters"), "header", "headerParameters.parameters")
     if ctx.get("sendBody", False):
         _body_v4(ctx, params)
     _response_v4(ctx, params)
@@ -176,8 +199,14 @@ def _http_v4(ctx: Context, params: dict) -> None:
 
 def _body_v4(ctx: Context, params: dict) -> None:
     content = ctx.get("contentType", "json")
-    if content in ("multipart-form-data", "binaryData"):
-        raise NotExpressible(f"a {content} body has no NodeFox equivalent")
+    if content == "binaryData":
+        raise NotExpressible("a body that is the item's binary file has no NodeFox equivalent")
+    if content == "multipart-form-data":
+        params["body"] = _pairs(ctx, ctx.list("bodyParameters.parameters"), "body parameter", "bodyParameters.parameters")
+        params["bodyType"] = "form"
+        ctx.differ(_MULTIPART)
+        _multipart_headers(ctx, params)
+        return
     if content == "raw":
         body = ctx.get("body", "")
         kind = ctx.get("rawContentType", "")
@@ -201,7 +230,7 @@ def _body_v4(ctx: Context, params: dict) -> None:
         params["bodyType"] = "text"
         return
     else:
-        params["body"] = _pairs(ctx, ctx.list("bodyParameters.parameters"), "body parameter")
+        params["body"] = _pairs(ctx, ctx.list("bodyParameters.parameters"), "body parameter", "bodyParameters.parameters")
     if content == "form-urlencoded":
         params["bodyType"] = "form"
 
@@ -211,11 +240,12 @@ def _response_v4(ctx: Context, params: dict) -> None:
     if not isinstance(response, dict):
         return
     if response.get("neverError"):
-        raise NotExpressible("never failing on an error status has no NodeFox equivalent")
+        ctx.drop("options.response.response.neverError", "NodeFox fails the item on a status outside 2xx (set onError to continue past it)")
     fmt = response.get("responseFormat", "autodetect")
     if fmt == "file":
-        raise NotExpressible("a response kept as a binary file has no NodeFox equivalent")
-    if fmt in ("json", "text"):
+        params["response"] = "text"
+        ctx.differ(_FILE_RESPONSE)
+    elif fmt in ("json", "text"):
         params["response"] = fmt
     if response.get("fullResponse"):
         params["full"] = True
@@ -225,11 +255,14 @@ def _pagination(ctx: Context, params: dict) -> None:
     pagination = ctx.get("options.pagination.pagination", {})
     if not isinstance(pagination, dict) or pagination.get("paginationMode", "off") == "off":
         return
+    where = "options.pagination.pagination"
     if pagination.get("paginationMode") != "responseContainsNextURL":
-        raise NotExpressible("pagination by updating parameters has no NodeFox equivalent")
-    m = _NEXT_URL.match(pagination.get("nextURL", "") or "")
+        ctx.drop(where, "pagination by updating parameters has no NodeFox equivalent; only the first page is fetched")
+        return
+    m = _NEXT_URL.match(pagination.get("nextURL", "") or "") if isinstance(pagination.get("nextURL", ""), str) else None
     if not m:
-        raise NotExpressible("pagination by a next URL that is not a field of the response body")
+        ctx.drop(where, "pagination by a next URL that is not a field of the response body; only the first page is fetched")
+        return
     pointer = "".join("/" + next(g for g in seg.groups() if g is not None).replace("~", "~0").replace("/", "~1")
                       for seg in _SEGMENT.finditer(m.group(1)))  # fmt: skip
     page: dict[str, Any] = {"next": pointer}

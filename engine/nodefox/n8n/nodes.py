@@ -89,6 +89,17 @@ class Context:
         self.total = 0
         self.translated = 0
         self.untranslated: list[dict] = []
+        self.dropped: list[dict] = []  # parameters not carried over, reported per node
+        self.notes: list[str] = []  # documented differences from n8n, reported per node
+
+    def drop(self, where: str, reason: str) -> None:
+        """Report an n8n parameter (`where`, its path in n8n's parameters) the translation leaves out."""
+        self.dropped.append({"node": self.name, "parameter": where, "reason": reason})
+
+    def differ(self, note: str) -> None:
+        """Report a way the translated node behaves differently from n8n's."""
+        if note not in self.notes:
+            self.notes.append(note)
 
     def get(self, path: str, default: Any = None) -> Any:
         """A parameter by dotted path (`options.dotNotation`), or `default`."""

@@ -62,6 +62,7 @@ class _Report:
     dropped: list = field(default_factory=list)
     edges: list = field(default_factory=list)
     divergences: list = field(default_factory=list)
+    parameters: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         report = {
@@ -73,6 +74,8 @@ class _Report:
             report["edges"] = self.edges
         if self.divergences:
             report["divergences"] = self.divergences
+        if self.parameters:
+            report["parameters"] = self.parameters
         return report
 
 
@@ -80,7 +83,7 @@ def complete(report: dict) -> bool:
     """True when nothing but sticky notes was left behind."""
     return not (
         report["nodes"]["placeholders"] or report["expressions"]["untranslated"]
-        or report.get("edges")
+        or report.get("edges") or report.get("parameters")
     )  # fmt: skip
 
 
@@ -97,6 +100,8 @@ def summary(report: dict) -> str:
         parts.append(f"{len(report['dropped'])} sticky note(s) dropped")
     if report.get("edges"):
         parts.append(f"{len(report['edges'])} connection(s) dropped")
+    if report.get("parameters"):
+        parts.append(f"{len(report['parameters'])} parameter(s) not carried over")
     return "; ".join(parts)
 
 
@@ -150,8 +155,11 @@ def translate(obj: Any) -> tuple[dict, dict]:
             report.expr_total += ctx.total
             report.expr_translated += ctx.translated
             report.untranslated.extend(ctx.untranslated)
-            if result.divergence:
-                report.divergences.append({"name": name, "type": n8n_type, "note": result.divergence})
+            notes = [result.divergence] if result.divergence else []
+            notes += [n for n in ctx.notes if n not in notes]
+            if notes:
+                report.divergences.append({"name": name, "type": n8n_type, "note": "; ".join(notes)})
+            report.parameters.extend({**d, "type": n8n_type} for d in ctx.dropped)
         if raw.get("disabled") is True:
             node["disabled"] = True
         on_error = _on_error(raw)
