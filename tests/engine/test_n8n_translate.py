@@ -136,9 +136,10 @@ def test_loops_are_dropped_and_reported() -> None:
 
 
 def test_mapped_node_with_unexpressible_parameter_is_a_placeholder_with_reason() -> None:
-    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3, "parameters": {"numberInputs": 3}}]))
-    assert report["nodes"]["placeholders"] == [
-        {"name": "M", "type": "n8n-nodes-base.merge", "reason": "merging more than two inputs has no NodeFox equivalent"}]
+    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3,
+                                "parameters": {"numberInputs": 3, "mode": "chooseBranch"}}]))
+    assert report["nodes"]["placeholders"] == [{"name": "M", "type": "n8n-nodes-base.merge",
+                                                "reason": "merging more than two inputs by chooseBranch has no NodeFox equivalent"}]
 
 
 @pytest.mark.parametrize("obj", [{}, [], "x", {"nodes": {}}, {"nodes": [], "connections": []}, {"nodes": [{"name": 1}]}])
@@ -152,3 +153,70 @@ def test_connections_by_node_id_are_read() -> None:
         [{"id": "a1", "name": "A", "type": "noOp"}, {"id": "b2", "name": "B", "type": "noOp"}],
         {"a1": {"main": [[{"node": "b2", "type": "main", "index": 0}]]}}))  # fmt: skip
     assert edges(doc) == {("A", "out", "B", "in")}
+
+
+def test_merge_of_four_inputs_is_a_chain_that_appends_in_input_order() -> None:
+    data = [{"name": c, "type": "noOp"} for c in "ABCD"]
+    doc, report = translate(n8n(
+        [{"name": "T", "type": "manualTrigger"}, *data,
+         {"name": "M", "type": "merge", "typeVersion": 3, "parameters": {"numberInputs": 4}},
+         {"name": "Out", "type": "noOp"}],
+        link(("T", "A"), ("T", "B"), ("T", "C"), ("T", "D"),
+             ("A", "M", 0, 0), ("B", "M", 0, 1), ("C", "M", 0, 2), ("D", "M", 0, 3), ("M", "Out"))))  # fmt: skip
+    assert report["nodes"]["placeholders"] == [] and report["nodes"]["translated"] == 7
+    assert {n["name"]: n["type"] for n in doc["nodes"]}["M (3)"] == "merge"
+    assert {("A", "out", "M", "in1"), ("B", "out", "M", "in2"), ("M", "out", "M (2)", "in1"), ("C", "out", "M (2)", "in2"),
+            ("M (2)", "out", "M (3)", "in1"), ("D", "out", "M (3)", "in2"), ("M (3)", "out", "Out", "in")} <= edges(doc)
+    for n in doc["nodes"]:
+        if n["name"] in "ABCD":
+            n["pinned"] = [{"from": n["name"]}]
+    result = run(doc)
+    assert result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"] == [{"from": c} for c in "ABCD"]
+
+
+def test_merge_of_three_inputs_by_position_stays_a_placeholder() -> None:
+    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3,
+                                "parameters": {"numberInputs": 3, "mode": "combine", "combineBy": "combineByPosition"}}]))
+    assert "more than two inputs" in report["nodes"]["placeholders"][0]["reason"]
+
+
+def test_http_multipart_body_is_a_form_with_binary_fields_and_the_difference_reported() -> None:
+    doc, report = translate(n8n([{"name": "Up", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "method": "POST", "url": "https://api.example.com/up", "sendBody": True, "contentType": "multipart-form-data",
+        "sendHeaders": True, "headerParameters": {"parameters": [{"name": "Content-Type", "value": "multipart/form-data"}]},
+        "bodyParameters": {"parameters": [{"name": "model", "value": "whisper-1"},
+                                          {"name": "file", "parameterType": "formBinaryData", "inputDataFieldName": "data"}]}}}]))  # fmt: skip
+    node = by_name(doc)["Up"]
+    assert node["type"] == "http" and report["nodes"]["placeholders"] == []
+    assert node["params"]["body"] == {"model": "whisper-1"} and node["params"]["bodyType"] == "form"
+    assert node["params"]["headers"] == {}
+    assert [p["parameter"] for p in report["parameters"]] == ["bodyParameters.parameters.1", "headerParameters"]
+    assert "multipart/form-data" in report["divergences"][0]["note"]
+
+
+def test_http_file_response_is_text_and_never_error_is_reported() -> None:
+    doc, report = translate(n8n([{"name": "Get", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "url": "https://example.com/a.pdf",
+        "options": {"response": {"response": {"responseFormat": "file", "neverError": True}}}}}]))  # fmt: skip
+    assert by_name(doc)["Get"]["params"] == {"url": "https://example.com/a.pdf", "response": "text"}
+    assert report["parameters"][0]["parameter"] == "options.response.response.neverError"
+    assert "binary file" in report["divergences"][0]["note"]
+    doc, report = translate(n8n([{"name": "Old", "type": "httpRequest", "parameters": {"url": "https://x.org", "responseFormat": "file"}}]))
+    assert by_name(doc)["Old"]["params"]["response"] == "text" and report["divergences"]
+
+
+def test_http_pairs_named_by_expressions_or_twice_are_left_out_and_reported() -> None:
+    doc, report = translate(n8n([{"name": "H", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "url": "https://x.org", "sendQuery": True, "queryParameters": {"parameters": [
+            {"name": "a", "value": "1"}, {"name": "a", "value": "2"}, {"name": "={{ $json.k }}", "value": "3"}]}}}]))  # fmt: skip
+    assert by_name(doc)["H"]["params"]["query"] == {"a": "1"}
+    assert [p["parameter"] for p in report["parameters"]] == ["queryParameters.parameters.1", "queryParameters.parameters.2"]
+    from nodefox.n8n.translate import complete
+
+    assert not complete(report)
+
+
+def test_http_binary_body_stays_a_placeholder() -> None:
+    _, report = translate(n8n([{"name": "B", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "url": "https://x.org", "method": "POST", "sendBody": True, "contentType": "binaryData"}}]))  # fmt: skip
+    assert "binary file" in report["nodes"]["placeholders"][0]["reason"]

@@ -312,8 +312,27 @@ def _field_pairs(ctx: Context) -> list[tuple[str, str]]:
 
 
 def merge(ctx: Context) -> Mapped:
+    count = ctx.get("numberInputs", 2) if ctx.version >= 3 else 2
+    if count != 2:
+        return _merge_many(ctx, count)
     params = _merge_v1(ctx) if ctx.version < 2 else _merge_v2(ctx)
     return Mapped("merge", params, _MERGE_PORTS)
+
+
+def _merge_many(ctx: Context, count: Any) -> Mapped:
+    """Appending more than two inputs: a chain of NodeFox merges, each appending the next input.
+
+    n8n appends input 1's items, then input 2's, and so on; so does the chain, exactly.
+    """
+    if type(count) is not int or not 2 < count <= 10:
+        raise NotExpressible("the number of inputs is not a fixed number from 3 to 10")
+    if ctx.get("mode", "append") != "append":
+        raise NotExpressible(f"merging more than two inputs by {ctx.get('mode')} has no NodeFox equivalent")
+    # inputs 0 and 1 go to the first merge, input k (k >= 2) to merge k - 1's in2
+    inputs: list = ["in1", "in2"] + [(k - 1, "in2") for k in range(2, count)]
+    parts = [("merge", {}) for _ in range(count - 2)]
+    links = [(k, "out", k + 1, "in1") for k in range(count - 2)]
+    return Mapped("merge", {}, Ports([[(count - 2, "out")]], inputs), parts=parts, links=links)
 
 
 def _merge_v1(ctx: Context) -> dict:

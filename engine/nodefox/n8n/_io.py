@@ -55,7 +55,7 @@ def _multipart_headers(ctx: Context, params: dict) -> None:
             value = headers[key]
             if isinstance(value, str) and "multipart" in value.lower():
                 del headers[key]
-                ctx.drop(f"headers.{key}", "a multipart Content-Type header; NodeFox sends the body URL-encoded")
+                ctx.drop("headerParameters", f"the {key} header {value!r}; NodeFox sends the body URL-encoded with its own")
 
 
 def _json_param(ctx: Context, text: Any, pointer: str, want_object: bool) -> Any:

@@ -62,6 +62,11 @@ class Mapped:
     params: dict
     ports: Ports = field(default_factory=Ports)
     divergence: str = ""  # where NodeFox's node differs from n8n's in a documented way
+    # further NodeFox nodes one n8n node becomes (type, params), joined by `links`
+    # (from part, port, to part, port; part 0 is the first node); port maps may
+    # then name a part as (part, port)
+    parts: list[tuple[str, dict]] = field(default_factory=list)
+    links: list[tuple[int, str, int, str]] = field(default_factory=list)
 
 
 @dataclass

@@ -114,6 +114,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
     ids: set[str] = set()
     names: set[str] = set()
     pins = wf.get("pinData") if isinstance(wf.get("pinData"), dict) else {}
+    inner: list[dict] = []  # edges inside one n8n node that became several NodeFox nodes
 
     for index, raw in enumerate(wf["nodes"]):
         n8n_type = raw["type"]
@@ -173,11 +174,13 @@ def translate(obj: Any) -> tuple[dict, dict]:
             node["pinned"] = pinned
         nodes.append(node)
         mapped[original_name] = (node, ports)
+        if isinstance(result, Mapped) and result.parts:
+            _parts(node, result, ctx, ids, names, nodes, inner, mapped, original_name)
 
     # connections name nodes; some exports name them by id, so ids are read too (names win)
     by_id = {raw["id"]: name for raw in wf["nodes"] if isinstance(raw.get("id"), str)
              for name in [raw.get("name")] if name in mapped}  # fmt: skip
-    edges = _edges(wf.get("connections") or {}, {**{k: mapped[v] for k, v in by_id.items()}, **mapped}, report)
+    edges = _edges(wf.get("connections") or {}, {**{k: mapped[v] for k, v in by_id.items()}, **mapped}, report, nodes, inner)
     doc: dict[str, Any] = {"nodefox": 1}
     if isinstance(wf.get("name"), str) and wf["name"]:
         doc["name"] = wf["name"]
@@ -188,6 +191,45 @@ def translate(obj: Any) -> tuple[dict, dict]:
     doc["nodes"] = nodes
     doc["edges"] = edges
     return doc, report.as_dict()
+
+
+class _PartPorts:
+    """The port map of an n8n node that became several NodeFox nodes: (part, port) resolved to nodes."""
+
+    def __init__(self, ports: Any, nodes: list[dict]):
+        self.ports, self.nodes = ports, nodes
+
+    def _resolve(self, ref: Any) -> tuple[dict, str]:
+        return (self.nodes[ref[0]], ref[1]) if isinstance(ref, tuple) else (self.nodes[0], ref)
+
+    def output(self, index: int, node: dict) -> list:
+        return [self._resolve(ref) for ref in self.ports.output(index, node)]
+
+    def input(self, index: int, node: dict) -> Any:
+        ref = self.ports.input(index, node)
+        return None if ref is None else self._resolve(ref)
+
+
+def _parts(first: dict, result: Mapped, ctx: Context, ids: set, names: set, nodes: list, inner: list,
+           mapped: dict, original: str) -> None:
+    """The further nodes of a node that became several, placed after the first and linked to it."""
+    made = [first]
+    x, y = first.get("position", [0, 0])
+    for k, (kind, params) in enumerate(result.parts, start=2):
+        part = {"id": _unique(f"{first['id']}-{k}", ids), "type": kind, "name": _unique(f"{first['name']} ({k})", names)}
+        if "position" in first:
+            part["position"] = [x + 40 * (k - 1), y + 40 * (k - 1)]
+        params = _expressions(params, ctx)
+        if params:
+            part["params"] = params
+        for key in ("disabled", "onError"):
+            if key in first:
+                part[key] = first[key]
+        nodes.append(part)
+        made.append(part)
+    for a, aport, b, bport in result.links:
+        inner.append({"source": made[a]["id"], "sourcePort": aport, "target": made[b]["id"], "targetPort": bport})
+    mapped[original] = (first, _PartPorts(result.ports, made))
 
 
 def _unique(name: str, seen: set[str]) -> str:
@@ -279,8 +321,7 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def _edges(connections: dict, mapped: dict, report: _Report) -> list[dict]:
-    order = {name: i for i, name in enumerate(mapped)}
+def _edges(connections: dict, mapped: dict, report: _Report, nodes: list, inner: list) -> list[dict]:
     wanted: list[tuple[str, str, str, str]] = []
     for source_name, outputs in connections.items():
         if source_name not in mapped or not isinstance(outputs, dict):
@@ -299,6 +340,8 @@ def _edges(connections: dict, mapped: dict, report: _Report) -> list[dict]:
                 in_index = conn.get("index", 0) if type(conn.get("index", 0)) is int else 0
                 out_ports = ports.output(index, source) if ports else (["out"] if index == 0 else [])
                 in_port = target_ports.input(in_index, target) if target_ports else "in"
+                if isinstance(in_port, tuple):
+                    target, in_port = in_port
                 if not out_ports or in_port is None:
                     report.edges.append({
                         "source": source["name"], "target": target["name"],
@@ -306,16 +349,18 @@ def _edges(connections: dict, mapped: dict, report: _Report) -> list[dict]:
                     })  # fmt: skip
                     continue
                 for port in out_ports:
-                    wanted.append((source["id"], port, target["id"], in_port))
-    return _acyclic(wanted, mapped, order, report)
+                    origin, port = port if isinstance(port, tuple) else (source, port)
+                    wanted.append((origin["id"], port, target["id"], in_port))
+    return _acyclic(wanted, nodes, inner, report)
 
 
-def _acyclic(wanted: list, mapped: dict, order: dict, report: _Report) -> list[dict]:
-    """The edges, without duplicates and without those that close a cycle."""
-    by_id = {node["id"]: node for node, _ in mapped.values()}
+def _acyclic(wanted: list, nodes: list, inner: list, report: _Report) -> list[dict]:
+    """The edges, without duplicates and without those that close a cycle (`inner` edges come first, always kept)."""
+    by_id = {node["id"]: node for node in nodes}
     out: list[dict] = []
     seen: set[tuple] = set()
     reach: dict[str, set[str]] = {i: set() for i in by_id}  # node -> its descendants
+    wanted = [(e["source"], e["sourcePort"], e["target"], e["targetPort"]) for e in inner] + wanted
 
     def reaches(a: str, b: str) -> bool:
         return a == b or b in reach[a]
