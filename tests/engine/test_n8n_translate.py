@@ -164,9 +164,10 @@ def test_merge_of_four_inputs_is_a_chain_that_appends_in_input_order() -> None:
         link(("T", "A"), ("T", "B"), ("T", "C"), ("T", "D"),
              ("A", "M", 0, 0), ("B", "M", 0, 1), ("C", "M", 0, 2), ("D", "M", 0, 3), ("M", "Out"))))  # fmt: skip
     assert report["nodes"]["placeholders"] == [] and report["nodes"]["translated"] == 7
-    assert {n["name"]: n["type"] for n in doc["nodes"]}["M (3)"] == "merge"
-    assert {("A", "out", "M", "in1"), ("B", "out", "M", "in2"), ("M", "out", "M (2)", "in1"), ("C", "out", "M (2)", "in2"),
-            ("M (2)", "out", "M (3)", "in1"), ("D", "out", "M (3)", "in2"), ("M (3)", "out", "Out", "in")} <= edges(doc)
+    assert {n["name"]: n["type"] for n in doc["nodes"]}["M (step 2)"] == "merge"
+    assert {("A", "out", "M (step 1)", "in1"), ("B", "out", "M (step 1)", "in2"), ("M (step 1)", "out", "M (step 2)", "in1"),
+            ("C", "out", "M (step 2)", "in2"), ("M (step 2)", "out", "M", "in1"), ("D", "out", "M", "in2"),
+            ("M", "out", "Out", "in")} <= edges(doc)
     for n in doc["nodes"]:
         if n["name"] in "ABCD":
             n["pinned"] = [{"from": n["name"]}]

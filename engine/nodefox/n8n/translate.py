@@ -212,13 +212,18 @@ class _PartPorts:
 
 def _parts(first: dict, result: Mapped, ctx: Context, ids: set, names: set, nodes: list, inner: list,
            mapped: dict, original: str) -> None:
-    """The further nodes of a node that became several, placed after the first and linked to it."""
+    """The further nodes of a node that became several, linked to the first.
+
+    The last part gives what n8n's node outputs, so it takes the n8n node's name
+    and id (expressions such as `$('Name')` read it) and its pinned data; the
+    others are named `Name (step k)`.
+    """
     made = [first]
     x, y = first.get("position", [0, 0])
     for k, (kind, params) in enumerate(result.parts, start=2):
-        part = {"id": _unique(f"{first['id']}-{k}", ids), "type": kind, "name": _unique(f"{first['name']} ({k})", names)}
+        part = {"id": _unique(f"{first['id']}-{k}", ids), "type": kind, "name": ""}
         if "position" in first:
-            part["position"] = [x + 40 * (k - 1), y + 40 * (k - 1)]
+            part["position"] = [x + 60 * (k - 1), y + 60 * (k - 1)]
         params = _expressions(params, ctx)
         if params:
             part["params"] = params
@@ -227,6 +232,14 @@ def _parts(first: dict, result: Mapped, ctx: Context, ids: set, names: set, node
                 part[key] = first[key]
         nodes.append(part)
         made.append(part)
+    last = made[-1]
+    for key in ("id", "name", "pinned"):
+        if key in first:
+            first[key], last[key] = last.get(key), first[key]
+            if first[key] is None:
+                del first[key]
+    for k, part in enumerate(made[:-1], start=1):
+        part["name"] = _unique(f"{last['name']} (step {k})", names)
     for a, aport, b, bport in result.links:
         inner.append({"source": made[a]["id"], "sourcePort": aport, "target": made[b]["id"], "targetPort": bport})
     mapped[original] = (first, _PartPorts(result.ports, made))
