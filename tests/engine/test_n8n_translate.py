@@ -221,3 +221,43 @@ def test_http_binary_body_stays_a_placeholder() -> None:
     _, report = translate(n8n([{"name": "B", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
         "url": "https://x.org", "method": "POST", "sendBody": True, "contentType": "binaryData"}}]))  # fmt: skip
     assert "binary file" in report["nodes"]["placeholders"][0]["reason"]
+
+
+def _run_one(node: dict, items: list[dict]) -> tuple[list, dict, dict]:
+    """Import one n8n node fed by pinned items and run it: (its output items, document, report)."""
+    doc, report = translate(n8n([{"name": "In", "type": "noOp"}, node, {"name": "Out", "type": "noOp"}],
+                                link(("In", node["name"]), (node["name"], "Out"))))  # fmt: skip
+    by_name(doc)["In"]["pinned"] = items
+    result = run(doc)
+    return result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"], doc, report
+
+
+def test_split_out_with_selected_other_fields_is_set_then_split_out() -> None:
+    out, doc, report = _run_one({"name": "S", "type": "splitOut", "parameters": {
+        "fieldToSplitOut": "tags", "include": "selectedOtherFields", "fieldsToInclude": "id, missing"}},
+        [{"id": 1, "other": "x", "tags": ["a", {"b": 2}]}, {"id": 2, "tags": []}])  # fmt: skip
+    # n8n: each element under the field's name plus the selected fields (a missing one is undefined, so absent)
+    assert out == [{"tags": "a", "id": 1}, {"tags": {"b": 2}, "id": 1}]
+    assert report["nodes"]["placeholders"] == [] and "divergences" not in report
+    assert by_name(doc)["S"]["type"] == "split_out" and by_name(doc)["S (step 1)"]["type"] == "set"
+
+
+def test_aggregate_of_specified_or_all_but_some_fields_drops_items_left_empty() -> None:
+    items = [{"a": 1, "b": 2}, {"c": 3}, {"a": 4}]
+    out, _, report = _run_one({"name": "A", "type": "aggregate", "parameters": {
+        "aggregate": "aggregateAllItemData", "include": "specifiedFields", "fieldsToInclude": "a"}}, items)  # fmt: skip
+    assert out == [{"data": [{"a": 1}, {"a": 4}]}] and report["nodes"]["placeholders"] == []
+    out, _, _ = _run_one({"name": "A", "type": "aggregate", "parameters": {
+        "aggregate": "aggregateAllItemData", "include": "allFieldsExcept", "fieldsToExclude": "a, c",
+        "destinationFieldName": "rows"}}, items)  # fmt: skip
+    assert out == [{"rows": [{"b": 2}]}]
+
+
+def test_set_except_removes_then_sets() -> None:
+    out, _, report = _run_one({"name": "Set", "type": "set", "typeVersion": 3.4, "parameters": {
+        "include": "except", "excludeFields": "secret, id", "includeOtherFields": True,
+        "assignments": {"assignments": [{"name": "n", "type": "number", "value": "={{ $json.id * 2 }}"}]}}},
+        [{"id": 2, "secret": "s", "keep": True}])  # fmt: skip
+    # n8n removes the fields first, so the new field's expression still reads the input item
+    assert out == [{"keep": True, "n": 4}]
+    assert report["nodes"]["placeholders"] == [] and report["expressions"]["translated"] == 1

@@ -150,6 +150,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
             report.translated += 1
             node["type"] = result.type
             params = _expressions(result.params, ctx)
+            result.parts = [(kind, _expressions(p, ctx)) for kind, p in result.parts]
             if params:
                 node["params"] = params
             ports = result.ports
@@ -175,7 +176,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
         nodes.append(node)
         mapped[original_name] = (node, ports)
         if isinstance(result, Mapped) and result.parts:
-            _parts(node, result, ctx, ids, names, nodes, inner, mapped, original_name)
+            _parts(node, result, ids, names, nodes, inner, mapped, original_name)
 
     # connections name nodes; some exports name them by id, so ids are read too (names win)
     by_id = {raw["id"]: name for raw in wf["nodes"] if isinstance(raw.get("id"), str)
@@ -210,8 +211,7 @@ class _PartPorts:
         return None if ref is None else self._resolve(ref)
 
 
-def _parts(first: dict, result: Mapped, ctx: Context, ids: set, names: set, nodes: list, inner: list,
-           mapped: dict, original: str) -> None:
+def _parts(first: dict, result: Mapped, ids: set, names: set, nodes: list, inner: list, mapped: dict, original: str) -> None:
     """The further nodes of a node that became several, linked to the first.
 
     The last part gives what n8n's node outputs, so it takes the n8n node's name
@@ -224,8 +224,7 @@ def _parts(first: dict, result: Mapped, ctx: Context, ids: set, names: set, node
         part = {"id": _unique(f"{first['id']}-{k}", ids), "type": kind, "name": ""}
         if "position" in first:
             part["position"] = [x + 60 * (k - 1), y + 60 * (k - 1)]
-        params = _expressions(params, ctx)
-        if params:
+        if params:  # already translated with the first node's
             part["params"] = params
         for key in ("disabled", "onError"):
             if key in first:
