@@ -261,3 +261,41 @@ def test_set_except_removes_then_sets() -> None:
     # n8n removes the fields first, so the new field's expression still reads the input item
     assert out == [{"keep": True, "n": 4}]
     assert report["nodes"]["placeholders"] == [] and report["expressions"]["translated"] == 1
+
+
+def _run_merge(params: dict, one: list, two: list, version: float = 3) -> tuple[list, dict, dict]:
+    doc, report = translate(n8n(
+        [{"name": "A", "type": "noOp"}, {"name": "B", "type": "noOp"},
+         {"name": "M", "type": "merge", "typeVersion": version, "parameters": params}, {"name": "Out", "type": "noOp"}],
+        link(("A", "M", 0, 0), ("B", "M", 0, 1), ("M", "Out"))))  # fmt: skip
+    by_name(doc)["A"]["pinned"], by_name(doc)["B"]["pinned"] = one, two
+    result = run(doc)
+    return result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"], doc, report
+
+
+ONE = [{"id": 1, "a": "x"}, {"id": 2, "a": "y"}, {"id": 3, "a": "z"}]
+TWO = [{"key": 2, "b": True}, {"key": 2, "b": False}, {"key": 9}]
+
+
+def test_merge_keep_non_matches_of_one_input_is_an_anti_join() -> None:
+    base = {"mode": "combine", "combineBy": "combineByFields", "joinMode": "keepNonMatches",
+            "advanced": True, "mergeByFields": {"values": [{"field1": "id", "field2": "key"}]}}  # fmt: skip
+    out, doc, report = _run_merge({**base, "outputDataFrom": "input1"}, ONE, TWO)
+    assert out == [{"id": 1, "a": "x"}, {"id": 3, "a": "z"}]
+    assert report["nodes"]["placeholders"] == [] and by_name(doc)["M"]["type"] == "filter"
+    out, _, _ = _run_merge({**base, "outputDataFrom": "input2"}, ONE, TWO)
+    assert out == [{"key": 9}]
+
+
+def test_merge_v1_remove_key_matches_is_an_anti_join_with_the_key_difference_reported() -> None:
+    out, _, report = _run_merge({"mode": "removeKeyMatches", "propertyName1": "id", "propertyName2": "key"}, ONE, TWO, 1)
+    assert out == [{"id": 1, "a": "x"}, {"id": 3, "a": "z"}]
+    assert "as text" in report["divergences"][0]["note"]
+
+
+def test_merge_v1_by_index_left_keeps_input_1_unpaired_only() -> None:
+    params = {"mode": "mergeByIndex", "join": "left"}
+    out, _, report = _run_merge(params, [{"a": 1}, {"a": 2}], [{"b": 1}], 1)
+    assert out == [{"a": 1, "b": 1}, {"a": 2}] and report["nodes"]["placeholders"] == []
+    out, _, _ = _run_merge(params, [{"a": 1}], [{"b": 1}, {"b": 2}], 1)
+    assert out == [{"a": 1, "b": 1}]

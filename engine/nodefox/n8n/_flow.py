@@ -316,7 +316,41 @@ def merge(ctx: Context) -> Mapped:
     if count != 2:
         return _merge_many(ctx, count)
     params = _merge_v1(ctx) if ctx.version < 2 else _merge_v2(ctx)
-    return Mapped("merge", params, _MERGE_PORTS)
+    return params if isinstance(params, Mapped) else Mapped("merge", params, _MERGE_PORTS)
+
+
+_MARK = "__nodefox_match"  # a field only the anti-join's own nodes write and read
+
+
+def _anti_join(keep: int, fields_keep: list[str], fields_other: list[str]) -> Mapped:
+    """The items of input `keep` (1 or 2) that match no item of the other input, unchanged.
+
+    The other input's items are reduced to their key fields plus a mark (`set`),
+    joined to the kept input keeping its unmatched items as they are (`merge`
+    left join), and the items that got the mark are dropped (`filter`).
+    """
+    other = 2 if keep == 1 else 1
+    mark = {"fields": [{"name": _MARK, "value": True}], "include": "selected", "selected": fields_other}
+    join = {"mode": "join", "fields1": fields_keep, "fields2": fields_other, "join": "left", "prefer": "in1"}
+    unmarked = {"conditions": [{"left": Done("={{ $json[" + repr(_MARK) + "] }}"), "op": "notExists"}]}
+    inputs: list = [None, None]
+    inputs[keep - 1] = (1, "in1")
+    inputs[other - 1] = "in"
+    return Mapped("set", mark, Ports([[(2, "kept")]], inputs), parts=[("merge", join), ("filter", unmarked)],
+                  links=[(0, "out", 1, "in2"), (1, "out", 2, "in")])
+
+
+def _by_index_left() -> Mapped:
+    """Input 1's items, each merged with input 2's item at the same index when there is one.
+
+    Both inputs get their index as a field (`set`), are joined on it keeping input 1's
+    unmatched items (`merge` left join), and the index field is removed (`remove`).
+    """
+    index = {"fields": [{"name": "__nodefox_index", "value": Done("={{ $index }}")}]}
+    join = {"mode": "join", "fields1": ["__nodefox_index"], "fields2": ["__nodefox_index"], "join": "left"}
+    return Mapped("set", index, Ports([[(3, "out")]], ["in", (1, "in")]),
+                  parts=[("set", dict(index)), ("merge", join), ("remove", {"fields": ["__nodefox_index"]})],
+                  links=[(0, "out", 2, "in1"), (1, "out", 2, "in2"), (2, "out", 3, "in")])
 
 
 def _merge_many(ctx: Context, count: Any) -> Mapped:
@@ -335,7 +369,7 @@ def _merge_many(ctx: Context, count: Any) -> Mapped:
     return Mapped("merge", {}, Ports([[(count - 2, "out")]], inputs), parts=parts, links=links)
 
 
-def _merge_v1(ctx: Context) -> dict:
+def _merge_v1(ctx: Context) -> dict | Mapped:
     mode = ctx.get("mode", "append")
     if mode == "append":
         return {}
@@ -349,7 +383,7 @@ def _merge_v1(ctx: Context) -> dict:
             return {"mode": "position"}
         if join == "outer":
             return {"mode": "position", "includeUnpaired": True}
-        raise NotExpressible("merging by index keeping only input 1's unpaired items has no NodeFox equivalent")
+        return _by_index_left()
     if mode == "mergeByKey":
         if ctx.get("overwrite", "always") != "always":
             raise NotExpressible("merging by key without overwriting has no NodeFox equivalent")
@@ -357,10 +391,16 @@ def _merge_v1(ctx: Context) -> dict:
         if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
             raise NotExpressible("key fields given by expressions")
         return {"mode": "join", "fields1": [path(a)], "fields2": [path(b)], "join": "left"}
+    if mode == "removeKeyMatches":
+        a, b = ctx.get("propertyName1", ""), ctx.get("propertyName2", "")
+        if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
+            raise NotExpressible("key fields given by expressions")
+        ctx.differ("keys compare as JSON values; n8n v1 compares them as text (1 matches \"1\") and ignores input 2's empty keys")
+        return _anti_join(1, [path(a)], [path(b)])
     raise NotExpressible(f"the merge mode {mode} has no NodeFox equivalent")
 
 
-def _merge_v2(ctx: Context) -> dict:
+def _merge_v2(ctx: Context) -> dict | Mapped:
     if ctx.version >= 3 and ctx.get("numberInputs", 2) != 2:
         raise NotExpressible("merging more than two inputs has no NodeFox equivalent")
     mode = ctx.get("mode", "append")
@@ -380,6 +420,16 @@ def _merge_v2(ctx: Context) -> dict:
     else:
         by = mode
     if by in ("combineByFields", "mergeByFields"):
+        join_mode, output_from = ctx.get("joinMode", "keepMatches"), ctx.get("outputDataFrom", "both")
+        if join_mode == "keepNonMatches" and output_from in ("input1", "input2"):
+            if ctx.get("options.fuzzyCompare", False):
+                raise NotExpressible("fuzzy comparison has no NodeFox equivalent")
+            pairs = _field_pairs(ctx)
+            if not pairs:
+                raise NotExpressible("no fields to match")
+            dots = not ctx.get("options.disableDotNotation", False)
+            ones, twos = [path(a, dots) for a, _ in pairs], [path(b, dots) for _, b in pairs]
+            return _anti_join(1, ones, twos) if output_from == "input1" else _anti_join(2, twos, ones)
         return _join(ctx, _field_pairs(ctx), ctx.get("joinMode", "keepMatches"), ctx.get("outputDataFrom", "both"))
     if by in ("combineByPosition", "mergeByPosition"):
         return _position(ctx)
