@@ -299,3 +299,53 @@ def test_merge_v1_by_index_left_keeps_input_1_unpaired_only() -> None:
     assert out == [{"a": 1, "b": 1}, {"a": 2}] and report["nodes"]["placeholders"] == []
     out, _, _ = _run_merge(params, [{"a": 1}], [{"b": 1}, {"b": 2}], 1)
     assert out == [{"a": 1, "b": 1}]
+
+
+def _file_pair(first: dict, second: dict) -> tuple[dict, dict]:
+    return translate(n8n([{"name": "T", "type": "manualTrigger"}, first, second, {"name": "Out", "type": "noOp"}],
+                         link(("T", first["name"]), (first["name"], second["name"]), (second["name"], "Out"))))  # fmt: skip
+
+
+def _out(doc: dict, **world) -> list:
+    result = run(doc, **world)
+    return result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"]
+
+
+READ = {"name": "Read", "type": "readWriteFile", "parameters": {"fileSelector": "/data/orders.csv"}}
+
+
+def test_read_then_extract_csv_is_one_read_file(tmp_path) -> None:
+    (tmp_path / "orders.csv").write_text("id,total\n1,9.5\n2,\n", encoding="utf-8")
+    doc, report = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {}})
+    assert by_name(doc)["Read"]["type"] == "read_file" and by_name(doc)["Read"]["params"] == {"file": "orders.csv", "format": "csv"}
+    assert by_name(doc)["Extract"]["type"] == "noop" and report["nodes"]["placeholders"] == []
+    notes = {d["name"]: d["note"] for d in report["divergences"]}
+    assert "/data/orders.csv is the name orders.csv" in notes["Read"] and "Include Empty Cells" in notes["Extract"]
+    assert report["edges"][0]["target"] == "Read"  # read_file has no input: the trigger's edge is reported
+    assert _out(doc, files=str(tmp_path)) == [{"id": "1", "total": "9.5"}, {"id": "2", "total": ""}]
+
+
+def test_read_then_extract_text_or_json_gives_n8ns_one_item(tmp_path) -> None:
+    (tmp_path / "orders.csv").write_text('{"a": [1, 2]}', encoding="utf-8")
+    doc, _ = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {"operation": "text", "destinationKey": "content"}})
+    assert _out(doc, files=str(tmp_path)) == [{"content": '{"a": [1, 2]}'}]
+    doc, report = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {"operation": "fromJson"}})
+    assert _out(doc, files=str(tmp_path)) == [{"data": {"a": [1, 2]}}] and report["nodes"]["placeholders"] == []
+
+
+def test_convert_to_csv_then_write_is_one_write_file(tmp_path) -> None:
+    doc, report = _file_pair({"name": "Convert", "type": "convertToFile", "typeVersion": 1.1, "parameters": {}},
+                             {"name": "Write", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "./out.csv"}})  # fmt: skip
+    assert by_name(doc)["Write"]["params"] == {"file": "out.csv", "format": "csv"} and report["nodes"]["placeholders"] == []
+    by_name(doc)["T"]["pinned"] = [{"a": 1, "b": "x"}, {"a": 2}]
+    assert _out(doc, files=str(tmp_path), allow_write=True) == [{"file": "out.csv", "bytes": 11, "items": 2}]
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines() == ["a,b", "1,x", "2,"]
+
+
+def test_file_nodes_on_bytes_stay_placeholders() -> None:
+    _, report = _file_pair({"name": "Get", "type": "noOp"}, {"name": "Pdf", "type": "extractFromFile", "parameters": {"operation": "pdf"}})
+    assert "binary data" in report["nodes"]["placeholders"][0]["reason"]
+    _, report = _file_pair({"name": "Img", "type": "readWriteFile", "parameters": {"fileSelector": "/data/a.png"}}, {"name": "N", "type": "noOp"})
+    assert report["nodes"]["placeholders"][0]["name"] == "Img"
+    _, report = _file_pair({"name": "N", "type": "noOp"}, {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "a.pdf"}})
+    assert "binary data" in report["nodes"]["placeholders"][0]["reason"]

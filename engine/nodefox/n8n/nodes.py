@@ -94,6 +94,7 @@ class Context:
         self.total = 0
         self.translated = 0
         self.untranslated: list[dict] = []
+        self.graph: Any = None  # the workflow's connections (translate.Graph), for pairs of nodes
         self.dropped: list[dict] = []  # parameters not carried over, reported per node
         self.notes: list[str] = []  # documented differences from n8n, reported per node
 

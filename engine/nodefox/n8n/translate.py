@@ -116,6 +116,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
     pins = wf.get("pinData") if isinstance(wf.get("pinData"), dict) else {}
     inner: list[dict] = []  # edges inside one n8n node that became several NodeFox nodes
 
+    graph = Graph(wf)
     for index, raw in enumerate(wf["nodes"]):
         n8n_type = raw["type"]
         name = raw.get("name") if isinstance(raw.get("name"), str) and raw.get("name") else f"Node {index + 1}"
@@ -135,6 +136,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
         ):  # fmt: skip
             node["position"] = list(position)
         ctx = Context(raw, name)
+        ctx.graph = graph
         result = _map(raw, ctx)
         if isinstance(result, Placeholder):
             node.update(_placeholder(raw, result.reason))
@@ -192,6 +194,42 @@ def translate(obj: Any) -> tuple[dict, dict]:
     doc["nodes"] = nodes
     doc["edges"] = edges
     return doc, report.as_dict()
+
+
+class Graph:
+    """Who feeds whom on the main connections, by n8n name, for mappers that translate a pair of nodes."""
+
+    def __init__(self, wf: dict):
+        raws = [n for n in wf["nodes"] if isinstance(n.get("name"), str)]
+        self.nodes = {n["name"]: n for n in raws}
+        names = {n["id"]: n["name"] for n in raws if isinstance(n.get("id"), str)}
+        self.succs: dict[str, list[str]] = {}
+        self.preds: dict[str, list[str]] = {}
+        connections = wf.get("connections") if isinstance(wf.get("connections"), dict) else {}
+        for source, outputs in connections.items():
+            source = source if source in self.nodes else names.get(source, source)
+            main = outputs.get("main") if isinstance(outputs, dict) else None
+            for targets in main if isinstance(main, list) else []:
+                for conn in targets if isinstance(targets, list) else []:
+                    target = conn.get("node") if isinstance(conn, dict) else None
+                    target = target if target in self.nodes else names.get(target, target)
+                    if source in self.nodes and target in self.nodes:
+                        self.succs.setdefault(source, []).append(target)
+                        self.preds.setdefault(target, []).append(source)
+
+    def sole_next(self, name: Any) -> dict | None:
+        """The one node `name` feeds, when it feeds one node on one connection and is that node's only input."""
+        succs = self.succs.get(name, [])
+        if len(succs) == 1 and self.preds.get(succs[0]) == [name]:
+            return self.nodes[succs[0]]
+        return None
+
+    def sole_previous(self, name: Any) -> dict | None:
+        """The one node feeding `name`, when it feeds only `name`."""
+        preds = self.preds.get(name, [])
+        if len(preds) == 1 and self.succs.get(preds[0]) == [name]:
+            return self.nodes[preds[0]]
+        return None
 
 
 class _PartPorts:
