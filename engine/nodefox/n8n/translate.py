@@ -212,6 +212,8 @@ class Graph:
             for targets in main if isinstance(main, list) else []:
                 for conn in targets if isinstance(targets, list) else []:
                     target = conn.get("node") if isinstance(conn, dict) else None
+                    if not isinstance(target, str):
+                        continue
                     target = target if target in self.nodes else names.get(target, target)
                     if source in self.nodes and target in self.nodes:
                         self.succs.setdefault(source, []).append(target)
@@ -264,9 +266,10 @@ def _parts(first: dict, result: Mapped, ids: set, names: set, nodes: list, inner
             part["position"] = [x + 60 * (k - 1), y + 60 * (k - 1)]
         if params:  # already translated with the first node's
             part["params"] = params
-        for key in ("disabled", "onError"):
-            if key in first:
-                part[key] = first[key]
+        if "disabled" in first:
+            part["disabled"] = True
+        if first.get("onError") == "continue":  # an error output stays the first node's
+            part["onError"] = "continue"
         nodes.append(part)
         made.append(part)
     last = made[-1]
