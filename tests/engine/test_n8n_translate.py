@@ -349,3 +349,9 @@ def test_file_nodes_on_bytes_stay_placeholders() -> None:
     assert report["nodes"]["placeholders"][0]["name"] == "Img"
     _, report = _file_pair({"name": "N", "type": "noOp"}, {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "a.pdf"}})
     assert "binary data" in report["nodes"]["placeholders"][0]["reason"]
+
+
+def test_connections_to_nodes_named_by_non_text_are_ignored() -> None:
+    doc, report = translate(n8n([{"name": "A", "type": "noOp"}, {"name": "B", "type": "noOp"}],
+                                {"A": {"main": [[{"node": ["B"]}, {"node": {"x": 1}}, {"node": None}, {"node": "B"}]]}}))  # fmt: skip
+    assert edges(doc) == {("A", "out", "B", "in")} and report["nodes"]["translated"] == 2

@@ -387,7 +387,7 @@ def _edges(connections: dict, mapped: dict, report: _Report, nodes: list, inner:
             if not isinstance(targets, list):
                 continue
             for conn in targets:
-                if not isinstance(conn, dict) or conn.get("node") not in mapped:
+                if not isinstance(conn, dict) or not isinstance(conn.get("node"), str) or conn["node"] not in mapped:
                     continue
                 target, target_ports = mapped[conn["node"]]
                 in_index = conn.get("index", 0) if type(conn.get("index", 0)) is int else 0
