@@ -137,9 +137,9 @@ def test_loops_are_dropped_and_reported() -> None:
 
 def test_mapped_node_with_unexpressible_parameter_is_a_placeholder_with_reason() -> None:
     _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3,
-                                "parameters": {"numberInputs": 3, "mode": "chooseBranch"}}]))
+                                "parameters": {"numberInputs": 3, "mode": "combineBySql"}}]))
     assert report["nodes"]["placeholders"] == [{"name": "M", "type": "n8n-nodes-base.merge",
-                                                "reason": "merging more than two inputs by chooseBranch has no NodeFox equivalent"}]
+                                                "reason": "merging more than two inputs by combineBySql has no NodeFox equivalent"}]
 
 
 @pytest.mark.parametrize("obj", [{}, [], "x", {"nodes": {}}, {"nodes": [], "connections": []}, {"nodes": [{"name": 1}]}])
@@ -175,9 +175,10 @@ def test_merge_of_four_inputs_is_a_chain_that_appends_in_input_order() -> None:
     assert result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"] == [{"from": c} for c in "ABCD"]
 
 
-def test_merge_of_three_inputs_by_position_stays_a_placeholder() -> None:
-    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3,
-                                "parameters": {"numberInputs": 3, "mode": "combine", "combineBy": "combineByPosition"}}]))
+def test_merge_of_three_inputs_by_position_preferring_input_1_stays_a_placeholder() -> None:
+    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3, "parameters": {
+        "numberInputs": 3, "mode": "combine", "combineBy": "combineByPosition",
+        "options": {"clashHandling": {"values": {"resolveClash": "preferInput1"}}}}}]))  # fmt: skip
     assert "more than two inputs" in report["nodes"]["placeholders"][0]["reason"]
 
 
@@ -355,3 +356,25 @@ def test_connections_to_nodes_named_by_non_text_are_ignored() -> None:
     doc, report = translate(n8n([{"name": "A", "type": "noOp"}, {"name": "B", "type": "noOp"}],
                                 {"A": {"main": [[{"node": ["B"]}, {"node": {"x": 1}}, {"node": None}, {"node": "B"}]]}}))  # fmt: skip
     assert edges(doc) == {("A", "out", "B", "in")} and report["nodes"]["translated"] == 2
+
+
+def _run_three(params: dict, inputs: list) -> list:
+    doc, report = translate(n8n(
+        [*({"name": c, "type": "noOp"} for c in "ABC"),
+         {"name": "M", "type": "merge", "typeVersion": 3, "parameters": {"numberInputs": 3, **params}},
+         {"name": "Out", "type": "noOp"}],
+        link(("A", "M", 0, 0), ("B", "M", 0, 1), ("C", "M", 0, 2), ("M", "Out"))))  # fmt: skip
+    assert report["nodes"]["placeholders"] == []
+    for name, items in zip("ABC", inputs, strict=True):
+        by_name(doc)[name]["pinned"] = items
+    return run(doc)["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"]
+
+
+def test_merge_of_three_inputs_by_position_or_choosing_a_branch_is_a_chain() -> None:
+    inputs = [[{"k": 1, "a": 1}, {"k": 1, "a": 2}], [{"k": 2, "b": 1}], [{"k": 3, "c": 1}, {"k": 3, "c": 2}, {"c": 3}]]
+    # n8n: the items at each index merged, later inputs winning a clash
+    assert _run_three({"mode": "combine", "combineBy": "combineByPosition"}, inputs) == [{"k": 3, "a": 1, "b": 1, "c": 1}]
+    assert _run_three({"mode": "combine", "combineBy": "combineByPosition", "options": {"includeUnpaired": True}}, inputs) == [
+        {"k": 3, "a": 1, "b": 1, "c": 1}, {"k": 3, "a": 2, "c": 2}, {"c": 3}]
+    for chosen in (1, 2, 3):
+        assert _run_three({"mode": "chooseBranch", "useDataOfInput": chosen}, inputs) == inputs[chosen - 1]

@@ -354,19 +354,40 @@ def _by_index_left() -> Mapped:
 
 
 def _merge_many(ctx: Context, count: Any) -> Mapped:
-    """Appending more than two inputs: a chain of NodeFox merges, each appending the next input.
+    """More than two inputs: a chain of NodeFox merges, each taking the result so far and the next input.
 
-    n8n appends input 1's items, then input 2's, and so on; so does the chain, exactly.
+    Append: n8n appends input 1's items, then input 2's, and so on; so does the chain.
+    Combine by position: n8n merges the items at each index of every input, later
+    inputs winning a clash (the default); the chain merges pairwise with `in2`
+    winning, so item *i* of the result is the same; with unpaired items included
+    each step keeps the longer side's extra items at their index. Choose branch:
+    each merge keeps the result so far, except the one that receives the chosen input.
     """
     if type(count) is not int or not 2 < count <= 10:
         raise NotExpressible("the number of inputs is not a fixed number from 3 to 10")
-    if ctx.get("mode", "append") != "append":
-        raise NotExpressible(f"merging more than two inputs by {ctx.get('mode')} has no NodeFox equivalent")
+    mode = ctx.get("mode", "append")
+    steps: list[dict]
+    if mode == "append":
+        steps = [{} for _ in range(count - 1)]
+    elif mode == "combine" and ctx.get("combineBy") == "combineByPosition":
+        clash = ctx.get("options.clashHandling.values.resolveClash", f"preferInput{count}")
+        if clash != f"preferInput{count}":
+            raise NotExpressible(f"merging more than two inputs by position resolving clashes by {clash} has no NodeFox equivalent")
+        step = {"mode": "position", **({"includeUnpaired": True} if ctx.get("options.includeUnpaired", False) else {})}
+        steps = [dict(step) for _ in range(count - 1)]
+    elif mode == "chooseBranch":
+        chosen = ctx.get("useDataOfInput", 1)
+        if ctx.get("output", "specifiedInput") != "specifiedInput" or type(chosen) is not int or not 1 <= chosen <= count:
+            raise NotExpressible("choosing an empty output or an input that is not a fixed number")
+        # merge j (0-based) joins the result so far (in1) with input j + 2 (in2)
+        steps = [{"mode": "choose", "branch": "in2" if chosen == j + 2 else "in1"} for j in range(count - 1)]
+    else:
+        raise NotExpressible(f"merging more than two inputs by {ctx.get('combineBy') or mode} has no NodeFox equivalent")
     # inputs 0 and 1 go to the first merge, input k (k >= 2) to merge k - 1's in2
     inputs: list = ["in1", "in2"] + [(k - 1, "in2") for k in range(2, count)]
-    parts = [("merge", {}) for _ in range(count - 2)]
+    parts = [("merge", step) for step in steps[1:]]
     links = [(k, "out", k + 1, "in1") for k in range(count - 2)]
-    return Mapped("merge", {}, Ports([[(count - 2, "out")]], inputs), parts=parts, links=links)
+    return Mapped("merge", steps[0], Ports([[(count - 2, "out")]], inputs), parts=parts, links=links)
 
 
 def _merge_v1(ctx: Context) -> dict | Mapped:
