@@ -378,3 +378,17 @@ def test_merge_of_three_inputs_by_position_or_choosing_a_branch_is_a_chain() -> 
         {"k": 3, "a": 1, "b": 1, "c": 1}, {"k": 3, "a": 2, "c": 2}, {"c": 3}]
     for chosen in (1, 2, 3):
         assert _run_three({"mode": "chooseBranch", "useDataOfInput": chosen}, inputs) == inputs[chosen - 1]
+
+
+def test_convert_to_text_then_write_renames_the_source_field_and_writes_it(tmp_path) -> None:
+    doc, report = _file_pair({"name": "C", "type": "convertToFile", "typeVersion": 1.1,
+                              "parameters": {"operation": "toText", "sourceProperty": "body"}},
+                             {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "note.txt"}})  # fmt: skip
+    by_name(doc)["T"]["pinned"] = [{"body": "hello"}]
+    assert report["nodes"]["placeholders"] == []
+    assert _out(doc, files=str(tmp_path), allow_write=True)[0]["file"] == "note.txt"
+    assert (tmp_path / "note.txt").read_text(encoding="utf-8").startswith("hello")
+    # a JSON file per item is not one write_file: both stay placeholders
+    _, report = _file_pair({"name": "C", "type": "convertToFile", "typeVersion": 1.1, "parameters": {"operation": "toJson", "mode": "each"}},
+                           {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "a.json"}})  # fmt: skip
+    assert [p["name"] for p in report["nodes"]["placeholders"]] == ["C", "W"]

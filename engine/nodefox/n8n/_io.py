@@ -331,7 +331,13 @@ def _make_format(raw: dict | None) -> str | None:
     """The `write_file` format of a node that makes a file to write (Convert to File, Spreadsheet File), or None."""
     params = _params(raw) if isinstance(raw, dict) else {}
     if _kind(raw) == "convertToFile":
-        return _CONVERT.get(params.get("operation", "csv"))
+        op = params.get("operation", "csv")
+        if op == "toJson" and params.get("mode", "once") != "once":
+            return None  # a JSON file per item
+        source = params.get("sourceProperty", "data")
+        if op == "toText" and (not isinstance(source, str) or not source or source.startswith("=")):
+            return None
+        return _CONVERT.get(op)
     if _kind(raw) == "spreadsheetFile" and params.get("operation") == "toFile":
         return _SHEETS.get(params.get("fileFormat", "xls"))
     return None
@@ -471,13 +477,8 @@ def _folded_maker(ctx: Context) -> Mapped | None:
     except NotExpressible:
         return None
     if _kind(ctx.raw) == "convertToFile" and ctx.get("operation") == "toText":
-        source = ctx.get("sourceProperty", "data")
-        if not isinstance(source, str) or not source or source.startswith("="):
-            raise NotExpressible("a source field given by an expression")
         ctx.differ("the file is written by the next node's write_file")
-        return Mapped("rename", {"keys": [{"from": path(source), "to": "text"}]})
-    if _kind(ctx.raw) == "convertToFile" and ctx.get("operation") == "toJson" and ctx.get("mode", "once") != "once":
-        raise NotExpressible("a JSON file per item has no NodeFox equivalent")
+        return Mapped("rename", {"keys": [{"from": path(ctx.get("sourceProperty", "data")), "to": "text"}]})
     ctx.differ("the file is made and written by the next node's write_file")
     return Mapped("noop", {})
 
