@@ -136,9 +136,10 @@ def test_loops_are_dropped_and_reported() -> None:
 
 
 def test_mapped_node_with_unexpressible_parameter_is_a_placeholder_with_reason() -> None:
-    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3, "parameters": {"numberInputs": 3}}]))
-    assert report["nodes"]["placeholders"] == [
-        {"name": "M", "type": "n8n-nodes-base.merge", "reason": "merging more than two inputs has no NodeFox equivalent"}]
+    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3,
+                                "parameters": {"numberInputs": 3, "mode": "combineBySql"}}]))
+    assert report["nodes"]["placeholders"] == [{"name": "M", "type": "n8n-nodes-base.merge",
+                                                "reason": "merging more than two inputs by combineBySql has no NodeFox equivalent"}]
 
 
 @pytest.mark.parametrize("obj", [{}, [], "x", {"nodes": {}}, {"nodes": [], "connections": []}, {"nodes": [{"name": 1}]}])
@@ -152,3 +153,242 @@ def test_connections_by_node_id_are_read() -> None:
         [{"id": "a1", "name": "A", "type": "noOp"}, {"id": "b2", "name": "B", "type": "noOp"}],
         {"a1": {"main": [[{"node": "b2", "type": "main", "index": 0}]]}}))  # fmt: skip
     assert edges(doc) == {("A", "out", "B", "in")}
+
+
+def test_merge_of_four_inputs_is_a_chain_that_appends_in_input_order() -> None:
+    data = [{"name": c, "type": "noOp"} for c in "ABCD"]
+    doc, report = translate(n8n(
+        [{"name": "T", "type": "manualTrigger"}, *data,
+         {"name": "M", "type": "merge", "typeVersion": 3, "parameters": {"numberInputs": 4}},
+         {"name": "Out", "type": "noOp"}],
+        link(("T", "A"), ("T", "B"), ("T", "C"), ("T", "D"),
+             ("A", "M", 0, 0), ("B", "M", 0, 1), ("C", "M", 0, 2), ("D", "M", 0, 3), ("M", "Out"))))  # fmt: skip
+    assert report["nodes"]["placeholders"] == [] and report["nodes"]["translated"] == 7
+    assert {n["name"]: n["type"] for n in doc["nodes"]}["M (step 2)"] == "merge"
+    assert {("A", "out", "M (step 1)", "in1"), ("B", "out", "M (step 1)", "in2"), ("M (step 1)", "out", "M (step 2)", "in1"),
+            ("C", "out", "M (step 2)", "in2"), ("M (step 2)", "out", "M", "in1"), ("D", "out", "M", "in2"),
+            ("M", "out", "Out", "in")} <= edges(doc)
+    for n in doc["nodes"]:
+        if n["name"] in "ABCD":
+            n["pinned"] = [{"from": n["name"]}]
+    result = run(doc)
+    assert result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"] == [{"from": c} for c in "ABCD"]
+
+
+def test_merge_of_three_inputs_by_position_preferring_input_1_stays_a_placeholder() -> None:
+    _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3, "parameters": {
+        "numberInputs": 3, "mode": "combine", "combineBy": "combineByPosition",
+        "options": {"clashHandling": {"values": {"resolveClash": "preferInput1"}}}}}]))  # fmt: skip
+    assert "more than two inputs" in report["nodes"]["placeholders"][0]["reason"]
+
+
+def test_http_multipart_body_is_a_form_with_binary_fields_and_the_difference_reported() -> None:
+    doc, report = translate(n8n([{"name": "Up", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "method": "POST", "url": "https://api.example.com/up", "sendBody": True, "contentType": "multipart-form-data",
+        "sendHeaders": True, "headerParameters": {"parameters": [{"name": "Content-Type", "value": "multipart/form-data"}]},
+        "bodyParameters": {"parameters": [{"name": "model", "value": "whisper-1"},
+                                          {"name": "file", "parameterType": "formBinaryData", "inputDataFieldName": "data"}]}}}]))  # fmt: skip
+    node = by_name(doc)["Up"]
+    assert node["type"] == "http" and report["nodes"]["placeholders"] == []
+    assert node["params"]["body"] == {"model": "whisper-1"} and node["params"]["bodyType"] == "form"
+    assert node["params"]["headers"] == {}
+    assert [p["parameter"] for p in report["parameters"]] == ["bodyParameters.parameters.1", "headerParameters"]
+    assert "multipart/form-data" in report["divergences"][0]["note"]
+
+
+def test_http_file_response_is_text_and_never_error_is_reported() -> None:
+    doc, report = translate(n8n([{"name": "Get", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "url": "https://example.com/a.pdf",
+        "options": {"response": {"response": {"responseFormat": "file", "neverError": True}}}}}]))  # fmt: skip
+    assert by_name(doc)["Get"]["params"] == {"url": "https://example.com/a.pdf", "response": "text"}
+    assert report["parameters"][0]["parameter"] == "options.response.response.neverError"
+    assert "binary file" in report["divergences"][0]["note"]
+    doc, report = translate(n8n([{"name": "Old", "type": "httpRequest", "parameters": {"url": "https://x.org", "responseFormat": "file"}}]))
+    assert by_name(doc)["Old"]["params"]["response"] == "text" and report["divergences"]
+
+
+def test_http_pairs_named_by_expressions_or_twice_are_left_out_and_reported() -> None:
+    doc, report = translate(n8n([{"name": "H", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "url": "https://x.org", "sendQuery": True, "queryParameters": {"parameters": [
+            {"name": "a", "value": "1"}, {"name": "a", "value": "2"}, {"name": "={{ $json.k }}", "value": "3"}]}}}]))  # fmt: skip
+    assert by_name(doc)["H"]["params"]["query"] == {"a": "1"}
+    assert [p["parameter"] for p in report["parameters"]] == ["queryParameters.parameters.1", "queryParameters.parameters.2"]
+    from nodefox.n8n.translate import complete
+
+    assert not complete(report)
+
+
+def test_http_binary_body_stays_a_placeholder() -> None:
+    _, report = translate(n8n([{"name": "B", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "url": "https://x.org", "method": "POST", "sendBody": True, "contentType": "binaryData"}}]))  # fmt: skip
+    assert "binary file" in report["nodes"]["placeholders"][0]["reason"]
+
+
+def _run_one(node: dict, items: list[dict]) -> tuple[list, dict, dict]:
+    """Import one n8n node fed by pinned items and run it: (its output items, document, report)."""
+    doc, report = translate(n8n([{"name": "In", "type": "noOp"}, node, {"name": "Out", "type": "noOp"}],
+                                link(("In", node["name"]), (node["name"], "Out"))))  # fmt: skip
+    by_name(doc)["In"]["pinned"] = items
+    result = run(doc)
+    return result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"], doc, report
+
+
+def test_split_out_with_selected_other_fields_is_set_then_split_out() -> None:
+    out, doc, report = _run_one({"name": "S", "type": "splitOut", "parameters": {
+        "fieldToSplitOut": "tags", "include": "selectedOtherFields", "fieldsToInclude": "id, missing"}},
+        [{"id": 1, "other": "x", "tags": ["a", {"b": 2}]}, {"id": 2, "tags": []}])  # fmt: skip
+    # n8n: each element under the field's name plus the selected fields (a missing one is undefined, so absent)
+    assert out == [{"tags": "a", "id": 1}, {"tags": {"b": 2}, "id": 1}]
+    assert report["nodes"]["placeholders"] == [] and "divergences" not in report
+    assert by_name(doc)["S"]["type"] == "split_out" and by_name(doc)["S (step 1)"]["type"] == "set"
+
+
+def test_aggregate_of_specified_or_all_but_some_fields_drops_items_left_empty() -> None:
+    items = [{"a": 1, "b": 2}, {"c": 3}, {"a": 4}]
+    out, _, report = _run_one({"name": "A", "type": "aggregate", "parameters": {
+        "aggregate": "aggregateAllItemData", "include": "specifiedFields", "fieldsToInclude": "a"}}, items)  # fmt: skip
+    assert out == [{"data": [{"a": 1}, {"a": 4}]}] and report["nodes"]["placeholders"] == []
+    out, _, _ = _run_one({"name": "A", "type": "aggregate", "parameters": {
+        "aggregate": "aggregateAllItemData", "include": "allFieldsExcept", "fieldsToExclude": "a, c",
+        "destinationFieldName": "rows"}}, items)  # fmt: skip
+    assert out == [{"rows": [{"b": 2}]}]
+
+
+def test_set_except_removes_then_sets() -> None:
+    out, _, report = _run_one({"name": "Set", "type": "set", "typeVersion": 3.4, "parameters": {
+        "include": "except", "excludeFields": "secret, id", "includeOtherFields": True,
+        "assignments": {"assignments": [{"name": "n", "type": "number", "value": "={{ $json.id * 2 }}"}]}}},
+        [{"id": 2, "secret": "s", "keep": True}])  # fmt: skip
+    # n8n removes the fields first, so the new field's expression still reads the input item
+    assert out == [{"keep": True, "n": 4}]
+    assert report["nodes"]["placeholders"] == [] and report["expressions"]["translated"] == 1
+
+
+def _run_merge(params: dict, one: list, two: list, version: float = 3) -> tuple[list, dict, dict]:
+    doc, report = translate(n8n(
+        [{"name": "A", "type": "noOp"}, {"name": "B", "type": "noOp"},
+         {"name": "M", "type": "merge", "typeVersion": version, "parameters": params}, {"name": "Out", "type": "noOp"}],
+        link(("A", "M", 0, 0), ("B", "M", 0, 1), ("M", "Out"))))  # fmt: skip
+    by_name(doc)["A"]["pinned"], by_name(doc)["B"]["pinned"] = one, two
+    result = run(doc)
+    return result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"], doc, report
+
+
+ONE = [{"id": 1, "a": "x"}, {"id": 2, "a": "y"}, {"id": 3, "a": "z"}]
+TWO = [{"key": 2, "b": True}, {"key": 2, "b": False}, {"key": 9}]
+
+
+def test_merge_keep_non_matches_of_one_input_is_an_anti_join() -> None:
+    base = {"mode": "combine", "combineBy": "combineByFields", "joinMode": "keepNonMatches",
+            "advanced": True, "mergeByFields": {"values": [{"field1": "id", "field2": "key"}]}}  # fmt: skip
+    out, doc, report = _run_merge({**base, "outputDataFrom": "input1"}, ONE, TWO)
+    assert out == [{"id": 1, "a": "x"}, {"id": 3, "a": "z"}]
+    assert report["nodes"]["placeholders"] == [] and by_name(doc)["M"]["type"] == "filter"
+    out, _, _ = _run_merge({**base, "outputDataFrom": "input2"}, ONE, TWO)
+    assert out == [{"key": 9}]
+
+
+def test_merge_v1_remove_key_matches_is_an_anti_join_with_the_key_difference_reported() -> None:
+    out, _, report = _run_merge({"mode": "removeKeyMatches", "propertyName1": "id", "propertyName2": "key"}, ONE, TWO, 1)
+    assert out == [{"id": 1, "a": "x"}, {"id": 3, "a": "z"}]
+    assert "as text" in report["divergences"][0]["note"]
+
+
+def test_merge_v1_by_index_left_keeps_input_1_unpaired_only() -> None:
+    params = {"mode": "mergeByIndex", "join": "left"}
+    out, _, report = _run_merge(params, [{"a": 1}, {"a": 2}], [{"b": 1}], 1)
+    assert out == [{"a": 1, "b": 1}, {"a": 2}] and report["nodes"]["placeholders"] == []
+    out, _, _ = _run_merge(params, [{"a": 1}], [{"b": 1}, {"b": 2}], 1)
+    assert out == [{"a": 1, "b": 1}]
+
+
+def _file_pair(first: dict, second: dict) -> tuple[dict, dict]:
+    return translate(n8n([{"name": "T", "type": "manualTrigger"}, first, second, {"name": "Out", "type": "noOp"}],
+                         link(("T", first["name"]), (first["name"], second["name"]), (second["name"], "Out"))))  # fmt: skip
+
+
+def _out(doc: dict, **world) -> list:
+    result = run(doc, **world)
+    return result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"]
+
+
+READ = {"name": "Read", "type": "readWriteFile", "parameters": {"fileSelector": "/data/orders.csv"}}
+
+
+def test_read_then_extract_csv_is_one_read_file(tmp_path) -> None:
+    (tmp_path / "orders.csv").write_text("id,total\n1,9.5\n2,\n", encoding="utf-8")
+    doc, report = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {}})
+    assert by_name(doc)["Read"]["type"] == "read_file" and by_name(doc)["Read"]["params"] == {"file": "orders.csv", "format": "csv"}
+    assert by_name(doc)["Extract"]["type"] == "noop" and report["nodes"]["placeholders"] == []
+    notes = {d["name"]: d["note"] for d in report["divergences"]}
+    assert "/data/orders.csv is the name orders.csv" in notes["Read"] and "Include Empty Cells" in notes["Extract"]
+    assert report["edges"][0]["target"] == "Read"  # read_file has no input: the trigger's edge is reported
+    assert _out(doc, files=str(tmp_path)) == [{"id": "1", "total": "9.5"}, {"id": "2", "total": ""}]
+
+
+def test_read_then_extract_text_or_json_gives_n8ns_one_item(tmp_path) -> None:
+    (tmp_path / "orders.csv").write_text('{"a": [1, 2]}', encoding="utf-8")
+    doc, _ = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {"operation": "text", "destinationKey": "content"}})
+    assert _out(doc, files=str(tmp_path)) == [{"content": '{"a": [1, 2]}'}]
+    doc, report = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {"operation": "fromJson"}})
+    assert _out(doc, files=str(tmp_path)) == [{"data": {"a": [1, 2]}}] and report["nodes"]["placeholders"] == []
+
+
+def test_convert_to_csv_then_write_is_one_write_file(tmp_path) -> None:
+    doc, report = _file_pair({"name": "Convert", "type": "convertToFile", "typeVersion": 1.1, "parameters": {}},
+                             {"name": "Write", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "./out.csv"}})  # fmt: skip
+    assert by_name(doc)["Write"]["params"] == {"file": "out.csv", "format": "csv"} and report["nodes"]["placeholders"] == []
+    by_name(doc)["T"]["pinned"] = [{"a": 1, "b": "x"}, {"a": 2}]
+    assert _out(doc, files=str(tmp_path), allow_write=True) == [{"file": "out.csv", "bytes": 11, "items": 2}]
+    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines() == ["a,b", "1,x", "2,"]
+
+
+def test_file_nodes_on_bytes_stay_placeholders() -> None:
+    _, report = _file_pair({"name": "Get", "type": "noOp"}, {"name": "Pdf", "type": "extractFromFile", "parameters": {"operation": "pdf"}})
+    assert "binary data" in report["nodes"]["placeholders"][0]["reason"]
+    _, report = _file_pair({"name": "Img", "type": "readWriteFile", "parameters": {"fileSelector": "/data/a.png"}}, {"name": "N", "type": "noOp"})
+    assert report["nodes"]["placeholders"][0]["name"] == "Img"
+    _, report = _file_pair({"name": "N", "type": "noOp"}, {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "a.pdf"}})
+    assert "binary data" in report["nodes"]["placeholders"][0]["reason"]
+
+
+def test_connections_to_nodes_named_by_non_text_are_ignored() -> None:
+    doc, report = translate(n8n([{"name": "A", "type": "noOp"}, {"name": "B", "type": "noOp"}],
+                                {"A": {"main": [[{"node": ["B"]}, {"node": {"x": 1}}, {"node": None}, {"node": "B"}]]}}))  # fmt: skip
+    assert edges(doc) == {("A", "out", "B", "in")} and report["nodes"]["translated"] == 2
+
+
+def _run_three(params: dict, inputs: list) -> list:
+    doc, report = translate(n8n(
+        [*({"name": c, "type": "noOp"} for c in "ABC"),
+         {"name": "M", "type": "merge", "typeVersion": 3, "parameters": {"numberInputs": 3, **params}},
+         {"name": "Out", "type": "noOp"}],
+        link(("A", "M", 0, 0), ("B", "M", 0, 1), ("C", "M", 0, 2), ("M", "Out"))))  # fmt: skip
+    assert report["nodes"]["placeholders"] == []
+    for name, items in zip("ABC", inputs, strict=True):
+        by_name(doc)[name]["pinned"] = items
+    return run(doc)["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"]
+
+
+def test_merge_of_three_inputs_by_position_or_choosing_a_branch_is_a_chain() -> None:
+    inputs = [[{"k": 1, "a": 1}, {"k": 1, "a": 2}], [{"k": 2, "b": 1}], [{"k": 3, "c": 1}, {"k": 3, "c": 2}, {"c": 3}]]
+    # n8n: the items at each index merged, later inputs winning a clash
+    assert _run_three({"mode": "combine", "combineBy": "combineByPosition"}, inputs) == [{"k": 3, "a": 1, "b": 1, "c": 1}]
+    assert _run_three({"mode": "combine", "combineBy": "combineByPosition", "options": {"includeUnpaired": True}}, inputs) == [
+        {"k": 3, "a": 1, "b": 1, "c": 1}, {"k": 3, "a": 2, "c": 2}, {"c": 3}]
+    for chosen in (1, 2, 3):
+        assert _run_three({"mode": "chooseBranch", "useDataOfInput": chosen}, inputs) == inputs[chosen - 1]
+
+
+def test_convert_to_text_then_write_renames_the_source_field_and_writes_it(tmp_path) -> None:
+    doc, report = _file_pair({"name": "C", "type": "convertToFile", "typeVersion": 1.1,
+                              "parameters": {"operation": "toText", "sourceProperty": "body"}},
+                             {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "note.txt"}})  # fmt: skip
+    by_name(doc)["T"]["pinned"] = [{"body": "hello"}]
+    assert report["nodes"]["placeholders"] == []
+    assert _out(doc, files=str(tmp_path), allow_write=True)[0]["file"] == "note.txt"
+    assert (tmp_path / "note.txt").read_text(encoding="utf-8").startswith("hello")
+    # a JSON file per item is not one write_file: both stay placeholders
+    _, report = _file_pair({"name": "C", "type": "convertToFile", "typeVersion": 1.1, "parameters": {"operation": "toJson", "mode": "each"}},
+                           {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "a.json"}})  # fmt: skip
+    assert [p["name"] for p in report["nodes"]["placeholders"]] == ["C", "W"]

@@ -312,11 +312,85 @@ def _field_pairs(ctx: Context) -> list[tuple[str, str]]:
 
 
 def merge(ctx: Context) -> Mapped:
+    count = ctx.get("numberInputs", 2) if ctx.version >= 3 else 2
+    if count != 2:
+        return _merge_many(ctx, count)
     params = _merge_v1(ctx) if ctx.version < 2 else _merge_v2(ctx)
-    return Mapped("merge", params, _MERGE_PORTS)
+    return params if isinstance(params, Mapped) else Mapped("merge", params, _MERGE_PORTS)
 
 
-def _merge_v1(ctx: Context) -> dict:
+_MARK = "__nodefox_match"  # a field only the anti-join's own nodes write and read
+
+
+def _anti_join(keep: int, fields_keep: list[str], fields_other: list[str]) -> Mapped:
+    """The items of input `keep` (1 or 2) that match no item of the other input, unchanged.
+
+    The other input's items are reduced to their key fields plus a mark (`set`),
+    joined to the kept input keeping its unmatched items as they are (`merge`
+    left join), and the items that got the mark are dropped (`filter`).
+    """
+    other = 2 if keep == 1 else 1
+    mark = {"fields": [{"name": _MARK, "value": True}], "include": "selected", "selected": fields_other}
+    join = {"mode": "join", "fields1": fields_keep, "fields2": fields_other, "join": "left", "prefer": "in1"}
+    unmarked = {"conditions": [{"left": Done("={{ $json[" + repr(_MARK) + "] }}"), "op": "notExists"}]}
+    inputs: list = [None, None]
+    inputs[keep - 1] = (1, "in1")
+    inputs[other - 1] = "in"
+    return Mapped("set", mark, Ports([[(2, "kept")]], inputs), parts=[("merge", join), ("filter", unmarked)],
+                  links=[(0, "out", 1, "in2"), (1, "out", 2, "in")])
+
+
+def _by_index_left() -> Mapped:
+    """Input 1's items, each merged with input 2's item at the same index when there is one.
+
+    Both inputs get their index as a field (`set`), are joined on it keeping input 1's
+    unmatched items (`merge` left join), and the index field is removed (`remove`).
+    """
+    index = {"fields": [{"name": "__nodefox_index", "value": Done("={{ $index }}")}]}
+    join = {"mode": "join", "fields1": ["__nodefox_index"], "fields2": ["__nodefox_index"], "join": "left"}
+    return Mapped("set", index, Ports([[(3, "out")]], ["in", (1, "in")]),
+                  parts=[("set", dict(index)), ("merge", join), ("remove", {"fields": ["__nodefox_index"]})],
+                  links=[(0, "out", 2, "in1"), (1, "out", 2, "in2"), (2, "out", 3, "in")])
+
+
+def _merge_many(ctx: Context, count: Any) -> Mapped:
+    """More than two inputs: a chain of NodeFox merges, each taking the result so far and the next input.
+
+    Append: n8n appends input 1's items, then input 2's, and so on; so does the chain.
+    Combine by position: n8n merges the items at each index of every input, later
+    inputs winning a clash (the default); the chain merges pairwise with `in2`
+    winning, so item *i* of the result is the same; with unpaired items included
+    each step keeps the longer side's extra items at their index. Choose branch:
+    each merge keeps the result so far, except the one that receives the chosen input.
+    """
+    if type(count) is not int or not 2 < count <= 10:
+        raise NotExpressible("the number of inputs is not a fixed number from 3 to 10")
+    mode = ctx.get("mode", "append")
+    steps: list[dict]
+    if mode == "append":
+        steps = [{} for _ in range(count - 1)]
+    elif mode == "combine" and ctx.get("combineBy") == "combineByPosition":
+        clash = ctx.get("options.clashHandling.values.resolveClash", f"preferInput{count}")
+        if clash != f"preferInput{count}":
+            raise NotExpressible(f"merging more than two inputs by position resolving clashes by {clash} has no NodeFox equivalent")
+        step = {"mode": "position", **({"includeUnpaired": True} if ctx.get("options.includeUnpaired", False) else {})}
+        steps = [dict(step) for _ in range(count - 1)]
+    elif mode == "chooseBranch":
+        chosen = ctx.get("useDataOfInput", 1)
+        if ctx.get("output", "specifiedInput") != "specifiedInput" or type(chosen) is not int or not 1 <= chosen <= count:
+            raise NotExpressible("choosing an empty output or an input that is not a fixed number")
+        # merge j (0-based) joins the result so far (in1) with input j + 2 (in2)
+        steps = [{"mode": "choose", "branch": "in2" if chosen == j + 2 else "in1"} for j in range(count - 1)]
+    else:
+        raise NotExpressible(f"merging more than two inputs by {ctx.get('combineBy') or mode} has no NodeFox equivalent")
+    # inputs 0 and 1 go to the first merge, input k (k >= 2) to merge k - 1's in2
+    inputs: list = ["in1", "in2"] + [(k - 1, "in2") for k in range(2, count)]
+    parts = [("merge", step) for step in steps[1:]]
+    links = [(k, "out", k + 1, "in1") for k in range(count - 2)]
+    return Mapped("merge", steps[0], Ports([[(count - 2, "out")]], inputs), parts=parts, links=links)
+
+
+def _merge_v1(ctx: Context) -> dict | Mapped:
     mode = ctx.get("mode", "append")
     if mode == "append":
         return {}
@@ -330,7 +404,7 @@ def _merge_v1(ctx: Context) -> dict:
             return {"mode": "position"}
         if join == "outer":
             return {"mode": "position", "includeUnpaired": True}
-        raise NotExpressible("merging by index keeping only input 1's unpaired items has no NodeFox equivalent")
+        return _by_index_left()
     if mode == "mergeByKey":
         if ctx.get("overwrite", "always") != "always":
             raise NotExpressible("merging by key without overwriting has no NodeFox equivalent")
@@ -338,10 +412,16 @@ def _merge_v1(ctx: Context) -> dict:
         if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
             raise NotExpressible("key fields given by expressions")
         return {"mode": "join", "fields1": [path(a)], "fields2": [path(b)], "join": "left"}
+    if mode == "removeKeyMatches":
+        a, b = ctx.get("propertyName1", ""), ctx.get("propertyName2", "")
+        if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
+            raise NotExpressible("key fields given by expressions")
+        ctx.differ("keys compare as JSON values; n8n v1 compares them as text (1 matches \"1\") and ignores input 2's empty keys")
+        return _anti_join(1, [path(a)], [path(b)])
     raise NotExpressible(f"the merge mode {mode} has no NodeFox equivalent")
 
 
-def _merge_v2(ctx: Context) -> dict:
+def _merge_v2(ctx: Context) -> dict | Mapped:
     if ctx.version >= 3 and ctx.get("numberInputs", 2) != 2:
         raise NotExpressible("merging more than two inputs has no NodeFox equivalent")
     mode = ctx.get("mode", "append")
@@ -361,6 +441,16 @@ def _merge_v2(ctx: Context) -> dict:
     else:
         by = mode
     if by in ("combineByFields", "mergeByFields"):
+        join_mode, output_from = ctx.get("joinMode", "keepMatches"), ctx.get("outputDataFrom", "both")
+        if join_mode == "keepNonMatches" and output_from in ("input1", "input2"):
+            if ctx.get("options.fuzzyCompare", False):
+                raise NotExpressible("fuzzy comparison has no NodeFox equivalent")
+            pairs = _field_pairs(ctx)
+            if not pairs:
+                raise NotExpressible("no fields to match")
+            dots = not ctx.get("options.disableDotNotation", False)
+            ones, twos = [path(a, dots) for a, _ in pairs], [path(b, dots) for _, b in pairs]
+            return _anti_join(1, ones, twos) if output_from == "input1" else _anti_join(2, twos, ones)
         return _join(ctx, _field_pairs(ctx), ctx.get("joinMode", "keepMatches"), ctx.get("outputDataFrom", "both"))
     if by in ("combineByPosition", "mergeByPosition"):
         return _position(ctx)

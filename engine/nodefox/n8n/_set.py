@@ -7,7 +7,7 @@ from typing import Any
 
 from ._holes import value_of
 from .expressions import Translator, Untranslatable
-from .nodes import Context, Done, Mapped, NotExpressible, dot_notation, literal, names, path
+from .nodes import Context, Done, Mapped, NotExpressible, Ports, dot_notation, literal, names, path
 
 _V3_TYPES = {"stringValue": "string", "numberValue": "number", "booleanValue": "boolean",
              "arrayValue": "array", "objectValue": "object"}  # fmt: skip
@@ -41,9 +41,24 @@ def set_(ctx: Context) -> Mapped:
         params["selected"] = names(ctx.get("includeFields", ""))
     elif include == "none":
         params["include"] = "none"
+    elif include == "except":
+        # n8n copies the item without those fields, then writes its own (its expressions
+        # read the input item): set, then remove, unless a field written is one removed
+        excluded = names(ctx.get("excludeFields", ""))
+        if ctx.version < 3.3 and any("." in k for k in excluded):
+            raise NotExpressible("a dotted field to exclude, which this Set version reads as one key")
+        written = [f.get("name") for f in fields if isinstance(f, dict)]
+        if any(not isinstance(n, str) or n.startswith("=") or _overlaps(n, excluded) for n in written):
+            raise NotExpressible("a field written that may be one excluded")
+        return Mapped("set", params, Ports([[(1, "out")]], ["in"]),
+                      parts=[("remove", {"fields": excluded})], links=[(0, "out", 1, "in")])
     elif include != "all":
         raise NotExpressible(f"including {include} input fields has no NodeFox equivalent")
     return Mapped("set", params)
+
+
+def _overlaps(name: str, paths: list[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") or p.startswith(name + ".") for p in paths)
 
 
 def _v1(ctx: Context) -> Mapped:

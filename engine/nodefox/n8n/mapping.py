@@ -27,5 +27,5 @@ MAPPERS: dict[str, Any] = {
     "set": _set.set_, "if": _flow.if_, "filter": _flow.filter_, "switch": _flow.switch,
     "merge": _flow.merge, "httpRequest": _io.http, "readWriteFile": _io.read_write_file,
     "extractFromFile": _io.extract_from_file, "convertToFile": _io.convert_to_file,
-    "spreadsheetFile": _io.spreadsheet_file,
+    "spreadsheetFile": _io.spreadsheet_file, "readBinaryFile": _io.read_write_file, "writeBinaryFile": _io.read_write_file,
 }  # fmt: skip

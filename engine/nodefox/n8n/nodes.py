@@ -62,6 +62,11 @@ class Mapped:
     params: dict
     ports: Ports = field(default_factory=Ports)
     divergence: str = ""  # where NodeFox's node differs from n8n's in a documented way
+    # further NodeFox nodes one n8n node becomes (type, params), joined by `links`
+    # (from part, port, to part, port; part 0 is the first node); port maps may
+    # then name a part as (part, port)
+    parts: list[tuple[str, dict]] = field(default_factory=list)
+    links: list[tuple[int, str, int, str]] = field(default_factory=list)
 
 
 @dataclass
@@ -89,6 +94,18 @@ class Context:
         self.total = 0
         self.translated = 0
         self.untranslated: list[dict] = []
+        self.graph: Any = None  # the workflow's connections (translate.Graph), for pairs of nodes
+        self.dropped: list[dict] = []  # parameters not carried over, reported per node
+        self.notes: list[str] = []  # documented differences from n8n, reported per node
+
+    def drop(self, where: str, reason: str) -> None:
+        """Report an n8n parameter (`where`, its path in n8n's parameters) the translation leaves out."""
+        self.dropped.append({"node": self.name, "parameter": where, "reason": reason})
+
+    def differ(self, note: str) -> None:
+        """Report a way the translated node behaves differently from n8n's."""
+        if note not in self.notes:
+            self.notes.append(note)
 
     def get(self, path: str, default: Any = None) -> Any:
         """A parameter by dotted path (`options.dotNotation`), or `default`."""
@@ -283,13 +300,28 @@ def dedupe(ctx: Context) -> Mapped:
     raise NotExpressible(f"comparing {compare} has no NodeFox equivalent")
 
 
+_NOT_EMPTY = {"conditions": [{"left": Done("={{ $json }}"), "op": "notEmpty"}]}
+
+
+def top_level(text: Any, what: str) -> list[str]:
+    """Comma-separated names n8n reads as top-level keys (or as keys NodeFox would read the same way)."""
+    keys = names(text)
+    if not keys:
+        raise NotExpressible(f"no {what}")
+    if any("." in k for k in keys):
+        raise NotExpressible(f"the {what} include a dotted name, which n8n reads as one key and NodeFox as a path")
+    return keys
+
+
 def split_out(ctx: Context) -> Mapped:
     fields = names(ctx.get("fieldToSplitOut", ""))
     if len(fields) != 1:
         raise NotExpressible("splitting out several fields at once has no NodeFox equivalent")
     include = ctx.get("include", "noOtherFields")
+    if include == "selectedOtherFields":
+        return _split_out_selected(ctx, fields[0])
     if include not in ("noOtherFields", "allOtherFields"):
-        raise NotExpressible("including only selected other fields has no NodeFox equivalent")
+        raise NotExpressible(f"including {include} has no NodeFox equivalent")
     params: dict[str, Any] = {"field": fields[0]}
     destination = ctx.get("options.destinationFieldName", "") or ctx.get("destinationFieldName", "")
     if destination:
@@ -300,8 +332,35 @@ def split_out(ctx: Context) -> Mapped:
         params["destination"] = fields[0]
     if include == "allOtherFields":
         params["include"] = "all"
-    note = "" if destination else "n8n emits an object element as the item itself; NodeFox as {field: element}"
+    note = "" if destination or include != "noOtherFields" else "n8n emits an object element as the item itself; NodeFox as {field: element}"
     return Mapped("split_out", params, divergence=note)
+
+
+def _split_out_selected(ctx: Context, field_name: str) -> Mapped:
+    """Split Out keeping selected other fields: a `set` keeping the list and those fields, then `split_out` of all.
+
+    n8n gives each element under the destination (or the field's name) plus the
+    selected fields' values; so do the two nodes (the keys come in another order).
+    """
+    if "." in field_name:
+        raise NotExpressible("splitting out a nested field keeping selected other fields has no NodeFox equivalent")
+    others = top_level(ctx.get("fieldsToInclude", ""), "fields to include")
+    if field_name in others:
+        raise NotExpressible("a field to include that is the field split out")
+    split = split_out_params(ctx, field_name)
+    split["include"] = "all"
+    return Mapped("set", {"fields": [], "include": "selected", "selected": [*others, field_name]},
+                  Ports([[(1, "out")]], ["in"]), parts=[("split_out", split)], links=[(0, "out", 1, "in")])
+
+
+def split_out_params(ctx: Context, field_name: str) -> dict:
+    params: dict[str, Any] = {"field": field_name}
+    destination = ctx.get("options.destinationFieldName", "") or ctx.get("destinationFieldName", "")
+    if destination:
+        if not isinstance(destination, str) or destination.startswith("="):
+            raise NotExpressible("a destination given by an expression")
+        params["destination"] = destination
+    return params
 
 
 def aggregate(ctx: Context) -> Mapped:
@@ -309,12 +368,23 @@ def aggregate(ctx: Context) -> Mapped:
     if ctx.get("options.mergeLists") or ctx.get("options.keepMissing"):
         raise NotExpressible("merging lists or keeping missing values has no NodeFox equivalent")
     if mode == "aggregateAllItemData":
-        if ctx.get("include", "allFields") != "allFields":
-            raise NotExpressible("aggregating only some fields of whole items has no NodeFox equivalent")
         dest = ctx.get("destinationFieldName", "data")
         if not isinstance(dest, str) or dest.startswith("="):
             raise NotExpressible("a destination given by an expression")
-        return Mapped("aggregate", {"all": True, "as": dest})
+        include = ctx.get("include", "allFields")
+        if include == "allFields":
+            return Mapped("aggregate", {"all": True, "as": dest})
+        # n8n keeps (or drops) those top-level keys of each item, skips the items left
+        # empty, and aggregates the rest: set (or remove), filter, aggregate
+        if include == "specifiedFields":
+            first = ("set", {"fields": [], "include": "selected", "selected": top_level(ctx.get("fieldsToInclude", ""), "fields to include")})
+        elif include == "allFieldsExcept":
+            first = ("remove", {"fields": top_level(ctx.get("fieldsToExclude", ""), "fields to exclude")})
+        else:
+            raise NotExpressible(f"aggregating {include} has no NodeFox equivalent")
+        return Mapped(first[0], first[1], Ports([[(2, "out")]], ["in"]),
+                      parts=[("filter", dict(_NOT_EMPTY)), ("aggregate", {"all": True, "as": dest})],
+                      links=[(0, "out", 1, "in"), (1, "kept", 2, "in")])
     fields = []
     for f in ctx.list("fieldsToAggregate.fieldToAggregate"):
         name = f.get("fieldToAggregate", "")

@@ -62,6 +62,7 @@ class _Report:
     dropped: list = field(default_factory=list)
     edges: list = field(default_factory=list)
     divergences: list = field(default_factory=list)
+    parameters: list = field(default_factory=list)
 
     def as_dict(self) -> dict:
         report = {
@@ -73,6 +74,8 @@ class _Report:
             report["edges"] = self.edges
         if self.divergences:
             report["divergences"] = self.divergences
+        if self.parameters:
+            report["parameters"] = self.parameters
         return report
 
 
@@ -80,7 +83,7 @@ def complete(report: dict) -> bool:
     """True when nothing but sticky notes was left behind."""
     return not (
         report["nodes"]["placeholders"] or report["expressions"]["untranslated"]
-        or report.get("edges")
+        or report.get("edges") or report.get("parameters")
     )  # fmt: skip
 
 
@@ -97,6 +100,8 @@ def summary(report: dict) -> str:
         parts.append(f"{len(report['dropped'])} sticky note(s) dropped")
     if report.get("edges"):
         parts.append(f"{len(report['edges'])} connection(s) dropped")
+    if report.get("parameters"):
+        parts.append(f"{len(report['parameters'])} parameter(s) not carried over")
     return "; ".join(parts)
 
 
@@ -109,7 +114,9 @@ def translate(obj: Any) -> tuple[dict, dict]:
     ids: set[str] = set()
     names: set[str] = set()
     pins = wf.get("pinData") if isinstance(wf.get("pinData"), dict) else {}
+    inner: list[dict] = []  # edges inside one n8n node that became several NodeFox nodes
 
+    graph = Graph(wf)
     for index, raw in enumerate(wf["nodes"]):
         n8n_type = raw["type"]
         name = raw.get("name") if isinstance(raw.get("name"), str) and raw.get("name") else f"Node {index + 1}"
@@ -129,6 +136,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
         ):  # fmt: skip
             node["position"] = list(position)
         ctx = Context(raw, name)
+        ctx.graph = graph
         result = _map(raw, ctx)
         if isinstance(result, Placeholder):
             node.update(_placeholder(raw, result.reason))
@@ -144,14 +152,18 @@ def translate(obj: Any) -> tuple[dict, dict]:
             report.translated += 1
             node["type"] = result.type
             params = _expressions(result.params, ctx)
+            result.parts = [(kind, _expressions(p, ctx)) for kind, p in result.parts]
             if params:
                 node["params"] = params
             ports = result.ports
             report.expr_total += ctx.total
             report.expr_translated += ctx.translated
             report.untranslated.extend(ctx.untranslated)
-            if result.divergence:
-                report.divergences.append({"name": name, "type": n8n_type, "note": result.divergence})
+            notes = [result.divergence] if result.divergence else []
+            notes += [n for n in ctx.notes if n not in notes]
+            if notes:
+                report.divergences.append({"name": name, "type": n8n_type, "note": "; ".join(notes)})
+            report.parameters.extend({**d, "type": n8n_type} for d in ctx.dropped)
         if raw.get("disabled") is True:
             node["disabled"] = True
         on_error = _on_error(raw)
@@ -165,11 +177,13 @@ def translate(obj: Any) -> tuple[dict, dict]:
             node["pinned"] = pinned
         nodes.append(node)
         mapped[original_name] = (node, ports)
+        if isinstance(result, Mapped) and result.parts:
+            _parts(node, result, ids, names, nodes, inner, mapped, original_name)
 
     # connections name nodes; some exports name them by id, so ids are read too (names win)
     by_id = {raw["id"]: name for raw in wf["nodes"] if isinstance(raw.get("id"), str)
              for name in [raw.get("name")] if name in mapped}  # fmt: skip
-    edges = _edges(wf.get("connections") or {}, {**{k: mapped[v] for k, v in by_id.items()}, **mapped}, report)
+    edges = _edges(wf.get("connections") or {}, {**{k: mapped[v] for k, v in by_id.items()}, **mapped}, report, nodes, inner)
     doc: dict[str, Any] = {"nodefox": 1}
     if isinstance(wf.get("name"), str) and wf["name"]:
         doc["name"] = wf["name"]
@@ -180,6 +194,95 @@ def translate(obj: Any) -> tuple[dict, dict]:
     doc["nodes"] = nodes
     doc["edges"] = edges
     return doc, report.as_dict()
+
+
+class Graph:
+    """Who feeds whom on the main connections, by n8n name, for mappers that translate a pair of nodes."""
+
+    def __init__(self, wf: dict):
+        raws = [n for n in wf["nodes"] if isinstance(n.get("name"), str)]
+        self.nodes = {n["name"]: n for n in raws}
+        names = {n["id"]: n["name"] for n in raws if isinstance(n.get("id"), str)}
+        self.succs: dict[str, list[str]] = {}
+        self.preds: dict[str, list[str]] = {}
+        connections = wf.get("connections") if isinstance(wf.get("connections"), dict) else {}
+        for source, outputs in connections.items():
+            source = source if source in self.nodes else names.get(source, source)
+            main = outputs.get("main") if isinstance(outputs, dict) else None
+            for targets in main if isinstance(main, list) else []:
+                for conn in targets if isinstance(targets, list) else []:
+                    target = conn.get("node") if isinstance(conn, dict) else None
+                    if not isinstance(target, str):
+                        continue
+                    target = target if target in self.nodes else names.get(target, target)
+                    if source in self.nodes and target in self.nodes:
+                        self.succs.setdefault(source, []).append(target)
+                        self.preds.setdefault(target, []).append(source)
+
+    def sole_next(self, name: Any) -> dict | None:
+        """The one node `name` feeds, when it feeds one node on one connection and is that node's only input."""
+        succs = self.succs.get(name, [])
+        if len(succs) == 1 and self.preds.get(succs[0]) == [name]:
+            return self.nodes[succs[0]]
+        return None
+
+    def sole_previous(self, name: Any) -> dict | None:
+        """The one node feeding `name`, when it feeds only `name`."""
+        preds = self.preds.get(name, [])
+        if len(preds) == 1 and self.succs.get(preds[0]) == [name]:
+            return self.nodes[preds[0]]
+        return None
+
+
+class _PartPorts:
+    """The port map of an n8n node that became several NodeFox nodes: (part, port) resolved to nodes."""
+
+    def __init__(self, ports: Any, nodes: list[dict]):
+        self.ports, self.nodes = ports, nodes
+
+    def _resolve(self, ref: Any) -> tuple[dict, str]:
+        return (self.nodes[ref[0]], ref[1]) if isinstance(ref, tuple) else (self.nodes[0], ref)
+
+    def output(self, index: int, node: dict) -> list:
+        return [self._resolve(ref) for ref in self.ports.output(index, node)]
+
+    def input(self, index: int, node: dict) -> Any:
+        ref = self.ports.input(index, node)
+        return None if ref is None else self._resolve(ref)
+
+
+def _parts(first: dict, result: Mapped, ids: set, names: set, nodes: list, inner: list, mapped: dict, original: str) -> None:
+    """The further nodes of a node that became several, linked to the first.
+
+    The last part gives what n8n's node outputs, so it takes the n8n node's name
+    and id (expressions such as `$('Name')` read it) and its pinned data; the
+    others are named `Name (step k)`.
+    """
+    made = [first]
+    x, y = first.get("position", [0, 0])
+    for k, (kind, params) in enumerate(result.parts, start=2):
+        part = {"id": _unique(f"{first['id']}-{k}", ids), "type": kind, "name": ""}
+        if "position" in first:
+            part["position"] = [x + 60 * (k - 1), y + 60 * (k - 1)]
+        if params:  # already translated with the first node's
+            part["params"] = params
+        if "disabled" in first:
+            part["disabled"] = True
+        if first.get("onError") == "continue":  # an error output stays the first node's
+            part["onError"] = "continue"
+        nodes.append(part)
+        made.append(part)
+    last = made[-1]
+    for key in ("id", "name", "pinned"):
+        if key in first:
+            first[key], last[key] = last.get(key), first[key]
+            if first[key] is None:
+                del first[key]
+    for k, part in enumerate(made[:-1], start=1):
+        part["name"] = _unique(f"{last['name']} (step {k})", names)
+    for a, aport, b, bport in result.links:
+        inner.append({"source": made[a]["id"], "sourcePort": aport, "target": made[b]["id"], "targetPort": bport})
+    mapped[original] = (first, _PartPorts(result.ports, made))
 
 
 def _unique(name: str, seen: set[str]) -> str:
@@ -271,8 +374,7 @@ def _escape(key: str) -> str:
     return key.replace("~", "~0").replace("/", "~1")
 
 
-def _edges(connections: dict, mapped: dict, report: _Report) -> list[dict]:
-    order = {name: i for i, name in enumerate(mapped)}
+def _edges(connections: dict, mapped: dict, report: _Report, nodes: list, inner: list) -> list[dict]:
     wanted: list[tuple[str, str, str, str]] = []
     for source_name, outputs in connections.items():
         if source_name not in mapped or not isinstance(outputs, dict):
@@ -285,12 +387,14 @@ def _edges(connections: dict, mapped: dict, report: _Report) -> list[dict]:
             if not isinstance(targets, list):
                 continue
             for conn in targets:
-                if not isinstance(conn, dict) or conn.get("node") not in mapped:
+                if not isinstance(conn, dict) or not isinstance(conn.get("node"), str) or conn["node"] not in mapped:
                     continue
                 target, target_ports = mapped[conn["node"]]
                 in_index = conn.get("index", 0) if type(conn.get("index", 0)) is int else 0
                 out_ports = ports.output(index, source) if ports else (["out"] if index == 0 else [])
                 in_port = target_ports.input(in_index, target) if target_ports else "in"
+                if isinstance(in_port, tuple):
+                    target, in_port = in_port
                 if not out_ports or in_port is None:
                     report.edges.append({
                         "source": source["name"], "target": target["name"],
@@ -298,16 +402,18 @@ def _edges(connections: dict, mapped: dict, report: _Report) -> list[dict]:
                     })  # fmt: skip
                     continue
                 for port in out_ports:
-                    wanted.append((source["id"], port, target["id"], in_port))
-    return _acyclic(wanted, mapped, order, report)
+                    origin, port = port if isinstance(port, tuple) else (source, port)
+                    wanted.append((origin["id"], port, target["id"], in_port))
+    return _acyclic(wanted, nodes, inner, report)
 
 
-def _acyclic(wanted: list, mapped: dict, order: dict, report: _Report) -> list[dict]:
-    """The edges, without duplicates and without those that close a cycle."""
-    by_id = {node["id"]: node for node, _ in mapped.values()}
+def _acyclic(wanted: list, nodes: list, inner: list, report: _Report) -> list[dict]:
+    """The edges, without duplicates and without those that close a cycle (`inner` edges come first, always kept)."""
+    by_id = {node["id"]: node for node in nodes}
     out: list[dict] = []
     seen: set[tuple] = set()
     reach: dict[str, set[str]] = {i: set() for i in by_id}  # node -> its descendants
+    wanted = [(e["source"], e["sourcePort"], e["target"], e["targetPort"]) for e in inner] + wanted
 
     def reaches(a: str, b: str) -> bool:
         return a == b or b in reach[a]
