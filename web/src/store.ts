@@ -149,7 +149,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
   // engine's session runs no code until told); `permissionOp` turns false when the engine
   // does not know the `set_permissions` op (then the bridge's allowCode option does it).
   let codeRuns: boolean | null = null;
-  let permissionOp = true;
+  let permissionOp: boolean | null = null; // null: not known yet
   const consents = (): { [fingerprint: string]: "run" | "disabled" } => {
     try {
       return JSON.parse(storage?.getItem(CONSENT_KEY) ?? "{}") ?? {};
@@ -236,28 +236,38 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       return answer;
     };
 
-    /** Tell the engine whether `code` nodes may run (they are `waiting` while not). */
-    const permit = async (code: boolean) => {
-      if (code === codeRuns) return;
+    /** Tell the engine whether `code` nodes may run (they are `waiting` while not). The
+     * message is posted before this returns, so whatever is sent next comes after it. */
+    const permit = (code: boolean): Promise<void> => {
+      if (code === codeRuns) return Promise.resolve();
       codeRuns = code;
-      if (permissionOp) {
-        // outside the numbered edits: it changes no document (nothing to replay or undo)
-        try {
-          const answer = JSON.parse(await engine.apply(JSON.stringify({ rev: null, ops: [{ op: "set_permissions", code }] }))) as Answer;
-          if (!answer.rejected?.length && !answer.error) return get().absorb(answer); // code nodes re-ran, or wait
-        } catch {
-          /* no answer: try the bridge's option */
-        }
-        permissionOp = false; // an engine from before the op: its bridge option does the same
-      }
-      await engine.configure?.({ allowCode: code });
-      // that option re-runs nothing: code nodes run now
-      if (code && get().doc.nodes.some((n) => n.type === "code")) await send([{ op: "load", workflow: get().doc }], true);
+      const option = () => engine.configure?.({ allowCode: code }).then(() => undefined) ?? Promise.resolve();
+      if (permissionOp === false) return option(); // an engine from before the op: its bridge option
+      // not known yet whether the engine takes the op: "no code" goes by the option too, posted
+      // now, so it holds before the document that follows (the answer comes too late for that)
+      if (permissionOp === null && !code) void option();
+      // outside the numbered edits: it changes no document (nothing to replay or undo)
+      return engine
+        .apply(JSON.stringify({ rev: null, ops: [{ op: "set_permissions", code }] }))
+        .then((text) => {
+          const answer = JSON.parse(text) as Answer;
+          if (!answer.rejected?.length && !answer.error) {
+            permissionOp = true;
+            return get().absorb(answer); // code nodes re-ran, or wait
+          }
+          permissionOp = false;
+          return option();
+        })
+        .catch(() => {
+          permissionOp = false;
+          return option();
+        });
     };
 
     /** Before `doc` reaches the engine: its code runs if it was written here (`trusted`) or
-     * the person allowed it before; kept disabled if they said so; else disabled and asked. */
-    const consentFor = async (doc: Workflow, source: string, trusted: boolean) => {
+     * the person allowed it before; kept disabled if they said so; else disabled and asked.
+     * Call it right before sending `doc`, without awaiting: the engine gets both in order. */
+    const consentFor = (doc: Workflow, source: string, trusted: boolean): Promise<void> => {
       const fingerprint = codeFingerprint(doc);
       const nodes = doc.nodes.filter((n) => n.type === "code").length;
       const known = fingerprint ? consents()[fingerprint] : undefined;
@@ -435,7 +445,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         set({ selected: part.nodes.map((n) => n.id) });
         if (part.nodes.some((n) => n.type === "code") && codeRuns !== false) {
           const { doc } = get();
-          await consentFor({ ...doc, nodes: [...doc.nodes, ...part.nodes] }, "the clipboard", false);
+          void consentFor({ ...doc, nodes: [...doc.nodes, ...part.nodes] }, "the clipboard", false);
         }
         await get().edit(ops);
         return true;
@@ -449,7 +459,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         }
         const { doc: before, selected } = get();
         const doc = laidOut(value as Workflow);
-        await consentFor(doc, source, trusted);
+        void consentFor(doc, source, trusted);
         set({ doc, selected: [], opened: get().opened + 1 });
         const answer = await send([{ op: "load", workflow: doc }]);
         if (!answer || answer.rejected?.length || answer.error) {
@@ -495,6 +505,8 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
         remember(codeFingerprint(doc), run ? "run" : "disabled");
         set({ code: { ...code, state: run ? "run" : "disabled" } });
         await permit(run);
+        // the bridge's option (an engine without set_permissions) re-runs nothing by itself
+        if (run && permissionOp === false) await send([{ op: "load", workflow: get().doc }], true);
       },
 
       ask(question) {
@@ -584,7 +596,7 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
       /** The engine starts from the document on the canvas (queued in the worker until it is ready). */
       async start() {
         const saved = get().doc;
-        await consentFor(saved, "this browser's saved workflow", false);
+        void consentFor(saved, "this browser's saved workflow", false);
         const answer = await send([{ op: "load", workflow: saved }], true);
         if (!answer?.rejected?.length) return;
         // the saved workflow is not lost: it is kept aside, and the canvas shows the engine's
