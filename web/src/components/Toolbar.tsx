@@ -3,6 +3,11 @@ import { useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { useDraft, useEditor, useEditorApi, useEngine } from "../hooks";
 import { EMPTY } from "../store";
+// world.md / n8n.md (docs/editor.md): credentials, files, zips with files, n8n files
+import { CredentialsButton } from "./CredentialsDialog";
+import { exportWithFiles, FilesButton, openZip } from "./FilesPanel";
+import { looksLikeN8n, openN8n } from "./N8nReport";
+import { isZip } from "../lib/zip";
 
 type Example = { name: string; title: string; file: string; input?: string };
 
@@ -95,12 +100,15 @@ export function Toolbar() {
 
   const openFile = async (file: File) => {
     let value: unknown;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (isZip(bytes)) return void (await openZip(api, engine, bytes, file.name)); // Export with files
     try {
-      value = JSON.parse(await file.text());
+      value = JSON.parse(new TextDecoder().decode(bytes));
     } catch (error) {
       api.getState().notify("error", `Cannot open ${file.name}`, [`not valid JSON: ${(error as Error).message}`]);
       return;
     }
+    if (looksLikeN8n(value)) return void (await openN8n(api, engine, JSON.stringify(value), file.name));
     await api.getState().open(value, file.name);
   };
 
@@ -117,7 +125,7 @@ export function Toolbar() {
       <input
         ref={fileInput}
         type="file"
-        accept=".json,application/json"
+        accept=".json,application/json,.zip,application/zip"
         hidden
         data-testid="open-file"
         aria-label="Open a workflow file"
@@ -130,7 +138,12 @@ export function Toolbar() {
       <button type="button" onClick={() => download(fileName(api.getState().doc.name), JSON.stringify(api.getState().doc, null, 2))} title="Export as JSON (Ctrl+S)">
         Export
       </button>
+      <button type="button" data-testid="export-with-files" onClick={() => void exportWithFiles(api)} title="A zip of the workflow and the files it names">
+        Export with files
+      </button>
       <Examples />
+      <FilesButton />
+      <CredentialsButton />
       <span className="fx-sep" />
       <button type="button" disabled={!canUndo} onClick={() => api.getState().undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
         ↶ Undo

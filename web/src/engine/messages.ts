@@ -5,11 +5,18 @@ export type Step = "runtime" | "packages" | "engine";
 export type ToWorker =
   | { kind: "init"; interrupt: SharedArrayBuffer | null }
   | { id: number; kind: "apply"; message: string }
-  | { id: number; kind: "run"; document: string; input?: string };
+  | { id: number; kind: "run"; document: string; input?: string }
+  // the editor's files (docs/editor.md): written into / removed from / read back from the
+  // session's files folder, and calls of other bridge functions (n8n_import)
+  | { id: number; kind: "fs"; write?: FsFile[]; remove?: string[]; read?: string[] }
+  | { id: number; kind: "call"; fn: string; arg: string };
+
+export type FsFile = { name: string; data: Uint8Array };
 
 export type FromWorker =
   | { kind: "progress"; step: Step; state: "start" | "done"; ms: number; note?: string } // note: how "runtime" loaded
   | { kind: "ready"; version: string; catalogue: string; ms: number }
   | { id: number; kind: "result"; text: string; ms: number; waited: number } // handle()'s wall time, time queued
   | { id: number; kind: "error"; message: string }
+  | { id: number; kind: "fs"; files: FsFile[] } // the files asked for in `read` that exist
   | { kind: "fatal"; message: string };
