@@ -28,13 +28,13 @@ SLOW = 30_000  # the first request after a page load imports the HTTP client in 
 
 SECRET = "s3cr3t-t0ken-never-shown"
 CSV = (
-    "sku,name,price\n"
-    "a1,Anvil,80\n"
-    'b2,"Bolt, steel",20\n'
-    'c3,"Cable ""long""",55\n'
-    "d4,Drill,5\n"
-    "e5,Emery,70\n"
-).encode()
+    b"sku,name,price\n"
+    b"a1,Anvil,80\n"
+    b'b2,"Bolt, steel",20\n'
+    b'c3,"Cable ""long""",55\n'
+    b"d4,Drill,5\n"
+    b"e5,Emery,70\n"
+)
 
 
 @pytest.fixture
