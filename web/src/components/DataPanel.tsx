@@ -142,7 +142,7 @@ export function DataPanel() {
           {result?.status ?? "running"}
           {result?.ms !== undefined && ` · ${result.ms.toFixed(2)} ms`}
         </span>
-        {source && source.count !== undefined && <PortDownload id={source.id} port={source.port} name={results[source.id] ? (doc.nodes.find((n) => n.id === source.id)?.name ?? source.id) : source.id} />}
+        {source && source.count !== undefined && <PortDownload id={source.id} port={source.port} name={doc.nodes.find((n) => n.id === source.id)?.name ?? source.id} />}
         <div role="group" aria-label="View">
           <button type="button" aria-pressed={view === "table"} onClick={() => setView("table")}>
             Table
