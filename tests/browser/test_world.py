@@ -340,3 +340,19 @@ def test_open_an_n8n_file_shows_the_report_and_jumps_to_untranslated_nodes(edito
     box, pane = node(editor, placeholder["id"]).bounding_box(), editor.locator(".react-flow__pane").bounding_box()
     assert pane["x"] <= box["x"] and box["x"] + box["width"] <= pane["x"] + pane["width"]
     assert pane["y"] <= box["y"] and box["y"] + box["height"] <= pane["y"] + pane["height"]
+
+
+def test_pasting_n8n_json_adds_its_nodes_and_reports(editor):
+    from nodefox import bridge
+
+    if not hasattr(bridge, "n8n_import"):
+        pytest.skip("this engine has no bridge.n8n_import yet")
+    load(editor, doc("Mine", [items_node(1)], []))
+    editor.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    editor.evaluate("t => navigator.clipboard.writeText(t)", json.dumps(N8N))
+    editor.locator(".react-flow__pane").click()
+    editor.keyboard.press("Control+v")
+    expect(editor.get_by_test_id("n8n-report")).to_contain_text("2 of 3 nodes translated")
+    expect(editor.locator(".react-flow__node")).to_have_count(4)
+    names = {n.get("name") for n in exported(editor)["nodes"]}
+    assert {"Rows", "Start", "Limit", "Slack"} <= names
