@@ -127,7 +127,7 @@ def test_a_write_waits_with_its_counts_until_its_play_button(editor, api):
     marker = status(editor, "post")
     expect(marker).to_have_attribute("data-status", "waiting")
     expect(marker).to_contain_text("waiting")
-    expect(marker).to_contain_text("⏳")
+    expect(marker).to_contain_text("◔")
     expect(node(editor, "post").locator('[data-testid="node-waiting"]')).to_have_text("would send 3 on in")
     expect(status(editor, "after")).to_have_attribute("data-status", "waiting")
     expect(node(editor, "post").locator('[data-testid="refresh"]')).to_have_count(0)

@@ -30,7 +30,7 @@ export function NodeEffects({ node, type, result }: { node: WorkflowNode; type: 
     <div className="fx-node-effects nodrag">
       {waiting && (
         <span className="fx-node-waiting" data-testid="node-waiting" title="runs only when you press ▶">
-          would send {counts.length ? counts.map(([port, n]) => `${n} on ${port}`).join(", ") : "nothing yet"}
+          {counts.length ? `would send ${counts.map(([port, n]) => `${n} on ${port}`).join(", ")}` : "runs after the node above"}
         </span>
       )}
       {effect === "write" && (
