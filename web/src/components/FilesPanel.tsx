@@ -166,5 +166,12 @@ export async function openZip(api: StoreApi<Editor>, engine: EngineClient, bytes
     return false;
   }
   if (opened.files.length) await addFiles(engine, api, opened.files);
-  return api.getState().open(value, source);
+  return openFromOutside(api, value, source);
+}
+
+/** A document from a file: through `replace` where the store has it (it asks before
+ * replacing the canvas and treats the file as a stranger's), else `open`. */
+export function openFromOutside(api: StoreApi<Editor>, value: unknown, source: string): Promise<boolean> {
+  const state = api.getState() as Editor & { replace?: Editor["open"] };
+  return state.replace ? state.replace(value, source) : state.open(value, source);
 }

@@ -7,6 +7,7 @@ import type { EngineClient } from "../engine/client";
 import { useEditorApi } from "../hooks";
 import type { Editor } from "../store";
 import { world, type N8nReport } from "../world";
+import { openFromOutside } from "./FilesPanel";
 
 const isN8nWorkflow = (v: unknown): boolean =>
   !!v && typeof v === "object" && !Array.isArray(v) && Array.isArray((v as { nodes?: unknown }).nodes) &&
@@ -33,7 +34,7 @@ export async function openN8n(api: StoreApi<Editor>, engine: EngineClient, text:
     api.getState().notify("error", `Cannot import ${source} from n8n`, [answer.error ?? "the importer gave no workflow"]);
     return false;
   }
-  const ok = paste ? await api.getState().paste(JSON.stringify(answer.workflow)) : await api.getState().open(answer.workflow, source);
+  const ok = paste ? await api.getState().paste(JSON.stringify(answer.workflow)) : await openFromOutside(api, answer.workflow, source);
   if (ok && answer.report) world.setState({ report: { source, report: answer.report } });
   return ok;
 }
