@@ -174,14 +174,14 @@ export function App() {
       <Guard name="inspector">
         <Inspector />
       </Guard>
-      <Loading />
-      <Notices />
       <WorldSync />
       <PermissionPrompt />
       <CredentialsDialog />
       <FilesPanel />
       <ReadFileOffer />
       <N8nReportPanel />
+      <Loading />
+      <Notices />
     </div>
   );
 }

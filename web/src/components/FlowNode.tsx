@@ -24,7 +24,7 @@ const SYMBOLS: { [status: string]: string } = {
   pinned: "📌",
   stale: "…",
   running: "⟳",
-  waiting: "◔", // a write node (or below one): runs on ▶ only (world.md)
+  waiting: "⧖", // code not allowed to run yet
 };
 
 function FlowNodeView({ data, selected }: NodeProps<FlowNodeType>) {

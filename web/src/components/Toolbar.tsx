@@ -2,12 +2,12 @@
 import { useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { useDraft, useEditor, useEditorApi, useEngine } from "../hooks";
-import { EMPTY } from "../store";
 // world.md / n8n.md (docs/editor.md): credentials, files, zips with files, n8n files
+import { isZip } from "../lib/zip";
 import { CredentialsButton } from "./CredentialsDialog";
 import { exportWithFiles, FilesButton, openZip } from "./FilesPanel";
 import { looksLikeN8n, openN8n } from "./N8nReport";
-import { isZip } from "../lib/zip";
+import { EMPTY } from "../store";
 
 type Example = { name: string; title: string; file: string; input?: string };
 
@@ -104,11 +104,11 @@ export function Toolbar() {
     if (isZip(bytes)) return void (await openZip(api, engine, bytes, file.name)); // Export with files
     try {
       value = JSON.parse(new TextDecoder().decode(bytes));
+      if (looksLikeN8n(value)) return void (await openN8n(api, engine, JSON.stringify(value), file.name));
     } catch (error) {
       api.getState().notify("error", `Cannot open ${file.name}`, [`not valid JSON: ${(error as Error).message}`]);
       return;
     }
-    if (looksLikeN8n(value)) return void (await openN8n(api, engine, JSON.stringify(value), file.name));
     await api.getState().open(value, file.name);
   };
 

@@ -100,25 +100,6 @@ export class EngineClient {
     return this.request((id) => ({ id, kind: "run", document, input }));
   }
 
-  /** The editor's files in the session's files folder (docs/editor.md): written and
-   * removed in the worker's queue order, so a later op reads them; answers the files of
-   * `read` that exist. */
-  fs(change: { write?: FsFile[]; remove?: string[]; read?: string[] }): Promise<FsFile[]> {
-    let got: FsFile[] = [];
-    const id = this.nextId++;
-    const request: ToWorker = { id, kind: "fs", ...change };
-    return new Promise<FsFile[]>((resolve, reject) => {
-      this.pending.set(id, { resolve: () => resolve(got), reject, request, files: (files) => (got = files) });
-      if (this.pending.size === 1) this.events.busy(true);
-      this.post(request);
-    });
-  }
-
-  /** Another function of `nodefox.bridge`, text in and out (e.g. n8n_import). */
-  call(fn: string, arg: string): Promise<string> {
-    return this.request((id) => ({ id, kind: "call", fn, arg }));
-  }
-
   get canInterrupt(): boolean {
     return this.interrupt !== null;
   }
@@ -139,5 +120,24 @@ export class EngineClient {
     for (const p of lost) p.reject(new Error("the preview was stopped"));
     this.spawn();
     restart();
+  }
+
+  /** The editor's files in the session's files folder (docs/editor.md): written and
+   * removed in the worker's queue order, so a later op reads them; answers the files of
+   * `read` that exist. */
+  fs(change: { write?: FsFile[]; remove?: string[]; read?: string[] }): Promise<FsFile[]> {
+    let got: FsFile[] = [];
+    const id = this.nextId++;
+    const request: ToWorker = { id, kind: "fs", ...change };
+    return new Promise<FsFile[]>((resolve, reject) => {
+      this.pending.set(id, { resolve: () => resolve(got), reject, request, files: (files) => (got = files) });
+      if (this.pending.size === 1) this.events.busy(true);
+      this.post(request);
+    });
+  }
+
+  /** Another function of `nodefox.bridge`, text in and out (e.g. n8n_import). */
+  call(fn: string, arg: string): Promise<string> {
+    return this.request((id) => ({ id, kind: "call", fn, arg }));
   }
 }

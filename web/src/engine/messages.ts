@@ -2,16 +2,16 @@
 
 export type Step = "runtime" | "packages" | "engine";
 
+export type FsFile = { name: string; data: Uint8Array };
+
 export type ToWorker =
   | { kind: "init"; interrupt: SharedArrayBuffer | null }
-  | { id: number; kind: "apply"; message: string }
-  | { id: number; kind: "run"; document: string; input?: string }
   // the editor's files (docs/editor.md): written into / removed from / read back from the
   // session's files folder, and calls of other bridge functions (n8n_import)
   | { id: number; kind: "fs"; write?: FsFile[]; remove?: string[]; read?: string[] }
-  | { id: number; kind: "call"; fn: string; arg: string };
-
-export type FsFile = { name: string; data: Uint8Array };
+  | { id: number; kind: "call"; fn: string; arg: string }
+  | { id: number; kind: "apply"; message: string }
+  | { id: number; kind: "run"; document: string; input?: string };
 
 export type FromWorker =
   | { kind: "progress"; step: Step; state: "start" | "done"; ms: number; note?: string } // note: how "runtime" loaded

@@ -206,7 +206,11 @@ function drain() {
     if (wanted.length) return loadOptional(wanted);
     const first = queue.shift()!;
     try {
-      if (first.kind === "apply") {
+      if (first.kind === "fs") {
+        fs(first); // the editor's files (docs/editor.md)
+      } else if (first.kind === "call") {
+        call(first as Extract<ToWorker, { kind: "call" }> & { at: number });
+      } else if (first.kind === "apply") {
         const batch: Apply[] = [first];
         while (!asks(batch[batch.length - 1].message) && queue.length && queue[0].kind === "apply" &&
                !optionalFor(queue[0].message).length) {
@@ -221,10 +225,6 @@ function drain() {
         const start = performance.now();
         const text = bridge.run(first.document, first.input ?? null);
         post({ id: first.id, kind: "result", text, ms: performance.now() - start, waited: start - first.at });
-      } else if (first.kind === "fs") {
-        fs(first);
-      } else if (first.kind === "call") {
-        call(first as Extract<ToWorker, { kind: "call" }> & { at: number });
       }
     } catch (error) {
       if ("id" in first) post({ id: first.id, kind: "error", message: describe(error) });
