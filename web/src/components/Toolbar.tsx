@@ -97,14 +97,15 @@ export function Toolbar() {
   const canRedo = useEditor((s) => s.future.length > 0);
   const state = useEditor((s) => s.engine);
   const fileInput = useRef<HTMLInputElement>(null);
+  const worker = useEngine(); // zips with files and n8n files (docs/editor.md)
 
   const openFile = async (file: File) => {
     let value: unknown;
     const bytes = new Uint8Array(await file.arrayBuffer());
-    if (isZip(bytes)) return void (await openZip(api, engine, bytes, file.name)); // Export with files
+    if (isZip(bytes)) return void (await openZip(api, worker, bytes, file.name)); // Export with files
     try {
       value = JSON.parse(new TextDecoder().decode(bytes));
-      if (looksLikeN8n(value)) return void (await openN8n(api, engine, JSON.stringify(value), file.name));
+      if (looksLikeN8n(value)) return void (await openN8n(api, worker, JSON.stringify(value), file.name));
     } catch (error) {
       api.getState().notify("error", `Cannot open ${file.name}`, [`not valid JSON: ${(error as Error).message}`]);
       return;

@@ -275,7 +275,10 @@ function call(request: Extract<ToWorker, { kind: "call" }> & { at: number }) {
   if (typeof fn !== "function") throw new Error(`this engine has no bridge function ${request.fn}`);
   const start = performance.now();
   const text = String((fn as (arg: string) => string).call(bridge, request.arg));
-  post({ id: request.id, kind: "result", text, ms: performance.now() - start, waited: start - request.at });
+  const at = (ms: number) => performance.timeOrigin + ms; // epoch times, as apply's answers carry them
+  const answer = { id: request.id, kind: "result", text, ms: performance.now() - start, waited: start - request.at,
+                   received: at(request.at), sent: at(performance.now()) };
+  post(answer as unknown as FromWorker);
 }
 
 function describe(error: unknown): string {
