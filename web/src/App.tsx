@@ -5,7 +5,13 @@ import { DataPanel } from "./components/DataPanel";
 import { Inspector } from "./components/Inspector";
 import { Palette } from "./components/Palette";
 import { download, fileName, Toolbar } from "./components/Toolbar";
-import { useEditor, useEditorApi } from "./hooks";
+import { useEditor, useEditorApi, useEngine } from "./hooks";
+// world.md / n8n.md (docs/editor.md)
+import { CredentialsDialog } from "./components/CredentialsDialog";
+import { FileDrop, FilesPanel, ReadFileOffer } from "./components/FilesPanel";
+import { looksLikeN8n, N8nReportPanel, openN8n } from "./components/N8nReport";
+import "./world.css";
+import { PermissionPrompt, WorldSync } from "./components/PermissionPrompt";
 
 const STEP_NAMES = { runtime: "Python runtime", packages: "packages", engine: "engine" } as const;
 
@@ -141,6 +147,7 @@ const copyingText = (e: ClipboardEvent) => typing(e.target) || !(window.getSelec
 /** Keyboard paths: undo/redo, duplicate, select all, export, open, copy and paste as workflow JSON. */
 function useShortcuts() {
   const api = useEditorApi();
+  const engine = useEngine();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
@@ -184,6 +191,13 @@ function useShortcuts() {
       const text = e.clipboardData?.getData("text/plain");
       if (!text) return;
       e.preventDefault();
+      let value: unknown = null;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        /* not JSON: paste says so */
+      }
+      if (looksLikeN8n(value)) return void openN8n(api, engine, text, "the pasted n8n workflow", true);
       void api
         .getState()
         .paste(text)
@@ -199,7 +213,7 @@ function useShortcuts() {
       document.removeEventListener("cut", onCut);
       document.removeEventListener("paste", onPaste);
     };
-  }, [api]);
+  }, [api, engine]);
 }
 
 /** A part of the page that fails to draw says so, and the rest (and the workflow) stays. */
@@ -229,7 +243,9 @@ export function App() {
       <Palette />
       <main className="fx-main">
         <Guard name="canvas">
-          <Canvas />
+          <FileDrop>
+            <Canvas />
+          </FileDrop>
         </Guard>
         <Guard name="data panel">
           <DataPanel />
@@ -238,6 +254,12 @@ export function App() {
       <Guard name="inspector">
         <Inspector />
       </Guard>
+      <WorldSync />
+      <PermissionPrompt />
+      <CredentialsDialog />
+      <FilesPanel />
+      <ReadFileOffer />
+      <N8nReportPanel />
       <Loading />
       <Notices />
       <QuestionDialog />

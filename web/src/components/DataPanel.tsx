@@ -4,6 +4,7 @@ import { memo, useDeferredValue, useEffect, useMemo, useState } from "react";
 import { useEditor, useEditorApi } from "../hooks";
 import { inputPorts, outputPorts, resolveEdge } from "../lib/graph";
 import type { Item, Json } from "../lib/types";
+import { PortDownload } from "./PortDownload";
 
 const PAGE = 50;
 
@@ -153,6 +154,7 @@ export function DataPanel() {
           {result?.status ?? "running"}
           {result?.ms !== undefined && ` · ${result.ms.toFixed(2)} ms`}
         </span>
+        {source && source.count !== undefined && <PortDownload id={source.id} port={source.port} name={doc.nodes.find((n) => n.id === source.id)?.name ?? source.id} />}
         <div role="group" aria-label="View">
           <button type="button" aria-pressed={view === "table"} onClick={() => setView("table")}>
             Table

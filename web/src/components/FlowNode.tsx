@@ -3,6 +3,7 @@
 import { Handle, Position, type NodeProps, type Node } from "@xyflow/react";
 import { memo } from "react";
 import type { NodeResult, NodeType, WorkflowNode } from "../lib/types";
+import { NodeEffects } from "./NodeEffects";
 
 export type FlowNodeData = {
   node: WorkflowNode;
@@ -45,6 +46,7 @@ function FlowNodeView({ data, selected }: NodeProps<FlowNodeType>) {
         <span aria-hidden="true">{SYMBOLS[status] ?? "?"}</span> {status}
         {result?.ms !== undefined && <span className="fx-node-ms">{result.ms.toFixed(2)} ms</span>}
       </div>
+      <NodeEffects node={node} type={type} result={result} />
       {error && (
         <div className="fx-node-error" data-testid="node-error" title={title}>
           {error.message}

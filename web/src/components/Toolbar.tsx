@@ -2,6 +2,11 @@
 import { useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { useDraft, useEditor, useEditorApi, useEngine } from "../hooks";
+// world.md / n8n.md (docs/editor.md): credentials, files, zips with files, n8n files
+import { isZip } from "../lib/zip";
+import { CredentialsButton } from "./CredentialsDialog";
+import { exportWithFiles, FilesButton, openZip } from "./FilesPanel";
+import { looksLikeN8n, openN8n } from "./N8nReport";
 import { EMPTY } from "../store";
 import { FIT } from "./Canvas";
 
@@ -115,11 +120,15 @@ export function Toolbar() {
   const canUndo = useEditor((s) => s.past.length > 0);
   const canRedo = useEditor((s) => s.future.length > 0);
   const fileInput = useRef<HTMLInputElement>(null);
+  const worker = useEngine(); // zips with files and n8n files (docs/editor.md)
 
   const openFile = async (file: File) => {
     let value: unknown;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (isZip(bytes)) return void (await openZip(api, worker, bytes, file.name)); // Export with files
     try {
-      value = JSON.parse(await file.text());
+      value = JSON.parse(new TextDecoder().decode(bytes));
+      if (looksLikeN8n(value)) return void (await openN8n(api, worker, JSON.stringify(value), file.name));
     } catch (error) {
       api.getState().notify("error", `Cannot open ${file.name}`, [`not valid JSON: ${(error as Error).message}`]);
       return;
@@ -140,7 +149,7 @@ export function Toolbar() {
       <input
         ref={fileInput}
         type="file"
-        accept=".json,application/json"
+        accept=".json,application/json,.zip,application/zip"
         hidden
         data-testid="open-file"
         aria-label="Open a workflow file"
@@ -153,7 +162,12 @@ export function Toolbar() {
       <button type="button" onClick={() => download(fileName(api.getState().doc.name), JSON.stringify(api.getState().doc, null, 2))} title="Export as JSON (Ctrl+S)">
         Export
       </button>
+      <button type="button" data-testid="export-with-files" onClick={() => void exportWithFiles(api)} title="A zip of the workflow and the files it names">
+        Export with files
+      </button>
       <Examples />
+      <FilesButton />
+      <CredentialsButton />
       <span className="fx-sep" />
       <button type="button" disabled={!canUndo} onClick={() => api.getState().undo()} title="Undo (Ctrl+Z)" aria-label="Undo">
         ↶ Undo

@@ -1,7 +1,7 @@
 // The page's side of the worker bridge: promises for requests, progress events,
 // interruption (the interrupt buffer when the page is cross-origin isolated,
 // otherwise a restart of the worker). It moves JSON text and knows no node types.
-import type { FromWorker, Step, ToWorker } from "./messages";
+import type { FromWorker, FsFile, Step, ToWorker } from "./messages";
 
 export type Ready = { version: string; catalogue: string; ms: number };
 export type Events = {
@@ -12,7 +12,7 @@ export type Events = {
   timing(ms: number, waited: number): void; // handle()'s wall time in the worker, and how long it queued
 };
 
-type Pending = { resolve(text: string): void; reject(error: Error): void; request: ToWorker };
+type Pending = { resolve(text: string): void; reject(error: Error): void; request: ToWorker; files?(files: FsFile[]): void };
 
 /** A preview that answers within this long never shows "busy" (nor the Stop button): an
  * edit's answer takes a few ms, and showing then hiding the button twice per keystroke
@@ -64,6 +64,14 @@ export class EngineClient {
       case "fatal":
         this.events.fatal(message.message);
         return this.settle.reject(new Error(message.message));
+      case "fs": {
+        const pending = this.pending.get(message.id);
+        if (!pending) return;
+        this.pending.delete(message.id);
+        if (this.pending.size === 0) this.events.busy(false);
+        pending.files?.(message.files);
+        return pending.resolve("");
+      }
       case "result":
       case "error": {
         const pending = this.pending.get(message.id);
@@ -143,5 +151,24 @@ export class EngineClient {
     for (const p of lost) p.reject(new Error("the preview was stopped"));
     this.spawn();
     restart();
+  }
+
+  /** The editor's files in the session's files folder (docs/editor.md): written and
+   * removed in the worker's queue order, so a later op reads them; answers the files of
+   * `read` that exist. */
+  fs(change: { write?: FsFile[]; remove?: string[]; read?: string[] }): Promise<FsFile[]> {
+    let got: FsFile[] = [];
+    const id = this.nextId++;
+    const request: ToWorker = { id, kind: "fs", ...change };
+    return new Promise<FsFile[]>((resolve, reject) => {
+      this.pending.set(id, { resolve: () => resolve(got), reject, request, files: (files) => (got = files) });
+      if (this.pending.size === 1) this.events.busy(true);
+      this.post(request);
+    });
+  }
+
+  /** Another function of `nodefox.bridge`, text in and out (e.g. n8n_import). */
+  call(fn: string, arg: string): Promise<string> {
+    return this.request((id) => ({ id, kind: "call", fn, arg }));
   }
 }

@@ -2,8 +2,14 @@
 
 export type Step = "runtime" | "packages" | "engine";
 
+export type FsFile = { name: string; data: Uint8Array };
+
 export type ToWorker =
   | { kind: "init"; interrupt: SharedArrayBuffer | null }
+  // the editor's files (docs/editor.md): written into / removed from / read back from the
+  // session's files folder, and calls of other bridge functions (n8n_import)
+  | { id: number; kind: "fs"; write?: FsFile[]; remove?: string[]; read?: string[] }
+  | { id: number; kind: "call"; fn: string; arg: string }
   | { id: number; kind: "apply"; message: string }
   | { id: number; kind: "run"; document: string; input?: string }
   | { id: number; kind: "configure"; options: string }; // bridge.configure(), e.g. {"allowCode": false}
@@ -15,4 +21,5 @@ export type FromWorker =
   // comparable with the page's clock) the worker received the request and posted the answer
   | { id: number; kind: "result"; text: string; ms: number; waited: number; received: number; sent: number }
   | { id: number; kind: "error"; message: string }
+  | { id: number; kind: "fs"; files: FsFile[] } // the files asked for in `read` that exist
   | { kind: "fatal"; message: string };

@@ -15,7 +15,12 @@ type Pyodide = {
   pyimport(name: string): Bridge & { __version__?: string };
   runPython(code: string): unknown;
   setInterruptBuffer(buffer: Int32Array): void;
-  FS: { mkdirTree(path: string): void; writeFile(path: string, data: Uint8Array): void };
+  FS: {
+    mkdirTree(path: string): void;
+    writeFile(path: string, data: Uint8Array): void;
+    readFile?(path: string): Uint8Array;
+    unlink?(path: string): void;
+  };
   loadedPackages: Record<string, string>;
   version: string;
 };
@@ -179,6 +184,7 @@ async function init(interrupt: SharedArrayBuffer | null) {
   await useRelay(loaded.module); // before `bridge` is set: no message is handled without it
   bridge = loaded.module;
   engine = pyodide;
+  useFilesFolder(pyodide);
   post({ kind: "ready", version: loaded.version, catalogue: loaded.catalogue, ms: performance.now() - begin });
   drain();
 }
@@ -243,7 +249,11 @@ function drain() {
     if (wanted.length) return loadOptional(wanted);
     const first = queue.shift()!;
     try {
-      if (first.kind === "apply") {
+      if (first.kind === "fs") {
+        fs(first); // the editor's files (docs/editor.md)
+      } else if (first.kind === "call") {
+        call(first as Extract<ToWorker, { kind: "call" }> & { at: number });
+      } else if (first.kind === "apply") {
         const batch: Apply[] = [first];
         while (!asks(batch[batch.length - 1].message) && queue.length && queue[0].kind === "apply" &&
                !optionalFor(queue[0].message).length) {
@@ -268,6 +278,55 @@ function drain() {
       if ("id" in first) post({ id: first.id, kind: "error", message: describe(error) });
     }
   }
+}
+
+// -- the editor's files (docs/editor.md) ------------------------------------------------
+
+/** Where the editor's files live in Pyodide's file system; the session reads and writes
+ * them there (its world's files folder, nodefox.files resolves names inside it). */
+const FILES = "/files";
+
+function useFilesFolder(pyodide: Pyodide) {
+  pyodide.FS.mkdirTree(FILES);
+  pyodide.runPython(`import nodefox.bridge\nnodefox.bridge.SESSION.world.files = ${JSON.stringify(FILES)}`);
+}
+
+/** A stored name as a path inside FILES (names are checked again by the engine when read). */
+const pathOf = (name: string) => `${FILES}/${name.split("/").filter((p) => p && p !== "." && p !== "..").join("/")}`;
+
+function fs(request: Extract<ToWorker, { kind: "fs" }>) {
+  const FS = engine!.FS;
+  for (const file of request.write ?? []) {
+    const path = pathOf(file.name);
+    FS.mkdirTree(path.slice(0, path.lastIndexOf("/")));
+    FS.writeFile(path, file.data);
+  }
+  for (const name of request.remove ?? []) {
+    try {
+      FS.unlink?.(pathOf(name));
+    } catch {
+      /* already gone */
+    }
+  }
+  const files = (request.read ?? []).flatMap((name) => {
+    try {
+      return [{ name, data: FS.readFile!(pathOf(name)) }];
+    } catch {
+      return [];
+    }
+  });
+  post({ id: request.id, kind: "fs", files });
+}
+
+function call(request: Extract<ToWorker, { kind: "call" }> & { at: number }) {
+  const fn = (bridge as unknown as { [name: string]: unknown })[request.fn];
+  if (typeof fn !== "function") throw new Error(`this engine has no bridge function ${request.fn}`);
+  const start = performance.now();
+  const text = String((fn as (arg: string) => string).call(bridge, request.arg));
+  const at = (ms: number) => performance.timeOrigin + ms; // epoch times, as apply's answers carry them
+  const answer = { id: request.id, kind: "result", text, ms: performance.now() - start, waited: start - request.at,
+                   received: at(request.at), sent: at(performance.now()) };
+  post(answer as unknown as FromWorker);
 }
 
 function describe(error: unknown): string {

@@ -57,6 +57,7 @@ export type NodeType = {
   dynamicOutputs: "rules" | null;
   runsOnEmpty: boolean;
   schema: Schema;
+  effect?: "none" | "read" | "write" | "depends"; // world.md: "depends" on the params (http's method)
 };
 
 export type Catalogue = { version: string; nodes: NodeType[]; functions?: { name: string; signature: string; description: string }[] };
@@ -85,6 +86,7 @@ export type Answer = {
   page?: { id: string; port: string; offset: number; total: number; items: Item[] };
   workflow?: Workflow;
   evaluated?: Evaluated;
+  executed?: { id: string; status: NodeStatus; items?: number; error?: NodeError }; // op execute (world.md)
 };
 
 export type Op = { op: string; [key: string]: unknown };

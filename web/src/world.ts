@@ -1,0 +1,106 @@
+// The page's side of reaching the world (docs/editor.md): files, permissions, credentials
+// and n8n reports. A small store of its own, beside the editor's, and the functions that
+// keep the engine's session in step with what this browser holds.
+import { createStore } from "zustand/vanilla";
+import type { StoreApi } from "zustand/vanilla";
+import type { EngineClient } from "./engine/client";
+import { deniedHost } from "./lib/effects";
+import { listFiles, putFile, removeFile, type StoredFile } from "./lib/fileStore";
+import type { Editor } from "./store";
+import { allowedHosts, browserStorage, hostAnswers, loadCredentials } from "./lib/worldPrefs";
+
+export type FileInfo = Omit<StoredFile, "data">;
+export type N8nReport = {
+  nodes: { total: number; translated: number; placeholders: { name: string; type: string }[] };
+  expressions: { total: number; translated: number; untranslated: { node: string; path: string; expression: string; reason: string }[] };
+  dropped?: { name: string; text: string }[];
+};
+
+export type WorldState = {
+  files: FileInfo[];
+  panel: "files" | "credentials" | null;
+  asking: string[]; // hosts waiting for Allow / Deny, first shown
+  offer: { file: string; at: [number, number] } | null; // a dropped CSV: add a read_file node?
+  report: { source: string; report: N8nReport } | null;
+};
+
+export const world = createStore<WorldState>()(() => ({ files: [], panel: null, asking: [], offer: null, report: null }));
+
+const info = ({ name, size, modified }: StoredFile): FileInfo => ({ name, size, modified });
+const storage = browserStorage();
+
+/** Ops that make the session read files again: a refresh of each read_file node. */
+function refreshReaders(editor: StoreApi<Editor>) {
+  const ids = editor.getState().doc.nodes.filter((n) => n.type === "read_file").map((n) => n.id);
+  if (ids.length) void editor.getState().edit(ids.map((id) => ({ op: "refresh", id })));
+}
+
+/** Every stored file into the worker's files folder (at start-up), then the readers re-read. */
+export async function syncFiles(engine: EngineClient, editor: StoreApi<Editor>) {
+  let files: StoredFile[] = [];
+  try {
+    files = await listFiles();
+  } catch (error) {
+    editor.getState().notify("error", "The browser's file store is not available", [String((error as Error).message ?? error)]);
+    return;
+  }
+  world.setState({ files: files.map(info) });
+  if (!files.length) return;
+  await engine.fs({ write: files.map(({ name, data }) => ({ name, data })) });
+  refreshReaders(editor);
+}
+
+/** Keep a file: in the store, in the worker's files folder, and read again where used. */
+export async function addFiles(engine: EngineClient, editor: StoreApi<Editor>, added: { name: string; data: Uint8Array }[]) {
+  const stored = await Promise.all(added.map(({ name, data }) => putFile(name, data)));
+  await engine.fs({ write: added });
+  const names = new Set(stored.map((f) => f.name));
+  world.setState({ files: [...world.getState().files.filter((f) => !names.has(f.name)), ...stored.map(info)].sort((a, b) => a.name.localeCompare(b.name)) });
+  refreshReaders(editor);
+}
+
+export async function dropFile(engine: EngineClient, editor: StoreApi<Editor>, name: string) {
+  await removeFile(name);
+  await engine.fs({ remove: [name] });
+  world.setState({ files: world.getState().files.filter((f) => f.name !== name) });
+  refreshReaders(editor);
+}
+
+/** A file a write_file node wrote in the worker, kept in the store (and the panel). */
+export async function takeWritten(engine: EngineClient, name: string) {
+  const [file] = await engine.fs({ read: [name] });
+  if (!file) return;
+  const stored = await putFile(file.name, file.data);
+  world.setState({ files: [...world.getState().files.filter((f) => f.name !== name), info(stored)].sort((a, b) => a.name.localeCompare(b.name)) });
+}
+
+/** The session's permissions and credentials for the workflow on the canvas: writes only
+ * on ▶ (so `write` is granted), the hosts this browser allowed for it, the credentials. */
+export function sendWorld(editor: StoreApi<Editor>, last: { hosts?: string }) {
+  const name = editor.getState().doc.name ?? "";
+  const hosts = allowedHosts(hostAnswers(storage, name));
+  const key = JSON.stringify(hosts);
+  if (last.hosts === key) return;
+  const first = last.hosts === undefined;
+  last.hosts = key;
+  const ops = [{ op: "set_permissions", write: true, ...(hosts.length || !first ? { net: hosts.length ? hosts : false } : {}) }];
+  if (first) ops.push({ op: "set_credentials", credentials: loadCredentials(storage) } as never);
+  void editor.getState().edit(ops);
+}
+
+export function sendCredentials(editor: StoreApi<Editor>) {
+  void editor.getState().edit([{ op: "set_credentials", credentials: loadCredentials(storage) }]);
+}
+
+/** Hosts the session refused this workflow that this browser has not answered for it. */
+export function hostsToAsk(editor: StoreApi<Editor>): string[] {
+  const { doc, results } = editor.getState();
+  const answers = hostAnswers(storage, doc.name ?? "");
+  const hosts = new Set<string>();
+  for (const id of Object.keys(results)) {
+    const message = results[id]?.error?.message;
+    const host = deniedHost(message);
+    if (host && !(host in answers)) hosts.add(host);
+  }
+  return [...hosts];
+}
