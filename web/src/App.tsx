@@ -6,6 +6,9 @@ import { Inspector } from "./components/Inspector";
 import { Palette } from "./components/Palette";
 import { download, fileName, Toolbar } from "./components/Toolbar";
 import { useEditor, useEditorApi } from "./hooks";
+// server.md: workflows as files or a list in the browser, recorded executions
+import { ExecutionsPanel } from "./components/ExecutionsPanel";
+import { WorkspacePanel } from "./components/WorkspacePanel";
 
 const STEP_NAMES = { runtime: "Python runtime", packages: "packages", engine: "engine" } as const;
 
@@ -242,6 +245,8 @@ export function App() {
       <Notices />
       <QuestionDialog />
       <CodeConsent />
+      <WorkspacePanel />
+      <ExecutionsPanel />
     </div>
   );
 }
