@@ -89,7 +89,8 @@ function NameForm({ label, initial, submit, cancel, check = nameProblem }: {
 
 type Asking = { kind: "new" | "saveas" } | { kind: "duplicate" | "rename" | "delete"; name: string } | null;
 
-function WorkspaceList({ sync }: { sync: WorkspaceSync }) {
+/** Opening a workflow closes the drawer: the canvas is what the person wants to see then. */
+function WorkspaceList({ sync, done }: { sync: WorkspaceSync; done: () => void }) {
   const { entries, file } = useStore(sync.state);
   const [asking, setAsking] = useState<Asking>(null);
   const close = () => setAsking(null);
@@ -106,13 +107,13 @@ function WorkspaceList({ sync }: { sync: WorkspaceSync }) {
           </button>
         )}
       </div>
-      {asking?.kind === "new" && <NameForm label="Create" initial="" check={taken} submit={(n) => sync.create(n)} cancel={close} />}
+      {asking?.kind === "new" && <NameForm label="Create" initial="" check={taken} submit={(n) => sync.create(n).then((ok) => ok && done())} cancel={close} />}
       {asking?.kind === "saveas" && <NameForm label="Save" initial="" check={taken} submit={(n) => sync.saveAs(n)} cancel={close} />}
       {entries.length === 0 && <p className="fx-muted">No workflows in this folder yet.</p>}
       <ul className="fx-entries">
         {entries.map((entry) => (
           <li key={entry.name} data-testid="workflow-entry" data-name={entry.name} className={entry.name === file ? "open" : undefined}>
-            <button type="button" className="fx-entry-open" onClick={() => void sync.open(entry.name)} disabled={!!entry.problem} title={entry.problem ?? `Open ${entry.file}`}>
+            <button type="button" className="fx-entry-open" onClick={() => void sync.open(entry.name).then((ok) => ok && done())} disabled={!!entry.problem} title={entry.problem ?? `Open ${entry.file}`}>
               <strong>{entry.name}</strong>
               <span className="fx-muted fx-small">
                 {when(entry.modified)} · {entry.problem ?? `${entry.nodes} node${entry.nodes === 1 ? "" : "s"}`}
@@ -153,7 +154,7 @@ function WorkspaceList({ sync }: { sync: WorkspaceSync }) {
   );
 }
 
-function BrowserWorkflows({ list }: { list: BrowserList }) {
+function BrowserWorkflows({ list, done }: { list: BrowserList; done: () => void }) {
   const { entries, current } = useStore(list.state);
   const [asking, setAsking] = useState<{ kind: "rename" | "delete"; id: string } | null>(null);
   const close = () => setAsking(null);
@@ -162,14 +163,14 @@ function BrowserWorkflows({ list }: { list: BrowserList }) {
     <>
       <p className="fx-muted fx-small">Kept in this browser (start nodefox serve DIR to keep workflows as files).</p>
       <div className="fx-drawer-actions">
-        <button type="button" data-testid="workflow-new" onClick={() => void list.create()}>
+        <button type="button" data-testid="workflow-new" onClick={() => void list.create().then((ok) => ok && done())}>
           New workflow
         </button>
       </div>
       <ul className="fx-entries">
         {entries.map((entry) => (
           <li key={entry.id} data-testid="workflow-entry" data-name={entry.name} className={entry.id === current ? "open" : undefined}>
-            <button type="button" className="fx-entry-open" onClick={() => entry.id !== current && void list.open(entry.id)} title={entry.id === current ? "On the canvas" : `Open ${entry.name}`}>
+            <button type="button" className="fx-entry-open" onClick={() => (entry.id === current ? done() : void list.open(entry.id).then((ok) => ok && done()))} title={entry.id === current ? "On the canvas" : `Open ${entry.name}`}>
               <strong>{entry.name}</strong>
               <span className="fx-muted fx-small">
                 {when(entry.modified)} · {entry.nodes} node{entry.nodes === 1 ? "" : "s"}
@@ -242,6 +243,7 @@ function DiskChanged({ sync }: { sync: WorkspaceSync }) {
 export function WorkspacePanel() {
   const hub = useWorkflows();
   const { phase, panel, sync, list } = useStore(hub);
+  const close = () => hub.setState({ panel: null });
   return (
     <>
       {sync && <DiskChanged sync={sync} />}
@@ -249,13 +251,13 @@ export function WorkspacePanel() {
         <aside className="fx-drawer" data-testid="workflows-panel" aria-label="Workflows">
           <header className="fx-drawer-head">
             <strong>{phase === "workspace" ? `Workflows in ${sync?.api.session.workspace?.name ?? "the folder"}` : "Workflows"}</strong>
-            <button type="button" className="fx-icon" aria-label="Close" onClick={() => hub.setState({ panel: null })}>
+            <button type="button" className="fx-icon" aria-label="Close" onClick={close}>
               ✕
             </button>
           </header>
           {phase === "connecting" && <p className="fx-muted">Looking for a workspace…</p>}
-          {sync && <WorkspaceList sync={sync} />}
-          {list && <BrowserWorkflows list={list} />}
+          {sync && <WorkspaceList sync={sync} done={close} />}
+          {list && <BrowserWorkflows list={list} done={close} />}
         </aside>
       )}
     </>
