@@ -149,7 +149,7 @@ export class WorkspaceSync {
     this.opening = true;
     let ok: boolean;
     try {
-      ok = await this.editor.getState().open(doc, `${name}.json`);
+      ok = await this.editor.getState().open(doc, `${name}.json`, false); // a file may come from elsewhere (git): its code asks first
     } finally {
       this.opening = false;
     }
