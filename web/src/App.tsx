@@ -12,6 +12,9 @@ import { FileDrop, FilesPanel, ReadFileOffer } from "./components/FilesPanel";
 import { looksLikeN8n, N8nReportPanel, openN8n } from "./components/N8nReport";
 import "./world.css";
 import { PermissionPrompt, WorldSync } from "./components/PermissionPrompt";
+// server.md: workflows as files or a list in the browser, recorded executions
+import { ExecutionsPanel } from "./components/ExecutionsPanel";
+import { WorkspacePanel } from "./components/WorkspacePanel";
 
 const STEP_NAMES = { runtime: "Python runtime", packages: "packages", engine: "engine" } as const;
 
@@ -264,6 +267,8 @@ export function App() {
       <Notices />
       <QuestionDialog />
       <CodeConsent />
+      <WorkspacePanel />
+      <ExecutionsPanel />
     </div>
   );
 }

@@ -595,8 +595,9 @@ export function createEditor(engine: EngineLink, storage: Storage | null, initia
 
       /** The engine starts from the document on the canvas (queued in the worker until it is ready). */
       async start() {
+        await consentFor(get().doc, "this browser's saved workflow", false);
+        // the document as it is now: an edit made while the engine loaded was sent already
         const saved = get().doc;
-        void consentFor(saved, "this browser's saved workflow", false);
         const answer = await send([{ op: "load", workflow: saved }], true);
         if (!answer?.rejected?.length) return;
         // the saved workflow is not lost: it is kept aside, and the canvas shows the engine's

@@ -1,4 +1,5 @@
 // The top bar: workflow name, New, Open, Export, Examples, Undo/Redo, Fit, Stop, and the engine's state.
+import { WorkspaceButtons } from "./WorkspacePanel"; // server.md: the workflows drawer and executions
 import { useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
 import { useDraft, useEditor, useEditorApi, useEngine } from "../hooks";
@@ -139,6 +140,7 @@ export function Toolbar() {
   return (
     <header className="fx-toolbar" role="toolbar" aria-label="Workflow">
       <strong className="fx-brand">NodeFox</strong>
+      <WorkspaceButtons />
       <WorkflowName />
       <button type="button" onClick={() => void api.getState().replace(structuredClone(EMPTY), "a new workflow", true)} title="New workflow">
         New

@@ -1,0 +1,185 @@
+// Without a workspace, the editor keeps several named workflows in this browser: a list in
+// localStorage, one key per workflow, not one slot that New and Examples overwrite. The
+// workflow on the canvas is written to its entry after edits (when the page is idle); a
+// workflow opened by New, Open… or an example gets an entry of its own, so the one it
+// replaced stays in the list.
+import { createStore, type StoreApi } from "zustand/vanilla";
+import type { Editor } from "../store";
+import type { Workflow } from "./types";
+
+export type BrowserEntry = { id: string; name: string; modified: string; nodes: number };
+export type BrowserListState = { entries: BrowserEntry[]; current: string | null };
+
+const INDEX_KEY = "nodefox.workflows";
+const CURRENT_KEY = "nodefox.workflows.current";
+const DOC_PREFIX = "nodefox.workflows.doc.";
+const WRITE_MS = 400;
+
+const freshId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+
+export class BrowserList {
+  readonly state: StoreApi<BrowserListState>;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private opening = false;
+  private warned = false;
+
+  constructor(
+    readonly editor: StoreApi<Editor>,
+    private readonly storage: Storage | null,
+  ) {
+    let entries: BrowserEntry[] = [];
+    let current: string | null = null;
+    try {
+      entries = JSON.parse(storage?.getItem(INDEX_KEY) ?? "[]");
+      current = storage?.getItem(CURRENT_KEY) ?? null;
+    } catch {
+      entries = [];
+    }
+    if (!Array.isArray(entries)) entries = [];
+    this.state = createStore<BrowserListState>()(() => ({ entries, current }));
+    if (!current || !entries.some((e) => e.id === current)) this.add(editor.getState().doc);
+    else this.write();
+
+    editor.subscribe((state, prev) => {
+      if (state.opened !== prev.opened && !this.opening) this.opened(prev.doc);
+      else if (state.doc !== prev.doc && !this.opening) this.later();
+    });
+    globalThis.addEventListener?.("pagehide", () => this.write());
+  }
+
+  private put(key: string, value: string): boolean {
+    try {
+      this.storage?.setItem(key, value);
+      return true;
+    } catch {
+      if (!this.warned) {
+        this.warned = true;
+        this.editor.getState().notify("error", "This browser's storage is full", ["Delete workflows you no longer need from the list, or Export them."]);
+      }
+      return false;
+    }
+  }
+
+  private saveIndex() {
+    const { entries, current } = this.state.getState();
+    this.put(INDEX_KEY, JSON.stringify(entries));
+    if (current) this.put(CURRENT_KEY, current);
+  }
+
+  private later() {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.write(), WRITE_MS);
+  }
+
+  /** The canvas's workflow into its entry. */
+  write(doc: Workflow = this.editor.getState().doc) {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const { entries, current } = this.state.getState();
+    if (!current) return;
+    this.put(DOC_PREFIX + current, JSON.stringify(doc));
+    const entry = { id: current, name: doc.name || "My workflow", modified: new Date().toISOString(), nodes: doc.nodes.length };
+    this.state.setState({ entries: entries.map((e) => (e.id === current ? entry : e)) });
+    this.saveIndex();
+  }
+
+  private add(doc: Workflow) {
+    const id = freshId();
+    const entry = { id, name: doc.name || "My workflow", modified: new Date().toISOString(), nodes: doc.nodes.length };
+    this.state.setState({ entries: [entry, ...this.state.getState().entries], current: id });
+    this.write(doc);
+  }
+
+  /** New, Open… or an example put another workflow on the canvas: it gets its own entry,
+   * and the one before keeps its own (an empty one is reused). */
+  private opened(before: Workflow) {
+    if (this.timer) this.write(before);
+    if (before.nodes.length) this.add(this.editor.getState().doc);
+    else this.write();
+  }
+
+  read(id: string): Workflow | null {
+    try {
+      return JSON.parse(this.storage?.getItem(DOC_PREFIX + id) ?? "null");
+    } catch {
+      return null;
+    }
+  }
+
+  async open(id: string): Promise<boolean> {
+    const doc = this.read(id);
+    if (!doc) {
+      this.editor.getState().notify("error", "This workflow is no longer in this browser's storage");
+      return false;
+    }
+    this.write();
+    this.opening = true;
+    let ok: boolean;
+    try {
+      ok = await this.editor.getState().open(doc, doc.name || "the workflow");
+    } finally {
+      this.opening = false;
+    }
+    if (!ok) return false;
+    this.editor.setState({ past: [], future: [] }); // undo stays within one workflow
+    this.state.setState({ current: id });
+    this.saveIndex();
+    return true;
+  }
+
+  async create(name = "My workflow"): Promise<boolean> {
+    this.write();
+    const id = freshId();
+    const doc: Workflow = { nodefox: 1, name, nodes: [], edges: [] };
+    const entry = { id, name, modified: new Date().toISOString(), nodes: 0 };
+    this.state.setState({ entries: [entry, ...this.state.getState().entries] });
+    this.put(DOC_PREFIX + id, JSON.stringify(doc));
+    this.saveIndex();
+    return this.open(id);
+  }
+
+  duplicate(id: string): void {
+    this.write();
+    const doc = this.read(id);
+    if (!doc) return;
+    const copy = { ...doc, name: `${doc.name || "My workflow"} copy` };
+    const newId = freshId();
+    const entry = { id: newId, name: copy.name, modified: new Date().toISOString(), nodes: copy.nodes.length };
+    const entries = [...this.state.getState().entries];
+    entries.splice(entries.findIndex((e) => e.id === id) + 1, 0, entry);
+    this.put(DOC_PREFIX + newId, JSON.stringify(copy));
+    this.state.setState({ entries });
+    this.saveIndex();
+  }
+
+  async rename(id: string, name: string): Promise<void> {
+    if (id === this.state.getState().current) {
+      const doc = this.editor.getState().doc;
+      await this.editor.getState().edit([{ op: "load", workflow: { ...doc, name } }]); // live.md has no op for the name
+      this.write();
+      return;
+    }
+    const doc = this.read(id);
+    if (!doc) return;
+    this.put(DOC_PREFIX + id, JSON.stringify({ ...doc, name }));
+    this.state.setState({ entries: this.state.getState().entries.map((e) => (e.id === id ? { ...e, name } : e)) });
+    this.saveIndex();
+  }
+
+  /** Delete an entry; deleting the open one opens the next (or a new one). */
+  async remove(id: string): Promise<void> {
+    const { entries, current } = this.state.getState();
+    const rest = entries.filter((e) => e.id !== id);
+    this.state.setState({ entries: rest });
+    try {
+      this.storage?.removeItem(DOC_PREFIX + id);
+    } catch {
+      /* nothing to free */
+    }
+    this.saveIndex();
+    if (id !== current) return;
+    this.state.setState({ current: null });
+    if (rest.length) await this.open(rest[0].id);
+    else await this.create();
+  }
+}

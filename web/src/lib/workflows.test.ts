@@ -1,0 +1,104 @@
+import { describe, expect, it } from "vitest";
+import { createEditor, type EngineLink } from "../store";
+import { BrowserList } from "./browserList";
+import type { Workflow } from "./types";
+import { canonical, nameProblem } from "./workspace";
+import { resultOf } from "../components/ExecutionsPanel";
+
+class MemoryStorage implements Storage {
+  items = new Map<string, string>();
+  get length() {
+    return this.items.size;
+  }
+  clear() {
+    this.items.clear();
+  }
+  getItem(key: string) {
+    return this.items.get(key) ?? null;
+  }
+  key(index: number) {
+    return [...this.items.keys()][index] ?? null;
+  }
+  removeItem(key: string) {
+    this.items.delete(key);
+  }
+  setItem(key: string, value: string) {
+    this.items.set(key, value);
+  }
+}
+
+/** An engine that accepts every message and changes nothing. */
+const engine: EngineLink = { apply: async (text) => JSON.stringify({ rev: JSON.parse(text).rev }) };
+
+const doc = (name: string, nodes = 1): Workflow => ({
+  nodefox: 1,
+  name,
+  nodes: Array.from({ length: nodes }, (_, i) => ({ id: `n${i}`, type: "data", position: [i * 300, 0] as [number, number] })),
+  edges: [],
+});
+
+describe("canonical", () => {
+  it("is the same JSON whatever the key order", () => {
+    expect(canonical({ b: 1, a: { d: [1, { y: 2, x: 1 }], c: null } })).toBe(canonical({ a: { c: null, d: [1, { x: 1, y: 2 }] }, b: 1 }));
+    expect(canonical({ a: 1 })).not.toBe(canonical({ a: 2 }));
+  });
+});
+
+describe("nameProblem", () => {
+  it("takes the workspace's names and refuses paths", () => {
+    for (const good of ["orders", "Orders 2", "a.b_c-d"]) expect(nameProblem(good)).toBeNull();
+    for (const bad of ["", "../x", "a/b", ".hidden", "x.json", "a..b", "x".repeat(101)]) expect(nameProblem(bad)).not.toBeNull();
+  });
+});
+
+describe("resultOf", () => {
+  it("turns a recorded node into the canvas's status and counts", () => {
+    expect(resultOf({ status: "ok", outputs: { out: [{}, {}], other: [] } })).toEqual({ status: "ok", counts: { out: 2, other: 0 } });
+    expect(resultOf({ status: "error", error: { message: "no" } })).toEqual({ status: "error", counts: {}, error: { message: "no" } });
+    expect(resultOf(undefined)).toEqual({ status: "idle" });
+  });
+});
+
+describe("BrowserList", () => {
+  it("keeps the workflow replaced by an open, and switches between entries", async () => {
+    const storage = new MemoryStorage();
+    const editor = createEditor(engine, storage, doc("First", 2));
+    const list = new BrowserList(editor, storage);
+    expect(list.state.getState().entries.map((e) => [e.name, e.nodes])).toEqual([["First", 2]]);
+
+    await editor.getState().open(doc("Second", 1), "an example");
+    expect(list.state.getState().entries.map((e) => e.name)).toEqual(["Second", "First"]);
+    const first = list.state.getState().entries[1].id;
+    expect(list.read(first)?.nodes).toHaveLength(2);
+
+    expect(await list.open(first)).toBe(true);
+    expect(editor.getState().doc.name).toBe("First");
+    expect(editor.getState().past).toEqual([]); // undo does not reach into the other workflow
+    expect(list.state.getState().current).toBe(first);
+
+    // a list made again from the same storage (a reload) finds both
+    const again = new BrowserList(createEditor(engine, storage, doc("First", 2)), storage);
+    expect(again.state.getState().entries.map((e) => e.name)).toEqual(["Second", "First"]);
+    expect(again.state.getState().current).toBe(first);
+  });
+
+  it("reuses an empty entry, creates, duplicates, renames and deletes", async () => {
+    const storage = new MemoryStorage();
+    const editor = createEditor(engine, storage, doc("Empty", 0));
+    const list = new BrowserList(editor, storage);
+    await editor.getState().open(doc("Filled", 1), "a file");
+    expect(list.state.getState().entries.map((e) => e.name)).toEqual(["Filled"]);
+
+    await list.create();
+    expect(editor.getState().doc.nodes).toEqual([]);
+    expect(list.state.getState().entries).toHaveLength(2);
+    const filled = list.state.getState().entries.find((e) => e.name === "Filled")!.id;
+    list.duplicate(filled);
+    expect(list.state.getState().entries.map((e) => e.name)).toContain("Filled copy");
+    await list.rename(filled, "Renamed");
+    expect(list.read(filled)?.name).toBe("Renamed");
+    await list.remove(filled);
+    expect(list.read(filled)).toBeNull();
+    expect(list.state.getState().entries.map((e) => e.name).sort()).toEqual(["Filled copy", "My workflow"]);
+  });
+});
