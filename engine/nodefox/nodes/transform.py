@@ -13,26 +13,40 @@ from .base import PATH, PATHS, NodeCall, NodeType, Outputs, obj_schema
 # -- set -------------------------------------------------------------------------
 
 
+_UNSET = object()
+
+
 def _literal(value: Any) -> bool:
     if type(value) is str:
         return not value.startswith("=")
     return type(value) is not list or all(_literal(v) for v in value)
 
 
-def run_set(call: NodeCall) -> Outputs:
+def _set_plan(call: NodeCall) -> tuple | None:
+    """How this definition's items are set, worked out once per plan: None when include,
+    selected or the whole fields list are expressions (params then resolve per item), else
+    (include, selected, writers, fixed: every field has a fixed top-level name)."""
     params = call.plan.params
     include = params.get("include", "all")
     selected = params.get("selected") or []
     if not (_literal(include) and _literal(selected) and type(params.get("fields")) is list):
+        return None
+    writers = [_field_writer(call, k) for k in range(len(params.get("fields") or []))]
+    return include, selected, writers, all(w[0] is not None for w in writers)
+
+
+def run_set(call: NodeCall) -> Outputs:
+    memo = call.plan.memo
+    plan = memo.get("set", _UNSET)
+    if plan is _UNSET:
+        plan = memo["set"] = _set_plan(call)
+    if plan is None:
         return _run_set_resolved(call)
-    writers = call.plan.memo.get("writers")
-    if writers is None:
-        writers = [_field_writer(call, k) for k in range(len(params.get("fields") or []))]
-        call.plan.memo["writers"] = writers
+    include, selected, writers, fixed = plan
     context = call.context
     out: list = []
     append = out.append
-    if include == "all" and all(w[0] is not None for w in writers):
+    if include == "all" and fixed:
         # the common case, kept tight: fields with fixed top-level names
         if len(writers) == 1:
             name, _, value_of = writers[0]
