@@ -14,10 +14,10 @@ Drives the built editor as a person would, through web.md's automation hooks:
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
-import threading
+import socket
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -268,13 +268,37 @@ def run(site: Path, report: dict, edit: tuple, quick: bool, small: tuple[dict, t
         server.server_close()
 
 
-def _serve(site: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
-    from nodefox.serve import SiteHandler
+class _Server:
+    """`nodefox serve` on a free port, as people (and the browser tests) run it."""
 
-    handler = functools.partial(SiteHandler, directory=str(site))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+    def __init__(self, site: Path):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "nodefox", "serve", "--host", "127.0.0.1", "--port", str(self.port),
+             "--site", str(site)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)  # fmt: skip
+        for _ in range(200):
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"nodefox serve exited: {self.process.stderr.read().decode()}") from None
+                time.sleep(0.05)
+        raise RuntimeError("nodefox serve did not start")
+
+    def shutdown(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+    def server_close(self) -> None:
+        pass
+
+
+def _serve(site: Path) -> tuple[_Server, str]:
+    server = _Server(site)
+    return server, f"http://127.0.0.1:{server.port}/"
 
 
 def _loads(browser, url: str, report: dict, repeat: int) -> tuple[dict, object]:

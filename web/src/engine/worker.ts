@@ -177,7 +177,7 @@ async function init(interrupt: SharedArrayBuffer | null) {
     // Everything imported so far lives as long as the page: out of the cyclic GC's sight,
     // a full collection walks the session's objects only (it walked the whole restored
     // heap, 10-35 ms inside an edit's handle(), once every few edits).
-    pyodide.runPython("import gc\ngc.freeze()");
+    pyodide.runPython("from nodefox.execute import freeze_heap\nfreeze_heap()");
     const version = String(pyodide.pyimport("nodefox").__version__);
     return { module, version, catalogue: module.catalogue() };
   });
