@@ -225,6 +225,15 @@ class Workspace:
         except NotFound:
             return None
 
+    def _existing(self, name: str, if_match: str | None) -> str:
+        """The ETag of `name`, which must exist and, when `if_match` is given, be that version."""
+        current = self._current_etag(name)
+        if current is None:
+            raise NotFound(f"no workflow {name!r} in the workspace")
+        if if_match is not None and if_match != current:
+            raise Conflict(f"{name}{SUFFIX} was changed on disk since it was read", current)
+        return current
+
     def save(self, name: str, document: Any, if_match: str | None) -> str:
         """Save over the version `if_match` names (None: only when the file does not exist)."""
         data = _document_bytes(document)
@@ -240,8 +249,9 @@ class Workspace:
     def create(self, name: str, document: Any = None) -> str:
         data = _document_bytes(document if document is not None else {**EMPTY, "name": name})
         with self._lock:
-            if self._current_etag(name) is not None:
-                raise Conflict(f"{name}{SUFFIX} already exists", self._current_etag(name))
+            current = self._current_etag(name)
+            if current is not None:
+                raise Conflict(f"{name}{SUFFIX} already exists", current)
             return self._write(name, data)
 
     def duplicate(self, name: str, new: str) -> str:
@@ -253,11 +263,7 @@ class Workspace:
     def rename(self, name: str, new: str, if_match: str | None = None) -> str:
         source, target = self.path(name), self.path(new)
         with self._lock:
-            current = self._current_etag(name)
-            if current is None:
-                raise NotFound(f"no workflow {name!r} in the workspace")
-            if if_match is not None and if_match != current:
-                raise Conflict(f"{name}{SUFFIX} was changed on disk since it was read", current)
+            current = self._existing(name, if_match)
             if self._current_etag(new) is not None:
                 raise Conflict(f"{new}{SUFFIX} already exists", None)
             os.rename(source, target)
@@ -265,11 +271,7 @@ class Workspace:
 
     def delete(self, name: str, if_match: str | None = None) -> None:
         with self._lock:
-            current = self._current_etag(name)
-            if current is None:
-                raise NotFound(f"no workflow {name!r} in the workspace")
-            if if_match is not None and if_match != current:
-                raise Conflict(f"{name}{SUFFIX} was changed on disk since it was read", current)
+            self._existing(name, if_match)
             os.unlink(self.path(name))
 
 
