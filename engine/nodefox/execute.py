@@ -293,6 +293,13 @@ class Step:
         lookup = make_lookup(self.graph, self.by_name, results, self.registry, node.id)
         return run_node(prep, inputs, connected, self.settings, lookup, self.names, force)
 
+    def context(self, node: Node, prep: Prepared) -> tuple[dict[str, list], Context]:
+        """The node's items on each input port and what its expressions read, as this step
+        gives them when it runs the node (the inspector's preview evaluates with these)."""
+        inputs, _ = gather_inputs(prep.type, self.graph.incoming[node.id], self.results)
+        lookup = make_lookup(self.graph, self.by_name, self.results, self.registry, node.id)
+        return inputs, node_context(prep.type, inputs, self.settings, lookup, self.names)
+
 
 # The process froze long-lived objects out of the cyclic collector's sight (the browser's
 # worker does, after restoring its heap): then gc_paused must not unfreeze them. Set by

@@ -8,7 +8,6 @@ from typing import Any
 from .. import _json, paths
 from ..document import Node, edge_from_json, load, output_ports, port_problems
 from ..errors import DocumentError, NodeError
-from ..execute import gather_inputs, make_lookup, node_context, prepare
 from ..graph import would_close_cycle
 from ..params import ParamPlan
 from .checks import Rejected, check, items_of, rename_in, set_pointer
@@ -386,11 +385,9 @@ def evaluate(s: Session, op: dict) -> dict:
     if type(path) is not str:
         raise Rejected("path must be a JSON pointer such as /fields/0/value")
     s.recompute()
-    prep = s.preps.get(node.id) or prepare(node, s.registry)
-    inputs, _ = gather_inputs(prep.type, s.graph.incoming[node.id], s.results)
+    prep = s.prep(node.id)
+    inputs, context = s.step.context(node, prep)
     first = inputs.get(prep.type.inputs[0], []) if prep.type.inputs else []
-    lookup = make_lookup(s.graph, s.by_name, s.results, s.registry, node.id)
-    context = node_context(prep.type, inputs, s.settings, lookup, s.step.names)
     try:
         value = ParamPlan({"value": text}).at(first[0] if first else {}, 0, context)["value"]
     except NodeError as err:
