@@ -145,6 +145,10 @@ describe("fresh ids and names", () => {
     expect(freshName(d, "Filter")).toBe("Filter");
     expect(freshName(d, "Sort")).toBe("Sort 4");
     expect(freshName(d, "n1")).toBe("n1 2");
+    // a copy of a numbered name takes the next number of its stem
+    expect(freshName(d, "Sort 2")).toBe("Sort 4");
+    expect(freshName(doc([node("n1", "set", { name: "Sort 2" })]), "Sort 2")).toBe("Sort 3");
+    expect(freshName(doc([node("n1", "set", { name: "Top 10" })]), "Top 10")).toBe("Top 11");
   });
 
   it("nodeName falls back to the id", () => {

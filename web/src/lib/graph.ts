@@ -83,9 +83,12 @@ export const freshEdgeId = (doc: Workflow) => freshId(doc.edges.map((e) => e.id 
 export function freshName(doc: Workflow, base: string): string {
   const used = new Set(doc.nodes.flatMap((n) => [n.id, n.name ?? n.id]));
   if (!used.has(base)) return base;
-  let i = 2;
-  while (used.has(`${base} ${i}`)) i++;
-  return `${base} ${i}`;
+  // a copy of "Sort 2" is "Sort 3", not "Sort 2 2" (n8n numbers copies the same way)
+  const numbered = /^(.*\S) (\d+)$/.exec(base);
+  const stem = numbered?.[1] ?? base;
+  let i = numbered ? Number(numbered[2]) + 1 : 2;
+  while (used.has(`${stem} ${i}`)) i++;
+  return `${stem} ${i}`;
 }
 
 export const nodeName = (node: WorkflowNode) => node.name || node.id;

@@ -20,7 +20,7 @@ const node = (doc: Workflow, id: string) => doc.nodes.find((n) => n.id === id);
 
 describe("changesDocument", () => {
   it("is true for document ops only", () => {
-    for (const op of ["load", "add_node", "remove_node", "update_node", "patch_params", "move", "connect", "disconnect", "pin", "unpin", "set_variables", "set_settings"])
+    for (const op of ["load", "add_node", "remove_node", "update_node", "patch_params", "move", "connect", "disconnect", "pin", "unpin", "set_variables", "set_settings", "set_name"])
       expect(changesDocument({ op }), op).toBe(true);
     for (const op of ["inspect", "export", "set_input", "evaluate", "nonsense"]) expect(changesDocument({ op }), op).toBe(false);
   });
@@ -98,6 +98,11 @@ describe("applyOps", () => {
     ]);
     expect(out.variables).toEqual({ rate: 0.2 });
     expect(out.settings).toEqual({ seed: 1 });
+  });
+
+  it("set_name renames the workflow; an empty name removes it", () => {
+    expect(applyOps(base(), [{ op: "set_name", name: "Orders" }]).name).toBe("Orders");
+    expect("name" in applyOps({ ...base(), name: "x" }, [{ op: "set_name", name: "" }])).toBe(false);
   });
 
   it("skips ops that change nothing in the document, and ops for missing nodes", () => {

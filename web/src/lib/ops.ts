@@ -47,6 +47,7 @@ const HANDLERS: { [op: string]: Handler } = {
   unpin: (doc, op) => mapNode(doc, op.id, (node) => without(node, "pinned")),
   set_variables: (doc, op) => ({ ...doc, variables: op.variables as Workflow["variables"] }),
   set_settings: (doc, op) => ({ ...doc, settings: op.settings as Workflow["settings"] }),
+  set_name: (doc, op) => (op.name ? { ...doc, name: op.name as string } : without(doc, "name")),
 };
 
 // own keys only: `toString` or `constructor` as an op name is an unknown op, not Object's

@@ -1,0 +1,87 @@
+// The documents slice: opening a whole workflow (a file, an example, New, the saved one at
+// start-up), asking before one replaces the canvas, and taking the engine's document back.
+import { laidOut, referenceProblem, shapeProblem } from "../lib/graph";
+import type { CodeGate } from "./consent";
+import type { Recorder } from "./history";
+import type { Kit } from "./kit";
+import { keepRejected, REJECTED_KEY } from "./persist";
+import type { DocumentsSlice } from "./types";
+
+export function documentsSlice({ set, get, send, save, storage }: Kit, record: Recorder, gate: CodeGate): DocumentsSlice {
+  return {
+    opened: 0,
+
+    async open(value, source, trusted = true) {
+      const problem = shapeProblem(value);
+      if (problem) {
+        get().notify("error", `Cannot open ${source}`, [problem]);
+        return false;
+      }
+      const { doc: before, selected } = get();
+      const doc = laidOut(value as Parameters<typeof laidOut>[0]);
+      void gate.consentFor(doc, source, trusted);
+      set({ doc, selected: [], opened: get().opened + 1 });
+      const answer = await send([{ op: "load", workflow: doc }]);
+      if (!answer || answer.rejected?.length || answer.error) {
+        set({ doc: before, selected }); // the engine kept the old document: so does the canvas
+        if (answer?.rejected?.length) {
+          // the "Not applied" notice is replaced by one naming the file
+          set({ notices: get().notices.filter((n) => n.title !== "Not applied") });
+          get().notify("error", `Cannot open ${source}`, answer.rejected.flatMap((r) => r.reason.split("\n")));
+        }
+        return false;
+      }
+      record.opened(before); // a keystroke after opening is a step of its own
+      set({ results: answer.nodes ?? {} });
+      save(doc);
+      return true;
+    },
+
+    async replace(value, source, trusted = false) {
+      const problem = shapeProblem(value) ?? referenceProblem(value as Parameters<typeof laidOut>[0], get().types);
+      if (problem) {
+        get().notify("error", `Cannot open ${source}`, [problem]);
+        return false;
+      }
+      const { doc } = get();
+      if (doc.nodes.length) {
+        const yes = await get().ask({
+          title: `Replace “${doc.name || "My workflow"}”?`,
+          lines: [
+            `It has ${doc.nodes.length} node${doc.nodes.length === 1 ? "" : "s"}. Opening ${source} takes its place on the canvas ` +
+              "(Undo brings it back; Export keeps a copy as a file).",
+          ],
+          yes: "Replace",
+          no: "Cancel",
+        });
+        if (!yes) return false;
+      }
+      return get().open(value, source, trusted);
+    },
+
+    /** The engine starts from the document on the canvas (queued in the worker until it is ready). */
+    async start() {
+      await gate.consentFor(get().doc, "this browser's saved workflow", false);
+      // the document as it is now: an edit made while the engine loaded was sent already
+      const saved = get().doc;
+      const answer = await send([{ op: "load", workflow: saved }], true);
+      if (!answer?.rejected?.length) return;
+      // the saved workflow is not lost: it is kept aside, and the canvas shows the engine's
+      keepRejected(storage, saved);
+      get().notify("error", "The saved workflow could not be opened", [
+        ...answer.rejected.map((r) => r.reason),
+        `It is kept in this browser's storage under "${REJECTED_KEY}".`,
+      ]);
+      await get().resync();
+    },
+
+    take(doc) {
+      set({ doc });
+      save(doc);
+    },
+
+    async resync() {
+      await send([{ op: "export" }], true);
+    },
+  };
+}
