@@ -410,7 +410,13 @@ def _container(value: Any, t: type) -> Any:
         out = None
         for k, v in value.items():
             nk = k if type(k) is str else _key(k)
-            nv = v if type(v) in _INERT else _to_json(v)
+            tv = type(v)
+            # JSON as they are, checked here: a call of _to_json per number was a third of
+            # a code node's time per item
+            if tv in _INERT or (tv is int and INT_FLOOR < v < INT_LIMIT) or (tv is float and v - v == 0):
+                nv = v
+            else:
+                nv = _to_json(v)
             if out is None and (nk is not k or nv is not v):
                 out = {}
                 for k2, v2 in value.items():

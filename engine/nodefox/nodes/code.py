@@ -37,12 +37,11 @@ def _line(exc: BaseException) -> str:
 
 
 def _objects(value: Any, where: str) -> list:
-    if type(value) is dict:
-        value = [value]
-    if type(value) is not list or not all(type(v) is dict for v in value):
+    t = type(value)
+    if t is not dict and (t is not list or not set(map(type, value)) <= {dict}):
         raise NodeError(f"{where} must return a list of objects")
     try:
-        return to_json(value)
+        return [to_json(value)] if t is dict else to_json(value)
     except ExpressionError as exc:
         raise NodeError(f"{where} returned something that is not JSON: {exc.message}") from None
 
