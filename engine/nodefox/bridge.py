@@ -9,7 +9,7 @@ from .document import load_text
 from .errors import DocumentError
 from .execute import check_items
 from .execute import run as run_document
-from .live import Session
+from .live import Session, answers
 
 SESSION = Session()  # code runs only once allowed (configure, or op set_permissions)
 _CONFIG: dict[str, Any] = {"files": None}
@@ -35,7 +35,7 @@ def handle(message: str) -> str:
         answer = SESSION.apply(data["ops"], owned=True)  # parsed here, for this call alone
     except Exception as exc:  # a bug in the engine: the page still gets an answer and goes on
         return _json.dumps({"rev": data.get("rev"), "error": f"{type(exc).__name__}: {exc}"})
-    return _json.dumps({"rev": data.get("rev"), **answer})
+    return answers.encode({"rev": data.get("rev"), **answer})
 
 
 def run(document: str, input: str | None = None) -> str:

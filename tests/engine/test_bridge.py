@@ -42,6 +42,23 @@ def test_handle_a_good_message():
     assert isinstance(text, str) and json.loads(text)["rev"] == 8
 
 
+def test_answers_reuse_item_text_and_say_what_json_says():
+    """The bridge writes previews from item texts kept between answers: the text must be
+    exactly the JSON of the answer, for items sent before and items new to this answer."""
+    from nodefox.live import answers
+
+    filt = node("f", "filter", {"conditions": [{"left": "={{ $json.v }}", "op": "gte", "right": 2}]})
+    items = [{"v": i, "x": i / 3, "name": f"n{i}", "deep": {"a": [1, 2.5, None, "é"]}} for i in range(30)]
+    doc = document([data("d", items), filt, node("s", "set", {"fields": [{"name": "w", "value": "={{ $json.v * 2 }}"}]})],
+                   chain(data("d", []), filt, node("s", "set")))  # fmt: skip
+    bridge.handle(json.dumps({"rev": 1, "ops": [{"op": "load", "workflow": doc}]}))
+    for rev, right in enumerate([5, 2, 5, 40, 2], start=2):
+        answer = bridge.SESSION.apply([{"op": "patch_params", "id": "f", "path": "/conditions/0/right", "value": right}])
+        whole = {"rev": rev, **answer}
+        assert answers.encode(whole) == _json.dumps(whole)
+    assert answers._TEXTS  # the items' texts were kept
+
+
 @pytest.mark.parametrize("message", [
     "", "{", "null", "[]", "5", '"ops"', '{"rev": 1}', '{"rev": 1, "ops": {}}', '{"ops": "load"}',
     "[" * 50_000 + "]" * 50_000,

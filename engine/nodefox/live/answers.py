@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _json
 from ..execute import NodeResult
 
@@ -47,3 +49,56 @@ class Answers:
             self.sent[node_id] = now
             changes[node_id] = {**now, "ms": res.ms if res else 0.0, "reused": not fresh}
         return changes
+
+
+# The JSON text of items previewed before, by id: most items in an edit's answer are the
+# same objects an earlier answer sent (an `if`, `filter`, `sort` or `limit` passes its
+# input's items on; nodes above the edit did not re-run), and outputs are never changed
+# once made, so their text is written once. Each entry keeps its item, so an id is not
+# reused while its text is kept.
+_TEXTS: dict[int, tuple[dict, str]] = {}
+MAX_TEXTS = 8192
+
+
+def _item_text(item: Any) -> str:
+    hit = _TEXTS.get(id(item))
+    if hit is not None and hit[0] is item:
+        return hit[1]
+    text = _json.dumps(item)
+    if type(item) is dict:
+        if len(_TEXTS) >= MAX_TEXTS:
+            _TEXTS.clear()
+        _TEXTS[id(item)] = (item, text)
+    return text
+
+
+def _entry_text(entry: dict) -> str:
+    preview = entry.get("preview")
+    if type(preview) is not dict:
+        return _json.dumps(entry)
+    parts = []
+    for key, value in entry.items():
+        if key == "preview":
+            text = "{" + ",".join(
+                f"{_json.dumps(port)}:[{','.join(map(_item_text, items))}]" for port, items in value.items()
+            ) + "}"
+        else:
+            text = _json.dumps(value)
+        parts.append(f"{_json.dumps(key)}:{text}")
+    return "{" + ",".join(parts) + "}"
+
+
+def encode(answer: dict) -> str:
+    """An answer as JSON text, the same text as `_json.dumps(answer)`, with the previewed
+    items' text reused from earlier answers."""
+    nodes = answer.get("nodes")
+    if type(nodes) is not dict or not nodes:
+        return _json.dumps(answer)
+    parts = []
+    for key, value in answer.items():
+        if key == "nodes":
+            text = "{" + ",".join(f"{_json.dumps(nid)}:{_entry_text(e)}" for nid, e in value.items()) + "}"
+        else:
+            text = _json.dumps(value)
+        parts.append(f"{_json.dumps(key)}:{text}")
+    return "{" + ",".join(parts) + "}"

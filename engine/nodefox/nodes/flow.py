@@ -6,7 +6,7 @@ from typing import Any
 
 from .. import limits, paths
 from .._json import same_key
-from ..errors import NodeError
+from ..errors import NodeError, NodeFoxError
 from .base import PATHS, NodeCall, NodeType, Outputs, obj_schema
 from .conditions import SCHEMA as _CONDITIONS
 from .conditions import compile_block
@@ -26,8 +26,17 @@ def _splitter(yes: str, no: str):
         kept: list = []
         dropped: list = []
 
+        keep, drop = kept.append, dropped.append
+        try:  # the hot path, one loop; an item that fails redoes them item by item, under onError
+            for index, item in enumerate(call.first):
+                (keep if holds_at(item, index, context) else drop)(item)
+            return {yes: kept, no: dropped}
+        except NodeFoxError:
+            kept.clear()
+            dropped.clear()
+
         def route(item: dict, index: int) -> None:
-            (kept if holds_at(item, index, context) else dropped).append(item)
+            (keep if holds_at(item, index, context) else drop)(item)
 
         call.each(route, kept)
         return {yes: kept, no: dropped}
