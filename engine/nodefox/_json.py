@@ -31,7 +31,9 @@ def loads(text: str | bytes) -> Any:
         except orjson.JSONDecodeError as exc:
             message = str(exc)
             # json would recurse as deep as the interpreter lets it, and read 1e999 as inf
-            if "recursion" in message or "infinity" in message:
+            if "infinity" in message:
+                raise ValueError(TOO_LARGE) from None
+            if "recursion" in message:
                 raise ValueError(message) from None
             # e.g. a lone surrogate `"\ud800"`, which json reads: json decides, and words
             # its refusals as it does in the browser
@@ -63,7 +65,20 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
-_DECODE = json.JSONDecoder(parse_constant=_refuse_constant).decode  # json.loads makes one per call
+TOO_LARGE = "a number in the JSON text is too large: it would read as infinity"
+
+
+def _float(text: str) -> float:
+    """A JSON number with a fraction or exponent; `1e999` is refused, as orjson refuses it,
+    rather than read as infinity (which no JSON text can hold)."""
+    value = float(text)
+    if value - value != 0:
+        raise ValueError(TOO_LARGE)
+    return value
+
+
+# json.loads makes one decoder per call
+_DECODE = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_float).decode
 
 
 _ENCODE = json.JSONEncoder(**_COMPACT).encode  # one encoder: json.dumps makes one per call
