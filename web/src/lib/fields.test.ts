@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { accessor, exampleText, fieldDrag, fieldExpression, filterItems, pathText, schemaOf, type Origin } from "./fields";
+import { accessor, ancestors, exampleText, fieldDrag, fieldExpression, filterItems, pathText, schemaOf, type Origin } from "./fields";
+import type { Item } from "./types";
 
 const direct: Origin = { name: "Orders", direct: true, port: "out", firstPort: true };
 
@@ -33,7 +34,7 @@ describe("fieldExpression", () => {
 });
 
 describe("filterItems", () => {
-  const items = [{ sku: "Apple", price: 80 }, { sku: "pear", price: 20, meta: { Colour: "green" } }, { sku: null, tags: ["Red", "big"] }];
+  const items: Item[] = [{ sku: "Apple", price: 80 }, { sku: "pear", price: 20, meta: { Colour: "green" } }, { sku: null, tags: ["Red", "big"] }];
   it("matches values and keys, ignoring case, keeping each item's position", () => {
     expect(filterItems(items, "APPLE").map((m) => m.index)).toEqual([0]);
     expect(filterItems(items, "colour").map((m) => m.index)).toEqual([1]);
@@ -77,5 +78,19 @@ describe("exampleText", () => {
     expect(exampleText([1, 2])).toBe("[2 items]");
     expect(exampleText({ a: 1 })).toBe("{1 field}");
     expect(exampleText(null)).toBe("null");
+  });
+});
+
+describe("ancestors", () => {
+  it("gives every node upstream, nearest first, once, and not the node itself", () => {
+    const edges = [
+      { source: "a", target: "b" },
+      { source: "b", target: "d" },
+      { source: "c", target: "d" },
+      { source: "a", target: "c" },
+      { source: "d", target: "e" },
+    ];
+    expect(ancestors(edges, "e")).toEqual(["d", "b", "c", "a"]);
+    expect(ancestors(edges, "a")).toEqual([]);
   });
 });

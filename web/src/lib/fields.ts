@@ -124,3 +124,22 @@ export function exampleText(value: Json | undefined, max = 60): string {
   else text = typeof value === "string" ? value : JSON.stringify(value);
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }
+
+/** The nodes a path of edges leads from to `id` (those `$("Name")` may read), nearest
+ * first. */
+export function ancestors(edges: { source: string; target: string }[], id: string): string[] {
+  const into = new Map<string, string[]>();
+  for (const e of edges) into.set(e.target, [...(into.get(e.target) ?? []), e.source]);
+  const found: string[] = [];
+  const seen = new Set([id]);
+  for (let queue = [id]; queue.length; ) {
+    const here = queue.shift()!;
+    for (const source of into.get(here) ?? []) {
+      if (seen.has(source)) continue;
+      seen.add(source);
+      found.push(source);
+      queue = [...queue, source];
+    }
+  }
+  return found;
+}
