@@ -212,8 +212,12 @@ def test_question_mark_opens_the_shortcut_sheet_and_escape_closes_it(editor):
     expect(sheet).to_have_count(0)
     editor.get_by_role("button", name="Keyboard shortcuts").click()  # and the toolbar's button
     expect(sheet).to_be_visible()
+    editor.keyboard.press("Backspace")  # keys stay on the sheet: the selected node stays
+    editor.keyboard.press("Control+a")
     sheet.get_by_role("button", name="Close").click()
     expect(sheet).to_have_count(0)
+    expect(node(editor, "src")).to_have_count(1)
+    assert len(editor.evaluate("window.nodefox.editor.export()")["nodes"]) == 1
 
 
 # -- dark mode ------------------------------------------------------------------------------

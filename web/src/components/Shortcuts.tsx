@@ -64,10 +64,12 @@ export function ShortcutSheet({ onClose }: { onClose: () => void }) {
   useEffect(() => {
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     close.current?.focus();
+    // while the sheet is open no key reaches the editor behind it (Backspace would delete
+    // the selected nodes); Tab, Enter and Space still do their own default on the sheet
     const onKey = (e: KeyboardEvent) => {
+      e.stopPropagation();
       if (e.key !== "Escape") return;
       e.preventDefault();
-      e.stopPropagation();
       onClose();
     };
     window.addEventListener("keydown", onKey, true);

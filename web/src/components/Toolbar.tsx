@@ -100,6 +100,8 @@ function EngineState() {
   const api = useEditorApi();
   const engine = useEngine();
   const state = useEditor((s) => s.engine);
+  const text =
+    state.phase === "ready" ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms` : state.phase === "failed" ? "engine failed to load" : "engine loading…";
   return (
     <>
       {state.busy && (
@@ -107,12 +109,8 @@ function EngineState() {
           ■ Stop
         </button>
       )}
-      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status">
-        {state.phase === "ready"
-          ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms`
-          : state.phase === "failed"
-            ? "engine failed to load"
-            : "engine loading…"}
+      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status" title={text}>
+        {text}
       </span>
     </>
   );
