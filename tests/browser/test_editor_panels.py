@@ -360,3 +360,20 @@ def test_tidy_up_lays_the_graph_out_in_one_undoable_step(editor, how):
     editor.get_by_role("button", name="Redo").click()
     editor.wait_for_function("(now) => JSON.stringify(window.nodefox.editor.export().nodes.map(n => n.position)) === now",
                              arg=compact(list(after.values())))  # fmt: skip
+
+
+def test_tidy_up_with_nodes_selected_moves_only_those(editor):
+    load(editor, doc([data("a", "Orders", NESTED, 0, 0),
+                      {"id": "b", "type": "noop", "name": "Middle", "position": [40, 300]},
+                      {"id": "c", "type": "noop", "name": "End", "position": [500, 140]}],
+                     [{"id": "e1", "source": "a", "target": "b"}, {"id": "e2", "source": "b", "target": "c"}]))  # fmt: skip
+    node(editor, "b").locator(".fx-node-head").click()
+    node(editor, "c").locator(".fx-node-head").click(modifiers=["Shift"])
+    expect(node(editor, "b")).to_have_class(re.compile(r"\bselected\b"))
+    expect(node(editor, "c")).to_have_class(re.compile(r"\bselected\b"))
+    editor.get_by_role("button", name="Tidy up").click()
+    editor.wait_for_function("() => { const p = Object.fromEntries(window.nodefox.editor.export().nodes.map(n => [n.id, n.position]));"
+                             " return p.b[1] === p.c[1]; }")  # fmt: skip
+    after = positions(editor)
+    assert after["a"] == [0, 0]  # not selected: it stays
+    assert after["b"] == [40, 140] and after["c"][0] > after["b"][0]  # the two, from their top-left corner

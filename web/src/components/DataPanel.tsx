@@ -111,12 +111,13 @@ export function DataPanel() {
 
   const sources: Source[] = useMemo(() => {
     if (!node) return [];
+    const byId = new Map(doc.nodes.map((n) => [n.id, n]));
     const nameOf = (id: string) => {
-      const other = doc.nodes.find((n) => n.id === id);
+      const other = byId.get(id);
       return other ? other.name || other.id : id;
     };
     const outputPortsOf = (id: string) => {
-      const other = doc.nodes.find((n) => n.id === id);
+      const other = byId.get(id);
       return other ? outputPorts(other, types) : [];
     };
     const edges = doc.edges.map((e) => resolveEdge(e, doc, types));
@@ -166,6 +167,7 @@ export function DataPanel() {
   const searching = query !== "" && source?.count !== undefined;
 
   useEffect(() => setOffset(0), [source?.key, query]);
+  useEffect(() => setTyped(""), [node?.id]); // a search is of one node's items
   useEffect(() => {
     if (!source || source.count === undefined) {
       setPage(null);

@@ -20,7 +20,7 @@ export const SHORTCUTS: { group: string; list: Shortcut[] }[] = [
       { keys: [`${MOD}+V`], what: "Paste nodes (from another tab too); an n8n workflow is imported" },
       { keys: [`${MOD}+D`], what: "Duplicate the selected nodes" },
       { keys: [`${MOD}+A`], what: "Select every node" },
-      { keys: ["Shift+Alt+T"], what: "Tidy up: lay the nodes out left to right" },
+      { keys: ["Shift+Alt+T"], what: "Tidy up: lay the nodes (or the selected ones) out left to right" },
     ],
   },
   {
@@ -65,9 +65,13 @@ export function ShortcutSheet({ onClose }: { onClose: () => void }) {
     const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
     close.current?.focus();
     // while the sheet is open no key reaches the editor behind it (Backspace would delete
-    // the selected nodes); Tab, Enter and Space still do their own default on the sheet
+    // the selected nodes); Enter and Space still press the focused Close
     const onKey = (e: KeyboardEvent) => {
       e.stopPropagation();
+      if (e.key === "Tab") {
+        e.preventDefault(); // the sheet's one control keeps the focus (a modal dialog)
+        close.current?.focus();
+      }
       if (e.key !== "Escape") return;
       e.preventDefault();
       onClose();
