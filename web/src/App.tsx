@@ -1,5 +1,6 @@
 // The page: toolbar, palette, canvas, inspector, data panel, loading steps and notices.
-import { Component, useEffect, type ReactNode } from "react";
+import { useReactFlow } from "@xyflow/react";
+import { Component, useCallback, useEffect, useState, type ReactNode } from "react";
 import { Canvas } from "./components/Canvas";
 import { DataPanel } from "./components/DataPanel";
 import { Inspector } from "./components/Inspector";
@@ -15,6 +16,9 @@ import { PermissionPrompt, WorldSync } from "./components/PermissionPrompt";
 // server.md: workflows as files or a list in the browser, recorded executions
 import { ExecutionsPanel } from "./components/ExecutionsPanel";
 import { WorkspacePanel } from "./components/WorkspacePanel";
+// issue 15: the shortcut sheet and tidy-up (docs/editor.md)
+import { ShortcutSheet } from "./components/Shortcuts";
+import { tidyUp } from "./components/TidyUp";
 
 const STEP_NAMES = { runtime: "Python runtime", packages: "packages", engine: "engine" } as const;
 
@@ -147,14 +151,27 @@ const typing = (target: EventTarget | null) =>
 // copy and cut of the selected nodes, unless the user selected some text to copy
 const copyingText = (e: ClipboardEvent) => typing(e.target) || !(window.getSelection()?.isCollapsed ?? true);
 
-/** Keyboard paths: undo/redo, duplicate, select all, export, open, copy and paste as workflow JSON. */
-function useShortcuts() {
+/** Keyboard paths: undo/redo, duplicate, select all, export, open, copy and paste as
+ * workflow JSON, tidy up, and `?` for the sheet that lists them all (components/Shortcuts.tsx). */
+function useShortcuts(showSheet: () => void) {
   const api = useEditorApi();
   const engine = useEngine();
+  const flow = useReactFlow();
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       const mod = e.ctrlKey || e.metaKey;
       const key = e.key.toLowerCase();
+      if (!mod && !typing(e.target) && !e.defaultPrevented) {
+        // e.code: Alt changes the letter a key types on some layouts (Alt+T is † on a Mac)
+        if (e.key === "?" && !e.altKey) {
+          e.preventDefault();
+          return showSheet();
+        }
+        if (e.shiftKey && e.altKey && e.code === "KeyT") {
+          e.preventDefault();
+          return void tidyUp(api, flow);
+        }
+      }
       // in a parameter field (each keystroke is already a workflow edit) undo and redo are the
       // workflow's: the browser's own undo jumps to whichever field it last changed
       const param = e.target instanceof HTMLElement && e.target.closest("[data-param]") !== null;
@@ -216,7 +233,7 @@ function useShortcuts() {
       document.removeEventListener("cut", onCut);
       document.removeEventListener("paste", onPaste);
     };
-  }, [api, engine]);
+  }, [api, engine, flow, showSheet]);
 }
 
 /** A part of the page that fails to draw says so, and the rest (and the workflow) stays. */
@@ -239,10 +256,13 @@ class Guard extends Component<{ name: string; children: ReactNode }, { error: st
 }
 
 export function App() {
-  useShortcuts();
+  const [sheet, setSheet] = useState(false);
+  const showSheet = useCallback(() => setSheet(true), []);
+  const hideSheet = useCallback(() => setSheet(false), []);
+  useShortcuts(showSheet);
   return (
     <div className="fx-app">
-      <Toolbar />
+      <Toolbar onShortcuts={showSheet} />
       <Palette />
       <main className="fx-main">
         <Guard name="canvas">
@@ -269,6 +289,7 @@ export function App() {
       <CodeConsent />
       <WorkspacePanel />
       <ExecutionsPanel />
+      {sheet && <ShortcutSheet onClose={hideSheet} />}
     </div>
   );
 }

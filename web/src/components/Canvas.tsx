@@ -31,8 +31,9 @@ const SNAP: [number, number] = [20, 20];
 
 type Size = { width: number; height: number };
 
-const MINIMAP_COLORS: { [status: string]: string } = { ok: "#1f8a4c", error: "#c62828", blocked: "#a86a00", stale: "#a86a00", waiting: "#5b6bbf" };
-const minimapColor = (n: FlowNodeType) => MINIMAP_COLORS[n.data.result?.status ?? ""] ?? "#9aa1ae";
+// the page's colour variables (styles.css), so the minimap follows dark mode too
+const MINIMAP_COLORS: { [status: string]: string } = { ok: "var(--ok)", error: "var(--bad)", blocked: "var(--warn)", stale: "var(--warn)", waiting: "var(--code-node)" };
+const minimapColor = (n: FlowNodeType) => MINIMAP_COLORS[n.data.result?.status ?? ""] ?? "var(--edge)";
 
 /** Why the connection being dragged would be refused (shown while dragging). */
 function ConnectionHint() {
@@ -248,6 +249,7 @@ export function Canvas() {
         fitView
         fitViewOptions={FIT}
         minZoom={0.1}
+        colorMode="system"
         aria-label="Workflow canvas"
       >
         <Background gap={SNAP[0]} />

@@ -1,4 +1,5 @@
-// The top bar: workflow name, New, Open, Export, Examples, Undo/Redo, Fit, Stop, and the engine's state.
+// The top bar: workflow name, New, Open, Export, Examples, Undo/Redo, Fit, Tidy up, Stop,
+// the engine's state, and `?` for the keyboard shortcuts.
 import { WorkspaceButtons } from "./WorkspacePanel"; // server.md: the workflows drawer and executions
 import { useReactFlow } from "@xyflow/react";
 import { useEffect, useRef, useState } from "react";
@@ -10,6 +11,8 @@ import { exportWithFiles, FilesButton, openZip } from "./FilesPanel";
 import { looksLikeN8n, openN8n } from "./N8nReport";
 import { EMPTY } from "../store";
 import { FIT } from "./Canvas";
+import { ShortcutsButton } from "./Shortcuts";
+import { TidyButton } from "./TidyUp";
 
 type Example = { name: string; title: string; file: string; input?: string };
 
@@ -97,6 +100,8 @@ function EngineState() {
   const api = useEditorApi();
   const engine = useEngine();
   const state = useEditor((s) => s.engine);
+  const text =
+    state.phase === "ready" ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms` : state.phase === "failed" ? "engine failed to load" : "engine loading…";
   return (
     <>
       {state.busy && (
@@ -104,18 +109,14 @@ function EngineState() {
           ■ Stop
         </button>
       )}
-      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status">
-        {state.phase === "ready"
-          ? `engine ${state.version} · last edit ${state.lastMs.toFixed(1)} ms`
-          : state.phase === "failed"
-            ? "engine failed to load"
-            : "engine loading…"}
+      <span className="fx-engine" data-testid="engine-state" data-phase={state.phase} role="status" title={text}>
+        {text}
       </span>
     </>
   );
 }
 
-export function Toolbar() {
+export function Toolbar({ onShortcuts }: { onShortcuts: () => void }) {
   const api = useEditorApi();
   const flow = useReactFlow();
   const canUndo = useEditor((s) => s.past.length > 0);
@@ -180,7 +181,9 @@ export function Toolbar() {
       <button type="button" onClick={() => flow.fitView({ ...FIT, duration: 200 })} title="Fit the workflow in view">
         Fit
       </button>
+      <TidyButton />
       <EngineState />
+      <ShortcutsButton onOpen={onShortcuts} />
     </header>
   );
 }
