@@ -98,6 +98,19 @@ def test_set_bad_include_from_an_expression_fails():
     assert err["path"] == "/include"
 
 
+def test_set_object_writes_its_keys_as_fields_before_the_fields():
+    params = {"fields": [{"name": "z", "value": "={{ $json.a }}"}], "include": "none",
+              "object": "={{ {'k': $json.b, 'n.m': $json.l, 'a': 0} }}"}  # fmt: skip
+    got = outputs("set", params, ROWS)
+    assert got == [{"k": "x", "n": {"m": [1, 2]}, "a": 0, "z": 1}, {"k": "y", "n": {"m": [3]}, "a": 0, "z": 2}]
+    assert outputs("set", {"fields": [], "object": {"b": 5}}, ROWS[:1]) == [{**ROWS[0], "b": 5}]
+
+
+def test_set_object_that_is_not_an_object_fails():
+    err = error_of("set", {"fields": [], "object": "={{ $json.l }}"}, ROWS)
+    assert err["path"] == "/object" and "array" in err["message"]
+
+
 # -- rename / remove ---------------------------------------------------------------
 
 

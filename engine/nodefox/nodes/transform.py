@@ -29,7 +29,7 @@ def _set_plan(call: NodeCall) -> tuple | None:
     params = call.plan.params
     include = params.get("include", "all")
     selected = params.get("selected") or []
-    if not (_literal(include) and _literal(selected) and type(params.get("fields")) is list):
+    if not (_literal(include) and _literal(selected) and type(params.get("fields")) is list) or "object" in params:
         return None
     writers = [_field_writer(call, k) for k in range(len(params.get("fields") or []))]
     return include, selected, writers, all(w[0] is not None for w in writers)
@@ -101,9 +101,10 @@ def run_set(call: NodeCall) -> Outputs:
 
 
 def _run_set_resolved(call: NodeCall) -> Outputs:
-    """`set` whose include, selected or whole fields list are expressions: params resolved per item.
+    """`set` whose include, selected or whole fields list are expressions, or that writes an
+    `object`: params resolved per item.
 
-    The fields' values are then all evaluated against the input item.
+    The fields' values (and the object) are then all evaluated against the input item.
     """
     out: list = []
 
@@ -111,6 +112,12 @@ def _run_set_resolved(call: NodeCall) -> Outputs:
         params = call.params_at(index, item)
         include = params["include"]
         new = dict(item) if include == "all" else {} if include == "none" else _selected(item, params["selected"])
+        whole = params.get("object")
+        if whole is not None:
+            if type(whole) is not dict:
+                raise NodeError(f"object must be an object, not {type_name(whole)}", path="/object")
+            for name, value in whole.items():
+                _write(new, name, value)
         for k, field in enumerate(params["fields"]):
             if not field["name"]:
                 raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
@@ -427,6 +434,8 @@ NODES = [
             "include": {"type": "string", "enum": ["all", "none", "selected"], "default": "all",
                         "description": "start from the whole item, nothing, or the selected paths"},
             "selected": {**PATHS, "default": [], "description": "paths kept when include is 'selected'"},
+            "object": {"description": "an object (usually one expression) whose keys are written before "
+                                      "the fields, each as a field name (a key with a dot is a path)"},
         }, ["fields"]),
         run_set,
     ),
