@@ -228,6 +228,14 @@ def test_split_out_nested_path_uses_the_last_segment():
     assert got == [{"o": {"k": 0}, "z": 1, "lines": 1}, {"o": {"k": 0}, "z": 1, "lines": 2}]
 
 
+def test_split_out_zip_pairs_elements_by_index():
+    items = [{"id": 1, "a": [1, 2, 3], "o": {"b": ["x", "y"]}, "c": "s"}, {"id": 2, "a": []}]
+    params = {"field": "a", "zip": [{"field": "o.b", "destination": "B"}, {"field": "c"}]}
+    assert outputs("split_out", params, items) == [{"a": 1, "B": "x", "c": "s"}, {"a": 2, "B": "y"}, {"a": 3}]
+    got = outputs("split_out", {**params, "include": "all"}, items[:1])
+    assert got == [{"id": 1, "o": {}, "a": 1, "B": "x", "c": "s"}, {"id": 1, "o": {}, "a": 2, "B": "y"}, {"id": 1, "o": {}, "a": 3}]
+
+
 # -- aggregate -----------------------------------------------------------------------
 
 

@@ -283,6 +283,10 @@ def run_split_out(call: NodeCall) -> Outputs:
         if not isinstance(field, str) or not field:
             raise NodeError("field must be a field path", path="/field")
         dest = params.get("destination") or paths.last_segment(field)
+        zipped = params.get("zip") or []
+        if zipped:
+            _split_zipped(item, [(field, dest), *_zip_fields(zipped)], params, out)
+            return
         value = paths.get(item, field)
         values = [] if value is None else value if type(value) is list else [value]
         limits.reserve(len(out) + len(values))  # chained, split_outs multiply
@@ -295,6 +299,39 @@ def run_split_out(call: NodeCall) -> Outputs:
 
     call.each(split, out)
     return {"out": out}
+
+
+def _zip_fields(zipped: Any) -> list[tuple[str, str]]:
+    if type(zipped) is not list:
+        raise NodeError("zip must be a list of fields", path="/zip")
+    pairs = []
+    for k, spec in enumerate(zipped):
+        field = spec.get("field") if type(spec) is dict else None
+        if not isinstance(field, str) or not field:
+            raise NodeError("field must be a field path", path=f"/zip/{k}/field")
+        pairs.append((field, spec.get("destination") or paths.last_segment(field)))
+    return pairs
+
+
+def _split_zipped(item: dict, fields: list[tuple[str, str]], params: dict, out: list) -> None:
+    """Several array fields split side by side: item k holds element k of each list."""
+    lists = []
+    for field, dest in fields:
+        value = paths.get(item, field)
+        lists.append((dest, [] if value is None else value if type(value) is list else [value]))
+    count = max(len(values) for _, values in lists)
+    limits.reserve(len(out) + count)
+    base: dict = {}
+    if params.get("include", "none") == "all":
+        base = dict(item)
+        for field, _ in fields:
+            paths.delete(base, field)
+    for k in range(count):
+        new = dict(base)
+        for dest, values in lists:
+            if k < len(values):
+                new[dest] = values[k]
+        out.append(new)
 
 
 def run_aggregate(call: NodeCall) -> Outputs:
@@ -486,6 +523,11 @@ NODES = [
             "destination": {"type": "string", "description": "key for each element (default: the field's last segment)"},
             "include": {"type": "string", "enum": ["none", "all"], "default": "none",
                         "description": "also copy the item's other fields"},
+            "zip": {"type": "array", "default": [], "items": {
+                "type": "object", "properties": {"field": PATH, "destination": {"type": "string"}},
+                "required": ["field"], "additionalProperties": False},
+                "description": "more array fields split alongside field: item k holds element k of each "
+                               "(a shorter list leaves its key out)"},
         }, ["field"]),
         run_split_out,
     ),
