@@ -109,6 +109,8 @@ def test_set_object_writes_its_keys_as_fields_before_the_fields():
 def test_set_object_that_is_not_an_object_fails():
     err = error_of("set", {"fields": [], "object": "={{ $json.l }}"}, ROWS)
     assert err["path"] == "/object" and "array" in err["message"]
+    err = error_of("set", {"fields": [], "object": "={{ $json.missing }}"}, ROWS)
+    assert err["path"] == "/object" and "null" in err["message"]
 
 
 # -- rename / remove ---------------------------------------------------------------

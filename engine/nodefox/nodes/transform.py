@@ -112,8 +112,8 @@ def _run_set_resolved(call: NodeCall) -> Outputs:
         params = call.params_at(index, item)
         include = params["include"]
         new = dict(item) if include == "all" else {} if include == "none" else _selected(item, params["selected"])
-        whole = params.get("object")
-        if whole is not None:
+        whole = params.get("object", _UNSET)
+        if whole is not _UNSET:
             if type(whole) is not dict:
                 raise NodeError(f"object must be an object, not {type_name(whole)}", path="/object")
             for name, value in whole.items():
