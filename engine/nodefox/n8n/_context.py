@@ -309,8 +309,9 @@ def _namespace_call(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
             k, v = tr.bind(("k", "v"), (STR, ANY))
             tr.scope.names = saved
             return _atom(f"[[{k}, {v}] for {k}, {v} in {_paren(o)}.items()]", LIST)
-    if ns == "Object" and prop == "assign" and args and isinstance(args[0], Obj) and not args[0].props:
-        parts = [tr.value(a) for a in args[1:]]
+    if ns == "Object" and prop == "assign" and args and isinstance(args[0], Obj):
+        # a fresh object literal as the target: what it gives is the literal's keys, then each source's
+        parts = ([tr.value(args[0])] if args[0].props else []) + [tr.value(a) for a in args[1:]]
         if any(p.kind not in (OBJ, ANY) for p in parts):
             raise Untranslatable("Object.assign() of values that are not objects")
         return _atom("{" + ", ".join("**" + _paren(p) for p in parts) + " }", OBJ)
