@@ -247,6 +247,15 @@ def test_aggregate_fields_skip_missing_values():
     assert got == [{"a": [1, None], "bs": [2, 3]}]
 
 
+def test_aggregate_missing_nulls_and_flatten():
+    items = [{"a": 1, "l": [1, None]}, {"a": None, "l": None}, {"l": [3]}]
+    fields = [{"field": "a"}, {"field": "l"}]
+    assert outputs("aggregate", {"fields": fields, "missing": "null"}, items) == [{"a": [1, None, None], "l": [[1, None], None, [3]]}]
+    assert outputs("aggregate", {"fields": fields, "nulls": "drop"}, items) == [{"a": [1], "l": [[1], [3]]}]
+    got = outputs("aggregate", {"fields": fields, "nulls": "drop", "flatten": True}, items)
+    assert got == [{"a": [1], "l": [1, 3]}]
+
+
 def test_aggregate_all():
     assert outputs("aggregate", {"all": True}, ROWS) == [{"data": ROWS}]
     assert outputs("aggregate", {"all": True, "as": "rows"}, ROWS) == [{"rows": ROWS}]

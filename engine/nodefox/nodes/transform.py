@@ -340,12 +340,23 @@ def run_aggregate(call: NodeCall) -> Outputs:
     if params.get("all"):
         return {"out": [{params.get("as") or "data": list(items)}]}
     result: dict = {}
+    missing_as_null = params.get("missing", "skip") == "null"
+    drop_nulls = params.get("nulls", "keep") == "drop"
+    flatten = params.get("flatten", False)
     for spec in params.get("fields") or []:
         path = spec.get("field")
         if not isinstance(path, str):
             continue
         name = spec.get("as") or paths.last_segment(path)
-        result[name] = [paths.get(it, path) for it in items if paths.has(it, path)]
+        if missing_as_null:
+            values = [paths.get(it, path) for it in items]
+        else:
+            values = [paths.get(it, path) for it in items if paths.has(it, path)]
+        if drop_nulls:
+            values = [[e for e in v if e is not None] if type(v) is list else v for v in values if v is not None]
+        if flatten:
+            values = [e for v in values for e in (v if type(v) is list else (v,))]
+        result[name] = values
     return {"out": [result]}
 
 
@@ -540,6 +551,12 @@ NODES = [
                 "type": "object", "properties": {"field": PATH, "as": {"type": "string"}},
                 "required": ["field"], "additionalProperties": False}},
             "all": {"type": "boolean", "default": False, "description": "gather whole items"},
+            "missing": {"type": "string", "enum": ["skip", "null"], "default": "skip",
+                        "description": "an item without the field: left out, or gathered as null"},
+            "nulls": {"type": "string", "enum": ["keep", "drop"], "default": "keep",
+                      "description": "drop: null values are left out, and so are the nulls inside list values"},
+            "flatten": {"type": "boolean", "default": False,
+                        "description": "a list value gives its elements rather than itself"},
             "as": {"type": "string", "default": "data", "description": "key for the items when all is true"},
         }),
         run_aggregate, runs_on_empty=True,
