@@ -435,8 +435,6 @@ def _split_out_selected(ctx: Context, pairs: list[tuple[str, str]], dots: bool) 
 
 def aggregate(ctx: Context) -> Mapped:
     mode = ctx.get("aggregate", "aggregateIndividualFields")
-    if ctx.get("options.mergeLists") or ctx.get("options.keepMissing"):
-        raise NotExpressible("merging lists or keeping missing values has no NodeFox equivalent")
     if mode == "aggregateAllItemData":
         dest = ctx.get("destinationFieldName", "data")
         if not isinstance(dest, str) or dest.startswith("="):
@@ -455,16 +453,49 @@ def aggregate(ctx: Context) -> Mapped:
         return Mapped(first[0], first[1], Ports([[(2, "out")]], ["in"]),
                       parts=[("filter", dict(_NOT_EMPTY)), ("aggregate", {"all": True, "as": dest})],
                       links=[(0, "out", 1, "in"), (1, "kept", 2, "in")])
-    fields = []
+    return _aggregate_fields(ctx)
+
+
+def _aggregate_fields(ctx: Context) -> Mapped:
+    """Aggregate of individual fields, as n8n's node computes it.
+
+    n8n leaves out missing and null values and the nulls inside lists (all kept
+    with `keepMissing`, missing ones then as null), gathers a list's elements with
+    `mergeLists`, and writes each list under the output name or the field's last
+    segment, which it sets as a lodash path.
+    """
+    if ctx.raw["type"].endswith("itemLists") and ctx.version < 3 and not ctx.get("options.keepMissing", False):
+        ctx.differ("n8n fails when no item has a field to aggregate; NodeFox gathers an empty list")
+    dots = not ctx.get("options.disableDotNotation", False)
+    fields, outputs = [], set()
     for f in ctx.list("fieldsToAggregate.fieldToAggregate"):
-        name = f.get("fieldToAggregate", "")
-        if not isinstance(name, str) or not name or name.startswith("="):
+        name = fixed(f.get("fieldToAggregate", ""))
+        if not isinstance(name, str) or name.startswith("="):
             raise NotExpressible("a field to aggregate given by an expression")
-        out = f.get("outputFieldName") if f.get("renameField") else name
-        if not isinstance(out, str) or not out or out.startswith("="):
+        if not name:
+            continue  # n8n skips an empty field
+        out = fixed(f.get("outputFieldName", ""))
+        if not isinstance(out, str) or out.startswith("="):
             raise NotExpressible("an output field given by an expression")
-        fields.append({"field": path(name, dot_notation(ctx)), "as": out})
-    return Mapped("aggregate", {"fields": fields})
+        if not out:
+            out = name.split(".")[-1] if dots and "." in name else name
+        keys = lodash_segments(out) if dots else [out]
+        if keys is None or len(keys) != 1:
+            raise NotExpressible(f"the output field {out!r} is a path, which n8n writes nested")
+        if keys[0] in outputs:
+            raise NotExpressible(f"the output field {keys[0]!r} is used twice (n8n fails)")
+        outputs.add(keys[0])
+        fields.append({"field": path(name, dots), "as": keys[0]})
+    if not fields:
+        raise NotExpressible("no fields to aggregate (n8n fails)")
+    params: dict[str, Any] = {"fields": fields}
+    if ctx.get("options.keepMissing", False):
+        params["missing"] = "null"
+    else:
+        params["nulls"] = "drop"
+    if ctx.get("options.mergeLists", False):
+        params["flatten"] = True
+    return Mapped("aggregate", params)
 
 
 _SUMMARY = {
