@@ -468,7 +468,10 @@ def _aggregate_fields(ctx: Context) -> Mapped:
         ctx.differ("n8n fails when no item has a field to aggregate; NodeFox gathers an empty list")
     dots = not ctx.get("options.disableDotNotation", False)
     fields, outputs = [], set()
-    for f in ctx.list("fieldsToAggregate.fieldToAggregate"):
+    entries = ctx.list("fieldsToAggregate.fieldToAggregate")
+    if not entries:
+        raise NotExpressible("no fields to aggregate (n8n fails)")
+    for f in entries:
         name = fixed(f.get("fieldToAggregate", ""))
         if not isinstance(name, str) or name.startswith("="):
             raise NotExpressible("a field to aggregate given by an expression")
@@ -486,9 +489,7 @@ def _aggregate_fields(ctx: Context) -> Mapped:
             raise NotExpressible(f"the output field {keys[0]!r} is used twice (n8n fails)")
         outputs.add(keys[0])
         fields.append({"field": path(name, dots), "as": keys[0]})
-    if not fields:
-        raise NotExpressible("no fields to aggregate (n8n fails)")
-    params: dict[str, Any] = {"fields": fields}
+    params: dict[str, Any] = {"fields": fields}  # empty fields only: n8n gives one empty item
     if ctx.get("options.keepMissing", False):
         params["missing"] = "null"
     else:
