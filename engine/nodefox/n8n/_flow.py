@@ -323,9 +323,22 @@ def merge(ctx: Context) -> Mapped:
 _MARK = "__nodefox_match"  # fields only the key join's own nodes write and read
 
 
-def _present(key: str) -> dict:
-    """A condition that holds when the item has the top-level key (null included), as lodash's get finds it."""
-    return {"left": Done("={{ " + _string(key) + " in $json }}"), "op": "true"}
+def _present(field: str) -> dict:
+    """A condition that holds when the item has the field path (null included), as lodash's get finds it.
+
+    A key is present in an object that has it; an index in a list or text long enough.
+    """
+    if "." not in field:
+        return {"left": Done("={{ " + _string(field) + " in $json }}"), "op": "true"}
+    parent, key = field.rsplit(".", 1)
+    p = f"lookup($json, {_string(parent)})"
+    kind = f"json_stringify({p})[:1]"
+    test = f"{_string(key)} in {p} if {kind} == \"{{\" else "
+    if key.isdigit() and key.isascii():
+        test += f"len({p}) > {int(key)} if {kind} in (\"[\", '\"') else False"
+    else:
+        test += "False"
+    return {"left": Done("={{ " + test + " }}"), "op": "true"}
 
 
 def _key_join(keep: int, fields_keep: list[str], fields_other: list[str], matched: bool) -> Mapped:
@@ -340,12 +353,10 @@ def _key_join(keep: int, fields_keep: list[str], fields_other: list[str], matche
     got the marks and have every key of their own are kept or dropped (`filter`), and
     the marks removed (`remove`).
     """
-    if any("." in f for f in fields_keep + fields_other):
-        raise NotExpressible("matching by a nested field while keeping the items of one input has no exact NodeFox equivalent")
     other = 2 if keep == 1 else 1
     marks = [f"{_MARK}{k}" for k in range(len(fields_other))]
     has_keys = {"conditions": [_present(f) for f in fields_other]}
-    to_marks = {"fields": [{"name": m, "value": Done("={{ $json[" + _string(f) + "] }}")} for m, f in zip(marks, fields_other)],
+    to_marks = {"fields": [{"name": m, "value": Done("={{ lookup($json, " + _string(f) + ") }}")} for m, f in zip(marks, fields_other)],
                 "include": "none"}  # fmt: skip
     join = {"mode": "join", "fields1": fields_keep, "fields2": marks, "join": "left", "prefer": "in1"}
     matched_rows = {"conditions": [_present(marks[0]), *(_present(f) for f in fields_keep)]}
@@ -439,12 +450,12 @@ def _merge_v1(ctx: Context) -> dict | Mapped:
         if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
             raise NotExpressible("key fields given by expressions")
         return {"mode": "join", "fields1": [path(a)], "fields2": [path(b)], "join": "left"}
-    if mode == "removeKeyMatches":
+    if mode in ("removeKeyMatches", "keepKeyMatches"):
         a, b = ctx.get("propertyName1", ""), ctx.get("propertyName2", "")
         if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
             raise NotExpressible("key fields given by expressions")
         ctx.differ("keys compare as JSON values; n8n v1 compares them as text (1 matches \"1\") and ignores input 2's empty keys")
-        return _key_join(1, [path(a)], [path(b)], matched=False)
+        return _key_join(1, [path(a)], [path(b)], matched=mode == "keepKeyMatches")
     raise NotExpressible(f"the merge mode {mode} has no NodeFox equivalent")
 
 
