@@ -7,7 +7,7 @@ from typing import Any
 
 from ._set import _convert
 from .expressions import _string
-from .nodes import Context, Done, Mapped, NotExpressible, Ports, names, path
+from .nodes import Context, Done, Mapped, NotExpressible, Ports, fixed, names, path
 
 # -- conditions ------------------------------------------------------------------
 
@@ -90,6 +90,8 @@ def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool) -> 
     if operation == "notRegex":
         return _combined(ctx, pointer, left, _regex_text(right), lambda lp, rp: f"not re_match({rp.text}, {lp.text})")
     nf = _V2_OPS.get(operation)
+    if nf is None and operation not in _DATE:
+        raise NotExpressible(f"the {kind} test {operation} is not one n8n has (n8n fails on it)")
     if nf is None or kind not in ("string", "number", "boolean", "array", "object", "dateTime", "any"):
         raise NotExpressible(f"the {kind} test {operation} has no NodeFox equivalent")
     if kind == "dateTime" and nf not in ("exists", "notExists", "empty", "notEmpty"):
@@ -138,7 +140,7 @@ def conditions_v2(ctx: Context, obj: Any, pointer: str, loose: bool, ignore_case
 
 
 def _v1_test(ctx: Context, kind: str, c: dict, pointer: str, value1: Any = None) -> dict:
-    op = c.get("operation", _V1_DEFAULT_OP[kind])
+    op = fixed(c.get("operation", _V1_DEFAULT_OP[kind]))
     left = value1 if value1 is not None else c.get("value1", _V1_DEFAULT_VALUE[kind])
     right = c.get("value2", _V1_DEFAULT_VALUE[kind])
     if kind == "dateTime":
@@ -153,7 +155,7 @@ def _v1_test(ctx: Context, kind: str, c: dict, pointer: str, value1: Any = None)
         return _combined(ctx, pointer, left, _regex_text(right), lambda lp, rp: f"not re_match({rp.text}, {lp.text})")
     nf = _V1_OPS.get(op)
     if nf is None:
-        raise NotExpressible(f"the {kind} test {op} has no NodeFox equivalent")
+        raise NotExpressible(f"the {kind} test {op} is not one n8n has (n8n fails on it)")
     cond: dict[str, Any] = {"left": left if _is_expr(left) else _literal(left), "op": nf}
     if nf not in ("empty", "notEmpty"):
         cond["right"] = right if _is_expr(right) else _literal(_regex_text(right) if nf == "regex" else right)
