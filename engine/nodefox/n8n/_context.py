@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._js import Arrow, Ident, Lit, Num, Obj, Regex, Spread, Str
+from ._js import Arrow, Binary, Ident, Lit, Num, Obj, Regex, Spread, Str
 from .expressions import (
     ANY,
     BOOL,
@@ -393,6 +393,88 @@ def _iterate(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         tr.scope.names = saved
 
 
+def _reduce(tr: Any, obj: Py, args: tuple) -> Py:
+    """The `.reduce()` shapes that have an exact NodeFox spelling.
+
+    `(acc, x) => ({...acc, [key]: value}), {}` builds an object (a dict comprehension:
+    a later key replaces an earlier one in its place, as in JavaScript); `(s, x) => s + text,
+    "..."` joins texts; `(n, x) => n + number, 0` sums numbers.
+    """
+    if len(args) != 2 or not isinstance(args[0], Arrow) or not 2 <= len(args[0].params) <= 3:
+        raise Untranslatable(".reduce() needs an arrow function of (accumulator, item) and a start value")
+    fn, start = args
+    acc = fn.params[0]
+    elem = ITEM if obj.kind == ITEMS else ANY
+    saved = dict(tr.scope.names)
+    try:
+        names = tr.bind(fn.params[1:], (elem, INDEX))
+        loop = _loop(names, _paren(obj))
+        body = fn.body
+        if isinstance(start, Obj) and not start.props and isinstance(body, Obj) and body.props:
+            first_key, first = body.props[0]
+            rest = body.props[1:]
+            if first_key is not None or not (isinstance(first.arg, Ident) and first.arg.name == acc):
+                raise Untranslatable(".reduce() to an object that does not spread the accumulator first")
+            if _mentions(body, acc, skip=first):
+                raise Untranslatable(".reduce() that reads the accumulator")
+            pairs = []
+            for key, value in rest:
+                if key is None:
+                    raise Untranslatable(".reduce() spreading something other than the accumulator")
+                k = _string(key) if isinstance(key, str) else tr.to_text(tr.value(key), key).text
+                pairs.append((k, tr.value(value).text))
+            if len(pairs) == 1:
+                return _atom("{" + f"{pairs[0][0]}: {pairs[0][1]} {loop}" + " }", OBJ)
+            inner = ", ".join(f"[{k}, {v}]" for k, v in pairs)
+            return _atom(f"dict([p {loop} for p in [{inner}]])", OBJ)
+        if isinstance(body, Binary) and body.op == "+" and isinstance(body.left, Ident) and body.left.name == acc \
+                and not _mentions(body.right, acc):
+            init = tr.value(start)
+            if init.kind == STR:
+                part = tr.to_text(tr.value(body.right), body.right)
+                joined = f'"".join([{part.text} {loop}])'
+                return _op(f"{init.text} + {joined}", STR) if init.text != '""' else _atom(joined, STR)
+            if init.kind in (NUM, INDEX):
+                term = tr.value(body.right)
+                if term.kind not in (NUM, INDEX):
+                    raise Untranslatable(".reduce() adding values that may not be numbers")
+                total = f"sum([{term.text} {loop}])"
+                return _op(f"{init.text} + {total}", NUM) if init.text != "0" else _atom(total, NUM)
+        raise Untranslatable(".reduce() of this shape has no NodeFox equivalent")
+    finally:
+        tr.scope.names = saved
+
+
+def _mentions(node: Any, name: str, skip: Any = None) -> bool:
+    """Whether the JavaScript tree reads the identifier `name` (outside `skip`)."""
+    if node is skip:
+        return False
+    if isinstance(node, Ident):
+        return node.name == name
+    if isinstance(node, (tuple, list)):
+        return any(_mentions(n, name, skip) for n in node)
+    if hasattr(node, "__dataclass_fields__"):
+        return any(_mentions(getattr(node, f), name, skip) for f in node.__dataclass_fields__)
+    return False
+
+
+def _flat_map(tr: Any, obj: Py, fn: Any) -> Py:
+    """`.flatMap(x => e)`: each e's elements when it is an array, else e itself."""
+    elem = ITEM if obj.kind == ITEMS else ANY
+    names, body, saved = _arrow(tr, fn, elem, "flatMap")
+    try:
+        b = tr.value(body)
+        loop = _loop(names, _paren(obj))
+        if b.kind == LIST:
+            return _atom(f"[e {loop} for e in {_paren(b)}]", LIST)
+        if b.kind != ANY:
+            return _atom(f"[{b.text} {loop}]", LIST)
+        flat = '(v if json_stringify(v)[:1] == "[" else [v])'
+        return _atom(f"[e {loop} for v in [{b.text}] for e in {flat}]", LIST)
+    finally:
+        tr.scope.names = saved
+
+
 _JS_REGEX_FLAGS = {"i": "(?i)", "m": "(?m)", "s": "(?s)", "u": "", "g": ""}
 
 
@@ -597,6 +679,10 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         return tr.to_text(obj)
     if prop in ("map", "filter", "find", "some", "every") and kind not in (STR, OBJ):
         return _iterate(tr, obj, prop, args)
+    if prop == "reduce" and kind not in (STR, OBJ):
+        return _reduce(tr, obj, args)
+    if prop == "flatMap" and kind not in (STR, OBJ) and len(args) == 1:
+        return _flat_map(tr, obj, args[0])
     if prop == "join" and kind not in (STR, OBJ) and len(args) <= 1:
         sep = tr.value(args[0]) if args else _atom('","', STR)
         if sep.kind != STR:
