@@ -128,6 +128,7 @@ CASES = [
     ("{{ $json.tags.reduce((acc, t) => ({ ...acc, [t.t]: t.ok }), {}) }}", {"x": True, "y": False}),
     ("{{ $json.tags.reduce((acc, t, i) => ({ ...acc, [`${t.t}${i}`]: i, n: t.ok }), {}) }}", {"x0": 0, "n": False, "y1": 1}),
     ("{{ $json.tags.reduce((s, t) => s + t.t, '>') }}", ">xy"),
+    ("{{ $json.tags.reduce((acc, t) => ({ ...acc, ...t, [t.t]: 1 }), {}) }}", {"t": "y", "ok": False, "x": 1, "y": 1}),
     ("{{ $json.list.reduce((n, x) => n + x * 2, 0) }}", 12),
     ("{{ $json.tags.flatMap(t => [t.t, t.ok]) }}", ["x", True, "y", False]),
     ("{{ [[1], 2, [[3]], null].flatMap(x => x) }}", [1, 2, [3], None]),

@@ -417,16 +417,21 @@ def _reduce(tr: Any, obj: Py, args: tuple) -> Py:
                 raise Untranslatable(".reduce() to an object that does not spread the accumulator first")
             if _mentions(body, acc, skip=first):
                 raise Untranslatable(".reduce() that reads the accumulator")
-            pairs = []
+            sources, pairs = [], []
             for key, value in rest:
-                if key is None:
-                    raise Untranslatable(".reduce() spreading something other than the accumulator")
+                if key is None:  # another object spread in: its keys and values
+                    spread = tr.value(value.arg)
+                    if spread.kind not in (OBJ, ANY):
+                        raise Untranslatable(".reduce() spreading something that is not an object")
+                    sources.append(f"{_paren(spread)}.items()")
+                    continue
                 k = _string(key) if isinstance(key, str) else tr.to_text(tr.value(key), key).text
                 pairs.append((k, tr.value(value).text))
-            if len(pairs) == 1:
+                sources.append(f"[[{k}, {tr.value(value).text}]]")
+            if len(rest) == 1 and pairs:
                 return _atom("{" + f"{pairs[0][0]}: {pairs[0][1]} {loop}" + " }", OBJ)
-            inner = ", ".join(f"[{k}, {v}]" for k, v in pairs)
-            return _atom(f"dict([p {loop} for p in [{inner}]])", OBJ)
+            src, k, v = tr.bind(("\0s", "\0k", "\0v"), (ANY, STR, ANY))  # names no JavaScript can spell
+            return _atom("{" + f"{k}: {v} {loop} for {src} in [{', '.join(sources)}] for {k}, {v} in {src}" + " }", OBJ)
         if isinstance(body, Binary) and body.op == "+" and isinstance(body.left, Ident) and body.left.name == acc \
                 and not _mentions(body.right, acc):
             init = tr.value(start)
