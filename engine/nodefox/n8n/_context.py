@@ -567,6 +567,35 @@ def _replace(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
     return _atom(f"{_paren(obj)}.replace({p.text}, {_string(rep.value)}{count})", STR)
 
 
+def _first_match(obj: Py, regex: Regex) -> Py:
+    """`text.match(/re/)` without g: the first match and its groups as a list, or null."""
+    from .expressions import _groups
+
+    text = _text_receiver(obj)
+    pattern = _pattern(regex)
+    if not _groups(regex.pattern):
+        return _op(f"re_findall({_string(pattern)}, {text})[:1] or None", ANY)
+    if not _groups_always_take_part(regex.pattern):
+        raise Untranslatable(".match() with a group that may not take part (JavaScript gives undefined, Python '')")
+    flags, body = _split_flags(pattern)
+    found = f"re_findall({_string(flags + '(' + body + ')')}, {text})"
+    return _atom(f"([list(m) for m in {found}][:1] or [None])[0]", ANY)
+
+
+def _groups_always_take_part(pattern: str) -> bool:
+    """No alternation and no group made optional: every group takes part in a match."""
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "|" or (c == ")" and pattern[i + 1 : i + 2] in ("?", "*", "{")):
+            return False
+        i += 1
+    return True
+
+
 def _text_receiver(obj: Py) -> str:
     if obj.kind not in (STR, ANY):
         raise Untranslatable(f"a text method on a {obj.kind}")
@@ -719,6 +748,8 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         # every match, or null when there is none
         found = f"re_findall({_string(_pattern(args[0]))}, {_text_receiver(obj)})"
         return _op(f"{found} or None", ANY)
+    if prop == "match" and len(args) == 1 and isinstance(args[0], Regex) and not seq:
+        return _first_match(obj, args[0])
     if prop in ("keys", "values") and not args and kind in (OBJ, ANY):  # n8n's object extensions
         return _atom(f"list({_paren(obj)}.{prop}())", LIST)
     if prop == "parseJson" and not args:  # n8n's extension
