@@ -358,7 +358,7 @@ def _key_join(keep: int, fields_keep: list[str], fields_other: list[str], matche
     other = 2 if keep == 1 else 1
     marks = [f"{_MARK}{k}" for k in range(len(fields_other))]
     has_keys = {"conditions": [_present(f) for f in fields_other]}
-    to_marks = {"fields": [{"name": m, "value": Done("={{ lookup($json, " + _string(f) + ") }}")} for m, f in zip(marks, fields_other)],
+    to_marks = {"fields": [{"name": m, "value": Done("={{ lookup($json, " + _string(f) + ") }}")} for m, f in zip(marks, fields_other, strict=True)],
                 "include": "none"}  # fmt: skip
     join = {"mode": "join", "fields1": fields_keep, "fields2": marks, "join": "left", "prefer": "in1"}
     matched_rows = {"conditions": [_present(marks[0]), *(_present(f) for f in fields_keep)]}

@@ -426,9 +426,9 @@ def _split_out_selected(ctx: Context, pairs: list[tuple[str, str]], dots: bool) 
     if any(o in keys for o in others):
         raise NotExpressible("a field to include that is also a key of the split elements")
     marks = [f"{_SPLIT_MARK}{k}" for k in range(len(pairs))]
-    fields = [{"name": m, "value": Done("={{ lookup($json, " + _string(f) + ") }}")} for m, (f, _) in zip(marks, pairs)]
+    fields = [{"name": m, "value": Done("={{ lookup($json, " + _string(f) + ") }}")} for m, (f, _) in zip(marks, pairs, strict=True)]
     keep = {"fields": fields, "include": "selected", "selected": others}
-    split = _split_params([(m, key) for m, (_, key) in zip(marks, pairs)])
+    split = _split_params([(m, key) for m, (_, key) in zip(marks, pairs, strict=True)])
     split["include"] = "all"
     return Mapped("set", keep, Ports([[(1, "out")]], ["in"]), parts=[("split_out", split)], links=[(0, "out", 1, "in")])
 
