@@ -62,9 +62,14 @@ GLOBALS: dict[str, Any] = {
     "$today": lambda tr: _atom("$today", DATE),
     "$workflow": lambda tr: _atom("$workflow", NAMESPACE, "$workflow"),
     "$itemIndex": lambda tr: _atom("$index", INDEX),
+    "$execution": lambda tr: _no_execution(),
     **{name: (lambda n: lambda tr: _atom(n, NAMESPACE, n))(name)
        for name in ("Math", "JSON", "Object", "Number", "String", "DateTime", "Array", "Date", "Boolean")},
 }  # fmt: skip
+
+
+def _no_execution() -> Py:
+    raise Untranslatable("$execution has no NodeFox equivalent: NodeFox runs have no id, mode or resume URL")
 
 
 # -- bare calls --------------------------------------------------------------------
@@ -205,6 +210,8 @@ def _namespace_prop(tr: Any, obj: Py, prop: str, node: Any) -> Py:
         return _atom(f"{_node(tr, Str(prop)).text}.all()[{obj.extra[1]}]", ITEM)
     if obj.extra == "$workflow" and prop == "name":
         return _atom("$workflow.name", STR)
+    if obj.extra == "$workflow" and prop in ("id", "active"):
+        raise Untranslatable(f"$workflow.{prop} has no NodeFox equivalent: a NodeFox workflow has a name, no id or activation")
     if obj.extra == "Math" and prop in ("PI", "E"):
         return _atom(repr({"PI": 3.141592653589793, "E": 2.718281828459045}[prop]), NUM)
     raise Untranslatable(f"{obj.extra}.{prop} has no NodeFox equivalent")
