@@ -522,7 +522,9 @@ def summarize(ctx: Context) -> Mapped:
         if not isinstance(field_name, str) or field_name.startswith("="):
             raise NotExpressible("a field given by an expression")
         nf_op, label = _SUMMARY[op]
-        entry = {"op": nf_op, "field": path(field_name, dot_notation(ctx)), "as": f"{label}_{field_name.replace('.', '_')}" if dot_notation(ctx) else f"{label}_{field_name}"}
+        # n8n's output name: brackets and quotes dropped, spaces and dots made underscores
+        name = re.sub(r"[ .]", "_", re.sub(r'[\]\["]', "", f"{label}_{field_name}"))
+        entry = {"op": nf_op, "field": path(field_name, dot_notation(ctx)), "as": name}
         if op == "concatenate":
             sep = f.get("separateBy", ",")
             separators.add(f.get("customSeparator", "") if sep == "other" else _SEPARATORS.get(sep, sep))
