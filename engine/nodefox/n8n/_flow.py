@@ -277,6 +277,9 @@ def _join(ctx: Context, pairs: list[tuple[str, str]], join_mode: str, output_fro
         raise NotExpressible("fuzzy comparison has no NodeFox equivalent")
     if ctx.get("options.multipleMatches", "all") != "all":
         raise NotExpressible("keeping only the first match has no NodeFox equivalent")
+    if join_mode == "keepNonMatches":
+        raise NotExpressible("keeping the non-matches of both inputs has no NodeFox equivalent "
+                             "(n8n adds _source to them only when both inputs have items)")
     join = {"keepMatches": "inner", "keepEverything": "outer", "enrichInput1": "left", "enrichInput2": "right"}.get(join_mode)
     if join is None or (join_mode == "keepMatches" and output_from != "both"):
         raise NotExpressible(f"merging by {join_mode} with data of {output_from} has no NodeFox equivalent")
