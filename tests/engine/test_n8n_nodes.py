@@ -101,3 +101,10 @@ def test_merge_semi_join_and_refusals() -> None:
 def test_condition_tests_n8n_lacks_say_so() -> None:
     _, report = one("if", {"conditions": {"number": [{"value1": 1, "operation": "greater"}]}})
     assert reason(report) == "the number test greater is not one n8n has (n8n fails on it)"
+
+
+def test_set_refuses_what_n8n_writes_elsewhere() -> None:
+    _, report = one("set", {"mode": "raw", "jsonOutput": "={{ $json.o }}", "include": "except", "excludeFields": "a"}, 3.2)
+    assert "except some fields" in reason(report)
+    _, report = one("set", {"fields": {"values": []}, "include": "selected", "includeFields": "a.b"}, 3.2)
+    assert "last key" in reason(report)

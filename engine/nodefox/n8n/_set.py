@@ -42,12 +42,17 @@ def set_(ctx: Context) -> Mapped:
     if include == "selected":
         params["include"] = "selected"
         params["selected"] = names(ctx.get("includeFields", ""))
+        if ctx.version >= 3 and dots and any("." in name for name in params["selected"]):
+            # n8n writes a selected `a.b` under its last key, `b`
+            raise NotExpressible("a dotted field to include, which n8n writes under its last key")
     elif include == "none":
         params["include"] = "none"
     elif include == "except":
         # n8n copies the item without those fields, then writes its own (its expressions
         # read the input item): set, then remove, unless a field written is one removed
         excluded = names(ctx.get("excludeFields", ""))
+        if whole is not None:
+            raise NotExpressible("a JSON output computed as a whole on the item except some fields (its keys are known only at run time)")
         if ctx.version < 3.3 and any("." in k for k in excluded):
             raise NotExpressible("a dotted field to exclude, which this Set version reads as one key")
         written = [f.get("name") for f in fields if isinstance(f, dict)]
