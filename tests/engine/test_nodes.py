@@ -290,6 +290,16 @@ def test_summarize_without_group_by_and_with_as_and_separator():
     assert got == [{"all": "x|y|x|1", "count_c_k": 4}]
 
 
+def test_summarize_skip_empty_leaves_out_empty_text():
+    items = [{"a": 1}, {"a": ""}, {"a": "s"}, {"a": None}, {"a": "t"}]
+    aggs = [{"op": "concat", "field": "a"}, {"op": "count", "field": "a"},
+            {"op": "concat", "field": "a", "as": "c2", "skipEmpty": True}, {"op": "count", "field": "a", "as": "n2", "skipEmpty": True},
+            {"op": "min", "field": "a", "as": "m", "skipEmpty": True}]  # fmt: skip
+    got = outputs("summarize", {"aggregations": aggs[:4]}, items)
+    assert got == [{"concat_a": "1, , s, t", "count_a": 4, "c2": "1, s, t", "n2": 3}]
+    assert outputs("summarize", {"aggregations": aggs[4:]}, [{"a": ""}, {"a": "b"}, {"a": "c"}]) == [{"m": "b"}]
+
+
 def test_summarize_of_nothing():
     aggs = [{"op": op, "field": "zz"} for op in ("count", "sum", "avg", "min", "max", "first", "last", "concat")]
     got = outputs("summarize", {"aggregations": aggs}, [{}])

@@ -363,8 +363,8 @@ def run_aggregate(call: NodeCall) -> Outputs:
 _AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first", "last")
 
 
-def _aggregate(op: str, values: list, separator: str, where: str) -> Any:
-    present = [v for v in values if v is not None]
+def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bool = False) -> Any:
+    present = [v for v in values if v is not None and not (skip_empty and v == "")]
     if op == "count":
         return len(present)
     if op == "countUnique":
@@ -424,7 +424,7 @@ def run_summarize(call: NodeCall) -> Outputs:
                 values = [it.get(field) for it in members]
             else:
                 values = [paths.get(it, field) for it in members]
-            row[name] = _aggregate(op, values, separator, f"/aggregations/{i}")
+            row[name] = _aggregate(op, values, separator, f"/aggregations/{i}", agg.get("skipEmpty", False) is True)
         out.append(row)
     return {"out": out}
 
@@ -570,7 +570,9 @@ NODES = [
             "aggregations": {"type": "array", "default": [], "items": {
                 "type": "object",
                 "properties": {"op": {"type": "string", "enum": list(_AGG_OPS)}, "field": PATH,
-                               "as": {"type": "string"}},
+                               "as": {"type": "string"},
+                               "skipEmpty": {"type": "boolean", "default": False,
+                                             "description": "leave out empty text as well as null"}},
                 "required": ["op", "field"], "additionalProperties": False}},
             "separator": {"type": "string", "default": ", ", "description": "for concat"},
         }, ["aggregations"]),
