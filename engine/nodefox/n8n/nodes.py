@@ -525,6 +525,8 @@ def summarize(ctx: Context) -> Mapped:
         # n8n's output name: brackets and quotes dropped, spaces and dots made underscores
         name = re.sub(r"[ .]", "_", re.sub(r'[\]\["]', "", f"{label}_{field_name}"))
         entry = {"op": nf_op, "field": path(field_name, dot_notation(ctx)), "as": name}
+        if op in ("count", "countUnique", "concatenate", "min", "max"):
+            entry["skipEmpty"] = True  # n8n leaves out empty text there, as it does null
         if op == "concatenate":
             sep = f.get("separateBy", ",")
             separators.add(f.get("customSeparator", "") if sep == "other" else _SEPARATORS.get(sep, sep))
