@@ -298,6 +298,8 @@ def test_summarize_skip_empty_leaves_out_empty_text():
     got = outputs("summarize", {"aggregations": aggs[:4]}, items)
     assert got == [{"concat_a": "1, , s, t", "count_a": 4, "c2": "1, s, t", "n2": 3}]
     assert outputs("summarize", {"aggregations": aggs[4:]}, [{"a": ""}, {"a": "b"}, {"a": "c"}]) == [{"m": "b"}]
+    got = outputs("summarize", {"aggregations": [{"op": "append", "field": "a"}, {"op": "append", "field": "a", "as": "b", "skipEmpty": True}]}, items)
+    assert got == [{"append_a": [1, "", "s", "t"], "b": [1, "s", "t"]}]
 
 
 def test_summarize_of_nothing():

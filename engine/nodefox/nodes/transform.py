@@ -360,7 +360,7 @@ def run_aggregate(call: NodeCall) -> Outputs:
     return {"out": [result]}
 
 
-_AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first", "last")
+_AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first", "last", "append")
 
 
 def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bool = False) -> Any:
@@ -371,6 +371,8 @@ def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bo
         return len({_json.same_key(v) for v in present})
     if op == "concat":
         return separator.join(str(v) for v in present)
+    if op == "append":
+        return present
     if op == "first":
         return present[0] if present else None
     if op == "last":
