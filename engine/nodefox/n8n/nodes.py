@@ -502,6 +502,7 @@ def _aggregate_fields(ctx: Context) -> Mapped:
 _SUMMARY = {
     "average": ("avg", "average"), "count": ("count", "count"), "countUnique": ("countUnique", "unique_count"),
     "max": ("max", "max"), "min": ("min", "min"), "sum": ("sum", "sum"), "concatenate": ("concat", "concatenated"),
+    "append": ("append", "appended"),
 }  # fmt: skip
 _SEPARATORS = {"comma": ",", "commaSpace": ", ", "newline": "\n", "none": "", "space": " "}
 
@@ -525,7 +526,7 @@ def summarize(ctx: Context) -> Mapped:
         # n8n's output name: brackets and quotes dropped, spaces and dots made underscores
         name = re.sub(r"[ .]", "_", re.sub(r'[\]\["]', "", f"{label}_{field_name}"))
         entry = {"op": nf_op, "field": path(field_name, dot_notation(ctx)), "as": name}
-        if op in ("count", "countUnique", "concatenate", "min", "max"):
+        if op in ("count", "countUnique", "concatenate", "min", "max", "append"):
             entry["skipEmpty"] = True  # n8n leaves out empty text there, as it does null
         if op == "concatenate":
             sep = f.get("separateBy", ",")
