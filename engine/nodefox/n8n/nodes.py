@@ -315,7 +315,10 @@ def dedupe(ctx: Context) -> Mapped:
         if op != "removeDuplicateInputItems":
             raise NotExpressible(f"the operation {op} keeps state between runs; NodeFox runs keep none")
     compare = ctx.get("compare", "allFields")
+    keep_only = ctx.get("options.removeOtherFields", False)
     if compare == "allFields":
+        if keep_only:
+            raise NotExpressible("removing the other fields after comparing all fields has no exact NodeFox equivalent")
         return Mapped("dedupe", {"fields": []})
     if compare == "selectedFields":
         raw = ctx.get("fieldsToCompare", "")
@@ -325,6 +328,11 @@ def dedupe(ctx: Context) -> Mapped:
             fields = names(raw)
         if not fields:
             raise NotExpressible("no fields to compare")
+        if keep_only:
+            # n8n keeps only the compared fields (lodash's pick): dedupe, then keep those paths
+            return Mapped("dedupe", {"fields": fields}, Ports([[(1, "out")]], ["in"]),
+                          parts=[("set", {"fields": [], "include": "selected", "selected": fields})],
+                          links=[(0, "out", 1, "in")])
         return Mapped("dedupe", {"fields": fields})
     raise NotExpressible(f"comparing {compare} has no NodeFox equivalent")
 
