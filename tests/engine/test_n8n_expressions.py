@@ -125,6 +125,19 @@ CASES = [
     ("{{ $json.a ** 2 }}", 49),
     ("{{ -$json.a }}", -7),
     ("{{ 3 * $json.n }}", 126),  # JavaScript converts "42"; NodeFox refuses text (checked below)
+    ("{{ $json.tags.reduce((acc, t) => ({ ...acc, [t.t]: t.ok }), {}) }}", {"x": True, "y": False}),
+    ("{{ $json.tags.reduce((acc, t, i) => ({ ...acc, [`${t.t}${i}`]: i, n: t.ok }), {}) }}", {"x0": 0, "n": False, "y1": 1}),
+    ("{{ $json.tags.reduce((s, t) => s + t.t, '>') }}", ">xy"),
+    ("{{ $json.tags.reduce((acc, t) => ({ ...acc, ...t, [t.t]: 1 }), {}) }}", {"t": "y", "ok": False, "x": 1, "y": 1}),
+    ("{{ $json.list.reduce((n, x) => n + x * 2, 0) }}", 12),
+    ("{{ $json.tags.flatMap(t => [t.t, t.ok]) }}", ["x", True, "y", False]),
+    ("{{ ($json.mixed.match(/o W/i) || [])[0] || '' }}", "o W"),
+    ("{{ $json.mixed.match(/xyz/) }}", None),
+    ("{{ $json.mixed.match(/(H)el(lo) (\\w)/) }}", ["Hello W", "H", "lo", "W"]),
+    ("{{ $json.mixed.match(/(H)el(lo)/)[2] }}", "lo"),
+    ("{{ $json.mixed.match(/^(?=.*o).+$/) !== null }}", True),
+    ("{{ [[1], 2, [[3]], null].flatMap(x => x) }}", [1, 2, [3], None]),
+    ("{{ Object.assign({ a: 1, x: 0 }, $json.nested) }}", {"a": 1, "x": {"y": "deep"}}),
 ]
 # cases where NodeFox fails the node instead of converting as JavaScript does
 FAILS = {"{{ $json.list.join('-') }}", "{{ $json.list.indexOf(3) }}", "{{ 3 * $json.n }}"}

@@ -283,7 +283,7 @@ def test_merge_keep_non_matches_of_one_input_is_an_anti_join() -> None:
             "advanced": True, "mergeByFields": {"values": [{"field1": "id", "field2": "key"}]}}  # fmt: skip
     out, doc, report = _run_merge({**base, "outputDataFrom": "input1"}, ONE, TWO)
     assert out == [{"id": 1, "a": "x"}, {"id": 3, "a": "z"}]
-    assert report["nodes"]["placeholders"] == [] and by_name(doc)["M"]["type"] == "filter"
+    assert report["nodes"]["placeholders"] == [] and by_name(doc)["M"]["type"] == "remove"
     out, _, _ = _run_merge({**base, "outputDataFrom": "input2"}, ONE, TWO)
     assert out == [{"key": 9}]
 

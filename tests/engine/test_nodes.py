@@ -98,6 +98,21 @@ def test_set_bad_include_from_an_expression_fails():
     assert err["path"] == "/include"
 
 
+def test_set_object_writes_its_keys_as_fields_before_the_fields():
+    params = {"fields": [{"name": "z", "value": "={{ $json.a }}"}], "include": "none",
+              "object": "={{ {'k': $json.b, 'n.m': $json.l, 'a': 0} }}"}  # fmt: skip
+    got = outputs("set", params, ROWS)
+    assert got == [{"k": "x", "n": {"m": [1, 2]}, "a": 0, "z": 1}, {"k": "y", "n": {"m": [3]}, "a": 0, "z": 2}]
+    assert outputs("set", {"fields": [], "object": {"b": 5}}, ROWS[:1]) == [{**ROWS[0], "b": 5}]
+
+
+def test_set_object_that_is_not_an_object_fails():
+    err = error_of("set", {"fields": [], "object": "={{ $json.l }}"}, ROWS)
+    assert err["path"] == "/object" and "array" in err["message"]
+    err = error_of("set", {"fields": [], "object": "={{ $json.missing }}"}, ROWS)
+    assert err["path"] == "/object" and "null" in err["message"]
+
+
 # -- rename / remove ---------------------------------------------------------------
 
 
@@ -215,6 +230,14 @@ def test_split_out_nested_path_uses_the_last_segment():
     assert got == [{"o": {"k": 0}, "z": 1, "lines": 1}, {"o": {"k": 0}, "z": 1, "lines": 2}]
 
 
+def test_split_out_zip_pairs_elements_by_index():
+    items = [{"id": 1, "a": [1, 2, 3], "o": {"b": ["x", "y"]}, "c": "s"}, {"id": 2, "a": []}]
+    params = {"field": "a", "zip": [{"field": "o.b", "destination": "B"}, {"field": "c"}]}
+    assert outputs("split_out", params, items) == [{"a": 1, "B": "x", "c": "s"}, {"a": 2, "B": "y"}, {"a": 3}]
+    got = outputs("split_out", {**params, "include": "all"}, items[:1])
+    assert got == [{"id": 1, "o": {}, "a": 1, "B": "x", "c": "s"}, {"id": 1, "o": {}, "a": 2, "B": "y"}, {"id": 1, "o": {}, "a": 3}]
+
+
 # -- aggregate -----------------------------------------------------------------------
 
 
@@ -222,6 +245,15 @@ def test_aggregate_fields_skip_missing_values():
     items = [{"a": 1, "n": {"b": 2}}, {"a": None}, {"n": {"b": 3}}]
     got = outputs("aggregate", {"fields": [{"field": "a"}, {"field": "n.b", "as": "bs"}]}, items)
     assert got == [{"a": [1, None], "bs": [2, 3]}]
+
+
+def test_aggregate_missing_nulls_and_flatten():
+    items = [{"a": 1, "l": [1, None]}, {"a": None, "l": None}, {"l": [3]}]
+    fields = [{"field": "a"}, {"field": "l"}]
+    assert outputs("aggregate", {"fields": fields, "missing": "null"}, items) == [{"a": [1, None, None], "l": [[1, None], None, [3]]}]
+    assert outputs("aggregate", {"fields": fields, "nulls": "drop"}, items) == [{"a": [1], "l": [[1], [3]]}]
+    got = outputs("aggregate", {"fields": fields, "nulls": "drop", "flatten": True}, items)
+    assert got == [{"a": [1], "l": [1, 3]}]
 
 
 def test_aggregate_all():
@@ -256,6 +288,18 @@ def test_summarize_without_group_by_and_with_as_and_separator():
     got = outputs("summarize", {"aggregations": [{"op": "concat", "field": "t", "as": "all"},
                                                  {"op": "count", "field": "c.k"}], "separator": "|"}, SALES)  # fmt: skip
     assert got == [{"all": "x|y|x|1", "count_c_k": 4}]
+
+
+def test_summarize_skip_empty_leaves_out_empty_text():
+    items = [{"a": 1}, {"a": ""}, {"a": "s"}, {"a": None}, {"a": "t"}]
+    aggs = [{"op": "concat", "field": "a"}, {"op": "count", "field": "a"},
+            {"op": "concat", "field": "a", "as": "c2", "skipEmpty": True}, {"op": "count", "field": "a", "as": "n2", "skipEmpty": True},
+            {"op": "min", "field": "a", "as": "m", "skipEmpty": True}]  # fmt: skip
+    got = outputs("summarize", {"aggregations": aggs[:4]}, items)
+    assert got == [{"concat_a": "1, , s, t", "count_a": 4, "c2": "1, s, t", "n2": 3}]
+    assert outputs("summarize", {"aggregations": aggs[4:]}, [{"a": ""}, {"a": "b"}, {"a": "c"}]) == [{"m": "b"}]
+    got = outputs("summarize", {"aggregations": [{"op": "append", "field": "a"}, {"op": "append", "field": "a", "as": "b", "skipEmpty": True}]}, items)
+    assert got == [{"append_a": [1, "", "s", "t"], "b": [1, "s", "t"]}]
 
 
 def test_summarize_of_nothing():

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ._js import Arrow, Ident, Lit, Num, Obj, Regex, Spread, Str
+from ._js import Arrow, Binary, Ident, Lit, Num, Obj, Regex, Spread, Str
 from .expressions import (
     ANY,
     BOOL,
@@ -62,9 +62,14 @@ GLOBALS: dict[str, Any] = {
     "$today": lambda tr: _atom("$today", DATE),
     "$workflow": lambda tr: _atom("$workflow", NAMESPACE, "$workflow"),
     "$itemIndex": lambda tr: _atom("$index", INDEX),
+    "$execution": lambda tr: _no_execution(),
     **{name: (lambda n: lambda tr: _atom(n, NAMESPACE, n))(name)
        for name in ("Math", "JSON", "Object", "Number", "String", "DateTime", "Array", "Date", "Boolean")},
 }  # fmt: skip
+
+
+def _no_execution() -> Py:
+    raise Untranslatable("$execution has no NodeFox equivalent: NodeFox runs have no id, mode or resume URL")
 
 
 # -- bare calls --------------------------------------------------------------------
@@ -205,6 +210,8 @@ def _namespace_prop(tr: Any, obj: Py, prop: str, node: Any) -> Py:
         return _atom(f"{_node(tr, Str(prop)).text}.all()[{obj.extra[1]}]", ITEM)
     if obj.extra == "$workflow" and prop == "name":
         return _atom("$workflow.name", STR)
+    if obj.extra == "$workflow" and prop in ("id", "active"):
+        raise Untranslatable(f"$workflow.{prop} has no NodeFox equivalent: a NodeFox workflow has a name, no id or activation")
     if obj.extra == "Math" and prop in ("PI", "E"):
         return _atom(repr({"PI": 3.141592653589793, "E": 2.718281828459045}[prop]), NUM)
     raise Untranslatable(f"{obj.extra}.{prop} has no NodeFox equivalent")
@@ -309,8 +316,9 @@ def _namespace_call(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
             k, v = tr.bind(("k", "v"), (STR, ANY))
             tr.scope.names = saved
             return _atom(f"[[{k}, {v}] for {k}, {v} in {_paren(o)}.items()]", LIST)
-    if ns == "Object" and prop == "assign" and args and isinstance(args[0], Obj) and not args[0].props:
-        parts = [tr.value(a) for a in args[1:]]
+    if ns == "Object" and prop == "assign" and args and isinstance(args[0], Obj):
+        # a fresh object literal as the target: what it gives is the literal's keys, then each source's
+        parts = ([tr.value(args[0])] if args[0].props else []) + [tr.value(a) for a in args[1:]]
         if any(p.kind not in (OBJ, ANY) for p in parts):
             raise Untranslatable("Object.assign() of values that are not objects")
         return _atom("{" + ", ".join("**" + _paren(p) for p in parts) + " }", OBJ)
@@ -388,6 +396,93 @@ def _iterate(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         if prop == "every":
             return _atom(f"all([{test} {loop}])", BOOL)
         raise Untranslatable(f".{prop}() has no NodeFox equivalent")
+    finally:
+        tr.scope.names = saved
+
+
+def _reduce(tr: Any, obj: Py, args: tuple) -> Py:
+    """The `.reduce()` shapes that have an exact NodeFox spelling.
+
+    `(acc, x) => ({...acc, [key]: value}), {}` builds an object (a dict comprehension:
+    a later key replaces an earlier one in its place, as in JavaScript); `(s, x) => s + text,
+    "..."` joins texts; `(n, x) => n + number, 0` sums numbers.
+    """
+    if len(args) != 2 or not isinstance(args[0], Arrow) or not 2 <= len(args[0].params) <= 3:
+        raise Untranslatable(".reduce() needs an arrow function of (accumulator, item) and a start value")
+    fn, start = args
+    acc = fn.params[0]
+    elem = ITEM if obj.kind == ITEMS else ANY
+    saved = dict(tr.scope.names)
+    try:
+        names = tr.bind(fn.params[1:], (elem, INDEX))
+        loop = _loop(names, _paren(obj))
+        body = fn.body
+        if isinstance(start, Obj) and not start.props and isinstance(body, Obj) and body.props:
+            first_key, first = body.props[0]
+            rest = body.props[1:]
+            if first_key is not None or not (isinstance(first.arg, Ident) and first.arg.name == acc):
+                raise Untranslatable(".reduce() to an object that does not spread the accumulator first")
+            if _mentions(body, acc, skip=first):
+                raise Untranslatable(".reduce() that reads the accumulator")
+            sources, pairs = [], []
+            for key, value in rest:
+                if key is None:  # another object spread in: its keys and values
+                    spread = tr.value(value.arg)
+                    if spread.kind not in (OBJ, ANY):
+                        raise Untranslatable(".reduce() spreading something that is not an object")
+                    sources.append(f"{_paren(spread)}.items()")
+                    continue
+                k = _string(key) if isinstance(key, str) else tr.to_text(tr.value(key), key).text
+                pairs.append((k, tr.value(value).text))
+                sources.append(f"[[{k}, {tr.value(value).text}]]")
+            if len(rest) == 1 and pairs:
+                return _atom("{" + f"{pairs[0][0]}: {pairs[0][1]} {loop}" + " }", OBJ)
+            src, k, v = tr.bind(("\0s", "\0k", "\0v"), (ANY, STR, ANY))  # names no JavaScript can spell
+            return _atom("{" + f"{k}: {v} {loop} for {src} in [{', '.join(sources)}] for {k}, {v} in {src}" + " }", OBJ)
+        if isinstance(body, Binary) and body.op == "+" and isinstance(body.left, Ident) and body.left.name == acc \
+                and not _mentions(body.right, acc):
+            init = tr.value(start)
+            if init.kind == STR:
+                part = tr.to_text(tr.value(body.right), body.right)
+                joined = f'"".join([{part.text} {loop}])'
+                return _op(f"{init.text} + {joined}", STR) if init.text != '""' else _atom(joined, STR)
+            if init.kind in (NUM, INDEX):
+                term = tr.value(body.right)
+                if term.kind not in (NUM, INDEX):
+                    raise Untranslatable(".reduce() adding values that may not be numbers")
+                total = f"sum([{term.text} {loop}])"
+                return _op(f"{init.text} + {total}", NUM) if init.text != "0" else _atom(total, NUM)
+        raise Untranslatable(".reduce() of this shape has no NodeFox equivalent")
+    finally:
+        tr.scope.names = saved
+
+
+def _mentions(node: Any, name: str, skip: Any = None) -> bool:
+    """Whether the JavaScript tree reads the identifier `name` (outside `skip`)."""
+    if node is skip:
+        return False
+    if isinstance(node, Ident):
+        return node.name == name
+    if isinstance(node, (tuple, list)):
+        return any(_mentions(n, name, skip) for n in node)
+    if hasattr(node, "__dataclass_fields__"):
+        return any(_mentions(getattr(node, f), name, skip) for f in node.__dataclass_fields__)
+    return False
+
+
+def _flat_map(tr: Any, obj: Py, fn: Any) -> Py:
+    """`.flatMap(x => e)`: each e's elements when it is an array, else e itself."""
+    elem = ITEM if obj.kind == ITEMS else ANY
+    names, body, saved = _arrow(tr, fn, elem, "flatMap")
+    try:
+        b = tr.value(body)
+        loop = _loop(names, _paren(obj))
+        if b.kind == LIST:
+            return _atom(f"[e {loop} for e in {_paren(b)}]", LIST)
+        if b.kind != ANY:
+            return _atom(f"[{b.text} {loop}]", LIST)
+        flat = '(v if json_stringify(v)[:1] == "[" else [v])'
+        return _atom(f"[e {loop} for v in [{b.text}] for e in {flat}]", LIST)
     finally:
         tr.scope.names = saved
 
@@ -477,6 +572,35 @@ def _replace(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
     if prop == "replace" and isinstance(pat, Str) and pat.value == "":
         return _op(f"{_string(rep.value)} + {target}", STR)
     return _atom(f"{_paren(obj)}.replace({p.text}, {_string(rep.value)}{count})", STR)
+
+
+def _first_match(obj: Py, regex: Regex) -> Py:
+    """`text.match(/re/)` without g: the first match and its groups as a list, or null."""
+    from .expressions import _groups
+
+    text = _text_receiver(obj)
+    pattern = _pattern(regex)
+    if not _groups(regex.pattern):
+        return _op(f"re_findall({_string(pattern)}, {text})[:1] or None", ANY)
+    if not _groups_always_take_part(regex.pattern):
+        raise Untranslatable(".match() with a group that may not take part (JavaScript gives undefined, Python '')")
+    flags, body = _split_flags(pattern)
+    found = f"re_findall({_string(flags + '(' + body + ')')}, {text})"
+    return _atom(f"([list(m) for m in {found}][:1] or [None])[0]", ANY)
+
+
+def _groups_always_take_part(pattern: str) -> bool:
+    """No alternation and no group made optional: every group takes part in a match."""
+    i = 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "\\":
+            i += 2
+            continue
+        if c == "|" or (c == ")" and pattern[i + 1 : i + 2] in ("?", "*", "{")):
+            return False
+        i += 1
+    return True
 
 
 def _text_receiver(obj: Py) -> str:
@@ -596,6 +720,10 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         return tr.to_text(obj)
     if prop in ("map", "filter", "find", "some", "every") and kind not in (STR, OBJ):
         return _iterate(tr, obj, prop, args)
+    if prop == "reduce" and kind not in (STR, OBJ):
+        return _reduce(tr, obj, args)
+    if prop == "flatMap" and kind not in (STR, OBJ) and len(args) == 1:
+        return _flat_map(tr, obj, args[0])
     if prop == "join" and kind not in (STR, OBJ) and len(args) <= 1:
         sep = tr.value(args[0]) if args else _atom('","', STR)
         if sep.kind != STR:
@@ -627,6 +755,8 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         # every match, or null when there is none
         found = f"re_findall({_string(_pattern(args[0]))}, {_text_receiver(obj)})"
         return _op(f"{found} or None", ANY)
+    if prop == "match" and len(args) == 1 and isinstance(args[0], Regex) and not seq:
+        return _first_match(obj, args[0])
     if prop in ("keys", "values") and not args and kind in (OBJ, ANY):  # n8n's object extensions
         return _atom(f"list({_paren(obj)}.{prop}())", LIST)
     if prop == "parseJson" and not args:  # n8n's extension

@@ -6,7 +6,8 @@ import re
 from typing import Any
 
 from ._set import _convert
-from .nodes import Context, Done, Mapped, NotExpressible, Ports, names, path
+from .expressions import _string
+from .nodes import Context, Done, Mapped, NotExpressible, Ports, fixed, names, path
 
 # -- conditions ------------------------------------------------------------------
 
@@ -89,6 +90,8 @@ def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool) -> 
     if operation == "notRegex":
         return _combined(ctx, pointer, left, _regex_text(right), lambda lp, rp: f"not re_match({rp.text}, {lp.text})")
     nf = _V2_OPS.get(operation)
+    if nf is None and operation not in _DATE:
+        raise NotExpressible(f"the {kind} test {operation} is not one n8n has (n8n fails on it)")
     if nf is None or kind not in ("string", "number", "boolean", "array", "object", "dateTime", "any"):
         raise NotExpressible(f"the {kind} test {operation} has no NodeFox equivalent")
     if kind == "dateTime" and nf not in ("exists", "notExists", "empty", "notEmpty"):
@@ -137,7 +140,7 @@ def conditions_v2(ctx: Context, obj: Any, pointer: str, loose: bool, ignore_case
 
 
 def _v1_test(ctx: Context, kind: str, c: dict, pointer: str, value1: Any = None) -> dict:
-    op = c.get("operation", _V1_DEFAULT_OP[kind])
+    op = fixed(c.get("operation", _V1_DEFAULT_OP[kind]))
     left = value1 if value1 is not None else c.get("value1", _V1_DEFAULT_VALUE[kind])
     right = c.get("value2", _V1_DEFAULT_VALUE[kind])
     if kind == "dateTime":
@@ -152,7 +155,7 @@ def _v1_test(ctx: Context, kind: str, c: dict, pointer: str, value1: Any = None)
         return _combined(ctx, pointer, left, _regex_text(right), lambda lp, rp: f"not re_match({rp.text}, {lp.text})")
     nf = _V1_OPS.get(op)
     if nf is None:
-        raise NotExpressible(f"the {kind} test {op} has no NodeFox equivalent")
+        raise NotExpressible(f"the {kind} test {op} is not one n8n has (n8n fails on it)")
     cond: dict[str, Any] = {"left": left if _is_expr(left) else _literal(left), "op": nf}
     if nf not in ("empty", "notEmpty"):
         cond["right"] = right if _is_expr(right) else _literal(_regex_text(right) if nf == "regex" else right)
@@ -274,6 +277,9 @@ def _join(ctx: Context, pairs: list[tuple[str, str]], join_mode: str, output_fro
         raise NotExpressible("fuzzy comparison has no NodeFox equivalent")
     if ctx.get("options.multipleMatches", "all") != "all":
         raise NotExpressible("keeping only the first match has no NodeFox equivalent")
+    if join_mode == "keepNonMatches":
+        raise NotExpressible("keeping the non-matches of both inputs has no NodeFox equivalent "
+                             "(n8n adds _source to them only when both inputs have items)")
     join = {"keepMatches": "inner", "keepEverything": "outer", "enrichInput1": "left", "enrichInput2": "right"}.get(join_mode)
     if join is None or (join_mode == "keepMatches" and output_from != "both"):
         raise NotExpressible(f"merging by {join_mode} with data of {output_from} has no NodeFox equivalent")
@@ -319,25 +325,60 @@ def merge(ctx: Context) -> Mapped:
     return params if isinstance(params, Mapped) else Mapped("merge", params, _MERGE_PORTS)
 
 
-_MARK = "__nodefox_match"  # a field only the anti-join's own nodes write and read
+_MARK = "__nodefox_match"  # fields only the key join's own nodes write and read
 
 
-def _anti_join(keep: int, fields_keep: list[str], fields_other: list[str]) -> Mapped:
-    """The items of input `keep` (1 or 2) that match no item of the other input, unchanged.
+def _present(field: str) -> dict:
+    """A condition that holds when the item has the field path (null included), as lodash's get finds it.
 
-    The other input's items are reduced to their key fields plus a mark (`set`),
-    joined to the kept input keeping its unmatched items as they are (`merge`
-    left join), and the items that got the mark are dropped (`filter`).
+    A key is present in an object that has it; an index in a list or text long enough.
+    """
+    if "." not in field:
+        return {"left": Done("={{ " + _string(field) + " in $json }}"), "op": "true"}
+    parent, key = field.rsplit(".", 1)
+    p = f"lookup($json, {_string(parent)})"
+    kind = f"json_stringify({p})[:1]"
+    test = f"{_string(key)} in {p} if {kind} == \"{{\" else "
+    if key.isdigit() and key.isascii():
+        test += f"len({p}) > {int(key)} if {kind} in (\"[\", '\"') else False"
+    else:
+        test += "False"
+    return {"left": Done("={{ " + test + " }}"), "op": "true"}
+
+
+def _key_join(keep: int, fields_keep: list[str], fields_other: list[str], matched: bool) -> Mapped:
+    """The items of input `keep` (1 or 2) that match some item of the other input (`matched`),
+    or that match none, each once and unchanged, in their order: n8n's keep matches or
+    keep non-matches with the data of one input.
+
+    n8n leaves an item without a key field unmatched and compares keys as JSON values
+    (null equals null). Here the other input's items that have every key are reduced
+    to their keys under marks (`filter`, `set`), one per key (`dedupe`), joined to the
+    kept input (`merge` left join, so each kept item gives one row), and the rows that
+    got the marks and have every key of their own are kept or dropped (`filter`), and
+    the marks removed (`remove`).
     """
     other = 2 if keep == 1 else 1
-    mark = {"fields": [{"name": _MARK, "value": True}], "include": "selected", "selected": fields_other}
-    join = {"mode": "join", "fields1": fields_keep, "fields2": fields_other, "join": "left", "prefer": "in1"}
-    unmarked = {"conditions": [{"left": Done("={{ $json[" + repr(_MARK) + "] }}"), "op": "notExists"}]}
+    marks = [f"{_MARK}{k}" for k in range(len(fields_other))]
+    has_keys = {"conditions": [_present(f) for f in fields_other]}
+    to_marks = {"fields": [{"name": m, "value": Done("={{ lookup($json, " + _string(f) + ") }}")} for m, f in zip(marks, fields_other, strict=True)],
+                "include": "none"}  # fmt: skip
+    join = {"mode": "join", "fields1": fields_keep, "fields2": marks, "join": "left", "prefer": "in1"}
+    matched_rows = {"conditions": [_present(marks[0]), *(_present(f) for f in fields_keep)]}
     inputs: list = [None, None]
-    inputs[keep - 1] = (1, "in1")
+    inputs[keep - 1] = (3, "in1")
     inputs[other - 1] = "in"
-    return Mapped("set", mark, Ports([[(2, "kept")]], inputs), parts=[("merge", join), ("filter", unmarked)],
-                  links=[(0, "out", 1, "in2"), (1, "out", 2, "in")])
+    return Mapped("filter", has_keys, Ports([[(5, "out")]], inputs),
+                  parts=[("set", to_marks), ("dedupe", {"fields": marks}), ("merge", join), ("filter", matched_rows),
+                         ("remove", {"fields": marks})],
+                  links=[(0, "kept", 1, "in"), (1, "out", 2, "in"), (2, "out", 3, "in2"),
+                         (3, "out", 4, "in"), (4, "kept" if matched else "discarded", 5, "in")])  # fmt: skip
+
+
+def _one_empty_item() -> Mapped:
+    """n8n's wait (v1) and choose branch with an empty output: one empty item once both inputs came."""
+    return Mapped("merge", {}, Ports([[(1, "out")]], ["in1", "in2"]), parts=[("aggregate", {"fields": []})],
+                  links=[(0, "out", 1, "in")])
 
 
 def _by_index_left() -> Mapped:
@@ -396,6 +437,8 @@ def _merge_v1(ctx: Context) -> dict | Mapped:
         return {}
     if mode == "multiplex":
         return {"mode": "cross"}
+    if mode == "wait":
+        return _one_empty_item()
     if mode == "passThrough":
         return {"mode": "choose", "branch": "in2" if ctx.get("output", "input1") == "input2" else "in1"}
     if mode == "mergeByIndex":
@@ -412,12 +455,12 @@ def _merge_v1(ctx: Context) -> dict | Mapped:
         if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
             raise NotExpressible("key fields given by expressions")
         return {"mode": "join", "fields1": [path(a)], "fields2": [path(b)], "join": "left"}
-    if mode == "removeKeyMatches":
+    if mode in ("removeKeyMatches", "keepKeyMatches"):
         a, b = ctx.get("propertyName1", ""), ctx.get("propertyName2", "")
         if not isinstance(a, str) or not isinstance(b, str) or not a or not b or a.startswith("=") or b.startswith("="):
             raise NotExpressible("key fields given by expressions")
         ctx.differ("keys compare as JSON values; n8n v1 compares them as text (1 matches \"1\") and ignores input 2's empty keys")
-        return _anti_join(1, [path(a)], [path(b)])
+        return _key_join(1, [path(a)], [path(b)], matched=mode == "keepKeyMatches")
     raise NotExpressible(f"the merge mode {mode} has no NodeFox equivalent")
 
 
@@ -429,10 +472,14 @@ def _merge_v2(ctx: Context) -> dict | Mapped:
         return {}
     if mode == "chooseBranch":
         if ctx.version >= 3:
+            if ctx.get("output", "specifiedInput") == "empty":
+                return _one_empty_item()
             if ctx.get("output", "specifiedInput") != "specifiedInput":
-                raise NotExpressible("choosing an empty output has no NodeFox equivalent")
+                raise NotExpressible("choosing this output has no NodeFox equivalent")
             return {"mode": "choose", "branch": "in2" if ctx.get("useDataOfInput", 1) == 2 else "in1"}
         output = ctx.get("output", "input1")
+        if output == "empty":
+            return _one_empty_item()
         if output not in ("input1", "input2"):
             raise NotExpressible("choosing an empty output has no NodeFox equivalent")
         return {"mode": "choose", "branch": "in2" if output == "input2" else "in1"}
@@ -450,7 +497,18 @@ def _merge_v2(ctx: Context) -> dict | Mapped:
                 raise NotExpressible("no fields to match")
             dots = not ctx.get("options.disableDotNotation", False)
             ones, twos = [path(a, dots) for a, _ in pairs], [path(b, dots) for _, b in pairs]
-            return _anti_join(1, ones, twos) if output_from == "input1" else _anti_join(2, twos, ones)
+            return _key_join(1, ones, twos, False) if output_from == "input1" else _key_join(2, twos, ones, False)
+        if join_mode == "keepMatches" and output_from in ("input1", "input2"):
+            if ctx.get("options.fuzzyCompare", False):
+                raise NotExpressible("fuzzy comparison has no NodeFox equivalent")
+            if output_from == "input2" and ctx.get("options.multipleMatches", "all") != "all":
+                raise NotExpressible("keeping input 2's items matched first only has no NodeFox equivalent")
+            pairs = _field_pairs(ctx)
+            if not pairs:
+                raise NotExpressible("no fields to match")
+            dots = not ctx.get("options.disableDotNotation", False)
+            ones, twos = [path(a, dots) for a, _ in pairs], [path(b, dots) for _, b in pairs]
+            return _key_join(1, ones, twos, True) if output_from == "input1" else _key_join(2, twos, ones, True)
         return _join(ctx, _field_pairs(ctx), ctx.get("joinMode", "keepMatches"), ctx.get("outputDataFrom", "both"))
     if by in ("combineByPosition", "mergeByPosition"):
         return _position(ctx)

@@ -30,6 +30,9 @@ def set_(ctx: Context) -> Mapped:
                 raise NotExpressible(f"the field type {kind} has no NodeFox equivalent")
             fields.append(_typed(ctx, entry.get("name", ""), _V3_TYPES[kind], entry.get(kind), dots))
     params: dict[str, Any] = {"fields": fields}
+    whole = getattr(ctx, "whole", None)
+    if whole is not None:
+        params["object"] = whole
     if getattr(ctx, "keep_all", False):
         include = "all"  # the JSON spread $json into the item
     elif ctx.version >= 3.3 and not ctx.get("includeOtherFields", False):
@@ -39,12 +42,17 @@ def set_(ctx: Context) -> Mapped:
     if include == "selected":
         params["include"] = "selected"
         params["selected"] = names(ctx.get("includeFields", ""))
+        if ctx.version >= 3 and dots and any("." in name for name in params["selected"]):
+            # n8n writes a selected `a.b` under its last key, `b`
+            raise NotExpressible("a dotted field to include, which n8n writes under its last key")
     elif include == "none":
         params["include"] = "none"
     elif include == "except":
         # n8n copies the item without those fields, then writes its own (its expressions
         # read the input item): set, then remove, unless a field written is one removed
         excluded = names(ctx.get("excludeFields", ""))
+        if whole is not None:
+            raise NotExpressible("a JSON output computed as a whole on the item except some fields (its keys are known only at run time)")
         if ctx.version < 3.3 and any("." in k for k in excluded):
             raise NotExpressible("a dotted field to exclude, which this Set version reads as one key")
         written = [f.get("name") for f in fields if isinstance(f, dict)]
@@ -209,16 +217,17 @@ def _object_literal(ctx: Context, text: str, dots: bool) -> tuple[list, bool] | 
     if len(trees) != 1 or any(isinstance(p, str) and p.strip() for p in parts) or not isinstance(trees[0], _js.Obj):
         return None
     fields, keep_all = [], False
+    for i, (key, value) in enumerate(trees[0].props):
+        if key is None and not (isinstance(value.arg, _js.Ident) and value.arg.name == "$json" and i == 0):
+            return None  # another spread: the object as a whole
+        if key is not None and not isinstance(key, str):
+            return None  # a computed key: the object as a whole
     ctx.total += 1
     try:
-        for i, (key, value) in enumerate(trees[0].props):
+        for key, value in trees[0].props:
             if key is None:
-                if not (isinstance(value.arg, _js.Ident) and value.arg.name == "$json") or i != 0:
-                    raise Untranslatable("spreading an object other than $json first into the item")
                 keep_all = True
                 continue
-            if not isinstance(key, str):
-                raise Untranslatable("a computed key")
             py = Translator().top(value)
             fields.append({"name": path(key, dots), "value": Done("={{ " + py.text + " }}")})
     except Untranslatable as exc:
@@ -226,6 +235,44 @@ def _object_literal(ctx: Context, text: str, dots: bool) -> tuple[list, bool] | 
         raise NotExpressible(f"its JSON output is not translated: {exc}") from None
     ctx.translated += 1
     return fields, keep_all
+
+
+def _lone_expression(text: str) -> Any:
+    """The tree of `={{ js }}` with nothing but white space around it, else None."""
+    from .expressions import split_template
+
+    try:
+        parts = split_template(text[1:])
+    except Untranslatable:
+        return None
+    trees = [p[1] for p in parts if isinstance(p, tuple)]
+    if len(trees) != 1 or any(isinstance(p, str) and p.strip() for p in parts):
+        return None
+    return trees[0]
+
+
+def _whole_object(tree: Any) -> str:
+    """The NodeFox expression of a JSON output computed as one JavaScript expression.
+
+    n8n renders the value into the JSON text (an object as JSON.stringify writes it,
+    anything else as String() does) and parses that: an object stays itself, text
+    is parsed as JSON, and anything that does not give an object fails the item.
+    """
+    from . import _js
+    from .expressions import ANY, OBJ, STR, Translator
+
+    if isinstance(tree, _js.Call) and isinstance(tree.callee, _js.Member) and tree.callee.prop == "stringify" \
+            and isinstance(tree.callee.obj, _js.Ident) and tree.callee.obj.name == "JSON" and len(tree.args) == 1:
+        tree = tree.args[0]  # n8n parses the text JSON.stringify made
+    py = Translator().top(tree)
+    v = py.text if py.atom else f"({py.text})"
+    if py.kind == OBJ:
+        return py.text
+    if py.kind == STR:
+        return f"json_parse({py.text})"
+    if py.kind == ANY:
+        return f"json_parse({v}) if {v} == str({v}) else {v}"
+    raise Untranslatable(f"the JSON output is a {py.kind}, never an object")
 
 
 def _raw(ctx: Context, dots: bool) -> list:
@@ -237,6 +284,21 @@ def _raw(ctx: Context, dots: bool) -> list:
             if keep_all:
                 ctx.keep_all = True  # type: ignore[attr-defined]
             return fields
+        tree = _lone_expression(text)
+        if tree is not None:
+            # one expression giving the whole object: the set node's `object`, key by key
+            ctx.total += 1
+            try:
+                if not dots:
+                    raise Untranslatable("a JSON output computed as a whole with dot notation off (NodeFox reads a dotted key as a path)")
+                expression = _whole_object(tree)
+            except (Untranslatable, RecursionError) as exc:
+                reason = str(exc) if isinstance(exc, Untranslatable) else "the expression is nested too deeply"
+                ctx.untranslated.append({"node": ctx.name, "path": "/object", "expression": text[1:], "reason": reason})
+                raise NotExpressible(f"its JSON output is not translated: {reason}") from None
+            ctx.translated += 1
+            ctx.whole = Done("={{ " + expression + " }}")  # type: ignore[attr-defined]
+            return []
     if isinstance(text, dict):
         data: Any = text
     elif not isinstance(text, str):

@@ -401,11 +401,11 @@ class Translator:
 
             receiver, regex = match
             groups = _groups(regex.pattern)
-            # .match(re)[0] with no group, [1] with one: the first match (JavaScript fails on null[i])
-            if "g" in regex.flags or node.key.value != min(groups, 1) or groups > 1:
-                raise Untranslatable(".match() indexed other than [0] without groups or [1] with one")
-            text = self.value(receiver)
-            return _atom(f"re_findall({_string(_pattern(regex))}, {text.text})[0]", ANY)
+            # .match(re)[0] with no group, [1] with one: the first match (JavaScript fails on null[i]);
+            # other indexes read the list .match() gives
+            if "g" not in regex.flags and node.key.value == min(groups, 1) and groups <= 1:
+                text = self.value(receiver)
+                return _atom(f"re_findall({_string(_pattern(regex))}, {text.text})[0]", ANY)
         obj = self.expr(node.obj)
         if isinstance(node.key, Str):
             return self._get(obj, node.key.value, node.optional, node)

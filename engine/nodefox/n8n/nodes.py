@@ -198,7 +198,33 @@ def literal(value: Any) -> Any:
     return value
 
 
-_BRACKET = re.compile(r"\[(\d+)\]")
+# one segment of a lodash path: a name, `[0]`, `['key']` or `["key"]`
+_SEGMENT = re.compile(r"""([^.\[\]]+)|\[(?:([^"'\[\]][^\[\]]*)|(["'])((?:(?!\3)[^\\]|\\.)*?)\3)\]""")
+
+
+def lodash_segments(name: str) -> list[str] | None:
+    """The keys lodash reads in a path (`a[0]['b c'].d`), or None for a path it reads otherwise than plainly."""
+    keys, i, after_key = [], 0, False
+    if name.startswith("."):
+        keys.append("")
+        i = 1
+    while i < len(name):
+        if name[i] == ".":
+            if not after_key:
+                keys.append("")
+            i, after_key = i + 1, False
+            continue
+        m = _SEGMENT.match(name, i)
+        if m is None or (after_key and m.group(1) is not None):
+            return None
+        key = m.group(1) or m.group(2)
+        if key is None:
+            key = re.sub(r"\\(.)", r"\1", m.group(4))
+        keys.append(key)
+        i, after_key = m.end(), True
+    if name.endswith(".") and name:
+        keys.append("")
+    return keys
 
 
 def path(name: Any, dot_notation: bool = True) -> Any:
@@ -209,10 +235,12 @@ def path(name: Any, dot_notation: bool = True) -> Any:
         return name  # an expression: translated with the others
     if not dot_notation and "." in name:
         raise NotExpressible(f"the field name {name!r} has a dot but dot notation is off; NodeFox paths always read dots")
-    converted = _BRACKET.sub(r".\1", name)
-    if "[" in converted or "]" in converted:
-        raise NotExpressible(f"the field path {name!r} has a bracket NodeFox paths do not read")
-    return converted
+    if "[" not in name and "]" not in name or not dot_notation:
+        return name
+    keys = lodash_segments(name)
+    if keys is None or any("." in k for k in keys):
+        raise NotExpressible(f"the field path {name!r} names a key NodeFox paths cannot (a dot inside brackets)")
+    return ".".join(keys)
 
 
 def names(text: Any) -> list[str]:
@@ -221,6 +249,7 @@ def names(text: Any) -> list[str]:
         return [path(t) for t in text]
     if not isinstance(text, str):
         raise NotExpressible("a list of field names that is not text")
+    text = fixed(text)
     if text.startswith("="):
         raise NotExpressible("a list of field names given by an expression")
     return [path(t.strip()) for t in text.split(",") if t.strip()]
@@ -286,7 +315,10 @@ def dedupe(ctx: Context) -> Mapped:
         if op != "removeDuplicateInputItems":
             raise NotExpressible(f"the operation {op} keeps state between runs; NodeFox runs keep none")
     compare = ctx.get("compare", "allFields")
+    keep_only = ctx.get("options.removeOtherFields", False)
     if compare == "allFields":
+        if keep_only:
+            raise NotExpressible("removing the other fields after comparing all fields has no exact NodeFox equivalent")
         return Mapped("dedupe", {"fields": []})
     if compare == "selectedFields":
         raw = ctx.get("fieldsToCompare", "")
@@ -296,6 +328,11 @@ def dedupe(ctx: Context) -> Mapped:
             fields = names(raw)
         if not fields:
             raise NotExpressible("no fields to compare")
+        if keep_only:
+            # n8n keeps only the compared fields (lodash's pick): dedupe, then keep those paths
+            return Mapped("dedupe", {"fields": fields}, Ports([[(1, "out")]], ["in"]),
+                          parts=[("set", {"fields": [], "include": "selected", "selected": fields})],
+                          links=[(0, "out", 1, "in")])
         return Mapped("dedupe", {"fields": fields})
     raise NotExpressible(f"comparing {compare} has no NodeFox equivalent")
 
@@ -313,60 +350,99 @@ def top_level(text: Any, what: str) -> list[str]:
     return keys
 
 
+def fixed(value: Any) -> Any:
+    """A parameter n8n evaluates: `=text` without `{{ }}` is the text itself."""
+    if isinstance(value, str) and value.startswith("=") and "{{" not in value:
+        return value[1:]
+    return value
+
+
+_SPLIT_MARK = "__nodefox_split"  # fields only the split's own nodes write and read
+
+
 def split_out(ctx: Context) -> Mapped:
-    fields = names(ctx.get("fieldToSplitOut", ""))
-    if len(fields) != 1:
-        raise NotExpressible("splitting out several fields at once has no NodeFox equivalent")
-    include = ctx.get("include", "noOtherFields")
+    """n8n's Split Out (and Item Lists' split out), checked against n8n's node source.
+
+    Each field's list (a value that is not a list is one element) is split; with
+    several fields, item k holds element k of each (`zip`). An element goes under
+    the destination or, without one, under the field's name as written (`a.b` is
+    one key), except that n8n spreads an object element of a single field into the
+    item when it keeps no other fields (a documented divergence).
+    """
+    raw = fixed(ctx.get("fieldToSplitOut", ""))
+    if isinstance(raw, str) and raw.startswith("="):
+        raise NotExpressible("a list of field names given by an expression")
+    if not isinstance(raw, str):
+        raise NotExpressible("a list of field names that is not text")
+    itemlists = ctx.raw["type"].endswith("itemLists")
+    fields = [f.strip() for f in raw.split(",")]
+    fields = [f.removeprefix("$json.") for f in (fields if itemlists else [f for f in fields if f])]
+    several = len(fields) > 1
+    if several and itemlists and ctx.version < 3:
+        raise NotExpressible("splitting out several fields at once in this Item Lists version has no NodeFox equivalent")
+    if not fields or all(not f for f in fields):
+        raise NotExpressible("no field to split out")
+    dots = not ctx.get("options.disableDotNotation", False)
+    dest_raw = fixed(ctx.get("options.destinationFieldName", "") or ctx.get("destinationFieldName", ""))
+    if not isinstance(dest_raw, str) or dest_raw.startswith("="):
+        raise NotExpressible("a destination given by an expression")
+    dests = [d.strip() for d in dest_raw.split(",") if d.strip()]
+    if dests and len(dests) != len(fields):
+        raise NotExpressible("a number of destination fields other than of fields to split out (n8n fails)")
+    include = fixed(ctx.get("include", "noOtherFields"))
+    pairs = [(path(f, dots), dests[k] if dests else f) for k, f in enumerate(fields) if f]
     if include == "selectedOtherFields":
-        return _split_out_selected(ctx, fields[0])
-    if include not in ("noOtherFields", "allOtherFields"):
+        return _split_out_selected(ctx, pairs, dots)
+    if include not in ("noOtherFields", "allOtherFields", ""):
         raise NotExpressible(f"including {include} has no NodeFox equivalent")
-    params: dict[str, Any] = {"field": fields[0]}
-    destination = ctx.get("options.destinationFieldName", "") or ctx.get("destinationFieldName", "")
-    if destination:
-        if not isinstance(destination, str) or destination.startswith("="):
-            raise NotExpressible("a destination given by an expression")
-        params["destination"] = destination
-    elif "." in fields[0] and dot_notation(ctx):
-        params["destination"] = fields[0]
+    params = _split_params(pairs)
     if include == "allOtherFields":
         params["include"] = "all"
-    note = "" if destination or include != "noOtherFields" else "n8n emits an object element as the item itself; NodeFox as {field: element}"
+    note = ""
+    if include == "noOtherFields" and not dests and not several:
+        note = "n8n emits an object element as the item itself; NodeFox as {field: element}"
     return Mapped("split_out", params, divergence=note)
 
 
-def _split_out_selected(ctx: Context, field_name: str) -> Mapped:
-    """Split Out keeping selected other fields: a `set` keeping the list and those fields, then `split_out` of all.
+def _split_params(pairs: list[tuple[str, str]]) -> dict:
+    """split_out's params for (NodeFox path, key) pairs: the first is `field`, the rest `zip`."""
+    from ..paths import last_segment
 
-    n8n gives each element under the destination (or the field's name) plus the
-    selected fields' values; so do the two nodes (the keys come in another order).
-    """
-    if "." in field_name:
-        raise NotExpressible("splitting out a nested field keeping selected other fields has no NodeFox equivalent")
-    others = top_level(ctx.get("fieldsToInclude", ""), "fields to include")
-    if field_name in others:
-        raise NotExpressible("a field to include that is the field split out")
-    split = split_out_params(ctx, field_name)
-    split["include"] = "all"
-    return Mapped("set", {"fields": [], "include": "selected", "selected": [*others, field_name]},
-                  Ports([[(1, "out")]], ["in"]), parts=[("split_out", split)], links=[(0, "out", 1, "in")])
+    def one(field: str, key: str) -> dict:
+        return {"field": field, **({"destination": key} if key != last_segment(field) else {})}
 
-
-def split_out_params(ctx: Context, field_name: str) -> dict:
-    params: dict[str, Any] = {"field": field_name}
-    destination = ctx.get("options.destinationFieldName", "") or ctx.get("destinationFieldName", "")
-    if destination:
-        if not isinstance(destination, str) or destination.startswith("="):
-            raise NotExpressible("a destination given by an expression")
-        params["destination"] = destination
+    params = one(*pairs[0])
+    if len(pairs) > 1:
+        params["zip"] = [one(*p) for p in pairs[1:]]
     return params
+
+
+def _split_out_selected(ctx: Context, pairs: list[tuple[str, str]], dots: bool) -> Mapped:
+    """Split Out keeping selected other fields: a `set` keeping those fields and copying each list
+    to a field of its own, then `split_out` of those lists with the item's other fields.
+
+    n8n gives the elements under their keys, then each selected field's value under
+    its name; the two nodes give the same keys and values, the selected fields first.
+    """
+    raw = fixed(ctx.get("fieldsToInclude", ""))
+    if not isinstance(raw, str) or raw.startswith("="):
+        raise NotExpressible("fields to include given by an expression or not as text")
+    others = [f.strip() for f in raw.split(",") if f.strip()]
+    if not dots or not others or any(c in o for o in others for c in ".[]"):
+        raise NotExpressible("fields to include with dot notation off, none, or a path (n8n writes it as one flat key)")
+    keys = [key for _, key in pairs]
+    if any(o in keys for o in others):
+        raise NotExpressible("a field to include that is also a key of the split elements")
+    marks = [f"{_SPLIT_MARK}{k}" for k in range(len(pairs))]
+    fields = [{"name": m, "value": Done("={{ lookup($json, " + _string(f) + ") }}")} for m, (f, _) in zip(marks, pairs, strict=True)]
+    keep = {"fields": fields, "include": "selected", "selected": others}
+    split = _split_params([(m, key) for m, (_, key) in zip(marks, pairs, strict=True)])
+    split["include"] = "all"
+    return Mapped("set", keep, Ports([[(1, "out")]], ["in"]), parts=[("split_out", split)], links=[(0, "out", 1, "in")])
 
 
 def aggregate(ctx: Context) -> Mapped:
     mode = ctx.get("aggregate", "aggregateIndividualFields")
-    if ctx.get("options.mergeLists") or ctx.get("options.keepMissing"):
-        raise NotExpressible("merging lists or keeping missing values has no NodeFox equivalent")
     if mode == "aggregateAllItemData":
         dest = ctx.get("destinationFieldName", "data")
         if not isinstance(dest, str) or dest.startswith("="):
@@ -385,21 +461,56 @@ def aggregate(ctx: Context) -> Mapped:
         return Mapped(first[0], first[1], Ports([[(2, "out")]], ["in"]),
                       parts=[("filter", dict(_NOT_EMPTY)), ("aggregate", {"all": True, "as": dest})],
                       links=[(0, "out", 1, "in"), (1, "kept", 2, "in")])
-    fields = []
-    for f in ctx.list("fieldsToAggregate.fieldToAggregate"):
-        name = f.get("fieldToAggregate", "")
-        if not isinstance(name, str) or not name or name.startswith("="):
+    return _aggregate_fields(ctx)
+
+
+def _aggregate_fields(ctx: Context) -> Mapped:
+    """Aggregate of individual fields, as n8n's node computes it.
+
+    n8n leaves out missing and null values and the nulls inside lists (all kept
+    with `keepMissing`, missing ones then as null), gathers a list's elements with
+    `mergeLists`, and writes each list under the output name or the field's last
+    segment, which it sets as a lodash path.
+    """
+    if ctx.raw["type"].endswith("itemLists") and ctx.version < 3 and not ctx.get("options.keepMissing", False):
+        ctx.differ("n8n fails when no item has a field to aggregate; NodeFox gathers an empty list")
+    dots = not ctx.get("options.disableDotNotation", False)
+    fields, outputs = [], set()
+    entries = ctx.list("fieldsToAggregate.fieldToAggregate")
+    if not entries:
+        raise NotExpressible("no fields to aggregate (n8n fails)")
+    for f in entries:
+        name = fixed(f.get("fieldToAggregate", ""))
+        if not isinstance(name, str) or name.startswith("="):
             raise NotExpressible("a field to aggregate given by an expression")
-        out = f.get("outputFieldName") if f.get("renameField") else name
-        if not isinstance(out, str) or not out or out.startswith("="):
+        if not name:
+            continue  # n8n skips an empty field
+        out = fixed(f.get("outputFieldName", ""))
+        if not isinstance(out, str) or out.startswith("="):
             raise NotExpressible("an output field given by an expression")
-        fields.append({"field": path(name, dot_notation(ctx)), "as": out})
-    return Mapped("aggregate", {"fields": fields})
+        if not out:
+            out = name.split(".")[-1] if dots and "." in name else name
+        keys = lodash_segments(out) if dots else [out]
+        if keys is None or len(keys) != 1:
+            raise NotExpressible(f"the output field {out!r} is a path, which n8n writes nested")
+        if keys[0] in outputs:
+            raise NotExpressible(f"the output field {keys[0]!r} is used twice (n8n fails)")
+        outputs.add(keys[0])
+        fields.append({"field": path(name, dots), "as": keys[0]})
+    params: dict[str, Any] = {"fields": fields}  # empty fields only: n8n gives one empty item
+    if ctx.get("options.keepMissing", False):
+        params["missing"] = "null"
+    else:
+        params["nulls"] = "drop"
+    if ctx.get("options.mergeLists", False):
+        params["flatten"] = True
+    return Mapped("aggregate", params)
 
 
 _SUMMARY = {
     "average": ("avg", "average"), "count": ("count", "count"), "countUnique": ("countUnique", "unique_count"),
     "max": ("max", "max"), "min": ("min", "min"), "sum": ("sum", "sum"), "concatenate": ("concat", "concatenated"),
+    "append": ("append", "appended"),
 }  # fmt: skip
 _SEPARATORS = {"comma": ",", "commaSpace": ", ", "newline": "\n", "none": "", "space": " "}
 
@@ -420,7 +531,11 @@ def summarize(ctx: Context) -> Mapped:
         if not isinstance(field_name, str) or field_name.startswith("="):
             raise NotExpressible("a field given by an expression")
         nf_op, label = _SUMMARY[op]
-        entry = {"op": nf_op, "field": path(field_name, dot_notation(ctx)), "as": f"{label}_{field_name.replace('.', '_')}" if dot_notation(ctx) else f"{label}_{field_name}"}
+        # n8n's output name: brackets and quotes dropped, spaces and dots made underscores
+        name = re.sub(r"[ .]", "_", re.sub(r'[\]\["]', "", f"{label}_{field_name}"))
+        entry = {"op": nf_op, "field": path(field_name, dot_notation(ctx)), "as": name}
+        if op in ("count", "countUnique", "concatenate", "min", "max", "append"):
+            entry["skipEmpty"] = True  # n8n leaves out empty text there, as it does null
         if op == "concatenate":
             sep = f.get("separateBy", ",")
             separators.add(f.get("customSeparator", "") if sep == "other" else _SEPARATORS.get(sep, sep))

@@ -29,7 +29,7 @@ def _set_plan(call: NodeCall) -> tuple | None:
     params = call.plan.params
     include = params.get("include", "all")
     selected = params.get("selected") or []
-    if not (_literal(include) and _literal(selected) and type(params.get("fields")) is list):
+    if not (_literal(include) and _literal(selected) and type(params.get("fields")) is list) or "object" in params:
         return None
     writers = [_field_writer(call, k) for k in range(len(params.get("fields") or []))]
     return include, selected, writers, all(w[0] is not None for w in writers)
@@ -101,9 +101,10 @@ def run_set(call: NodeCall) -> Outputs:
 
 
 def _run_set_resolved(call: NodeCall) -> Outputs:
-    """`set` whose include, selected or whole fields list are expressions: params resolved per item.
+    """`set` whose include, selected or whole fields list are expressions, or that writes an
+    `object`: params resolved per item.
 
-    The fields' values are then all evaluated against the input item.
+    The fields' values (and the object) are then all evaluated against the input item.
     """
     out: list = []
 
@@ -111,6 +112,12 @@ def _run_set_resolved(call: NodeCall) -> Outputs:
         params = call.params_at(index, item)
         include = params["include"]
         new = dict(item) if include == "all" else {} if include == "none" else _selected(item, params["selected"])
+        whole = params.get("object", _UNSET)
+        if whole is not _UNSET:
+            if type(whole) is not dict:
+                raise NodeError(f"object must be an object, not {type_name(whole)}", path="/object")
+            for name, value in whole.items():
+                _write(new, name, value)
         for k, field in enumerate(params["fields"]):
             if not field["name"]:
                 raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
@@ -276,6 +283,10 @@ def run_split_out(call: NodeCall) -> Outputs:
         if not isinstance(field, str) or not field:
             raise NodeError("field must be a field path", path="/field")
         dest = params.get("destination") or paths.last_segment(field)
+        zipped = params.get("zip") or []
+        if zipped:
+            _split_zipped(item, [(field, dest), *_zip_fields(zipped)], params, out)
+            return
         value = paths.get(item, field)
         values = [] if value is None else value if type(value) is list else [value]
         limits.reserve(len(out) + len(values))  # chained, split_outs multiply
@@ -290,32 +301,78 @@ def run_split_out(call: NodeCall) -> Outputs:
     return {"out": out}
 
 
+def _zip_fields(zipped: Any) -> list[tuple[str, str]]:
+    if type(zipped) is not list:
+        raise NodeError("zip must be a list of fields", path="/zip")
+    pairs = []
+    for k, spec in enumerate(zipped):
+        field = spec.get("field") if type(spec) is dict else None
+        if not isinstance(field, str) or not field:
+            raise NodeError("field must be a field path", path=f"/zip/{k}/field")
+        pairs.append((field, spec.get("destination") or paths.last_segment(field)))
+    return pairs
+
+
+def _split_zipped(item: dict, fields: list[tuple[str, str]], params: dict, out: list) -> None:
+    """Several array fields split side by side: item k holds element k of each list."""
+    lists = []
+    for field, dest in fields:
+        value = paths.get(item, field)
+        lists.append((dest, [] if value is None else value if type(value) is list else [value]))
+    count = max(len(values) for _, values in lists)
+    limits.reserve(len(out) + count)
+    base: dict = {}
+    if params.get("include", "none") == "all":
+        base = dict(item)
+        for field, _ in fields:
+            paths.delete(base, field)
+    for k in range(count):
+        new = dict(base)
+        for dest, values in lists:
+            if k < len(values):
+                new[dest] = values[k]
+        out.append(new)
+
+
 def run_aggregate(call: NodeCall) -> Outputs:
     params = call.params()
     items = call.first
     if params.get("all"):
         return {"out": [{params.get("as") or "data": list(items)}]}
     result: dict = {}
+    missing_as_null = params.get("missing", "skip") == "null"
+    drop_nulls = params.get("nulls", "keep") == "drop"
+    flatten = params.get("flatten", False)
     for spec in params.get("fields") or []:
         path = spec.get("field")
         if not isinstance(path, str):
             continue
         name = spec.get("as") or paths.last_segment(path)
-        result[name] = [paths.get(it, path) for it in items if paths.has(it, path)]
+        if missing_as_null:
+            values = [paths.get(it, path) for it in items]
+        else:
+            values = [paths.get(it, path) for it in items if paths.has(it, path)]
+        if drop_nulls:
+            values = [[e for e in v if e is not None] if type(v) is list else v for v in values if v is not None]
+        if flatten:
+            values = [e for v in values for e in (v if type(v) is list else (v,))]
+        result[name] = values
     return {"out": [result]}
 
 
-_AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first", "last")
+_AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first", "last", "append")
 
 
-def _aggregate(op: str, values: list, separator: str, where: str) -> Any:
-    present = [v for v in values if v is not None]
+def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bool = False) -> Any:
+    present = [v for v in values if v is not None and not (skip_empty and v == "")]
     if op == "count":
         return len(present)
     if op == "countUnique":
         return len({_json.same_key(v) for v in present})
     if op == "concat":
         return separator.join(str(v) for v in present)
+    if op == "append":
+        return present
     if op == "first":
         return present[0] if present else None
     if op == "last":
@@ -369,7 +426,7 @@ def run_summarize(call: NodeCall) -> Outputs:
                 values = [it.get(field) for it in members]
             else:
                 values = [paths.get(it, field) for it in members]
-            row[name] = _aggregate(op, values, separator, f"/aggregations/{i}")
+            row[name] = _aggregate(op, values, separator, f"/aggregations/{i}", agg.get("skipEmpty", False) is True)
         out.append(row)
     return {"out": out}
 
@@ -427,6 +484,8 @@ NODES = [
             "include": {"type": "string", "enum": ["all", "none", "selected"], "default": "all",
                         "description": "start from the whole item, nothing, or the selected paths"},
             "selected": {**PATHS, "default": [], "description": "paths kept when include is 'selected'"},
+            "object": {"description": "an object (usually one expression) whose keys are written before "
+                                      "the fields, each as a field name (a key with a dot is a path)"},
         }, ["fields"]),
         run_set,
     ),
@@ -477,6 +536,11 @@ NODES = [
             "destination": {"type": "string", "description": "key for each element (default: the field's last segment)"},
             "include": {"type": "string", "enum": ["none", "all"], "default": "none",
                         "description": "also copy the item's other fields"},
+            "zip": {"type": "array", "default": [], "items": {
+                "type": "object", "properties": {"field": PATH, "destination": {"type": "string"}},
+                "required": ["field"], "additionalProperties": False},
+                "description": "more array fields split alongside field: item k holds element k of each "
+                               "(a shorter list leaves its key out)"},
         }, ["field"]),
         run_split_out,
     ),
@@ -489,6 +553,12 @@ NODES = [
                 "type": "object", "properties": {"field": PATH, "as": {"type": "string"}},
                 "required": ["field"], "additionalProperties": False}},
             "all": {"type": "boolean", "default": False, "description": "gather whole items"},
+            "missing": {"type": "string", "enum": ["skip", "null"], "default": "skip",
+                        "description": "an item without the field: left out, or gathered as null"},
+            "nulls": {"type": "string", "enum": ["keep", "drop"], "default": "keep",
+                      "description": "drop: null values are left out, and so are the nulls inside list values"},
+            "flatten": {"type": "boolean", "default": False,
+                        "description": "a list value gives its elements rather than itself"},
             "as": {"type": "string", "default": "data", "description": "key for the items when all is true"},
         }),
         run_aggregate, runs_on_empty=True,
@@ -502,7 +572,9 @@ NODES = [
             "aggregations": {"type": "array", "default": [], "items": {
                 "type": "object",
                 "properties": {"op": {"type": "string", "enum": list(_AGG_OPS)}, "field": PATH,
-                               "as": {"type": "string"}},
+                               "as": {"type": "string"},
+                               "skipEmpty": {"type": "boolean", "default": False,
+                                             "description": "leave out empty text as well as null"}},
                 "required": ["op", "field"], "additionalProperties": False}},
             "separator": {"type": "string", "default": ", ", "description": "for concat"},
         }, ["aggregations"]),

@@ -1,0 +1,110 @@
+"""`nodefox/n8n/nodes.py`, `_set.py`, `_flow.py`: what the mappers write, and what they refuse and why.
+
+What the translated nodes compute is checked against n8n's behaviour in
+test_n8n_behaviour.py; here are the shapes and the placeholders' reasons.
+"""
+
+from __future__ import annotations
+
+import pytest
+from nodefox.n8n import translate
+from nodefox.n8n.nodes import NotExpressible, lodash_segments, path
+
+
+def one(kind: str, parameters: dict, version: float = 1) -> tuple[dict, dict]:
+    """Translate one n8n node: (its NodeFox node, the report)."""
+    doc, report = translate({"nodes": [{"name": "N", "type": f"n8n-nodes-base.{kind}", "typeVersion": version,
+                                        "position": [0, 0], "parameters": parameters}], "connections": {}})  # fmt: skip
+    return next(n for n in doc["nodes"] if n["name"] == "N"), report
+
+
+def reason(report: dict) -> str:
+    return report["nodes"]["placeholders"][0]["reason"] if report["nodes"]["placeholders"] else ""
+
+
+@pytest.mark.parametrize("name, keys", [
+    ("a[0].b", ["a", "0", "b"]), ("metadata['message-id']", ["metadata", "message-id"]),
+    ("['text anchors']", ["text anchors"]), ('x["q\\"r"]', ["x", 'q"r']), ("['a.b']", ["a.b"]),
+    ("a[0]b", None), ("a]", None),
+])  # fmt: skip
+def test_lodash_segments(name: str, keys: list | None) -> None:
+    assert lodash_segments(name) == keys
+
+
+def test_paths_with_brackets_become_dotted_unless_a_key_holds_a_dot() -> None:
+    assert path("metadata['message-id']") == "metadata.message-id"
+    assert path("['gesmes:Envelope'].Cube") == "gesmes:Envelope.Cube"
+    assert path("['a b']", dot_notation=False) == "['a b']"  # one plain key, as n8n reads it
+    with pytest.raises(NotExpressible, match="dot inside brackets"):
+        path("x['a.b']")
+
+
+def test_set_json_output_as_one_expression_is_the_object_param() -> None:
+    node, report = one("set", {"mode": "raw", "jsonOutput": "={{ $json.output }}\n"}, 3.4)
+    assert node["type"] == "set" and node["params"]["include"] == "none" and node["params"]["fields"] == []
+    assert node["params"]["object"] == "={{ json_parse($json.output) if $json.output == str($json.output) else $json.output }}"
+    node, _ = one("set", {"mode": "raw", "jsonOutput": "={{ JSON.stringify({a: $json.x}) }}"}, 3.4)
+    assert node["params"]["object"] == '={{ {"a": $json.x} }}'
+    assert report["expressions"] == {"total": 1, "translated": 1, "untranslated": []}
+
+
+def test_set_json_output_as_one_expression_refused_with_a_reason() -> None:
+    node, report = one("set", {"mode": "raw", "jsonOutput": "={{ $json.n * 2 }}"}, 3.4)
+    assert node["disabled"] and "never an object" in reason(report)
+    _, report = one("set", {"mode": "raw", "jsonOutput": "={{ $json.o }}", "options": {"dotNotation": False}}, 3.4)
+    assert "dot notation off" in reason(report)
+    _, report = one("set", {"mode": "raw", "jsonOutput": "={{ { id: $execution.id } }}"}, 3.4)
+    assert "NodeFox runs have no id" in reason(report)
+
+
+def test_split_out_of_several_fields_zips_them() -> None:
+    node, report = one("splitOut", {"fieldToSplitOut": "$json.a, o.b", "options": {"destinationFieldName": "A, B"},
+                                    "include": "allOtherFields"})  # fmt: skip
+    assert node["params"] == {"field": "a", "destination": "A", "include": "all", "zip": [{"field": "o.b", "destination": "B"}]}
+    assert "divergences" not in report
+
+
+@pytest.mark.parametrize("params, why", [
+    ({"fieldToSplitOut": "a, b", "options": {"destinationFieldName": "x"}}, "number of destination fields"),
+    ({"fieldToSplitOut": "a", "include": "selectedOtherFields", "fieldsToInclude": "b.c"}, "flat key"),
+    ({"fieldToSplitOut": "a", "include": "={{ $json.x }}"}, "including"),
+    ({"options": {}}, "no field"),
+])  # fmt: skip
+def test_split_out_refusals(params: dict, why: str) -> None:
+    assert why in reason(one("splitOut", params)[1])
+
+
+def test_aggregate_fields_as_n8n_names_them() -> None:
+    fields = {"fieldToAggregate": [{"fieldToAggregate": "o.v"}, {"fieldToAggregate": "['a b']"},
+                                   {"fieldToAggregate": "x", "renameField": True, "outputFieldName": "y"}, {}]}  # fmt: skip
+    node, _ = one("aggregate", {"fieldsToAggregate": fields, "options": {"mergeLists": True}})
+    assert node["params"] == {"fields": [{"field": "o.v", "as": "v"}, {"field": "a b", "as": "a b"}, {"field": "x", "as": "y"}],
+                              "nulls": "drop", "flatten": True}  # fmt: skip
+    node, _ = one("aggregate", {"fieldsToAggregate": {"fieldToAggregate": [{"fieldToAggregate": "x"}]}, "options": {"keepMissing": True}})
+    assert node["params"] == {"fields": [{"field": "x", "as": "x"}], "missing": "null"}
+    _, report = one("aggregate", {"fieldsToAggregate": {"fieldToAggregate": [{"fieldToAggregate": "x", "outputFieldName": "p.q"}]}})
+    assert "is a path" in reason(report)
+
+
+def test_merge_semi_join_and_refusals() -> None:
+    base = {"mode": "combine", "combineBy": "combineByFields", "fieldsToMatchString": "id", "joinMode": "keepMatches"}
+    doc, report = translate({"nodes": [{"name": "M", "type": "n8n-nodes-base.merge", "typeVersion": 3, "position": [0, 0],
+                                        "parameters": {**base, "outputDataFrom": "input1"}}], "connections": {}})  # fmt: skip
+    assert [n["type"] for n in doc["nodes"]] == ["filter", "set", "dedupe", "merge", "filter", "remove"]
+    assert not report["nodes"]["placeholders"]
+    _, report = one("merge", {**base, "outputDataFrom": "input2", "options": {"multipleMatches": "first"}}, 3)
+    assert "matched first" in reason(report)
+    _, report = one("merge", {**base, "joinMode": "keepNonMatches", "outputDataFrom": "both"}, 3)
+    assert "_source" in reason(report)
+
+
+def test_condition_tests_n8n_lacks_say_so() -> None:
+    _, report = one("if", {"conditions": {"number": [{"value1": 1, "operation": "greater"}]}})
+    assert reason(report) == "the number test greater is not one n8n has (n8n fails on it)"
+
+
+def test_set_refuses_what_n8n_writes_elsewhere() -> None:
+    _, report = one("set", {"mode": "raw", "jsonOutput": "={{ $json.o }}", "include": "except", "excludeFields": "a"}, 3.2)
+    assert "except some fields" in reason(report)
+    _, report = one("set", {"fields": {"values": []}, "include": "selected", "includeFields": "a.b"}, 3.2)
+    assert "last key" in reason(report)
