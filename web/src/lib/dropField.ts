@@ -1,0 +1,66 @@
+// A field dragged from the data panel into a parameter: the drag carries
+// `application/x-nodefox-field` = {"path": "a.b", "node": "<node name>", "expression": "{{ $json.a.b }}"};
+// a parameter takes it at the drop point, as n8n's do (docs/editor.md).
+import { openBraces } from "./completions";
+
+export const FIELD_MIME = "application/x-nodefox-field";
+
+export type DroppedField = { path: string; node?: string; expression: string };
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The keys of a dotted path (`a.b.0`). */
+const keysOf = (path: string) => path.split(".").filter((k) => k !== "");
+
+/** `$json` read at a dotted path: `a.b` → `$json.a.b`, `order id` → `$json["order id"]`, `tags.0` → `$json.tags[0]`. */
+export function jsonAccess(path: string, root = "$json"): string {
+  return keysOf(path).reduce((at, k) => at + (/^\d+$/.test(k) ? `[${k}]` : IDENT.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`), root);
+}
+
+/** A code node's Python for the field: `item["a"]["b"]`. */
+export function pythonAccess(path: string): string {
+  return keysOf(path).reduce((at, k) => at + (/^\d+$/.test(k) ? `[${k}]` : `[${JSON.stringify(k)}]`), "item");
+}
+
+/** The dragged field, or null when the drag carries none (or not in our form). */
+export function readDrop(data: DataTransfer | null): DroppedField | null {
+  const text = data?.getData(FIELD_MIME);
+  if (!text) return null;
+  try {
+    const value = JSON.parse(text) as Partial<DroppedField>;
+    if (typeof value?.path !== "string") return null;
+    const expression = typeof value.expression === "string" && value.expression.trim() ? value.expression : `{{ ${jsonAccess(value.path)} }}`;
+    return { path: value.path, node: typeof value.node === "string" ? value.node : undefined, expression };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a drag carries a field (its data can be read only on drop). */
+export const carriesField = (data: DataTransfer | null) => !!data && Array.from(data.types).includes(FIELD_MIME);
+
+/** `{{ $json.a }}` → `$json.a`. */
+export const inner = (expression: string) => /^\s*\{\{\s*([\s\S]*?)\s*\}\}\s*$/.exec(expression)?.[1] ?? expression;
+
+/** The text of a parameter after dropping `field` at `at`, and where the caret goes.
+ * - "expression": a template (`=...`): inside `{{ }}` the bare expression goes in, elsewhere the whole `{{ ... }}`;
+ * - "text": a fixed text becomes a template, the `{{ ... }}` at the drop point;
+ * - "value": a fixed value that is no text (a number, a choice): the expression takes its place;
+ * - "python": a code node's source gets `item["a"]["b"]`. */
+export function dropInto(text: string, at: number, field: DroppedField, kind: "expression" | "text" | "value" | "python"): { text: string; caret: number } {
+  if (kind === "value") {
+    const next = `=${field.expression}`;
+    return { text: next, caret: next.length };
+  }
+  if (kind === "python") {
+    const where = clamp(at, 0, text.length);
+    const piece = pythonAccess(field.path);
+    return { text: text.slice(0, where) + piece + text.slice(where), caret: where + piece.length };
+  }
+  const template = kind === "expression" ? text : `=${text}`;
+  const where = clamp(kind === "expression" ? at : at + 1, 1, template.length);
+  const piece = openBraces(template, where) !== null ? inner(field.expression) : field.expression;
+  return { text: template.slice(0, where) + piece + template.slice(where), caret: where + piece.length };
+}
+
+const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
