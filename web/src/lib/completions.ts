@@ -2,7 +2,10 @@
 // template, or anywhere in a `code` node's Python), from the node's input items, the names
 // of the nodes above it and the engine's catalogue of functions. Pure functions: the
 // inspector's fields and the code editor feed them and draw the list (docs/editor.md).
+import { openBraces } from "./help";
 import type { Json } from "./types";
+
+export { openBraces };
 
 export type FunctionInfo = { name: string; signature: string; description: string };
 export type OptionKind = "field" | "node" | "function" | "variable" | "method";
@@ -98,14 +101,6 @@ export function fieldsOf(values: Json[]): { name: string; kind: string }[] {
     for (const [k, x] of Object.entries(v)) if (!kinds.has(k) || (kinds.get(k) === "null" && x !== null)) kinds.set(k, kindOf(x));
   }
   return [...kinds].map(([name, kind]) => ({ name, kind }));
-}
-
-/** Whether `caret` lies inside an open `{{ ... }}` of a template; its start if so. */
-export function openBraces(text: string, caret: number): number | null {
-  const open = text.lastIndexOf("{{", caret - 2);
-  if (open < 0 || caret < open + 2) return null;
-  const close = text.indexOf("}}", open + 2);
-  return close >= 0 && close < caret ? null : open + 2;
 }
 
 /** Options that match what is typed: first those starting with it, then those holding it. */

@@ -1,9 +1,9 @@
 // A field dragged from the data panel into a parameter: the drag carries
 // `application/x-nodefox-field` = {"path": "a.b", "node": "<node name>", "expression": "{{ $json.a.b }}"};
 // a parameter takes it at the drop point, as n8n's do (docs/editor.md).
-import { openBraces } from "./completions";
+import { FIELD_MIME, openBraces } from "./help";
 
-export const FIELD_MIME = "application/x-nodefox-field";
+export { FIELD_MIME };
 
 export type DroppedField = { path: string; node?: string; expression: string };
 
@@ -23,8 +23,10 @@ export function pythonAccess(path: string): string {
 }
 
 /** The dragged field, or null when the drag carries none (or not in our form). */
-export function readDrop(data: DataTransfer | null): DroppedField | null {
-  const text = data?.getData(FIELD_MIME);
+export const readDrop = (data: DataTransfer | null): DroppedField | null => parseDrop(data?.getData(FIELD_MIME) ?? "");
+
+/** The drag data's text as a field, or null when it is not one. */
+export function parseDrop(text: string): DroppedField | null {
   if (!text) return null;
   try {
     const value = JSON.parse(text) as Partial<DroppedField>;
@@ -35,9 +37,6 @@ export function readDrop(data: DataTransfer | null): DroppedField | null {
     return null;
   }
 }
-
-/** Whether a drag carries a field (its data can be read only on drop). */
-export const carriesField = (data: DataTransfer | null) => !!data && Array.from(data.types).includes(FIELD_MIME);
 
 /** `{{ $json.a }}` → `$json.a`. */
 export const inner = (expression: string) => /^\s*\{\{\s*([\s\S]*?)\s*\}\}\s*$/.exec(expression)?.[1] ?? expression;
