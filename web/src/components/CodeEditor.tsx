@@ -4,7 +4,7 @@
 // the workflow's (App's shortcuts, as in every parameter field): no editor history here.
 import { autocompletion, acceptCompletion, completionKeymap, startCompletion, type CompletionContext, type CompletionResult } from "@codemirror/autocomplete";
 import { defaultKeymap, indentLess, indentMore, simplifySelection } from "@codemirror/commands";
-import { bracketMatching, defaultHighlightStyle, indentOnInput, StreamLanguage, syntaxHighlighting } from "@codemirror/language";
+import { bracketMatching, defaultHighlightStyle, indentOnInput, indentUnit, StreamLanguage, syntaxHighlighting } from "@codemirror/language";
 import { pythonLanguage, python } from "@codemirror/lang-python";
 import { Annotation, EditorState, Prec, type Extension } from "@codemirror/state";
 import { drawSelection, EditorView, keymap, lineNumbers, placeholder } from "@codemirror/view";
@@ -109,6 +109,7 @@ export function CodeEditor({ value, onChange, mode, path, label, sources, focus,
         bracketMatching(),
         syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
         EditorState.tabSize.of(4),
+        indentUnit.of("    "), // Python's four spaces
         language,
         autocompletion({ icons: false, activateOnTyping: true }),
         Prec.highest(keymap.of([{ key: "Tab", run: acceptCompletion }])),

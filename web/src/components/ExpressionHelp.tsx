@@ -55,7 +55,9 @@ export function useSuggestions(listId: string, mode: Mode, sources: () => Source
     const done = help.accept(target.value, open.completion, open.completion.options[index]);
     caretTo.current = done.caret;
     write(done.text);
-    look(done.text, done.caret); // `$("` goes on to the node names
+    const option = open.completion.options[index];
+    if (/["'(]$/.test(option.apply)) look(done.text, done.caret); // `$("` goes on to the node names
+    else setOpen(null);
   };
   const onKeyDown = (e: KeyboardEvent<Field>) => {
     const target = e.currentTarget;

@@ -103,6 +103,8 @@ describe("dropping a field into a parameter", () => {
 
   it("inserts the bare expression inside braces, the whole one outside", () => {
     expect(dropped("={{ 1 + | }}", "expression")).toBe("={{ 1 + $json.customer.city| }}");
+    expect(dropped("={{| }}", "expression")).toBe("={{ $json.customer.city| }}"); // spaced from the braces
+    expect(dropped("={{ |}}", "expression")).toBe("={{ $json.customer.city| }}");
     expect(dropped("={{ $json.a }} |", "expression")).toBe("={{ $json.a }} {{ $json.customer.city }}|");
     expect(dropped("|={{ $json.a }}", "expression")).toBe("={{ $json.customer.city }}|{{ $json.a }}"); // never before the =
   });

@@ -160,7 +160,9 @@ function afterChain(before: string, caret: number, sources: Sources, mode: Mode)
     if (kinds.has("list")) options.push(...methods(LIST_METHODS, "list"));
     if (kinds.has("object")) options.push(...methods(DICT_METHODS, "object"));
     // the bracketed ones replace the dot too; a list mixes them, so each option says its span
-    const listed = ranked(options, typed).map((o) => (o.apply.startsWith("[") ? { ...o, from: dot } : o));
+    const listed = ranked(options, typed)
+      .filter((o) => o.apply !== typed) // typed out already: nothing to offer
+      .map((o) => (o.apply.startsWith("[") ? { ...o, from: dot } : o));
     return { from: caret - typed.length, to: caret, options: listed };
   }
   return null;

@@ -58,8 +58,13 @@ export function dropInto(text: string, at: number, field: DroppedField, kind: "e
   }
   const template = kind === "expression" ? text : `=${text}`;
   const where = clamp(kind === "expression" ? at : at + 1, 1, template.length);
-  const piece = openBraces(template, where) !== null ? inner(field.expression) : field.expression;
-  return { text: template.slice(0, where) + piece + template.slice(where), caret: where + piece.length };
+  const before = template.slice(0, where);
+  const after = template.slice(where);
+  if (openBraces(template, where) === null) return { text: before + field.expression + after, caret: where + field.expression.length };
+  // inside the braces: the bare expression, spaced from them as `{{ x }}` is
+  const piece = `${before.endsWith("{{") ? " " : ""}${inner(field.expression)}`;
+  const tail = after.startsWith("}}") ? " " : "";
+  return { text: before + piece + tail + after, caret: where + piece.length };
 }
 
 const clamp = (n: number, lo: number, hi: number) => Math.min(hi, Math.max(lo, n));
