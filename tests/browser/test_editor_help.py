@@ -111,6 +111,7 @@ def test_node_names_after_dollar_paren_are_the_nodes_upstream(editor):
                        set_node("=", node_id="set"), later))  # fmt: skip
     select(editor, "set")
     type_at_end(editor, "/fields/0/value", '{{ $("')
+    expect(suggestions(editor)).to_have_count(2)
     labels = [o.locator(".fx-suggest-label").inner_text() for o in suggestions(editor).all()]
     assert labels == ["First one", "Orders"]  # nearest first; not itself, not what comes after
     param(editor, "/fields/0/value").press("ArrowDown")
