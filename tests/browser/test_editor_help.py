@@ -281,7 +281,7 @@ def test_a_field_dropped_inside_braces_goes_in_bare_and_at_the_drop_point(editor
 def test_a_field_dropped_on_a_number_replaces_it_with_the_expression(editor):
     load(editor, chain({"id": "lim", "type": "limit", "name": "Few", "position": [300, 0], "params": {"max": 5}}))
     select(editor, "lim")
-    drag_field(editor, param(editor, "/max"), path="order id", expression='{{ $json["order id"] }}')
+    drag_field(editor, param(editor, "/max"), path='["order id"]', expression='{{ $json["order id"] }}')
     expect(param(editor, "/max")).to_have_value('={{ $json["order id"] }}')
     expect(count(editor, "lim", "out")).to_have_text("1")
 

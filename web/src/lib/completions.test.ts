@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { accept, complete, openBraces, type Sources } from "./completions";
-import { dropInto, jsonAccess, pythonAccess, readDrop, FIELD_MIME } from "./dropField";
+import { dropInto, jsonAccess, keysOf, pythonAccess, readDrop, FIELD_MIME } from "./dropField";
 
 const sources: Sources = {
   items: [
@@ -41,6 +41,7 @@ describe("expression completion", () => {
 
   it("writes a key that is no Python name in brackets, in place of the dot", () => {
     expect(take("={{ $json.ord| }}", "order id")).toBe('={{ $json["order id"]| }}');
+    expect(complete("={{ $json.cl }}", 12, { ...sources, items: [{ class: 1 }] })!.options[0]).toMatchObject({ apply: '["class"]' });
     expect(take('={{ $json["ord| }}', "order id")).toBe('={{ $json["order id"]| }}');
   });
 
@@ -118,6 +119,16 @@ describe("dropping a field into a parameter", () => {
     expect(jsonAccess("order id")).toBe('$json["order id"]');
     expect(jsonAccess("tags.0")).toBe("$json.tags[0]");
     expect(pythonAccess("tags.0")).toBe('item["tags"][0]');
+    expect(jsonAccess("class")).toBe('$json["class"]');
+  });
+
+  it("reads paths as the data panel writes them", () => {
+    expect(keysOf("tags[0].name")).toEqual(["tags", 0, "name"]);
+    expect(keysOf('["order id"]')).toEqual(["order id"]);
+    expect(keysOf('customer["first name"].x')).toEqual(["customer", "first name", "x"]);
+    expect(keysOf("customer.city")).toEqual(["customer", "city"]);
+    expect(keysOf("order id")).toEqual(["order id"]); // plain, not an accessor
+    expect(pythonAccess('items[2]["a \\"b\\""]')).toBe('item["items"][2]["a \\"b\\""]');
   });
 
   it("reads the drag's data, building the expression when it has none", () => {

@@ -25,6 +25,11 @@ export type Mode = "template" | "python";
 const MAX_OPTIONS = 60;
 const MAX_LOOKBEHIND = 400; // characters before the caret read to find what is being typed
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Python's keywords cannot follow a dot (`$json.class` does not parse): they take brackets
+const KEYWORDS = new Set(
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
+);
+const named = (key: string) => IDENT.test(key) && !KEYWORDS.has(key);
 
 /** What expressions read besides the functions (docs/expressions.md). */
 export const VARIABLES: Option[] = [
@@ -153,7 +158,7 @@ function afterChain(before: string, caret: number, sources: Sources, mode: Mode)
     const options: Option[] = [];
     // a key that is no Python name is written in brackets, in place of the dot
     if (mode === "template") {
-      for (const f of fields) options.push(IDENT.test(f.name) ? { label: f.name, apply: f.name, detail: f.kind, kind: "field" } : { label: f.name, apply: `[${quoted(f.name)}]`, detail: f.kind, kind: "field" });
+      for (const f of fields) options.push(named(f.name) ? { label: f.name, apply: f.name, detail: f.kind, kind: "field" } : { label: f.name, apply: `[${quoted(f.name)}]`, detail: f.kind, kind: "field" });
     }
     const kinds = new Set(values.map(kindOf));
     if (kinds.has("text")) options.push(...methods(STRING_METHODS, "text"));

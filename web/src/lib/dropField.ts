@@ -8,18 +8,30 @@ export { FIELD_MIME };
 export type DroppedField = { path: string; node?: string; expression: string };
 
 const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// Python's keywords cannot follow a dot (`$json.class` does not parse)
+const KEYWORDS = new Set(
+  "False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield".split(" "),
+);
+const KEY = /(?:^|\.)([A-Za-z_]\w*)|\[(?:("(?:[^"\\]|\\.)*")|(\d+))\]/g;
+const ACCESSOR = new RegExp(`^(?:${KEY.source.replace("(?:^|\\.)", "\\.?")})+$`);
 
-/** The keys of a dotted path (`a.b.0`). */
-const keysOf = (path: string) => path.split(".").filter((k) => k !== "");
+/** The keys of a field's path: as the data panel writes it (`a.b`, `tags[0].name`,
+ * `["order id"]`), or plain dotted (`customer.city`, `tags.0`); numbers are list indexes. */
+export function keysOf(path: string): (string | number)[] {
+  if (!ACCESSOR.test(path)) return path.split(".").filter((k) => k !== "").map((k) => (/^\d+$/.test(k) ? Number(k) : k));
+  return [...path.matchAll(KEY)].map((m) => m[1] ?? (m[2] !== undefined ? (JSON.parse(m[2]) as string) : Number(m[3])));
+}
 
-/** `$json` read at a dotted path: `a.b` → `$json.a.b`, `order id` → `$json["order id"]`, `tags.0` → `$json.tags[0]`. */
+const named = (k: string) => IDENT.test(k) && !KEYWORDS.has(k);
+
+/** `$json` read at a path: `a.b` → `$json.a.b`, `order id` → `$json["order id"]`, `tags.0` → `$json.tags[0]`. */
 export function jsonAccess(path: string, root = "$json"): string {
-  return keysOf(path).reduce((at, k) => at + (/^\d+$/.test(k) ? `[${k}]` : IDENT.test(k) ? `.${k}` : `[${JSON.stringify(k)}]`), root);
+  return keysOf(path).reduce<string>((at, k) => at + (typeof k === "number" ? `[${k}]` : named(k) ? `.${k}` : `[${JSON.stringify(k)}]`), root);
 }
 
 /** A code node's Python for the field: `item["a"]["b"]`. */
 export function pythonAccess(path: string): string {
-  return keysOf(path).reduce((at, k) => at + (/^\d+$/.test(k) ? `[${k}]` : `[${JSON.stringify(k)}]`), "item");
+  return keysOf(path).reduce<string>((at, k) => at + (typeof k === "number" ? `[${k}]` : `[${JSON.stringify(k)}]`), "item");
 }
 
 /** The dragged field, or null when the drag carries none (or not in our form). */
