@@ -185,6 +185,31 @@ def test_the_code_editor_loads_only_when_a_code_field_is_drawn(editor):
     assert started == 1
 
 
+def test_until_the_editor_arrives_the_code_field_is_a_textarea_that_works(editor):
+    held = []
+    editor.route("**/assets/CodeEditor-*", lambda route: held.append(route))
+    load(editor, chain({"id": "code", "type": "code", "name": "Script", "position": [300, 0], "params": {"code": "return items"}}))
+    select(editor, "code")
+    field = param(editor, "/code")
+    expect(field).to_be_visible()
+    assert field.evaluate("el => el.tagName") == "TEXTAREA"
+    field.click()
+    field.press("Control+End")
+    field.press_sequentially("[:1]")
+    expect(count(editor, "code", "out")).to_have_text("1")
+    assert held, "the editor's chunk was not asked for"
+    held[0].continue_()  # it arrives while the person is in the field: the editor takes over there
+    content = editor.locator('.cm-content[data-param="/code"]')
+    expect(content).to_be_visible()
+    expect(content).to_be_focused()
+    expect(content).to_have_text("return items[:1]")
+    editor.keyboard.press("Backspace")  # at the end, where the caret was
+    editor.keyboard.press("Backspace")
+    editor.keyboard.type("2]")
+    expect(count(editor, "code", "out")).to_have_text("2")
+    assert params_of(editor, "code")["code"] == "return items[:2]"
+
+
 def test_python_in_the_code_editor_tab_indents_escape_leaves_and_item_fields_are_offered(editor):
     load(editor, chain({"id": "code", "type": "code", "name": "Script", "position": [300, 0],
                         "params": {"code": "return items", "mode": "all"}}))  # fmt: skip
