@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import count, load, node, param, status
+from conftest import count, load, node, param
 from playwright.sync_api import expect
 
 pytestmark = pytest.mark.browser
@@ -27,7 +27,7 @@ def doc(nodes: list[dict], edges: list[dict]) -> dict:
 def chain(*nodes: dict) -> dict:
     """Orders → each node in turn."""
     everything = [{"id": "src", "type": "data", "name": "Orders", "position": [0, 0], "params": {"items": ITEMS}}, *nodes]
-    edges = [{"id": f"e{i}", "source": a["id"], "target": b["id"]} for i, (a, b) in enumerate(zip(everything, everything[1:]))]
+    edges = [{"id": f"e{i}", "source": a["id"], "target": b["id"]} for i, (a, b) in enumerate(zip(everything, everything[1:], strict=False))]
     return doc(everything, edges)
 
 
