@@ -142,6 +142,22 @@ def test_functions_are_offered_with_their_signature_and_escape_closes_the_list(e
     expect(preview(editor, "/fields/0/value")).to_contain_text('"none"')
 
 
+def test_a_fixed_text_gets_the_list_inside_braces_and_the_field_stays_in_place(editor):
+    load(editor, chain(set_node("")))
+    select(editor, "set")
+    field = param(editor, "/fields/0/value")
+    before = field.bounding_box()
+    type_at_end(editor, "/fields/0/value", "{{ $json.pr")
+    expect(suggestions(editor).first.locator(".fx-suggest-label")).to_have_text("price")
+    assert field.bounding_box() == before, "the field moved when the help arrived"
+    field.press("Enter")
+    field.press_sequentially(" }}")
+    expect(field).to_have_value("{{ $json.price }}")
+    assert params_of(editor, "set")["fields"][0]["value"] == "{{ $json.price }}"  # still fixed text
+    editor.get_by_role("button", name="Fixed value for /fields/0/value: switch to expression").click()
+    expect(preview(editor, "/fields/0/value")).to_contain_text("= 80")
+
+
 def test_a_long_expression_opens_in_the_code_editor_with_the_same_help(editor):
     long = "={{ " + " + ".join(["$json.price"] * 8) + " }}"
     load(editor, chain(set_node(long)))

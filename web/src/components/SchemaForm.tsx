@@ -17,6 +17,9 @@ type FieldProps = { schema: Schema; path: string; value: Json | undefined; onCha
 
 const NO_ITEMS: Json[] = []; // one empty list, so a list param without items keeps its identity across renders
 const isExpression = (v: unknown): v is string => typeof v === "string" && v.startsWith("=");
+// the field's box around an input and its list: drawn at once (the list's styles come
+// with the help chunk), so the field does not move when they arrive
+const ANCHOR = { position: "relative", flex: 1, minWidth: 0, display: "flex" } as const;
 /** An expression this long, or on several lines, opens in the code editor. */
 const LONG_EXPRESSION = 80;
 const isLong = (text: string) => text.length > LONG_EXPRESSION || text.includes("\n");
@@ -101,7 +104,12 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
     // cleared or retyped, an expression field stays an expression (the switch changes that)
     onChange(path, next.startsWith("=") ? next : `=${next}`);
   };
-  const help = useSuggestions(`suggest-${path}`, "template", sources, writeExpression);
+  const writeFixed = (next: string) => {
+    setText(next);
+    onChange(path, kind === "string" ? next : literal(next));
+  };
+  // a fixed text gets the list too inside {{ }}: switched, it becomes that expression
+  const help = useSuggestions(`suggest-${path}`, "template", sources, expression ? writeExpression : writeFixed);
   const [large, setLarge] = useState(() => expression && isLong(value as string));
   const [dropping, setDropping] = useState(false);
   // after a drop the field has the focus, the caret after what was dropped
@@ -157,7 +165,7 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
     input = <CodeField mode="template" path={path} label={`Expression for ${path}`} value={value as string} onChange={writeExpression} sources={sources} rows={3} />;
   } else if (expression) {
     input = (
-      <div className="fx-suggest-anchor">
+      <div className="fx-suggest-anchor" style={ANCHOR}>
         <input
           {...common}
           {...help.props}
@@ -207,15 +215,19 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
     input = <CodeField mode="python" path={path} label={`Python code for ${path}`} value={shown(value)} onChange={(code) => onChange(path, code)} sources={sources} />;
   } else {
     input = (
-      <input
-        {...common}
-        placeholder={fallback === undefined ? "" : shown(fallback)}
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value);
-          onChange(path, kind === "string" ? e.target.value : literal(e.target.value));
-        }}
-      />
+      <div className="fx-suggest-anchor" style={ANCHOR}>
+        <input
+          {...common}
+          {...help.props}
+          placeholder={fallback === undefined ? "" : shown(fallback)}
+          value={text}
+          onChange={(e) => {
+            writeFixed(e.target.value);
+            help.typed(e.target);
+          }}
+        />
+        {help.list}
+      </div>
     );
   }
   const mine = error && error.path !== undefined && (error.path === path || error.path.startsWith(path + "/"));
