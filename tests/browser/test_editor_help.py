@@ -342,3 +342,15 @@ def test_a_field_dropped_into_the_code_editor_is_python(editor):
     expect(content).to_have_text("""return {'city': item["customer"]["city"]}""")
     assert params_of(editor, "code")["code"] == """return {'city': item["customer"]["city"]}"""
     expect(count(editor, "code", "out")).to_have_text("2")
+
+
+def test_a_field_dropped_into_a_long_expression_goes_in_once(editor):
+    long = "={{ " + " + ".join(["$json.price"] * 8) + " }}"
+    load(editor, chain(set_node(long)))
+    select(editor, "set")
+    content = editor.locator('.cm-content[data-param="/fields/0/value"]')
+    expect(content).to_be_visible()
+    drag_field(editor, content, position={"x": 2, "y": 8})  # before everything: after the "="
+    expected = "={{ $json.customer.city }}" + long[1:]
+    expect(content).to_have_text(expected)
+    assert params_of(editor, "set")["fields"][0]["value"] == expected

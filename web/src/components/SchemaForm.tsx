@@ -139,6 +139,7 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
     onDragLeave: () => setDropping(false),
     onDrop: (e: DragEvent) => {
       setDropping(false);
+      if (e.defaultPrevented) return; // taken already (the code editor takes its own drops)
       const data = e.dataTransfer.getData(FIELD_MIME); // readable only now, in the event
       if (!data) return;
       e.preventDefault();
