@@ -3,10 +3,13 @@
 // of objects, and untyped values. Every value has a fixed/expression switch; every input
 // carries `data-param` = its JSON pointer into params, and each change is one
 // `patch_params` (live.md).
-import { memo, useEffect, useState, type ReactNode } from "react";
+import { memo, useEffect, useLayoutEffect, useRef, useState, type DragEvent, type ReactNode } from "react";
 import * as pointer from "../lib/pointer";
 import type { Json, NodeError, Schema } from "../lib/types";
 import { useDraft } from "../hooks";
+import { carriesField, FIELD_MIME, loadHelp } from "../lib/help";
+import { CodeField } from "./CodeField";
+import { useHelpSources, useSuggestions } from "./ExpressionHelp";
 import { ExpressionPreview } from "./ExpressionPreview";
 
 export type Change = (path: string, value: Json | undefined) => void;
@@ -14,6 +17,12 @@ type FieldProps = { schema: Schema; path: string; value: Json | undefined; onCha
 
 const NO_ITEMS: Json[] = []; // one empty list, so a list param without items keeps its identity across renders
 const isExpression = (v: unknown): v is string => typeof v === "string" && v.startsWith("=");
+// the field's box around an input and its list: drawn at once (the list's styles come
+// with the help chunk), so the field does not move when they arrive
+const ANCHOR = { position: "relative", flex: 1, minWidth: 0, display: "flex" } as const;
+/** An expression this long, or on several lines, opens in the code editor. */
+const LONG_EXPRESSION = 80;
+const isLong = (text: string) => text.length > LONG_EXPRESSION || text.includes("\n");
 const typeOf = (schema: Schema) => (Array.isArray(schema.type) ? schema.type[0] : schema.type);
 
 /** Text typed into an untyped value's fixed field: a JSON number, true, false or null
@@ -88,23 +97,89 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
     else onChange(path, `={{ ${shown(value) === "" ? "$json" : JSON.stringify(value)} }}`);
   };
 
+  // expression help: the list at the caret, and a larger editor for long expressions
+  const sources = useHelpSources(nodeId);
+  const writeExpression = (next: string) => {
+    setText(next);
+    // cleared or retyped, an expression field stays an expression (the switch changes that)
+    onChange(path, next.startsWith("=") ? next : `=${next}`);
+  };
+  const writeFixed = (next: string) => {
+    setText(next);
+    onChange(path, kind === "string" ? next : literal(next));
+  };
+  // a fixed text gets the list too inside {{ }}: switched, it becomes that expression
+  const help = useSuggestions(`suggest-${path}`, "template", sources, expression ? writeExpression : writeFixed);
+  const [large, setLarge] = useState(() => expression && isLong(value as string));
+  const [dropping, setDropping] = useState(false);
+  // after a drop the field has the focus, the caret after what was dropped
+  const caretTo = useRef<number | null>(null);
+  useLayoutEffect(() => {
+    const at = caretTo.current;
+    const el = document.getElementById(`param-${path}`);
+    if (at === null || !(el instanceof HTMLInputElement || el instanceof HTMLTextAreaElement)) return;
+    caretTo.current = null;
+    el.focus();
+    el.setSelectionRange(at, at);
+  });
+
+  // a field dragged from the data panel: its expression at the drop point (a fixed text
+  // becomes a template around it; another fixed value gives way to it), as n8n does
+  const textual = expression || (!schema.enum && kind !== "boolean" && kind !== "integer" && kind !== "number");
+  const dropTargets = {
+    onDragOver: (e: DragEvent) => {
+      if (!carriesField(e.dataTransfer)) return;
+      e.preventDefault();
+      e.dataTransfer.dropEffect = "copy";
+      if (!dropping) {
+        setDropping(true);
+        void loadHelp().catch(() => undefined); // what the drop will need, while it is dragged
+      }
+    },
+    onDragLeave: () => setDropping(false),
+    onDrop: (e: DragEvent) => {
+      setDropping(false);
+      if (e.defaultPrevented) return; // taken already (the code editor takes its own drops)
+      const data = e.dataTransfer.getData(FIELD_MIME); // readable only now, in the event
+      if (!data) return;
+      e.preventDefault();
+      const input = e.target instanceof HTMLInputElement && e.target.type !== "checkbox" ? e.target : null;
+      const x = e.clientX;
+      void loadHelp().then((help) => {
+        const field = help.parseDrop(data);
+        if (!field) return;
+        const current = expression ? (value as string) : textual ? shown(value) : "";
+        const at = input?.isConnected ? help.offsetAt(input, x) : current.length;
+        const done = help.dropInto(current, at, field, expression ? "expression" : textual ? "text" : "value");
+        setText(done.text);
+        caretTo.current = done.caret;
+        onChange(path, done.text);
+      });
+    },
+  };
+
   // a select shows only a value it holds: anything else (unset, or not one of the options)
   // shows "(choose)", so picking the first option is a change too
   const held = !!schema.enum && schema.enum.some((o) => shown(o) === shown(value ?? fallback));
   let input: ReactNode;
-  if (expression) {
+  if (expression && large) {
+    input = <CodeField mode="template" path={path} label={`Expression for ${path}`} value={value as string} onChange={writeExpression} sources={sources} rows={3} />;
+  } else if (expression) {
     input = (
-      <input
-        {...common}
-        className="fx-input fx-code"
-        spellCheck={false}
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value);
-          // cleared or retyped, an expression field stays an expression (the switch changes that)
-          onChange(path, e.target.value.startsWith("=") ? e.target.value : `=${e.target.value}`);
-        }}
-      />
+      <div className="fx-suggest-anchor" style={ANCHOR}>
+        <input
+          {...common}
+          {...help.props}
+          className="fx-input fx-code"
+          spellCheck={false}
+          value={text}
+          onChange={(e) => {
+            writeExpression(e.target.value);
+            help.typed(e.target);
+          }}
+        />
+        {help.list}
+      </div>
     );
   } else if (kind === "boolean") {
     input = (
@@ -138,37 +213,41 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
       />
     );
   } else if (schema.format === "python") {
-    input = (
-      <textarea
-        {...common}
-        className="fx-input fx-code"
-        rows={8}
-        spellCheck={false}
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value);
-          onChange(path, e.target.value);
-        }}
-      />
-    );
+    input = <CodeField mode="python" path={path} label={`Python code for ${path}`} value={shown(value)} onChange={(code) => onChange(path, code)} sources={sources} />;
   } else {
     input = (
-      <input
-        {...common}
-        placeholder={fallback === undefined ? "" : shown(fallback)}
-        value={text}
-        onChange={(e) => {
-          setText(e.target.value);
-          onChange(path, kind === "string" ? e.target.value : literal(e.target.value));
-        }}
-      />
+      <div className="fx-suggest-anchor" style={ANCHOR}>
+        <input
+          {...common}
+          {...help.props}
+          placeholder={fallback === undefined ? "" : shown(fallback)}
+          value={text}
+          onChange={(e) => {
+            writeFixed(e.target.value);
+            help.typed(e.target);
+          }}
+        />
+        {help.list}
+      </div>
     );
   }
   const mine = error && error.path !== undefined && (error.path === path || error.path.startsWith(path + "/"));
   return (
     <>
-      <div className="fx-value">
+      <div className={`fx-value${dropping ? " fx-dropping" : ""}`} {...(schema.format === "python" ? {} : dropTargets)}>
         {input}
+        {expression && (
+          <button
+            type="button"
+            className="fx-mode"
+            aria-pressed={large}
+            aria-label={`${large ? "One line" : "Larger editor"} for ${path}`}
+            title={large ? "Back to one line" : "Edit in a larger editor"}
+            onClick={() => setLarge(!large)}
+          >
+            {large ? "⤡" : "⤢"}
+          </button>
+        )}
         {schema.format !== "python" && <ModeSwitch expression={expression} onToggle={toggle} path={path} />}
       </div>
       {expression && <ExpressionPreview nodeId={nodeId} path={path} text={value as string} />}
