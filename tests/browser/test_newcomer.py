@@ -63,7 +63,9 @@ def test_a_new_aggregation_holds_the_operation_its_select_shows(editor):
     op.select_option("sum")
     param(editor, "/aggregations/0/field").fill("price")
     expect(status(editor, "sum")).to_have_attribute("data-status", "ok")
-    assert params_of(editor, "sum")["aggregations"][0] == {"op": "sum", "field": "price"}
+    row = params_of(editor, "sum")["aggregations"][0]
+    assert row["op"] == "sum" and row["field"] == "price"
+    assert set(row) <= {"op", "field", "skipEmpty"} and not row.get("skipEmpty")  # defaults written, none on
 
 
 def test_a_select_whose_value_is_not_an_option_says_choose(editor):
