@@ -7,6 +7,7 @@ import type { FromWorker, Step, ToWorker } from "./messages";
 type Bridge = {
   handle(message: string): string;
   configure(options: string): string;
+  watch(callback: (seconds: number, note?: string) => void): void;
   run(document: string, input?: string | null): string;
   catalogue(): string;
 };
@@ -179,14 +180,27 @@ async function init(interrupt: SharedArrayBuffer | null) {
     // heap, 10-35 ms inside an edit's handle(), once every few edits).
     pyodide.runPython("from nodefox.execute import freeze_heap\nfreeze_heap()");
     const version = String(pyodide.pyimport("nodefox").__version__);
-    return { module, version, catalogue: module.catalogue() };
+    return { module, version, catalogue: module.catalogue(), tick: watchTime(module, interrupt !== null) };
   });
   await useRelay(loaded.module); // before `bridge` is set: no message is handled without it
   bridge = loaded.module;
   engine = pyodide;
   useFilesFolder(pyodide);
-  post({ kind: "ready", version: loaded.version, catalogue: loaded.catalogue, ms: performance.now() - begin });
+  post({ kind: "ready", version: loaded.version, catalogue: loaded.catalogue, tick: loaded.tick, ms: performance.now() - begin });
   drain();
+}
+
+/** How a preview's code is stopped in time (docs/editor.md). With the interrupt buffer the
+ * page writes the engine's tick signal into it while busy, and the engine's own clock
+ * (limits.py) stops the code: answers that signal. Without it, the engine tells the page
+ * when code starts and ends, and the page restarts this worker if it runs too long. */
+function watchTime(module: Bridge, interrupt: boolean): number | null {
+  if (interrupt) {
+    const answer = JSON.parse(module.configure(JSON.stringify({ pageTicks: true }))) as { pageTicks?: number | null };
+    return typeof answer.pageTicks === "number" ? answer.pageTicks : null;
+  }
+  module.watch((seconds: number, note?: string) => post({ kind: "limit", seconds, note: note ?? null }));
+  return null;
 }
 
 /** Served by `nodefox serve` (it answers /api/session), the engine sends its HTTP requests
