@@ -69,18 +69,18 @@ def _previewed(call: NodeCall, source: str, mode: str) -> Iterator[None]:
         if stuck is not None and stuck["code"] == text:
             raise NodeError(stuck["message"], path="/code")
     seconds = world.code_seconds if world.preview else None
-    if seconds is None:
-        yield
-        return
     message = (f"the code took longer than {seconds:g} s, the editor's time limit for a code preview; "
-               "it runs again when the code changes")  # fmt: skip
-    note = _json.dumps({"node": call.node_id, "code": text, "message": message})
+               "it runs again when the code changes") if seconds else ""  # fmt: skip
     start = time.monotonic()
     try:
-        with limits.time_limit(seconds, message, note):
+        if seconds:
+            note = _json.dumps({"node": call.node_id, "code": text, "message": message})
+            with limits.time_limit(seconds, message, note):
+                yield
+        else:
             yield
     except NodeError as exc:
-        if exc.message != message:
+        if not message or exc.message != message:
             raise
         if cache is not None:
             cache.put(call.node_id, _STUCK, {"code": text, "message": message})
