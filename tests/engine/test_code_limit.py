@@ -11,7 +11,6 @@ import threading
 import time
 
 import pytest
-
 from nodefox import bridge, limits
 from nodefox.errors import NodeError
 from nodefox.live import Session

@@ -22,6 +22,7 @@ from typing import Any
 from .. import _json, limits
 from .._guards import to_json
 from ..errors import ExpressionError, NodeError
+from ..expressions.friendly import code_names, python_error
 from .base import NodeCall, NodeType, Outputs, obj_schema
 
 _FILENAME = "<code node>"
@@ -42,6 +43,19 @@ def _compile(source: str, mode: str) -> Any:
 def _line(exc: BaseException) -> str:
     frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == _FILENAME]
     return f" on line {frames[-1].lineno - 1}" if frames else ""
+
+
+def _failed(exc: BaseException, items: list) -> str:
+    """`KeyError on line 2: there is no key 'pricse'; did you mean 'price'?`: the error's
+    kind and line, in plain words (`expressions.friendly`), the same natively and in Pyodide."""
+    names: list[list[str]] = []
+    tb = exc.__traceback__
+    while tb is not None:  # the names the user's code could see where it failed
+        if tb.tb_frame.f_code.co_filename == _FILENAME:
+            names = code_names(tb.tb_frame.f_locals, tb.tb_frame.f_globals)
+        tb = tb.tb_next
+    keys = {k: None for item in items[:20] if type(item) is dict for k in item}
+    return f"{type(exc).__name__}{_line(exc)}: {python_error(exc, names, keys)}"
 
 
 def _objects(value: Any, where: str) -> list:
@@ -120,7 +134,7 @@ def run_code(call: NodeCall) -> Outputs:
             try:
                 result = fn(_json.copy(call.first), vars_, now, rng)
             except (Exception, SystemExit) as exc:  # exit() must not end the run
-                raise NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}") from None
+                raise NodeError(_failed(exc, call.first)) from None
         return {"out": _objects(result, "the code")}
     out: list = []
 
@@ -128,7 +142,7 @@ def run_code(call: NodeCall) -> Outputs:
         try:
             result = fn(_json.copy(item), index, vars_, now, rng)
         except (Exception, SystemExit) as exc:  # exit() must not end the run
-            raise NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}", item=index) from None
+            raise NodeError(_failed(exc, [item]), item=index) from None
         if result is not None:
             out.extend(_objects(result, f"the code (item {index})"))
 
