@@ -38,16 +38,23 @@ let bridge: Bridge | null = null;
 let draining = false;
 let engine: Pyodide | null = null;
 
-/** Packages served but not loaded at start-up (docs/files.md): each is loaded before the
- * first message whose text mentions what needs it, so the run that needs it finds it.
- * Read from the text without parsing it, like `asks`: a false alarm only loads it early. */
-const OPTIONAL: { [mention: string]: string[] } = { xlsx: ["openpyxl"] };
+/** Packages served but not loaded at start-up (docs/editor.md, "What a page loads"): each
+ * is loaded before the first message whose text mentions what needs it, so the run that
+ * needs it finds it. Read from the text without parsing it, like `asks`: a false alarm only
+ * loads it early. (tests/pyodide/common.mjs `onDemand` follows the same rules.) */
+const OPTIONAL: { names: string[]; needs(text: string): boolean }[] = [
+  { names: ["openpyxl"], needs: (text) => text.includes("xlsx") }, // read_file/write_file xlsx
+  { names: ["urllib3"], needs: (text) => text.includes('"http"') }, // an `http` node's client
+  // a time zone other than UTC (settings.timezone, a schedule's timezone): IANA data
+  { names: ["tzdata"], needs: (text) => text.includes('"timezone"') && /"timezone"\s*:\s*"(?!UTC")/.test(text) },
+];
 const optionalTried = new Set<string>();
 let loadingOptional = false;
 const optionalFor = (text: string) =>
-  Object.entries(OPTIONAL).flatMap(([mention, names]) =>
-    text.includes(mention) ? names.filter((name) => !optionalTried.has(name)) : [],
-  );
+  OPTIONAL.flatMap(({ names, needs }) => {
+    const wanted = names.filter((name) => !optionalTried.has(name));
+    return wanted.length && needs(text) ? wanted : [];
+  });
 const textOf = (message: ToWorker) => (message.kind === "apply" ? message.message : message.kind === "run" ? message.document : "");
 
 /** Loads `names` (with their lockfile dependencies), then drains again. One try each: if it
