@@ -54,7 +54,7 @@ def fails(text: str, item: dict | None = None) -> str:
         ("1 / 0", "division by zero"),
         ("$json.name.first", "$json.name is a string, so .first cannot be read"),
         ("$json.tags + 1", "cannot add an array and a number: $json.tags is an array"),
-        ("-$json.none", "$json.none is empty (null), so it cannot be"),
+        ("-$json.none", "$json.none is empty (null), so it cannot be negated"),
     ],
 )
 def test_common_errors_in_expressions_read_in_plain_words(text, message):

@@ -228,13 +228,20 @@ def _explain(exc: BaseException, tree: ast.AST, source: str, item: Any, context:
                 said = operand.empty()
                 if "did you mean" in said:
                     return said
-                return f"{said}, so it cannot be {_PASSIVE.get(_VERBS.get(op, ''), 'used with ' + op)}"
+                return f"{said}, so it cannot be {_passive(op)}"
         if not described:
             described = [o for o in operands if o.reference and o.value is not _Unknown]
     if described:
         parts = [f"{o.text} is {_shown(o.value)}" for o in described[:2]]
         return f"{words}: {' and '.join(parts)}{_hint(types)}"
     return f"{words}{_hint(types)}"
+
+
+def _passive(op: str) -> str:
+    """What cannot be done to null by `op`: `multiplied`, `compared`, `negated`..."""
+    if op.startswith("unary"):
+        return {"-": "negated", "+": "used as a number", "~": "inverted"}.get(op[6:], f"used with {op[6:]}")
+    return _PASSIVE.get(_VERBS.get(op, ""), f"used with {op}")
 
 
 def _shown(value: Any) -> str:
