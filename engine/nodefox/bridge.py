@@ -11,7 +11,6 @@ from .errors import DocumentError
 from .execute import check_items
 from .execute import run as run_document
 from .live import Session
-from .nodes.code import remember_stuck
 
 SESSION = Session()  # code runs only once allowed (configure, or op set_permissions)
 SESSION.world.code_seconds = limits.DEFAULT_CODE_SECONDS  # a preview's code stops in time
@@ -92,6 +91,8 @@ def configure(options: str) -> str:
         limits.page_ticks()
         _CONFIG["pageTicks"] = int(limits.TICK_SIGNAL)
     if type(data) is dict and type(data.get("stuck")) is str and SESSION.world.cache is not None:
+        from .nodes.code import remember_stuck
+
         with suppress(ValueError, KeyError, TypeError):  # not a note of ours: nothing to remember
             remember_stuck(SESSION.world.cache, data["stuck"])
     relay = data.get("relay", False) if type(data) is dict else False
