@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from typing import Any
 
-from . import __version__, _json, _schema
+from . import __version__, _json, _schema, limits
 from .document import load_text
 from .errors import DocumentError
 from .execute import check_items
@@ -12,7 +13,8 @@ from .execute import run as run_document
 from .live import Session, answers
 
 SESSION = Session()  # code runs only once allowed (configure, or op set_permissions)
-_CONFIG: dict[str, Any] = {"files": None}
+SESSION.world.code_seconds = limits.DEFAULT_CODE_SECONDS  # a preview's code stops in time
+_CONFIG: dict[str, Any] = {"files": None, "pageTicks": None}
 
 # The browser restores a memory snapshot taken once this module is imported, so what is
 # imported here costs nothing there. `_schema` imports `jsonschema` on the first invalid
@@ -66,7 +68,11 @@ def configure(options: str) -> str:
     """Set bridge options; answers the current ones. `allowCode`: whole runs and the session
     may run code nodes; `files`: the folder (in Pyodide's file system) where the page writes
     the user's files and where file names in workflows resolve; `relay`: `{"url", "token"}` of
-    the serving `nodefox serve`'s `/relay`, which HTTP requests then go through (null: directly)."""
+    the serving `nodefox serve`'s `/relay`, which HTTP requests then go through (null: directly);
+    `codeSeconds`: a code node's time limit in a preview (seconds, or null: the session's
+    budget only); `pageTicks: true`: the page writes the answered `pageTicks` signal into
+    Pyodide's interrupt buffer while busy (limits.page_ticks); `stuck`: a note `watch` was
+    given, from a worker restarted because that code ran out of time (it is not run again)."""
     try:
         data: Any = _json.loads(options)
     except (ValueError, RecursionError):
@@ -77,12 +83,31 @@ def configure(options: str) -> str:
         _CONFIG["files"] = data["files"]
         SESSION.world.files = data["files"]
         SESSION.apply([{"op": "refresh"}])  # reads of files resolve anew
+    if type(data) is dict and "codeSeconds" in data:
+        seconds = data["codeSeconds"]
+        if seconds is None or (type(seconds) in (int, float) and seconds > 0):
+            SESSION.world.code_seconds = None if seconds is None else float(seconds)
+    if type(data) is dict and data.get("pageTicks") is True and _CONFIG["pageTicks"] is None:
+        limits.page_ticks()
+        _CONFIG["pageTicks"] = int(limits.TICK_SIGNAL)
+    if type(data) is dict and type(data.get("stuck")) is str and SESSION.world.cache is not None:
+        from .nodes.code import remember_stuck
+
+        with suppress(ValueError, KeyError, TypeError):  # not a note of ours: nothing to remember
+            remember_stuck(SESSION.world.cache, data["stuck"])
     relay = data.get("relay", False) if type(data) is dict else False
     if relay is None or (type(relay) is dict and all(type(relay.get(k)) is str and relay[k] for k in ("url", "token"))):
         SESSION.world.relay = None if relay is None else {"url": relay["url"], "token": relay["token"]}
         SESSION.mark_reading("network")  # a request that failed (CORS) is tried again through it
     return _json.dumps({**_CONFIG, "allowCode": SESSION.allow_code, "relay": _relay_shown(),
-                        "version": __version__})
+                        "codeSeconds": SESSION.world.code_seconds, "version": __version__})
+
+
+def watch(callback: Any) -> None:
+    """`callback(seconds, note)` as each preview's code starts (`(0, None)` as it ends): the
+    worker without an interrupt buffer tells the page, which restarts it once the code runs
+    past its limit and hands the note back (configure `stuck`)."""
+    limits.watch(callback)
 
 
 def _relay_shown() -> str | None:

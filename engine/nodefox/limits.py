@@ -12,7 +12,11 @@ budgets bound the run as a whole.
   checks for signals, so a backtracking pattern stops too. Elsewhere (another
   thread, Pyodide) the deadline is checked between nodes, and an interrupt
   (KeyboardInterrupt: Pyodide's interrupt buffer) that arrives after the
-  deadline is reported as the budget's.
+  deadline is reported as the budget's. In the browser the page also writes
+  a tick signal (`TICK_SIGNAL`) into that buffer while the engine is busy
+  (`page_ticks`): each runs the same check as the native timer's tick.
+- Part of a node may have a tighter deadline (`time_limit`: a preview's code,
+  the editor's setting): past it, that part fails with the node's own error.
 - Memory: the same ticks read the process's resident memory (where the system
   tells it) and stop the run once it has grown by more than its budget.
 - Items: every item a node produces is counted (`call`), and nodes that
@@ -38,7 +42,9 @@ from .errors import NodeError
 DEFAULT_TIMEOUT = 10.0  # seconds a run may take (a stranger's file must end within seconds)
 DEFAULT_MAX_ITEMS = 10_000_000  # items all the nodes of a run may produce, in all
 DEFAULT_MAX_MEMORY = 400  # megabytes the process may grow by during a run
+DEFAULT_CODE_SECONDS = 5.0  # seconds a code node may run in a preview (the editor's setting)
 TICK = 0.02  # seconds between two checks of the timer
+TICK_SIGNAL = signal.SIGUSR1 if hasattr(signal, "SIGUSR1") else 10  # the page's tick (page_ticks)
 
 
 class BudgetExceeded(BaseException):
@@ -55,7 +61,7 @@ class BudgetExceeded(BaseException):
 
 class _Budget:
     __slots__ = ("timeout", "deadline", "max_items", "items", "max_memory", "base_memory",
-                 "spent", "inside", "outer")  # fmt: skip
+                 "spent", "inside", "outer", "message")  # fmt: skip
 
     def __init__(self, timeout: float | None, max_items: int | None, max_memory: float | None,
                  outer: _Budget | None):  # fmt: skip
@@ -69,6 +75,7 @@ class _Budget:
         self.spent: str | None = None  # the message of the budget spent, once one is
         self.inside = False  # a node's function is running
         self.outer = outer
+        self.message: str | None = None  # time_limit's: what its deadline says when passed
         if outer is not None:  # a run inside a run: the tighter of both
             if outer.deadline is not None and (self.deadline is None or outer.deadline < self.deadline):
                 self.deadline, self.timeout = outer.deadline, outer.timeout
@@ -78,6 +85,8 @@ class _Budget:
                     self.max_items = left
 
     def time_message(self) -> str:
+        if self.message is not None:
+            return self.message
         return f"the run took longer than its {_seconds(self.timeout)} s time budget (--timeout)"
 
     def items_message(self) -> str:
@@ -169,6 +178,73 @@ def call(fn: Callable[[Any], dict], node_call: Any) -> dict:
 _OUT_OF_MEMORY = "the node ran out of memory"
 
 
+# Told when a time-limited block starts (its seconds and note) and ends (0, None): the
+# browser's worker without an interrupt buffer passes it on, so the page can restart it.
+_WATCHER: list[Callable[[float, str | None], Any]] = []
+
+
+def watch(callback: Callable[[float, str | None], Any] | None) -> None:
+    """Call `callback(seconds, note)` as each time-limited block starts, `(0, None)` as it ends."""
+    _WATCHER[:] = [callback] if callback is not None else []
+
+
+@contextmanager
+def time_limit(seconds: float, message: str, note: str | None = None) -> Iterator[None]:
+    """A deadline `seconds` from now for the block (part of a node: a preview's code); past
+    it the block stops with NodeError(message), the node's own error, and the run goes on.
+
+    Inside a run's budget the tighter deadline wins: when the run's comes first, the
+    run's BudgetExceeded is raised as usual. The block is stopped as a run is (the native
+    timer, the page's ticks, an interrupt after the deadline) or, failing all of them,
+    when it ends past its deadline.
+    """
+    if not seconds > 0:
+        raise ValueError(f"seconds must be a positive number, not {seconds!r}")
+    outer = _active()
+    state = _Budget(seconds, None, outer.max_memory if outer else None, outer)
+    own = outer is None or outer.deadline is None or state.deadline != outer.deadline
+    if own:
+        state.message = message
+    state.max_items = None  # items are counted by the node's `call`, not here
+    state.inside = True
+    _LOCAL.budget = state
+    timer = _Timer.start(state)
+    if outer is not None and outer.base_memory is not None:
+        state.base_memory = outer.base_memory  # the run's memory budget holds in here too
+    for told in _WATCHER:
+        told(seconds, note)
+    try:
+        yield
+    except BudgetExceeded as exc:
+        if own and state.spent is not None and exc.message == message:
+            raise NodeError(message) from None
+        raise
+    except KeyboardInterrupt:
+        if not state.overdue():
+            raise  # the user's Stop
+        state.spent = state.time_message()
+        if own:
+            raise NodeError(message) from None
+        raise BudgetExceeded(state.spent) from None
+    finally:
+        if timer is not None:
+            timer.stop()
+        _LOCAL.budget = outer
+        for told in _WATCHER:
+            told(0, None)
+    if state.overdue():  # nothing stopped it (no timer, no ticks): it ends late, and fails
+        if own:
+            raise NodeError(message)
+        raise BudgetExceeded(state.time_message())
+
+
+def page_ticks(signum: int = TICK_SIGNAL) -> None:
+    """Take `signum` as a tick of the budget timer (Pyodide: the page writes it into the
+    interrupt buffer every so often while the engine is busy, since the wasm has no
+    interval timer). Budgets and time limits then stop a node as the native timer does."""
+    signal.signal(signum, _tick)
+
+
 def reserve(count: int) -> None:
     """A node is about to produce `count` items (in all so far): fail now if they would not fit."""
     state = _active()
@@ -235,12 +311,12 @@ _TIMERS: list[_Timer] = []
 
 def _tick(signum: int, frame: Any) -> None:
     state = _active()
-    if state is None or not _TIMERS:
+    if state is None:
         return
     if state.spent is None:
         if state.overdue():
             state.spent = state.time_message()
-        else:
+        elif _TIMERS:
             timer = _TIMERS[-1]
             if timer.memory is not None and state.max_memory is not None and state.base_memory is not None:
                 used = timer.memory.read()

@@ -187,7 +187,7 @@ def _typed(expr: Expression, ptr: str) -> Any:
         try:
             value = fn(item, index, context)
         except Exception as exc:
-            err = expr.failure(exc)
+            err = expr.failure(exc, item, context)
             raise NodeError(err.message, item=index, path=ptr, expression=err.expression) from None
         t = type(value)
         # value - value == 0 holds for every finite float and fails for NaN and infinities

@@ -84,6 +84,7 @@ class World:
     # through (an API without CORS headers then answers the page too); None sends them directly
     relay: dict | None = None
     preview: bool = False  # a preview: unpinned `write` nodes wait instead of running
+    code_seconds: float | None = None  # a preview's time limit for each code node (limits.time_limit)
 
     def check_net(self, host: str) -> None:
         if not host_allowed(host, self.allow_net):

@@ -52,3 +52,15 @@ export async function loadFromSite(pyodideDir, packages = ["nodefox"], stderr = 
     stderr,
   });
 }
+
+/** The packages the page's worker loads only once a message needs them, by the same rules
+ * as web/src/engine/worker.ts (`OPTIONAL`): the names `text` (a document or ops, as JSON
+ * text) needs that `loaded` does not hold yet. */
+export function onDemand(text, loaded = {}) {
+  const rules = [
+    [["openpyxl"], text.includes("xlsx")],
+    [["urllib3"], text.includes('"http"')],
+    [["tzdata"], text.includes('"timezone"') && /"timezone"\s*:\s*"(?!UTC")/.test(text)],
+  ];
+  return rules.flatMap(([names, needed]) => (needed ? names.filter((n) => !(n in loaded)) : []));
+}

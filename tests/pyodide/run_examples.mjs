@@ -5,14 +5,17 @@
 // CASES is a JSON array of {name, document, input?} (document and input as JSON text),
 // read from the file given or else from stdin. One Pyodide instance runs them all.
 // Pyodide loads exactly as the worker does: indexURL and lockFileURL in the site's
-// pyodide/ folder, packages: ["nodefox"], nothing from the network.
+// pyodide/ folder, packages: ["nodefox"], nothing from the network; a case whose document
+// needs a package the page loads on demand (tzdata, urllib3, openpyxl) gets it first, as
+// the worker does (common.mjs `onDemand`).
 //
-// Prints JSON lines: first {"ready": true, "pyodide", "abiVersion", "nodefox", "loadMs"},
+// Prints JSON lines: first {"ready": true, "pyodide", "abiVersion", "nodefox", "loadMs",
+// "atStart": the packages loaded at start-up},
 // then per case {"name", "result", "canonical", "ms"} where `result` is the text
 // bridge.run() returned and `canonical` its canonical form (no `stats`, compact JSON)
 // computed inside Pyodide; or {"name", "error"} when Python raised.
 import { readFile } from "node:fs/promises";
-import { guardNetwork, loadFromSite, out, parseArgs, readCases } from "./common.mjs";
+import { guardNetwork, loadFromSite, onDemand, out, parseArgs, readCases } from "./common.mjs";
 
 const { casesFile, pyodideDir } = parseArgs();
 const cases = await readCases(casesFile);
@@ -69,11 +72,14 @@ out({
   abiVersion: pyodide._api?.abiVersion ?? null,
   nodefox: nodefox.__version__,
   loadMs: Math.round(loadMs),
+  atStart: Object.keys(pyodide.loadedPackages).sort(),
 });
 
 for (const c of cases) {
   const t = performance.now();
   try {
+    const wanted = onDemand(c.document, pyodide.loadedPackages);
+    if (wanted.length) await pyodide.loadPackage(wanted, { errorCallback: (e) => { throw new Error(e); } });
     const result = bridge.run(c.document, c.input ?? null);
     out({ name: c.name, result, canonical: canonical(result), ms: Math.round(performance.now() - t) });
   } catch (err) {

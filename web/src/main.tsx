@@ -5,7 +5,7 @@ import "@xyflow/react/dist/style.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 import { App } from "./App";
-import { EngineClient } from "./engine/client";
+import { codeSeconds, EngineClient } from "./engine/client";
 import { EditorContext, EngineContext } from "./hooks";
 import { changesDocument } from "./lib/ops";
 import type { Answer, Catalogue, Op, Workflow } from "./lib/types";
@@ -30,9 +30,10 @@ const engine = new EngineClient({
     lastTiming = { handleMs: ms, waitedMs: waited };
     editor.getState().engineTiming(ms, waited);
   },
+  document: () => editor.getState().doc, // what a restarted worker loads (no interrupt buffer)
 });
 editor = createEditor(engine, storage, restore(storage));
-engine.start();
+engine.start(codeSeconds(storage));
 void editor.getState().start();
 // The site carries the served engine's catalogue: palette and inspector work while it loads.
 fetch("/catalogue.json")

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from .. import _guards as g
 from ..errors import ExpressionError
 from ..functions import CONTEXT_FUNCTIONS, FUNCTIONS
+from .friendly import unknown_name
 from .scan import CONTEXT_NAMES, PREFIX, display, is_name, scan
 
 MAX_EXPRESSION = 10_000  # characters in one template
@@ -122,7 +123,8 @@ def check(text: str) -> Checked:
     known = bound | FUNCTIONS.keys() | CONTEXT_FUNCTIONS
     for node in ast.walk(tree):
         if type(node) is ast.Name and not node.id.startswith(PREFIX) and node.id not in known:
-            raise ExpressionError(f"unknown name {node.id!r}", text)
+            names = [*known, "True", "False", "None", *("$" + n for n in CONTEXT_NAMES)]
+            raise ExpressionError(unknown_name(node.id, names), text)
     return Checked(text, source, tree, frozenset(refs), frozenset(uses), needs_budget, needs_work)
 
 

@@ -18,6 +18,7 @@ from ..errors import ExpressionError
 from ..functions import FUNCTIONS
 from .checking import check
 from .context import Context
+from .friendly import explain
 from .scan import PREFIX, display, is_name
 from .templates import plain
 
@@ -96,7 +97,8 @@ def evaluate_reference(text: str, item: dict, index: int, context: Context) -> A
     try:
         value = evaluator.eval(checked.source.strip(), previously_parsed=checked.tree.body)
     except Exception as exc:
-        raise ExpressionError(plain(exc), checked.text) from None
+        said = explain(exc, checked.tree, checked.source, item, context)
+        raise ExpressionError(said or plain(exc), checked.text) from None
     try:
         return g.to_json(value)
     except ExpressionError as exc:

@@ -14,6 +14,7 @@ from ..errors import ExpressionError
 from .checking import check
 from .compiler import compile_checked
 from .context import Context
+from .friendly import explain
 from .scan import string_end
 
 
@@ -31,15 +32,17 @@ class Expression:
         try:
             value = self.fn(item, index, context)
         except Exception as exc:
-            raise self.failure(exc) from None
+            raise self.failure(exc, item, context) from None
         t = type(value)
         if t is str or (t is int and g.INT_FLOOR < value < g.INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
             return value
         return self.finish(value)
 
-    def failure(self, exc: BaseException) -> ExpressionError:
-        """The ExpressionError for an exception raised while evaluating."""
-        return ExpressionError(plain(exc), self.text)
+    def failure(self, exc: BaseException, item: Any = None, context: Context | None = None) -> ExpressionError:
+        """The ExpressionError for an exception raised while evaluating `item` (in plain words,
+        naming the field that was empty when there is one: `friendly.explain`)."""
+        said = explain(exc, self.checked.tree, self.checked.source, item, context) if item is not None else None
+        return ExpressionError(said or plain(exc), self.text)
 
     def finish(self, value: Any) -> Any:
         """The JSON form of a result that is not a plain scalar."""

@@ -1,19 +1,28 @@
 """The `code` node: the user's own Python.
 
 The browser is the user's own sandbox; natively the code runs only when the
-caller opts in (`allow_code`).
+caller opts in (`allow_code`). In a preview (the editor's session) each run of a
+code node has a time limit (`World.code_seconds`, the editor's setting): a
+`while True: pass` fails its node instead of holding the page. Code that ran out
+of time, or that the user stopped, is remembered by its text: the re-runs queued
+behind it answer the same error at once, and it runs again once its code changes
+(or on a `refresh` of the node).
 """
 
 from __future__ import annotations
 
 import random
 import textwrap
+import time
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from .. import _json
+from .. import _json, limits
 from .._guards import to_json
 from ..errors import ExpressionError, NodeError
+from ..expressions.friendly import code_names, python_error
 from .base import NodeCall, NodeType, Outputs, obj_schema
 
 _FILENAME = "<code node>"
@@ -36,6 +45,19 @@ def _line(exc: BaseException) -> str:
     return f" on line {frames[-1].lineno - 1}" if frames else ""
 
 
+def _failed(exc: BaseException, items: list) -> str:
+    """`KeyError on line 2: there is no key 'pricse'; did you mean 'price'?`: the error's
+    kind and line, in plain words (`expressions.friendly`), the same natively and in Pyodide."""
+    names: list[list[str]] = []
+    tb = exc.__traceback__
+    while tb is not None:  # the names the user's code could see where it failed
+        if tb.tb_frame.f_code.co_filename == _FILENAME:
+            names = code_names(tb.tb_frame.f_locals, tb.tb_frame.f_globals)
+        tb = tb.tb_next
+    keys = {k: None for item in items[:20] if type(item) is dict for k in item}
+    return f"{type(exc).__name__}{_line(exc)}: {python_error(exc, names, keys)}"
+
+
 def _objects(value: Any, where: str) -> list:
     t = type(value)
     if t is not dict and (t is not list or not set(map(type, value)) <= {dict}):
@@ -44,6 +66,51 @@ def _objects(value: Any, where: str) -> list:
         return [to_json(value)] if t is dict else to_json(value)
     except ExpressionError as exc:
         raise NodeError(f"{where} returned something that is not JSON: {exc.message}") from None
+
+
+_STUCK = "stuck"  # the session's cache key of the code that ran out of time or was stopped
+
+
+@contextmanager
+def _previewed(call: NodeCall, source: str, mode: str) -> Iterator[None]:
+    """The user's code within the preview's time limit; code that hung before fails at once."""
+    world = call.world
+    cache = world.cache
+    text = f"{mode}\n{source}"
+    if cache is not None:
+        stuck = cache.get(call.node_id, _STUCK)
+        if stuck is not None and stuck["code"] == text:
+            raise NodeError(stuck["message"], path="/code")
+    seconds = world.code_seconds if world.preview else None
+    message = (f"the code took longer than {seconds:g} s, the editor's time limit for a code preview; "
+               "it runs again when the code changes") if seconds else ""  # fmt: skip
+    start = time.monotonic()
+    try:
+        if seconds:
+            note = _json.dumps({"node": call.node_id, "code": text, "message": message})
+            with limits.time_limit(seconds, message, note):
+                yield
+        else:
+            yield
+    except NodeError as exc:
+        if not message or exc.message != message:
+            raise
+        if cache is not None:
+            cache.put(call.node_id, _STUCK, {"code": text, "message": message})
+        raise exc.located(path="/code") from None
+    except KeyboardInterrupt:  # the user's Stop: the queued re-runs of this code are not run
+        if cache is not None:
+            stopped = (f"the preview was stopped while this code ran ({time.monotonic() - start:.1f} s); "
+                       "it runs again when the code changes")  # fmt: skip
+            cache.put(call.node_id, _STUCK, {"code": text, "message": stopped})
+        raise
+
+
+def remember_stuck(cache: Any, note: str) -> None:
+    """Take a time-limit `note` (as `limits.watch` was told it) as code that hung: a worker
+    restarted because of it (no interrupt buffer) does not run that code again."""
+    data = _json.loads(note)
+    cache.put(data["node"], _STUCK, {"code": data["code"], "message": data["message"]})
 
 
 def run_code(call: NodeCall) -> Outputs:
@@ -62,10 +129,11 @@ def run_code(call: NodeCall) -> Outputs:
     vars_ = _json.copy(call.context.vars)
     now = call.context.now
     if mode == "all":
-        try:
-            result = fn(_json.copy(call.first), vars_, now, rng)
-        except (Exception, SystemExit) as exc:  # exit() must not end the run
-            raise NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}") from None
+        with _previewed(call, source, mode):
+            try:
+                result = fn(_json.copy(call.first), vars_, now, rng)
+            except (Exception, SystemExit) as exc:  # exit() must not end the run
+                raise NodeError(_failed(exc, call.first)) from None
         return {"out": _objects(result, "the code")}
     out: list = []
 
@@ -73,11 +141,12 @@ def run_code(call: NodeCall) -> Outputs:
         try:
             result = fn(_json.copy(item), index, vars_, now, rng)
         except (Exception, SystemExit) as exc:  # exit() must not end the run
-            raise NodeError(f"{type(exc).__name__}{_line(exc)}: {exc}", item=index) from None
+            raise NodeError(_failed(exc, [item]), item=index) from None
         if result is not None:
             out.extend(_objects(result, f"the code (item {index})"))
 
-    call.each(each, out)
+    with _previewed(call, source, mode):
+        call.each(each, out)
     return {"out": out}
 
 

@@ -10,7 +10,32 @@ export type Events = {
   fatal(message: string): void;
   busy(busy: boolean): void;
   timing(ms: number, waited: number): void; // handle()'s wall time in the worker, and how long it queued
+  // the document on the canvas (edits not yet answered included): what a restarted worker
+  // loads (a preview's code ran past its limit or was stopped, no interrupt buffer)
+  document?(): unknown;
 };
+
+/** The editor's setting (docs/editor.md): seconds a `code` node may run in a preview. */
+export const CODE_SECONDS_KEY = "nodefox.codeSeconds";
+export const DEFAULT_CODE_SECONDS = 5;
+
+/** The code time limit this browser keeps (a positive number), else the default. */
+export function codeSeconds(storage: Pick<Storage, "getItem"> | null): number {
+  let text: string | null = null;
+  try {
+    text = storage?.getItem(CODE_SECONDS_KEY) ?? null;
+  } catch {
+    /* storage disabled */
+  }
+  const value = text === null ? NaN : Number(text);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_CODE_SECONDS;
+}
+
+/** How often the page ticks the engine's clock while it is busy (limits.page_ticks). */
+const TICK_MS = 100;
+/** Without the interrupt buffer: how long past a code's limit before the worker restarts. */
+const RESTART_GRACE_MS = 500;
+const STOPPED = "the preview was stopped while this code ran; it runs again when the code changes";
 
 type Pending = { resolve(text: string): void; reject(error: Error): void; request: ToWorker; files?(files: FsFile[]): void };
 
@@ -27,6 +52,16 @@ export class EngineClient {
   private started = false;
   private busyTimer: ReturnType<typeof setTimeout> | null = null;
   private busyShown = false;
+  private tick: number | null = null; // the engine's tick signal (interrupt buffer only)
+  private ticking: ReturnType<typeof setInterval> | null = null;
+  private running: { note: string; timer: ReturnType<typeof setTimeout> } | null = null; // code, no buffer
+  // What a restarted worker is told again before the document: it starts knowing nothing
+  private kept = {
+    options: {} as Record<string, unknown>,
+    files: new Map<string, Uint8Array>(),
+    world: new Map<string, Record<string, unknown>>(), // set_permissions (merged), set_credentials
+    stuck: [] as string[],
+  };
   readonly ready: Promise<Ready>;
   private settle!: { resolve(ready: Ready): void; reject(error: Error): void };
 
@@ -35,12 +70,14 @@ export class EngineClient {
     this.ready.catch(() => {}); // reported through events.fatal
   }
 
-  start() {
+  /** Start the worker; `seconds`: the code time limit (codeSeconds(localStorage)). */
+  start(seconds: number = DEFAULT_CODE_SECONDS) {
     if (this.started) return;
     this.started = true;
     const isolated = typeof SharedArrayBuffer !== "undefined" && self.crossOriginIsolated;
     this.interrupt = isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
     this.spawn();
+    void this.configure({ codeSeconds: seconds }).catch(() => {});
   }
 
   private spawn() {
@@ -59,8 +96,12 @@ export class EngineClient {
       case "progress":
         return this.events.progress(message.step, message.state, message.ms);
       case "ready":
+        this.tick = message.tick ?? null;
+        if (this.busyShown) this.startTicks();
         this.events.ready(message);
         return this.settle.resolve(message);
+      case "limit":
+        return this.watch(message.seconds, message.note);
       case "fatal":
         this.events.fatal(message.message);
         return this.settle.reject(new Error(message.message));
@@ -97,6 +138,7 @@ export class EngineClient {
           this.busyTimer = null;
           if (this.pending.size === 0) return;
           this.busyShown = true;
+          this.startTicks();
           this.events.busy(true);
         }, BUSY_AFTER_MS);
       }
@@ -107,8 +149,81 @@ export class EngineClient {
   private idle() {
     if (this.busyTimer !== null) clearTimeout(this.busyTimer);
     this.busyTimer = null;
+    if (this.ticking !== null) clearInterval(this.ticking);
+    this.ticking = null;
     if (this.busyShown) this.events.busy(false);
     this.busyShown = false;
+  }
+
+  /** While an answer is slow, tick the engine's clock through the interrupt buffer, so a
+   * preview's code (or a run) past its time limit stops (limits.py). A tick never replaces
+   * a Stop waiting in the buffer. */
+  private startTicks() {
+    const buffer = this.interrupt;
+    const signal = this.tick;
+    if (!buffer || signal === null || this.ticking !== null) return;
+    this.ticking = setInterval(() => Atomics.compareExchange(buffer, 0, 0, signal), TICK_MS);
+  }
+
+  /** Without the interrupt buffer: the engine said a preview's code started (seconds > 0)
+   * or ended. Past its limit the worker is restarted, told not to run that code again. */
+  private watch(seconds: number, note: string | null) {
+    if (this.running) clearTimeout(this.running.timer);
+    this.running = null;
+    if (!(seconds > 0) || note === null) return;
+    const timer = setTimeout(() => {
+      if (this.running?.note === note) this.relaunch(new Error("the preview's code ran past its time limit"));
+    }, seconds * 1000 + RESTART_GRACE_MS);
+    this.running = { note, timer };
+  }
+
+  /** A new worker in place of this one: what the page told the old one is told again
+   * (options, files, permissions and credentials), with the code that hung marked stuck,
+   * then the canvas's document (`events.document`). The edits that were waiting are in
+   * that document: each gets the new session's answer to it. Answers whether the document
+   * was loaded (else the caller puts it back). */
+  private relaunch(why: Error): boolean {
+    this.worker.terminate();
+    if (this.running) {
+      clearTimeout(this.running.timer);
+      this.kept.stuck.push(this.running.note);
+    }
+    this.running = null;
+    const lost = [...this.pending.values()];
+    this.pending.clear();
+    this.idle();
+    this.spawn();
+    const quietly = (make: (id: number) => ToWorker) => this.request(make).catch(() => "");
+    const apply = (ops: object[]) => quietly((id) => ({ id, kind: "apply", message: JSON.stringify({ rev: null, ops }) }));
+    void quietly((id) => ({ id, kind: "configure", options: JSON.stringify(this.kept.options) }));
+    const write = [...this.kept.files].map(([name, data]) => ({ name, data }));
+    if (write.length) void this.fs({ write }, false).catch(() => {});
+    if (this.kept.world.size) void apply([...this.kept.world.values()]); // (credentials clear the stuck notes)
+    for (const note of this.kept.stuck) void quietly((id) => ({ id, kind: "configure", options: JSON.stringify({ stuck: note }) }));
+    const document = this.events.document?.();
+    const loaded = document !== undefined ? apply([{ op: "load", workflow: document }]) : null;
+    for (const p of lost) {
+      if (p.request.kind !== "apply" || document === undefined || loaded === null) {
+        p.reject(why);
+        continue;
+      }
+      const rev = (JSON.parse(p.request.message) as { rev?: unknown }).rev ?? null;
+      void loaded.then((text) => (text ? p.resolve(JSON.stringify({ ...JSON.parse(text), rev, rejected: [] })) : p.reject(why)));
+    }
+    return document !== undefined;
+  }
+
+  /** Remember the permission and credential ops of `message` for a restarted worker. */
+  private keep(message: string) {
+    if (!message.includes('"set_permissions"') && !message.includes('"set_credentials"')) return;
+    try {
+      for (const op of (JSON.parse(message) as { ops?: Record<string, unknown>[] }).ops ?? []) {
+        if (op?.op === "set_permissions") this.kept.world.set("set_permissions", { ...this.kept.world.get("set_permissions"), ...op });
+        if (op?.op === "set_credentials") this.kept.world.set("set_credentials", op);
+      }
+    } catch {
+      /* not JSON: the engine says so to the caller */
+    }
   }
 
   /** Whether a request is waiting for its answer (the page may not show it busy yet). */
@@ -118,6 +233,7 @@ export class EngineClient {
 
   /** The live bridge: `{"rev", "ops"}` in, the answer out (as `handle()`). */
   apply(message: string): Promise<string> {
+    this.keep(message);
     return this.request((id) => ({ id, kind: "apply", message }));
   }
 
@@ -128,6 +244,7 @@ export class EngineClient {
 
   /** Bridge options (`bridge.configure`), e.g. `{"allowCode": false}`; answers the current ones. */
   configure(options: object): Promise<string> {
+    Object.assign(this.kept.options, options);
     return this.request((id) => ({ id, kind: "configure", options: JSON.stringify(options) }));
   }
 
@@ -136,27 +253,31 @@ export class EngineClient {
   }
 
   /** Stop the running preview. With the interrupt buffer the session reports the
-   * unfinished nodes `stale`; without it the worker is restarted and `restart` puts the
-   * document back (through the store, so its answer reaches the canvas). */
+   * unfinished nodes `stale` (code that was running answers "stopped" to the edits queued
+   * behind it); without it the worker is restarted and `restart` puts the document back
+   * (through the store, so its answer reaches the canvas). */
   stop(restart: () => void): void {
     if (this.pending.size === 0) return;
     if (this.interrupt) {
       Atomics.store(this.interrupt, 0, 2); // SIGINT: Python raises KeyboardInterrupt
       return;
     }
-    this.worker.terminate();
-    const lost = [...this.pending.values()];
-    this.pending.clear();
-    this.idle();
-    for (const p of lost) p.reject(new Error("the preview was stopped"));
-    this.spawn();
-    restart();
+    if (this.running) {
+      // the code that was running: stopped, not timed out, and not run again as it is
+      const note = JSON.parse(this.running.note) as { message?: string };
+      this.running.note = JSON.stringify({ ...note, message: STOPPED });
+    }
+    if (!this.relaunch(new Error("the preview was stopped"))) restart();
   }
 
   /** The editor's files in the session's files folder (docs/editor.md): written and
    * removed in the worker's queue order, so a later op reads them; answers the files of
    * `read` that exist. */
-  fs(change: { write?: FsFile[]; remove?: string[]; read?: string[] }): Promise<FsFile[]> {
+  fs(change: { write?: FsFile[]; remove?: string[]; read?: string[] }, keep = true): Promise<FsFile[]> {
+    if (keep) {
+      for (const file of change.write ?? []) this.kept.files.set(file.name, file.data);
+      for (const name of change.remove ?? []) this.kept.files.delete(name);
+    }
     let got: FsFile[] = [];
     const id = this.nextId++;
     const request: ToWorker = { id, kind: "fs", ...change };

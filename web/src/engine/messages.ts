@@ -16,7 +16,12 @@ export type ToWorker =
 
 export type FromWorker =
   | { kind: "progress"; step: Step; state: "start" | "done"; ms: number; note?: string } // note: how "runtime" loaded
-  | { kind: "ready"; version: string; catalogue: string; ms: number }
+  // tick: the signal the page writes into the interrupt buffer while the engine is busy
+  // (limits.page_ticks), null without the buffer
+  | { kind: "ready"; version: string; catalogue: string; ms: number; tick: number | null }
+  // without the interrupt buffer: a preview's code started (its time limit in seconds, and
+  // the note that tells a restarted engine not to run it again) or ended (0, null)
+  | { kind: "limit"; seconds: number; note: string | null }
   // handle()'s wall time, time queued, and when (epoch ms: performance.timeOrigin + now(),
   // comparable with the page's clock) the worker received the request and posted the answer
   | { id: number; kind: "result"; text: string; ms: number; waited: number; received: number; sent: number }

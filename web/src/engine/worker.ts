@@ -7,6 +7,7 @@ import type { FromWorker, Step, ToWorker } from "./messages";
 type Bridge = {
   handle(message: string): string;
   configure(options: string): string;
+  watch(callback: (seconds: number, note?: string) => void): void;
   run(document: string, input?: string | null): string;
   catalogue(): string;
 };
@@ -37,16 +38,23 @@ let bridge: Bridge | null = null;
 let draining = false;
 let engine: Pyodide | null = null;
 
-/** Packages served but not loaded at start-up (docs/files.md): each is loaded before the
- * first message whose text mentions what needs it, so the run that needs it finds it.
- * Read from the text without parsing it, like `asks`: a false alarm only loads it early. */
-const OPTIONAL: { [mention: string]: string[] } = { xlsx: ["openpyxl"] };
+/** Packages served but not loaded at start-up (docs/editor.md, "What a page loads"): each
+ * is loaded before the first message whose text mentions what needs it, so the run that
+ * needs it finds it. Read from the text without parsing it, like `asks`: a false alarm only
+ * loads it early. (tests/pyodide/common.mjs `onDemand` follows the same rules.) */
+const OPTIONAL: { names: string[]; needs(text: string): boolean }[] = [
+  { names: ["openpyxl"], needs: (text) => text.includes("xlsx") }, // read_file/write_file xlsx
+  { names: ["urllib3"], needs: (text) => text.includes('"http"') }, // an `http` node's client
+  // a time zone other than UTC (settings.timezone, a schedule's timezone): IANA data
+  { names: ["tzdata"], needs: (text) => text.includes('"timezone"') && /"timezone"\s*:\s*"(?!UTC")/.test(text) },
+];
 const optionalTried = new Set<string>();
 let loadingOptional = false;
 const optionalFor = (text: string) =>
-  Object.entries(OPTIONAL).flatMap(([mention, names]) =>
-    text.includes(mention) ? names.filter((name) => !optionalTried.has(name)) : [],
-  );
+  OPTIONAL.flatMap(({ names, needs }) => {
+    const wanted = names.filter((name) => !optionalTried.has(name));
+    return wanted.length && needs(text) ? wanted : [];
+  });
 const textOf = (message: ToWorker) => (message.kind === "apply" ? message.message : message.kind === "run" ? message.document : "");
 
 /** Loads `names` (with their lockfile dependencies), then drains again. One try each: if it
@@ -179,14 +187,27 @@ async function init(interrupt: SharedArrayBuffer | null) {
     // heap, 10-35 ms inside an edit's handle(), once every few edits).
     pyodide.runPython("from nodefox.execute import freeze_heap\nfreeze_heap()");
     const version = String(pyodide.pyimport("nodefox").__version__);
-    return { module, version, catalogue: module.catalogue() };
+    return { module, version, catalogue: module.catalogue(), tick: watchTime(module, interrupt !== null) };
   });
   await useRelay(loaded.module); // before `bridge` is set: no message is handled without it
   bridge = loaded.module;
   engine = pyodide;
   useFilesFolder(pyodide);
-  post({ kind: "ready", version: loaded.version, catalogue: loaded.catalogue, ms: performance.now() - begin });
+  post({ kind: "ready", version: loaded.version, catalogue: loaded.catalogue, tick: loaded.tick, ms: performance.now() - begin });
   drain();
+}
+
+/** How a preview's code is stopped in time (docs/editor.md). With the interrupt buffer the
+ * page writes the engine's tick signal into it while busy, and the engine's own clock
+ * (limits.py) stops the code: answers that signal. Without it, the engine tells the page
+ * when code starts and ends, and the page restarts this worker if it runs too long. */
+function watchTime(module: Bridge, interrupt: boolean): number | null {
+  if (interrupt) {
+    const answer = JSON.parse(module.configure(JSON.stringify({ pageTicks: true }))) as { pageTicks?: number | null };
+    return typeof answer.pageTicks === "number" ? answer.pageTicks : null;
+  }
+  module.watch((seconds: number, note?: string) => post({ kind: "limit", seconds, note: note ?? null }));
+  return null;
 }
 
 /** Served by `nodefox serve` (it answers /api/session), the engine sends its HTTP requests
