@@ -87,6 +87,10 @@ def configure(options: str) -> str:
         seconds = data["codeSeconds"]
         if seconds is None or (type(seconds) in (int, float) and seconds > 0):
             SESSION.world.code_seconds = None if seconds is None else float(seconds)
+            # a batch may take as long as the code it runs is allowed to (else a longer code
+            # limit would end as the batch's time budget instead)
+            timeout = limits.DEFAULT_TIMEOUT if seconds is None else max(limits.DEFAULT_TIMEOUT, float(seconds) + 1)
+            SESSION.budgets = (timeout, *SESSION.budgets[1:])
     if type(data) is dict and data.get("pageTicks") is True and _CONFIG["pageTicks"] is None:
         limits.page_ticks()
         _CONFIG["pageTicks"] = int(limits.TICK_SIGNAL)

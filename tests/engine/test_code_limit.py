@@ -161,3 +161,14 @@ def test_the_bridge_takes_the_limit_and_a_restarted_workers_stuck_note():
         bridge.configure(json.dumps({"codeSeconds": limits.DEFAULT_CODE_SECONDS, "allowCode": False}))
         bridge.SESSION.apply([{"op": "load", "workflow": {"nodefox": 1, "nodes": [], "edges": []}}])
         bridge.SESSION.world.cache.drop()
+
+
+def test_a_code_limit_longer_than_the_batch_budget_raises_it():
+    """A preview's code allowed 30 s must not end at the session's 10 s batch budget first."""
+    try:
+        bridge.configure(json.dumps({"codeSeconds": 30}))
+        assert bridge.SESSION.budgets[0] >= 30
+        bridge.configure(json.dumps({"codeSeconds": 2}))
+        assert bridge.SESSION.budgets[0] == limits.DEFAULT_TIMEOUT
+    finally:
+        bridge.configure(json.dumps({"codeSeconds": limits.DEFAULT_CODE_SECONDS}))
