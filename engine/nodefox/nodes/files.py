@@ -68,7 +68,7 @@ def run_load_file(call: NodeCall) -> Outputs:
                 cache.put(call.node_id, key, data)
         # the type by the name's extension only, as n8n reads a file from disk
         value = filedata.make(data, name, params.get("mimeType") or filedata.mime_of(name) or "text/plain")
-        new: dict = {}
+        new: dict = dict(item) if params.get("keep") else {}
         if params.get("metadata"):
             new.update({k: value[k] for k in _METADATA if k in value})
         paths.set_(new, params.get("field", "file"), value)
@@ -200,6 +200,8 @@ NODES = [
             "field": {"type": "string", "minLength": 1, "default": "file",
                       "description": "the field the file goes in (a path such as file or binary.data)"},
             "mimeType": {"type": "string", "description": "the file's type (default: by its extension)"},
+            "keep": {"type": "boolean", "default": False,
+                     "description": "keep the item's fields (else the new item holds only the file)"},
             "metadata": {"type": "boolean", "default": False,
                          "description": "also copy mimeType, fileType, fileName, fileExtension and fileSize "
                                         "to the item's top level"},
