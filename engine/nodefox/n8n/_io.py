@@ -21,8 +21,9 @@ _NEXT_URL = re.compile(r"^=\s*\{\{\s*\$response\.body((?:\.[A-Za-z_$][\w$]*|\[\s
 _SEGMENT = re.compile(r"\.([A-Za-z_$][\w$]*)|\[\s*(?:\"([^\"]*)\"|'([^']*)'|(\d+))\s*\]")
 
 
-def _pairs(ctx: Context, entries: list, what: str, where: str) -> dict:
-    """Name-value pairs as an object; a pair NodeFox cannot send as given is left out and reported."""
+def _pairs(ctx: Context, entries: list, what: str, where: str, files: bool = False) -> dict:
+    """Name-value pairs as an object; a pair NodeFox cannot send as given is left out and reported.
+    With `files` (a multipart body) a binary field is sent as the item's file."""
     out: dict[str, Any] = {}
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -30,7 +31,18 @@ def _pairs(ctx: Context, entries: list, what: str, where: str) -> dict:
         at = f"{where}.{i}"
         name = entry.get("name", "")
         if entry.get("parameterType") == "formBinaryData":
-            ctx.drop(at, f"the {what} {name!r} sends binary data, which NodeFox items do not carry")
+            if not files:
+                ctx.drop(at, f"the {what} {name!r} sends binary data in a body that is not multipart")
+                continue
+            if not isinstance(name, str) or name.startswith("=") or name in out:
+                ctx.drop(at, f"a file part named by an expression (or twice); NodeFox needs fixed names")
+                continue
+            try:
+                field = _binary_field(entry.get("inputDataFieldName", "data"))
+            except NotExpressible as exc:
+                ctx.drop(at, str(exc))
+                continue
+            out[name] = Done("={{ $json." + field + " }}")
             continue
         if not isinstance(name, str) or name.startswith("="):
             ctx.drop(at, f"a {what} name given by an expression; NodeFox needs fixed names")
@@ -44,7 +56,25 @@ def _pairs(ctx: Context, entries: list, what: str, where: str) -> dict:
 
 
 _MULTIPART = "the body is sent URL-encoded (application/x-www-form-urlencoded) where n8n sends multipart/form-data"
-_FILE_RESPONSE = "the response is read as text into the item's body where n8n keeps it as a binary file"
+
+
+def _binary_field(name: Any) -> str:
+    """An n8n binary property name as the NodeFox field path `binary.<name>`."""
+    if not isinstance(name, str):
+        raise NotExpressible("a binary field name that is not text")
+    if name.startswith("=") and "{{" not in name:
+        name = name[1:]  # "=data" is an expression whose value is the text after "="
+    name = name.strip()
+    if not name or name.startswith("=") or "," in name:
+        raise NotExpressible("the binary field is named by an expression (or several); NodeFox needs one fixed name")
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
+        raise NotExpressible(f"the binary field name {name!r} is not a plain name")
+    return f"binary.{name}"
+
+
+def _file_response(params: dict, prop: Any) -> None:
+    params["response"] = "file"
+    params["fileField"] = _binary_field(prop if prop else "data")
 
 
 def _multipart_headers(ctx: Context, params: dict) -> None:
@@ -137,8 +167,8 @@ def _http_v1(ctx: Context, params: dict) -> None:
             params["credential"] = name
     fmt = ctx.get("responseFormat", "json")
     if fmt == "file":
-        params["response"] = "text"
-        ctx.differ(_FILE_RESPONSE)
+        _file_response(params, ctx.get("dataPropertyName", "data"))
+        ctx.differ("the response file alone makes the item: the item's other files are not carried over")
     elif fmt == "string":
         params["response"] = "text"
     elif fmt == "json":
@@ -200,12 +230,17 @@ def _http_v4(ctx: Context, params: dict) -> None:
 def _body_v4(ctx: Context, params: dict) -> None:
     content = ctx.get("contentType", "json")
     if content == "binaryData":
-        raise NotExpressible("a body that is the item's binary file has no NodeFox equivalent")
+        params["body"] = Done("={{ $json." + _binary_field(ctx.get("inputDataFieldName", "data")) + " }}")
+        params["bodyType"] = "file"
+        return
     if content == "multipart-form-data":
-        params["body"] = _pairs(ctx, ctx.list("bodyParameters.parameters"), "body parameter", "bodyParameters.parameters")
-        params["bodyType"] = "form"
-        ctx.differ(_MULTIPART)
-        _multipart_headers(ctx, params)
+        params["body"] = _pairs(ctx, ctx.list("bodyParameters.parameters"), "body parameter",
+                                "bodyParameters.parameters", files=True)  # fmt: skip
+        params["bodyType"] = "multipart"
+        headers = params.get("headers")
+        if isinstance(headers, dict):  # NodeFox writes the multipart type with its boundary
+            for key in [k for k in headers if k.lower() == "content-type"]:
+                del headers[key]
         return
     if content == "raw":
         body = ctx.get("body", "")
@@ -243,8 +278,8 @@ def _response_v4(ctx: Context, params: dict) -> None:
         ctx.drop("options.response.response.neverError", "NodeFox fails the item on a status outside 2xx (set onError to continue past it)")
     fmt = response.get("responseFormat", "autodetect")
     if fmt == "file":
-        params["response"] = "text"
-        ctx.differ(_FILE_RESPONSE)
+        _file_response(params, response.get("outputPropertyName", "data"))
+        ctx.differ("the response file alone makes the item: the item's other files are not carried over")
     elif fmt in ("json", "text"):
         params["response"] = fmt
     if response.get("fullResponse"):
@@ -295,18 +330,11 @@ _OTHER_FILES = "the item's other files (other binary fields) are not carried ove
 
 
 def _property(ctx: Context, key: str, default: str = "data") -> str:
-    """An n8n binary property name as the NodeFox field `binary.<name>`."""
-    name = ctx.get(key, default)
-    if not isinstance(name, str):
-        raise NotExpressible(f"{key} is not text")
-    if name.startswith("=") and "{{" not in name:
-        name = name[1:]  # "=data" is an expression whose value is the text after "="
-    name = name.strip()
-    if not name or name.startswith("=") or "," in name:
-        raise NotExpressible(f"{key} names the binary field by an expression (or several); NodeFox needs one fixed name")
-    if "." in name or "[" in name:
-        raise NotExpressible(f"the binary field name {name!r} has a dot or bracket, which n8n reads as one key")
-    return f"binary.{name}"
+    """An n8n binary property name (parameter `key`) as the NodeFox field `binary.<name>`."""
+    try:
+        return _binary_field(ctx.get(key, default))
+    except NotExpressible as exc:
+        raise NotExpressible(f"{key}: {exc}") from None
 
 
 def _options(ctx: Context) -> dict:
