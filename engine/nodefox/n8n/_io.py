@@ -14,7 +14,7 @@ from typing import Any
 
 from ._holes import value_of
 from .expressions import Untranslatable
-from .nodes import Context, Done, Mapped, NotExpressible, Ports, literal, path
+from .nodes import Context, Done, Mapped, NotExpressible, literal, path
 
 _METHODS = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"}
 _NEXT_URL = re.compile(r"^=\s*\{\{\s*\$response\.body((?:\.[A-Za-z_$][\w$]*|\[\s*(?:\"[^\"]*\"|'[^']*'|\d+)\s*\])+)\s*\}\}\s*$")
@@ -35,7 +35,7 @@ def _pairs(ctx: Context, entries: list, what: str, where: str, files: bool = Fal
                 ctx.drop(at, f"the {what} {name!r} sends binary data in a body that is not multipart")
                 continue
             if not isinstance(name, str) or name.startswith("=") or name in out:
-                ctx.drop(at, f"a file part named by an expression (or twice); NodeFox needs fixed names")
+                ctx.drop(at, "a file part named by an expression (or twice); NodeFox needs fixed names")
                 continue
             try:
                 field = _binary_field(entry.get("inputDataFieldName", "data"))

@@ -8,14 +8,12 @@ World (permission, credentials, the session's cache of reads, the transport).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlencode, urljoin
-
-import hashlib
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
 from .. import _json, filedata, net, paths
 from .._guards import type_name
