@@ -127,6 +127,12 @@ def test_from_file_keeps_what_it_is_told_and_skips_or_fails_on_a_missing_file() 
     items = [{"n": 1, "binary": {"data": file}}, {"n": 2}]
     assert _chain(items, ("from_file", {"field": "binary.data", "format": "txt", "into": "t", "keep": "fields",
                                         "skipMissing": True})) == [{"n": 1, "t": "hi"}]  # fmt: skip
+    other = filedata.make(b"second", "b.txt")
+    files = _chain([{"n": 1, "binary": {"data": file, "other": other}}],
+                   ("from_file", {"field": "binary.data", "format": "txt", "into": "t", "keep": "files"}))  # fmt: skip
+    assert files == [{"binary": {"other": other}, "t": "hi"}]
+    assert _chain(items[:1], ("from_file", {"field": "binary.data", "format": "txt", "into": "t",
+                                            "keep": "files"})) == [{"t": "hi"}]  # fmt: skip
     both = _chain(items[:1], ("from_file", {"field": "binary.data", "format": "txt", "into": "t", "keep": "all"}))
     assert both == [{"n": 1, "binary": {"data": file}, "t": "hi"}]
     doc = document([node("src", "data", {"items": items}), node("x", "from_file", {"field": "binary.data"})], [edge("src", "x")])
@@ -195,10 +201,15 @@ def test_http_sends_a_file_body_and_a_multipart_form(http_server) -> None:  # no
 
 
 def test_http_keeps_a_response_as_a_file(http_server) -> None:  # noqa: F811  (the fixture)
-    out = _chain([{}], ("http", {"url": http_server.url("/html"), "response": "file", "fileField": "binary.data"}),
-                 allow_net=True)  # fmt: skip
-    assert out == [{"binary": {"data": {"mimeType": "text/html", "fileType": "html", "fileExtension": "html",
-                                        "data": b64(b"<p>hi</p>"), "fileName": "html", "fileSize": "9 B"}}}]  # fmt: skip
+    # the item that asked keeps its fields and files, and gains the response's file
+    other = filedata.make(b"x", "x.txt")
+    out = _chain([{"id": 7, "binary": {"other": other}}], ("http", {
+        "url": http_server.url("/html"), "response": "file", "fileField": "binary.data"}), allow_net=True)  # fmt: skip
+    assert out == [{"id": 7, "binary": {"other": other, "data": {
+        "mimeType": "text/html", "fileType": "html", "fileExtension": "html", "data": b64(b"<p>hi</p>"),
+        "fileName": "html", "fileSize": "9 B"}}}]  # fmt: skip
+    full = _chain([{"id": 7}], ("http", {"url": http_server.url("/text"), "response": "file", "full": True}), allow_net=True)
+    assert full[0]["status"] == 200 and "id" not in full[0] and full[0]["file"]["mimeType"] == "text/plain"
 
 
 # -- importing n8n's file nodes -------------------------------------------------------

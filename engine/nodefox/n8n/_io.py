@@ -168,7 +168,6 @@ def _http_v1(ctx: Context, params: dict) -> None:
     fmt = ctx.get("responseFormat", "json")
     if fmt == "file":
         _file_response(params, ctx.get("dataPropertyName", "data"))
-        ctx.differ("the response file alone makes the item: the item's other files are not carried over")
     elif fmt == "string":
         params["response"] = "text"
     elif fmt == "json":
@@ -279,7 +278,8 @@ def _response_v4(ctx: Context, params: dict) -> None:
     fmt = response.get("responseFormat", "autodetect")
     if fmt == "file":
         _file_response(params, response.get("outputPropertyName", "data"))
-        ctx.differ("the response file alone makes the item: the item's other files are not carried over")
+        if response.get("fullResponse"):
+            ctx.differ("a full response with a file is {status, headers} and the file; n8n keeps the item's other files too")
     elif fmt in ("json", "text"):
         params["response"] = fmt
     if response.get("fullResponse"):
@@ -326,7 +326,6 @@ _CANNOT = {
     "xls": "reading old Excel (xls) files has no NodeFox equivalent (NodeFox reads xlsx)",
     "iCal": "making iCalendar files has no NodeFox equivalent",
 }  # fmt: skip
-_OTHER_FILES = "the item's other files (other binary fields) are not carried over"
 
 
 def _property(ctx: Context, key: str, default: str = "data") -> str:
@@ -420,8 +419,7 @@ def _keep_source(ctx: Context, options: dict) -> str:
     if keep == "both":
         return "all"
     if keep in (None, ""):
-        ctx.differ(_OTHER_FILES)
-        return "none"
+        return "files"  # n8n's new item: the parsed value, and the item's other files
     raise NotExpressible(f"keeping the source as {keep} has no NodeFox equivalent")
 
 
@@ -463,9 +461,7 @@ def extract_from_file(ctx: Context) -> Mapped:
                 raise NotExpressible("keeping a byte order mark in the text")
         fmt = {"text": "txt", "fromJson": "json", "binaryToPropery": "base64"}[op]
         params = {"field": field, "format": fmt, "into": path(dest), "skipMissing": True}
-        keep = _keep_source(ctx, options)
-        if keep != "none":
-            params["keep"] = keep
+        params["keep"] = _keep_source(ctx, options)
         return Mapped("from_file", params)
     if op in ("csv", "xlsx"):
         params = {"field": field, "format": op}

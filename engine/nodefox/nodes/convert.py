@@ -43,6 +43,22 @@ def without(item: dict, field: str) -> dict:
     return new
 
 
+def _kept(item: dict, field: str, keep: str) -> dict:
+    """What of the item a file's content joins: nothing, its other fields, all of it, or
+    the file's siblings (the item's other files when files sit in an object such as binary)."""
+    if keep == "all":
+        return dict(item)
+    if keep == "fields":
+        return without(item, field)
+    new: dict = {}
+    parent, _, _ = field.rpartition(".")
+    if keep == "files" and parent:
+        siblings = without({"_": paths.get(item, parent)}, "_." + field.rpartition(".")[2]).get("_")
+        if type(siblings) is dict and siblings:
+            paths.set_(new, parent, siblings)
+    return new
+
+
 def _format_of(params: dict, value: dict, where: str) -> str:
     fmt = params.get("format", "auto")
     if fmt != "auto":
@@ -96,7 +112,7 @@ def run_from_file(call: NodeCall) -> Outputs:
                 except RecursionError:
                     raise FileProblem(name, "the JSON nests too deeply") from None
         keep = params.get("keep", "none")
-        new = {} if keep == "none" else without(item, field) if keep == "fields" else dict(item)
+        new = _kept(item, field, keep)
         paths.set_(new, into, whole)
         out.append(new)
 
@@ -190,8 +206,9 @@ NODES = [
             "into": {"type": "string", "minLength": 1,
                      "description": "txt, json, base64: put the whole text, JSON value or base64 in this "
                                     "field of one item per file"},
-            "keep": {"type": "string", "enum": ["none", "fields", "all"], "default": "none",
-                     "description": "with into: none, the item's other fields (not the file), or all of them"},
+            "keep": {"type": "string", "enum": ["none", "files", "fields", "all"], "default": "none",
+                     "description": "with into: nothing else, the other files beside it (the other fields of "
+                                    "the object holding it, such as binary), the item's other fields, or all"},
             "skipMissing": {"type": "boolean", "default": False,
                             "description": "an item without a file gives nothing (else it fails)"},
             "delimiter": _DELIMITER,

@@ -94,7 +94,9 @@ def _call(call: NodeCall, params: dict, index: int | None, redact: Any) -> list:
         if not response.ok:
             raise NodeError(_failure(method, request.url, response, redact))
         if params.get("response") == "file":
-            item: dict = {}
+            # the item that asked, with the response's file added (n8n's too); with full,
+            # the status and headers instead of the item's fields
+            item = dict(call.first[index]) if index is not None else {}
             if params.get("full", False):
                 item = {"status": response.status, "headers": {k: redact(v) for k, v in response.headers}}
             paths.set_(item, params.get("fileField", "file"), _as_file(response))
@@ -384,8 +386,8 @@ SCHEMA = obj_schema({
     "once": {"type": "boolean", "default": False,
              "description": "one request in all (params from the first item) instead of one per item"},
     "response": {"type": "string", "enum": ["auto", "json", "text", "file"], "default": "auto",
-                 "description": "auto: JSON when the content type says so, else text; file: the body "
-                                "as a file in fileField"},
+                 "description": "auto: JSON when the content type says so, else text; file: the item "
+                                "that asked, with the body as a file in fileField"},
     "fileField": {"type": "string", "minLength": 1, "default": "file",
                   "description": "response file: the field the file goes in (such as file or binary.data)"},
     "split": {"type": "string",
