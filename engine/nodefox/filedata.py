@@ -201,3 +201,40 @@ def summary(value: dict) -> str:
     name = value.get("fileName") or "file"
     size = value.get("fileSize") or ""
     return f"{name} ({value['mimeType']}{', ' + size if size else ''})"
+
+
+PREVIEW_DATA = 1024  # characters of a file's base64 a live preview carries; the rest is left out
+_PREVIEW_DEPTH = 3  # how deep in an item files are looked for (binary.<name> is at depth 2)
+
+
+def abridged(items: list) -> list:
+    """Items for a live preview: a file's `data` longer than PREVIEW_DATA is cut to that
+    many characters and `dataOmitted` says how many characters were left out, so a
+    50 MB file is not sent to the page on every edit. Items without files are returned
+    as they are (the same objects)."""
+    out = None
+    for i, item in enumerate(items):
+        short = _abridged(item, _PREVIEW_DEPTH)
+        if short is not item:
+            if out is None:
+                out = list(items)
+            out[i] = short
+    return items if out is None else out
+
+
+def _abridged(value: Any, depth: int) -> Any:
+    if type(value) is not dict:
+        return value
+    if is_file(value) and len(value["data"]) > PREVIEW_DATA:
+        return {**value, "data": value["data"][:PREVIEW_DATA], "dataOmitted": len(value["data"]) - PREVIEW_DATA}
+    if depth <= 1:
+        return value
+    changed = None
+    for key, child in value.items():
+        if type(child) is dict:
+            short = _abridged(child, depth - 1)
+            if short is not child:
+                if changed is None:
+                    changed = dict(value)
+                changed[key] = short
+    return value if changed is None else changed
