@@ -306,3 +306,19 @@ def test_n8n_file_nodes_nodefox_cannot_do_exactly_stay_placeholders_with_reasons
     ]))  # fmt: skip
     reasons = {p["name"]: p["reason"] for p in report["nodes"]["placeholders"]}
     assert "pdf.js" in reasons["Pdf"] and "xls" in reasons["Xls"] and "pattern" in reasons["Glob"] and "latin1" in reasons["Latin"]
+
+
+def test_a_live_preview_cuts_files_short_and_inspect_gives_them_whole() -> None:
+    from nodefox.live import Session
+
+    big = filedata.make(bytes(range(256)) * 40, "big.bin")
+    items = [{"n": 1, "binary": {"data": big}}, {"n": 2}]
+    assert filedata.abridged(items[1:]) == items[1:] and filedata.abridged(items[1:])[0] is items[1]
+    short = filedata.abridged(items)[0]["binary"]["data"]
+    assert len(short["data"]) == filedata.PREVIEW_DATA and short["dataOmitted"] == len(big["data"]) - filedata.PREVIEW_DATA
+    assert items[0]["binary"]["data"] is big  # the items themselves are not changed
+    session = Session(document([node("src", "data", {"items": items})]))
+    preview = session.apply([])["nodes"]["src"]["preview"]["out"]
+    assert preview[0]["binary"]["data"]["dataOmitted"] > 0 and preview[1] == {"n": 2}
+    page = session.apply([{"op": "inspect", "id": "src"}])["page"]["items"]
+    assert page[0]["binary"]["data"] == big
