@@ -322,3 +322,26 @@ def test_a_live_preview_cuts_files_short_and_inspect_gives_them_whole() -> None:
     assert preview[0]["binary"]["data"]["dataOmitted"] > 0 and preview[1] == {"n": 2}
     page = session.apply([{"op": "inspect", "id": "src"}])["page"]["items"]
     assert page[0]["binary"]["data"] == big
+
+
+def test_n8n_binary_fields_named_oddly_or_by_expressions() -> None:
+    file = filedata.make(b"hi", "a.txt")
+    out, doc, report = _import_run([{"name": "E", "type": "extractFromFile", "typeVersion": 1, "parameters": {
+        "operation": "text", "binaryPropertyName": "={{ $json.which }}"}}],
+        [{"which": "my file", "binary": {"my file": file}}])  # fmt: skip
+    assert out == [{"data": "hi"}] and report["expressions"]["untranslated"] == []
+    assert by_name(doc)["E"]["params"]["field"] == "=binary.{{ $json.which }}"
+    doc, report = translate(n8n([{"name": "H", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
+        "url": "https://x.org", "method": "POST", "sendBody": True, "contentType": "binaryData",
+        "inputDataFieldName": "my file"}}]))  # fmt: skip
+    assert by_name(doc)["H"]["params"]["body"] == '={{ $json.binary["my file"] }}'
+    _, report = translate(n8n([{"name": "C", "type": "convertToFile", "typeVersion": 1.1, "parameters": {
+        "operation": "toText", "binaryPropertyName": "a.b"}}]))  # fmt: skip
+    assert "has a dot" in report["nodes"]["placeholders"][0]["reason"]
+
+
+def test_n8n_convert_to_text_without_a_source_writes_the_whole_item_as_json() -> None:
+    out, _, _ = _import_run([{"name": "C", "type": "convertToFile", "typeVersion": 1.1, "parameters": {
+        "operation": "toText"}}], [{"a": 1}])  # fmt: skip
+    file = out[0]["binary"]["data"]
+    assert base64.b64decode(file["data"]) == b'{"a":1}' and (file["mimeType"], file["fileName"]) == ("application/json", "file.txt")

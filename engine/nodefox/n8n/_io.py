@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ._holes import value_of
-from .expressions import Untranslatable
+from .expressions import Py, Untranslatable, _key
 from .nodes import Context, Done, Mapped, NotExpressible, literal, path
 
 _METHODS = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"}
@@ -38,11 +38,9 @@ def _pairs(ctx: Context, entries: list, what: str, where: str, files: bool = Fal
                 ctx.drop(at, "a file part named by an expression (or twice); NodeFox needs fixed names")
                 continue
             try:
-                field = _binary_field(entry.get("inputDataFieldName", "data"))
+                out[name] = _binary_value(entry.get("inputDataFieldName", "data"))
             except NotExpressible as exc:
                 ctx.drop(at, str(exc))
-                continue
-            out[name] = Done("={{ $json." + field + " }}")
             continue
         if not isinstance(name, str) or name.startswith("="):
             ctx.drop(at, f"a {what} name given by an expression; NodeFox needs fixed names")
@@ -58,18 +56,37 @@ def _pairs(ctx: Context, entries: list, what: str, where: str, files: bool = Fal
 _MULTIPART = "the body is sent URL-encoded (application/x-www-form-urlencoded) where n8n sends multipart/form-data"
 
 
-def _binary_field(name: Any) -> str:
-    """An n8n binary property name as the NodeFox field path `binary.<name>`."""
+def _binary_name(name: Any) -> str:
+    """An n8n binary property name: fixed text, or an expression (kept, `=`-prefixed)."""
     if not isinstance(name, str):
         raise NotExpressible("a binary field name that is not text")
     if name.startswith("=") and "{{" not in name:
         name = name[1:]  # "=data" is an expression whose value is the text after "="
-    name = name.strip()
-    if not name or name.startswith("=") or "," in name:
-        raise NotExpressible("the binary field is named by an expression (or several); NodeFox needs one fixed name")
-    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", name):
-        raise NotExpressible(f"the binary field name {name!r} is not a plain name")
-    return f"binary.{name}"
+    if not name.startswith("="):
+        name = name.strip()
+        if not name or "," in name:
+            raise NotExpressible("no binary field named, or several; NodeFox needs one")
+        if "." in name:
+            raise NotExpressible(f"the binary field name {name!r} has a dot, which n8n reads as part of the name")
+    return name
+
+
+def _binary_field(name: Any) -> str:
+    """An n8n binary property name as the NodeFox field path `binary.<name>` (a name given
+    by an expression stays one, translated with the others: `=binary.{{ ... }}`)."""
+    name = _binary_name(name)
+    return "=binary." + name[1:] if name.startswith("=") else f"binary.{name}"
+
+
+def _binary_value(name: Any) -> Any:
+    """An expression whose value is the item's file in that binary property."""
+    name = _binary_name(name)
+    if not name.startswith("="):
+        return Done("={{ " + _key(Py("$json.binary", "object"), name) + " }}")
+    inner = name[1:].strip()
+    if not (inner.startswith("{{") and inner.endswith("}}") and inner.count("{{") == 1):
+        raise NotExpressible("a binary field named by text with expressions inside")
+    return "={{ $binary[" + inner[2:-2].strip() + "] }}"  # n8n's spelling: translated with the others
 
 
 def _file_response(params: dict, prop: Any) -> None:
@@ -229,7 +246,7 @@ def _http_v4(ctx: Context, params: dict) -> None:
 def _body_v4(ctx: Context, params: dict) -> None:
     content = ctx.get("contentType", "json")
     if content == "binaryData":
-        params["body"] = Done("={{ $json." + _binary_field(ctx.get("inputDataFieldName", "data")) + " }}")
+        params["body"] = _binary_value(ctx.get("inputDataFieldName", "data"))
         params["bodyType"] = "file"
         return
     if content == "multipart-form-data":
@@ -499,9 +516,12 @@ def convert_to_file(ctx: Context) -> Mapped:
         return Mapped("to_file", params)
     if op in ("toText", "toBinary"):
         source = ctx.get("sourceProperty", "")
-        if not isinstance(source, str) or not source:
-            raise NotExpressible("no source field")
-        params["source"] = path(source)
+        if not isinstance(source, str):
+            raise NotExpressible("the source field is not text")
+        if source:
+            params["source"] = path(source)
+        elif op == "toBinary" and options.get("dataIsBase64") is not False:
+            raise NotExpressible("base64 from the whole item (no source field) is not a file in n8n either")
         if op == "toText" or options.get("dataIsBase64") is False:
             params["format"] = "text"
         else:

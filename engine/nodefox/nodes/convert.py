@@ -153,11 +153,11 @@ def run_to_file(call: NodeCall) -> Outputs:
             data = _json.dumps(item if source is None else paths.get(item, source)).encode("utf-8")
             out.append(_made(params, data, "json"))
             return
-        if not source:
-            raise NodeError(f"format {kind} converts one field of each item: name it in source", path="/source")
-        if not paths.has(item, source):
+        if not source and kind == "base64":
+            raise NodeError("format base64 converts one field of each item: name it in source", path="/source")
+        if source and not paths.has(item, source):
             raise NodeError(f'source: the item has no field "{source}"', path="/source")
-        value = paths.get(item, source)
+        value = paths.get(item, source) if source else item  # text without source: the whole item, as JSON
         if kind == "base64":
             if type(value) is not str:
                 raise NodeError(f"source: {source} is {type_name(value)}, not base64 text", path="/source")
@@ -234,7 +234,8 @@ NODES = [
                        "default": "csv",
                        "description": "csv...txt: all items in one file; text, base64: each item's source field"},
             "source": {"type": "string", "minLength": 1,
-                       "description": "text, base64 (and json with each): the field each file is made from"},
+                       "description": "text, base64 (and json with each): the field each file is made from "
+                                      "(text without it: the whole item as JSON)"},
             "each": {"type": "boolean", "default": False, "description": "json: one file per item"},
             "field": _FIELD,
             "fileName": {"type": "string", "description": "the file's name (default file.<extension>)"},
