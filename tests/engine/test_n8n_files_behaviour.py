@@ -1,0 +1,140 @@
+"""n8n's file nodes as facts (`tests/corpus/n8n/behaviour/files.json`): import, run, compare.
+
+The facts were written for NodeFox from n8n's behaviour and are checked against a
+real n8n where `scripts/bench --peers` installed one (`test_n8n_gives_what_the_facts_say`).
+Items are written as NodeFox holds them: the json, with n8n's binary properties
+in the field `binary` (docs/n8n.md, "Files"). The harness is test_n8n_behaviour's,
+with the files split out of the pinned items again for n8n.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+from nodefox import run
+from nodefox.n8n import translate
+
+ROOT = Path(__file__).parents[2]
+FACTS = json.loads((ROOT / "tests/corpus/n8n/behaviour/files.json").read_text(encoding="utf-8"))["cases"]
+N8N = ROOT / "bench" / "peers" / "n8n" / "node_modules" / ".bin" / "n8n"
+# where NodeFox does not yet give n8n's items, and why
+DIVERGES: dict[str, str] = {
+    "set reads the file's description through $binary": "n8n's Set keeps the item's files; the Set mapping "
+    "(_set.py) writes a set without the field binary",
+}
+
+
+def n8n_item(item: dict) -> dict:
+    """A NodeFox item as n8n's {json, binary}."""
+    json_part = {k: v for k, v in item.items() if k != "binary"}
+    return {"json": json_part, "binary": item["binary"]} if item.get("binary") else {"json": json_part}
+
+
+def nodefox_item(entry: dict) -> dict:
+    """n8n's {json, binary} as a NodeFox item."""
+    binary = entry.get("binary") or {}
+    return {**entry["json"], "binary": binary} if binary else dict(entry["json"])
+
+
+def workflow(case: dict) -> dict:
+    node = {"name": "Node", "position": [200, 0], **case["node"]}
+    nodes, pins, connections = [node], {}, {}
+    for k, items in enumerate(case["inputs"]):
+        name = f"Input {k}"
+        nodes.append({"name": name, "type": "n8n-nodes-base.noOp", "typeVersion": 1, "parameters": {}, "position": [0, k * 100]})
+        pins[name] = [n8n_item(item) for item in items]
+        connections[name] = {"main": [[{"node": "Node", "type": "main", "index": k}]]}
+    outs = []
+    for j in sorted(case["outputs"], key=int):
+        name = f"Out {j}"
+        nodes.append({"name": name, "type": "n8n-nodes-base.noOp", "typeVersion": 1, "parameters": {}, "position": [400, int(j) * 100]})
+        outs.append([{"node": name, "type": "main", "index": 0}])
+    connections["Node"] = {"main": outs}
+    return {"name": "case", "nodes": nodes, "connections": connections, "pinData": pins}
+
+
+def outcome(case: dict) -> tuple[bool, str]:
+    doc, report = translate(workflow(case))
+    if report["nodes"]["placeholders"] or report["expressions"]["untranslated"]:
+        return False, f"not translated: {report}"
+    result = run(doc)
+    ids = {n["name"]: n["id"] for n in doc["nodes"]}
+    for j, expected in case["outputs"].items():
+        entry = result["nodes"][ids[f"Out {j}"]]
+        got = entry.get("outputs", {}).get("out", []) if entry["status"] == "ok" else entry
+        if entry["status"] in ("skipped", "idle"):
+            got = []
+        if got != expected:
+            node = result["nodes"][ids["Node"]]
+            return False, f"output {j}: expected {expected}, got {got} (node: {node.get('error') or node['status']})"
+    return True, ""
+
+
+@pytest.mark.parametrize("name", sorted(FACTS))
+def test_fact(name: str) -> None:
+    ok, why = outcome(FACTS[name])
+    if name in DIVERGES:
+        assert not ok, f"{name} now agrees with n8n: drop it from DIVERGES"
+        return
+    assert ok, why
+
+
+@pytest.mark.skipif(not N8N.is_file(), reason="n8n is not installed (scripts/bench --peers installs it)")
+def test_n8n_gives_what_the_facts_say(tmp_path: Path) -> None:
+    """Every fact in one n8n workflow: a Code node per input (files included), the node under test."""
+    nodes = [{"id": "trigger", "name": "Trigger", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1,
+              "position": [0, 0], "parameters": {}}]  # fmt: skip
+    connections: dict = {"Trigger": {"main": [[]]}}
+    names = {}
+    for i, (case_name, case) in enumerate(sorted(FACTS.items())):
+        node_name = names[case_name] = f"Case {i}"
+        nodes.append({**case["node"], "id": f"case{i}", "name": node_name, "position": [400, i * 100],
+                      "onError": "continueErrorOutput"})  # fmt: skip
+        for k, items in enumerate(case["inputs"]):
+            code_name = f"Case {i} input {k}"
+            code = f"return {json.dumps([n8n_item(item) for item in items])};"
+            nodes.append({"id": f"case{i}in{k}", "name": code_name, "type": "n8n-nodes-base.code", "typeVersion": 2,
+                          "position": [200, i * 100 + k * 50], "parameters": {"jsCode": code}})  # fmt: skip
+            connections["Trigger"]["main"][0].append({"node": code_name, "type": "main", "index": 0})
+            connections[code_name] = {"main": [[{"node": node_name, "type": "main", "index": k}]]}
+    wf = {"id": "nodefoxFiles", "name": "nodefox file facts", "active": False, "nodes": nodes,
+          "connections": connections, "settings": {"executionOrder": "v1"}}  # fmt: skip
+    run_data = _execute(tmp_path, wf)
+    wrong = {}
+    for case_name, case in FACTS.items():
+        runs = run_data.get(names[case_name])
+        main = (runs[0].get("data") or {}).get("main", []) if runs else []
+        for j, expected in case["outputs"].items():
+            got = [nodefox_item(entry) for entry in (main[int(j)] or [])] if int(j) < len(main) else []
+            if got != expected:
+                wrong[f"{case_name} output {j}"] = {"expected": expected, "n8n": got,
+                                                    "error": (runs[0].get("error") if runs else "did not run")}  # fmt: skip
+    assert not wrong, json.dumps(wrong, indent=1, ensure_ascii=False)[:8000]
+
+
+def _execute(tmp_path: Path, wf: dict) -> dict:
+    """n8n's runData for one workflow, binary data kept in the items (not in a file store)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "N8N_USER_FOLDER": str(home), "N8N_DIAGNOSTICS_ENABLED": "false",
+           "N8N_RUNNERS_ENABLED": "false", "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
+           "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false", "N8N_DEFAULT_BINARY_DATA_MODE": "default"}  # fmt: skip
+    path = tmp_path / "wf.json"
+    path.write_text(json.dumps(wf), encoding="utf-8")
+    imported = subprocess.run([str(N8N), "import:workflow", f"--input={path}"], env=env, capture_output=True,
+                              text=True, timeout=300, check=False)  # fmt: skip
+    assert imported.returncode == 0, imported.stderr[-800:]
+    result = tmp_path / "out.json"
+    with result.open("w") as sink:
+        proc = subprocess.run([str(N8N), "execute", f"--id={wf['id']}", "--rawOutput"], env=env, stdout=sink,
+                              stderr=subprocess.PIPE, text=True, timeout=600, check=False)  # fmt: skip
+    out = result.read_text(encoding="utf-8")
+    assert "{" in out, f"n8n printed no result: {out[-500:]} {proc.stderr[-1500:]}"
+    start = 0 if out.startswith("{") else out.find("\n{") + 1
+    data, _ = json.JSONDecoder().raw_decode(out[start:])
+    data = data.get("data", data)
+    return data["resultData"]["runData"]
