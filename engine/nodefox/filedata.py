@@ -48,7 +48,7 @@ MIME_TYPES = {
     "m4a": "audio/mp4", "flac": "audio/x-flac", "aac": "audio/x-aac", "weba": "audio/webm",
     "mp4": "video/mp4", "m4v": "video/x-m4v", "webm": "video/webm", "mov": "video/quicktime",
     "avi": "video/x-msvideo", "mkv": "video/x-matroska", "mpeg": "video/mpeg",
-    "db": "application/octet-stream", "bin": "application/octet-stream", "exe": "application/octet-stream",
+    "bin": "application/octet-stream", "exe": "application/octet-stream",
     "sqlite": "application/vnd.sqlite3", "wasm": "application/wasm",
 }  # fmt: skip
 # The first extension mime-db lists for a media type (what n8n names a file's extension
