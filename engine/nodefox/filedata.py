@@ -149,7 +149,7 @@ def make(data: bytes, name: str | None = None, mime: str | None = None, where: s
         value["fileType"] = kind
     if extension:
         value["fileExtension"] = extension
-    value["data"] = base64.b64encode(data).decode("ascii")
+    value["data"] = encode64(data)
     if name:
         folder, base, ext = _split_name(name)
         if folder:
@@ -159,6 +159,11 @@ def make(data: bytes, name: str | None = None, mime: str | None = None, where: s
             value["fileExtension"] = ext
     value["fileSize"] = size_text(len(data))
     return value
+
+
+def encode64(data: bytes) -> str:
+    """Bytes as standard base64 text, with padding (what `data` holds)."""
+    return base64.b64encode(data).decode("ascii")
 
 
 def content(value: Any, where: str) -> bytes:

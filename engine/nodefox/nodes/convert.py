@@ -24,7 +24,6 @@ WHOLE = ("txt", "json", "base64")  # formats read whole into one field with `int
 MIME = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json",
         "ndjson": "application/x-ndjson", "xlsx": filedata.MIME_TYPES["xlsx"], "txt": "text/plain",
         "text": "text/plain"}  # fmt: skip
-EXTENSION = {"text": "txt"}
 BOM = b"\xef\xbb\xbf"
 
 
@@ -51,10 +50,11 @@ def _kept(item: dict, field: str, keep: str) -> dict:
     if keep == "fields":
         return without(item, field)
     new: dict = {}
-    parent, _, _ = field.rpartition(".")
-    if keep == "files" and parent:
-        siblings = without({"_": paths.get(item, parent)}, "_." + field.rpartition(".")[2]).get("_")
-        if type(siblings) is dict and siblings:
+    parent, _, key = field.rpartition(".")
+    holder = paths.get(item, parent) if parent else None
+    if keep == "files" and type(holder) is dict:
+        siblings = {k: v for k, v in holder.items() if k != key}
+        if siblings:
             paths.set_(new, parent, siblings)
     return new
 
@@ -68,9 +68,10 @@ def _format_of(params: dict, value: dict, where: str) -> str:
     ext = {"jsonl": "ndjson", "tab": "tsv", "text": "txt"}.get(ext, ext)
     if ext in ROWS:
         return ext
-    for fmt, mime in MIME.items():
-        if value["mimeType"].split(";", 1)[0].strip().lower() == mime and fmt in ROWS:
-            return fmt
+    media = value["mimeType"].split(";", 1)[0].strip().lower()
+    for kind, mime in MIME.items():
+        if media == mime and kind in ROWS:
+            return kind
     raise NodeError(f"{where}: cannot tell the format of {filedata.summary(value)}: set format",
                     path="/format")  # fmt: skip
 
@@ -101,7 +102,7 @@ def run_from_file(call: NodeCall) -> Outputs:
             raise NodeError(f"into: format {fmt} gives rows, not one value (into takes txt, json or base64)",
                             path="/into")  # fmt: skip
         if fmt == "base64":
-            whole: Any = filedata.base64.b64encode(data).decode("ascii")
+            whole: Any = filedata.encode64(data)
         else:
             whole = READERS["txt"](data, name, {})[0]["text"]
             if fmt == "json":
@@ -149,6 +150,9 @@ def run_to_file(call: NodeCall) -> Outputs:
         kind = params.get("format", "csv")
         source = params.get("source")
         mime = params.get("mimeType")
+        if kind not in ("text", "base64", "json"):
+            raise NodeError(f"format {kind} makes one file of all items: it cannot come from an expression",
+                            path="/format")  # fmt: skip
         if kind == "json":
             data = _json.dumps(item if source is None else paths.get(item, source)).encode("utf-8")
             out.append(_made(params, data, "json"))
