@@ -3,20 +3,18 @@
 The facts were written for NodeFox from n8n's behaviour and are checked against a
 real n8n where `scripts/bench --peers` installed one (`test_n8n_gives_what_the_facts_say`).
 Items are written as NodeFox holds them: the json, with n8n's binary properties
-in the field `binary` (docs/n8n.md, "Files"). The harness is test_n8n_behaviour's,
-with the files split out of the pinned items again for n8n.
+in the field `binary` (docs/n8n.md, "Files"), so test_n8n_behaviour's harness
+serves as it is; for n8n the files are split out of the items again.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from pathlib import Path
 
 import pytest
-from nodefox import run
-from nodefox.n8n import translate
+from test_n8n_behaviour import outcome
+from test_n8n_peer import _execute
 
 ROOT = Path(__file__).parents[2]
 FACTS = json.loads((ROOT / "tests/corpus/n8n/behaviour/files.json").read_text(encoding="utf-8"))["cases"]
@@ -40,40 +38,6 @@ def nodefox_item(entry: dict) -> dict:
     return {**entry["json"], "binary": binary} if binary else dict(entry["json"])
 
 
-def workflow(case: dict) -> dict:
-    node = {"name": "Node", "position": [200, 0], **case["node"]}
-    nodes, pins, connections = [node], {}, {}
-    for k, items in enumerate(case["inputs"]):
-        name = f"Input {k}"
-        nodes.append({"name": name, "type": "n8n-nodes-base.noOp", "typeVersion": 1, "parameters": {}, "position": [0, k * 100]})
-        pins[name] = [n8n_item(item) for item in items]
-        connections[name] = {"main": [[{"node": "Node", "type": "main", "index": k}]]}
-    outs = []
-    for j in sorted(case["outputs"], key=int):
-        name = f"Out {j}"
-        nodes.append({"name": name, "type": "n8n-nodes-base.noOp", "typeVersion": 1, "parameters": {}, "position": [400, int(j) * 100]})
-        outs.append([{"node": name, "type": "main", "index": 0}])
-    connections["Node"] = {"main": outs}
-    return {"name": "case", "nodes": nodes, "connections": connections, "pinData": pins}
-
-
-def outcome(case: dict) -> tuple[bool, str]:
-    doc, report = translate(workflow(case))
-    if report["nodes"]["placeholders"] or report["expressions"]["untranslated"]:
-        return False, f"not translated: {report}"
-    result = run(doc)
-    ids = {n["name"]: n["id"] for n in doc["nodes"]}
-    for j, expected in case["outputs"].items():
-        entry = result["nodes"][ids[f"Out {j}"]]
-        got = entry.get("outputs", {}).get("out", []) if entry["status"] == "ok" else entry
-        if entry["status"] in ("skipped", "idle"):
-            got = []
-        if got != expected:
-            node = result["nodes"][ids["Node"]]
-            return False, f"output {j}: expected {expected}, got {got} (node: {node.get('error') or node['status']})"
-    return True, ""
-
-
 @pytest.mark.parametrize("name", sorted(FACTS))
 def test_fact(name: str) -> None:
     ok, why = outcome(FACTS[name])
@@ -84,8 +48,9 @@ def test_fact(name: str) -> None:
 
 
 @pytest.mark.skipif(not N8N.is_file(), reason="n8n is not installed (scripts/bench --peers installs it)")
-def test_n8n_gives_what_the_facts_say(tmp_path: Path) -> None:
+def test_n8n_gives_what_the_facts_say(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every fact in one n8n workflow: a Code node per input (files included), the node under test."""
+    monkeypatch.setenv("N8N_DEFAULT_BINARY_DATA_MODE", "default")  # files in the items, base64, not in a store
     nodes = [{"id": "trigger", "name": "Trigger", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1,
               "position": [0, 0], "parameters": {}}]  # fmt: skip
     connections: dict = {"Trigger": {"main": [[]]}}
@@ -114,27 +79,3 @@ def test_n8n_gives_what_the_facts_say(tmp_path: Path) -> None:
                 wrong[f"{case_name} output {j}"] = {"expected": expected, "n8n": got,
                                                     "error": (runs[0].get("error") if runs else "did not run")}  # fmt: skip
     assert not wrong, json.dumps(wrong, indent=1, ensure_ascii=False)[:8000]
-
-
-def _execute(tmp_path: Path, wf: dict) -> dict:
-    """n8n's runData for one workflow, binary data kept in the items (not in a file store)."""
-    home = tmp_path / "home"
-    home.mkdir()
-    env = {**os.environ, "N8N_USER_FOLDER": str(home), "N8N_DIAGNOSTICS_ENABLED": "false",
-           "N8N_RUNNERS_ENABLED": "false", "N8N_VERSION_NOTIFICATIONS_ENABLED": "false",
-           "N8N_ENFORCE_SETTINGS_FILE_PERMISSIONS": "false", "N8N_DEFAULT_BINARY_DATA_MODE": "default"}  # fmt: skip
-    path = tmp_path / "wf.json"
-    path.write_text(json.dumps(wf), encoding="utf-8")
-    imported = subprocess.run([str(N8N), "import:workflow", f"--input={path}"], env=env, capture_output=True,
-                              text=True, timeout=300, check=False)  # fmt: skip
-    assert imported.returncode == 0, imported.stderr[-800:]
-    result = tmp_path / "out.json"
-    with result.open("w") as sink:
-        proc = subprocess.run([str(N8N), "execute", f"--id={wf['id']}", "--rawOutput"], env=env, stdout=sink,
-                              stderr=subprocess.PIPE, text=True, timeout=600, check=False)  # fmt: skip
-    out = result.read_text(encoding="utf-8")
-    assert "{" in out, f"n8n printed no result: {out[-500:]} {proc.stderr[-1500:]}"
-    start = 0 if out.startswith("{") else out.find("\n{") + 1
-    data, _ = json.JSONDecoder().raw_decode(out[start:])
-    data = data.get("data", data)
-    return data["resultData"]["runData"]
