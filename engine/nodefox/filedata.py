@@ -4,7 +4,7 @@ Items are JSON objects, so a file travels in a field as an object: its bytes as
 base64 text in `data`, beside what describes them.
 
     {"data": "aGVsbG8=", "mimeType": "text/plain", "fileType": "text",
-     "fileName": "hello.txt", "fileExtension": "txt", "fileSize": "5 B"}
+     "fileName": "hello.txt", "fileExtension": "txt", "fileSize": "5 B", "bytes": 5}
 
 This is n8n's shape for a binary property, so a workflow imported from n8n keeps
 its files under `binary.<property>` and its expressions (`$binary.data.fileName`)
@@ -158,6 +158,7 @@ def make(data: bytes, name: str | None = None, mime: str | None = None, where: s
         if ext:
             value["fileExtension"] = ext
     value["fileSize"] = size_text(len(data))
+    value["bytes"] = len(data)
     return value
 
 

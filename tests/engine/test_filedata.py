@@ -32,7 +32,7 @@ def b64(data: bytes) -> str:
 def test_a_file_value_has_n8ns_shape_and_metadata() -> None:
     value = filedata.make(b"hello", "reports/may.txt")
     assert value == {"mimeType": "text/plain", "fileType": "text", "fileExtension": "txt", "data": "aGVsbG8=",
-                     "directory": "reports", "fileName": "may.txt", "fileSize": "5 B"}  # fmt: skip
+                     "directory": "reports", "fileName": "may.txt", "fileSize": "5 B", "bytes": 5}  # fmt: skip
     png = filedata.make(b"\x89PNG\r\n\x1a\n....")  # no name, no type: by its first bytes
     assert (png["mimeType"], png["fileExtension"], png["fileType"]) == ("image/png", "png", "image")
     assert filedata.make(b"x", None, "audio/mpeg")["fileExtension"] == "mpga"  # mime-db's first extension
@@ -85,7 +85,8 @@ def test_to_file_csv_bytes_are_what_write_file_writes() -> None:
     out = _chain(ROWS, ("to_file", {"format": "csv"}))
     assert base64.b64decode(out[0]["file"]["data"]) == b'id,name,note\n1,Ada,\n2,"Bo, Jr.",x\n'
     assert {k: v for k, v in out[0]["file"].items() if k != "data"} == {
-        "mimeType": "text/csv", "fileType": "text", "fileExtension": "csv", "fileName": "file.csv", "fileSize": "34 B"}
+        "mimeType": "text/csv", "fileType": "text", "fileExtension": "csv", "fileName": "file.csv", "fileSize": "34 B",
+        "bytes": 34}
 
 
 def test_from_file_drops_empty_cells_when_asked() -> None:
@@ -207,7 +208,7 @@ def test_http_keeps_a_response_as_a_file(http_server) -> None:  # noqa: F811  (t
         "url": http_server.url("/html"), "response": "file", "fileField": "binary.data"}), allow_net=True)  # fmt: skip
     assert out == [{"id": 7, "binary": {"other": other, "data": {
         "mimeType": "text/html", "fileType": "html", "fileExtension": "html", "data": b64(b"<p>hi</p>"),
-        "fileName": "html", "fileSize": "9 B"}}}]  # fmt: skip
+        "fileName": "html", "fileSize": "9 B", "bytes": 9}}}]  # fmt: skip
     full = _chain([{"id": 7}], ("http", {"url": http_server.url("/text"), "response": "file", "full": True}), allow_net=True)
     assert full[0]["status"] == 200 and "id" not in full[0] and full[0]["file"]["mimeType"] == "text/plain"
 

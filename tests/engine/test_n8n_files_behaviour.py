@@ -19,11 +19,8 @@ from test_n8n_peer import _execute
 ROOT = Path(__file__).parents[2]
 FACTS = json.loads((ROOT / "tests/corpus/n8n/behaviour/files.json").read_text(encoding="utf-8"))["cases"]
 N8N = ROOT / "bench" / "peers" / "n8n" / "node_modules" / ".bin" / "n8n"
-# where NodeFox does not yet give n8n's items, and why
-DIVERGES: dict[str, str] = {
-    "set reads the file's description through $binary": "n8n's Set keeps the item's files; the Set mapping "
-    "(_set.py) writes a set without the field binary",
-}
+# where NodeFox does not give n8n's items, and why (none today)
+DIVERGES: dict[str, str] = {}
 
 
 def n8n_item(item: dict) -> dict:

@@ -186,6 +186,7 @@ def _made(params: dict, data: bytes, fmt: str | None, mime: str | None = None) -
         ext = value.get("fileExtension")
         value["fileName"] = f"file.{ext}" if ext else "file"
         value["fileSize"] = value.pop("fileSize")  # the keys in the order make() gives them
+        value["bytes"] = value.pop("bytes")
     item: dict = {}
     paths.set_(item, params.get("field", "file"), value)
     return item
