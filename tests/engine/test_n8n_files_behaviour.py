@@ -9,6 +9,7 @@ serves as it is; for n8n the files are split out of the items again.
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import Path
 
@@ -35,9 +36,20 @@ def nodefox_item(entry: dict) -> dict:
     return {**entry["json"], "binary": binary} if binary else dict(entry["json"])
 
 
+def with_files(case: dict, folder: Path) -> tuple[bool, str]:
+    """A case run in a files folder holding its files; what it wrote must be what it says."""
+    for name, data in case.get("files", {}).items():
+        (folder / name).write_bytes(base64.b64decode(data))
+    ok, why = outcome(case, files=str(folder), allow_write=True)
+    written = {p.name: base64.b64encode(p.read_bytes()).decode() for p in folder.iterdir() if p.name not in case.get("files", {})}
+    if ok and written != case.get("written", {}):
+        return False, f"wrote {written}, not {case.get('written', {})}"
+    return ok, why
+
+
 @pytest.mark.parametrize("name", sorted(FACTS))
-def test_fact(name: str) -> None:
-    ok, why = outcome(FACTS[name])
+def test_fact(name: str, tmp_path: Path) -> None:
+    ok, why = with_files(FACTS[name], tmp_path)
     if name in DIVERGES:
         assert not ok, f"{name} now agrees with n8n: drop it from DIVERGES"
         return
@@ -48,6 +60,14 @@ def test_fact(name: str) -> None:
 def test_n8n_gives_what_the_facts_say(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Every fact in one n8n workflow: a Code node per input (files included), the node under test."""
     monkeypatch.setenv("N8N_DEFAULT_BINARY_DATA_MODE", "default")  # files in the items, base64, not in a store
+    # names resolve in n8n's working folder, which holds the facts' files (and only there may it read and write)
+    folder = tmp_path / "files"
+    folder.mkdir()
+    for case in FACTS.values():
+        for name, data in case.get("files", {}).items():
+            (folder / name).write_bytes(base64.b64decode(data))
+    monkeypatch.chdir(folder)
+    monkeypatch.setenv("N8N_RESTRICT_FILE_ACCESS_TO", str(folder))
     nodes = [{"id": "trigger", "name": "Trigger", "type": "n8n-nodes-base.manualTrigger", "typeVersion": 1,
               "position": [0, 0], "parameters": {}}]  # fmt: skip
     connections: dict = {"Trigger": {"main": [[]]}}
@@ -75,4 +95,9 @@ def test_n8n_gives_what_the_facts_say(tmp_path: Path, monkeypatch: pytest.Monkey
             if got != expected:
                 wrong[f"{case_name} output {j}"] = {"expected": expected, "n8n": got,
                                                     "error": (runs[0].get("error") if runs else "did not run")}  # fmt: skip
+    inputs = {n for case in FACTS.values() for n in case.get("files", {})}
+    written = {p.name: base64.b64encode(p.read_bytes()).decode() for p in folder.iterdir() if p.name not in inputs}
+    expected = {n: d for case in FACTS.values() for n, d in case.get("written", {}).items()}
+    if written != expected:
+        wrong["written files"] = {"expected": expected, "n8n": written}
     assert not wrong, json.dumps(wrong, indent=1, ensure_ascii=False)[:8000]
