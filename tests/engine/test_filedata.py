@@ -208,7 +208,7 @@ def test_http_keeps_a_response_as_a_file(http_server) -> None:  # noqa: F811  (t
         "url": http_server.url("/html"), "response": "file", "fileField": "binary.data"}), allow_net=True)  # fmt: skip
     assert out == [{"id": 7, "binary": {"other": other, "data": {
         "mimeType": "text/html", "fileType": "html", "fileExtension": "html", "data": b64(b"<p>hi</p>"),
-        "fileName": "html", "fileSize": "9 B", "bytes": 9}}}]  # fmt: skip
+        "directory": http_server.url("/html"), "fileName": "html", "fileSize": "9 B", "bytes": 9}}}]  # fmt: skip
     full = _chain([{"id": 7}], ("http", {"url": http_server.url("/text"), "response": "file", "full": True}), allow_net=True)
     assert full[0]["status"] == 200 and "id" not in full[0] and full[0]["file"]["mimeType"] == "text/plain"
 

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from pathlib import Path
 
 import pytest
 from test_n8n_behaviour import outcome
 from test_n8n_peer import _execute
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from httpserver import http_server  # noqa: E402,F401  (a fixture)
 
 ROOT = Path(__file__).parents[2]
 FACTS = json.loads((ROOT / "tests/corpus/n8n/behaviour/files.json").read_text(encoding="utf-8"))["cases"]
@@ -36,11 +40,16 @@ def nodefox_item(entry: dict) -> dict:
     return {**entry["json"], "binary": binary} if binary else dict(entry["json"])
 
 
-def with_files(case: dict, folder: Path) -> tuple[bool, str]:
+def served(case: dict, base: str) -> dict:
+    """The case with {base} replaced by the local server's address."""
+    return json.loads(json.dumps(case).replace("{base}", base))
+
+
+def with_files(case: dict, folder: Path, base: str) -> tuple[bool, str]:
     """A case run in a files folder holding its files; what it wrote must be what it says."""
     for name, data in case.get("files", {}).items():
         (folder / name).write_bytes(base64.b64decode(data))
-    ok, why = outcome(case, files=str(folder), allow_write=True)
+    ok, why = outcome(served(case, base), files=str(folder), allow_write=True, allow_net=["127.0.0.1"])
     written = {p.name: base64.b64encode(p.read_bytes()).decode() for p in folder.iterdir() if p.name not in case.get("files", {})}
     if ok and written != case.get("written", {}):
         return False, f"wrote {written}, not {case.get('written', {})}"
@@ -48,8 +57,8 @@ def with_files(case: dict, folder: Path) -> tuple[bool, str]:
 
 
 @pytest.mark.parametrize("name", sorted(FACTS))
-def test_fact(name: str, tmp_path: Path) -> None:
-    ok, why = with_files(FACTS[name], tmp_path)
+def test_fact(name: str, tmp_path: Path, http_server) -> None:  # noqa: F811  (the fixture)
+    ok, why = with_files(FACTS[name], tmp_path, http_server.base)
     if name in DIVERGES:
         assert not ok, f"{name} now agrees with n8n: drop it from DIVERGES"
         return
@@ -57,7 +66,7 @@ def test_fact(name: str, tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not N8N.is_file(), reason="n8n is not installed (scripts/bench --peers installs it)")
-def test_n8n_gives_what_the_facts_say(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_n8n_gives_what_the_facts_say(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, http_server) -> None:  # noqa: F811
     """Every fact in one n8n workflow: a Code node per input (files included), the node under test."""
     monkeypatch.setenv("N8N_DEFAULT_BINARY_DATA_MODE", "default")  # files in the items, base64, not in a store
     # names resolve in n8n's working folder, which holds the facts' files (and only there may it read and write)
@@ -74,7 +83,7 @@ def test_n8n_gives_what_the_facts_say(tmp_path: Path, monkeypatch: pytest.Monkey
     names = {}
     for i, (case_name, case) in enumerate(sorted(FACTS.items())):
         node_name = names[case_name] = f"Case {i}"
-        nodes.append({**case["node"], "id": f"case{i}", "name": node_name, "position": [400, i * 100],
+        nodes.append({**served(case, http_server.base)["node"], "id": f"case{i}", "name": node_name, "position": [400, i * 100],
                       "onError": "continueErrorOutput"})  # fmt: skip
         for k, items in enumerate(case["inputs"]):
             code_name = f"Case {i} input {k}"
@@ -92,6 +101,7 @@ def test_n8n_gives_what_the_facts_say(tmp_path: Path, monkeypatch: pytest.Monkey
         main = (runs[0].get("data") or {}).get("main", []) if runs else []
         for j, expected in case["outputs"].items():
             got = [nodefox_item(entry) for entry in (main[int(j)] or [])] if int(j) < len(main) else []
+            expected = served(expected, http_server.base)
             if got != expected:
                 wrong[f"{case_name} output {j}"] = {"expected": expected, "n8n": got,
                                                     "error": (runs[0].get("error") if runs else "did not run")}  # fmt: skip

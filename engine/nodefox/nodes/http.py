@@ -230,8 +230,14 @@ def _file_name(response: net.Response) -> str | None:
 
 
 def _as_file(response: net.Response) -> dict:
+    """The response's body as a file: typed by its content type, named by Content-Disposition
+    or the URL's last segment, and (as n8n has it) `directory` the URL it came from."""
     media = _media(response)[0] if response.header("content-type") else None
-    return filedata.make(response.body, _file_name(response), media or None, where="the response")
+    value = filedata.make(response.body, _file_name(response), media or None, where="the response")
+    value.pop("directory", None)
+    return {**{k: v for k, v in value.items() if k not in ("fileName", "fileSize", "bytes")},
+            "directory": response.url.partition("#")[0],
+            **{k: value[k] for k in ("fileName", "fileSize", "bytes") if k in value}}  # fmt: skip
 
 
 def _latin1(text: str) -> bool:
