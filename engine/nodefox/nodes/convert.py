@@ -95,7 +95,7 @@ def run_from_file(call: NodeCall) -> Outputs:
                 raise NodeError(f"format {fmt} gives one value: name the field to put it in (into)", path="/into")
             rows = READERS[fmt](data, name, {**params, "format": fmt})
             if params.get("emptyCells") == "drop" and fmt in ("csv", "tsv", "xlsx"):
-                rows = [{k: v for k, v in row.items() if v != ""} for row in rows]
+                rows = [{k: v for k, v in row.items() if v != "" and v is not None} for row in rows]
             out.extend(rows)
             return
         if fmt not in WHOLE:
@@ -222,7 +222,7 @@ NODES = [
             "inferTypes": {"type": "boolean", "default": False,
                            "description": "csv/tsv: numbers, true/false and empty cells (null) from their text"},
             "emptyCells": {"type": "string", "enum": ["keep", "drop"], "default": "keep",
-                           "description": "csv/tsv/xlsx: drop leaves out the cells that are empty text"},
+                           "description": "csv/tsv/xlsx: drop leaves out the empty cells (empty text or null)"},
             "split": {"type": "string", "description": "json: a JSON pointer to the array whose elements become items"},
             "sheet": {"type": "string", "description": "xlsx: the sheet's name (default: the first)"},
         }),
