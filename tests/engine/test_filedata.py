@@ -275,7 +275,8 @@ def test_n8n_spreadsheet_file_reads_and_writes() -> None:
         {"name": "From", "type": "spreadsheetFile", "typeVersion": 2, "parameters": {}},
     ], [{"a": "1", "b": ""}])  # fmt: skip
     assert out == [{"a": "1"}] and by_name(doc)["To"]["params"]["fileName"] == "spreadsheet.csv"
-    assert any("SheetJS" in d["note"] for d in report["divergences"])
+    assert by_name(doc)["To"]["params"]["csvStyle"] == "excel"
+    assert [d["name"] for d in report["divergences"]] == ["From"]  # autodetect may meet xlsx dates
 
 
 def test_n8n_http_binary_bodies_and_file_responses_are_translated() -> None:
@@ -346,3 +347,20 @@ def test_n8n_convert_to_text_without_a_source_writes_the_whole_item_as_json() ->
         "operation": "toText"}}], [{"a": 1}])  # fmt: skip
     file = out[0]["binary"]["data"]
     assert base64.b64decode(file["data"]) == b'{"a":1}' and (file["mimeType"], file["fileName"]) == ("application/json", "file.txt")
+
+
+def test_excel_style_csv_is_what_spreadsheet_programs_write() -> None:
+    from nodefox import _sheetcsv
+
+    items = [{"a": 1, "n": {"k": True, "l": [0.1 + 0.2]}}, {"a": 2**40, "ID": "x, \"y\"", "b": None}, {}]
+    out = _chain(items, ("to_file", {"format": "csv", "csvStyle": "excel"}))
+    assert base64.b64decode(out[0]["file"]["data"]).decode("utf-8") == (
+        '\ufeffa,n.k,n.l.0,"ID",b\n1,TRUE,0.3,,\n1.09951E+12,,,"x, ""y""",\n,,,,')
+    # JavaScript's key order (array indexes first) and number formatting, as SheetJS has them
+    assert list(_sheetcsv.flatten({"b": 1, "10": 2, "2": 3, "01": 4})) == ["2", "10", "b", "01"]
+    assert [_sheetcsv.general(v) for v in (0.5, 2.5e-7, 12345678901.5, -1e21, 2**31 - 1, 1.5e-11)] == [
+        "0.5", "0.00000025", "12345678901", "-1E+21", "2147483647", "1.5E-11"]  # as SheetJS's SSF gives them
+    assert (_sheetcsv.to_fixed(2.5, 0), _sheetcsv.to_fixed(-0.0001, 2)) == ("3", "-0.00")
+    assert _sheetcsv.js_number(1e21) == "1e+21" and _sheetcsv.js_number(1.5e-7) == "1.5e-7"
+    headless = _chain([{"a": "x"}], ("to_file", {"format": "csv", "csvStyle": "excel", "header": False}))
+    assert base64.b64decode(headless[0]["file"]["data"]) == b"\xef\xbb\xbfx"

@@ -28,8 +28,6 @@ N8N = ROOT / "bench" / "peers" / "n8n" / "node_modules" / ".bin" / "n8n"
 DIVERGES: dict[str, str] = {
     "spreadsheetFile v1 read csv": "v1 reads CSV through SheetJS (007 is 7, true stays text); NodeFox infers "
     "types by its own rules (reported when imported)",
-    "convertToFile csv": "SheetJS writes a byte order mark, TRUE/FALSE, nested objects as a.b columns and no "
-    "newline at the end; NodeFox writes its own CSV (reported when imported)",
 }
 
 

@@ -536,19 +536,24 @@ def convert_to_file(ctx: Context) -> Mapped:
 
 
 def _spreadsheet_out(ctx: Context, params: dict, options: dict, fmt: str, default: str) -> Mapped:
-    if options.get("headerRow") is False:
-        raise NotExpressible("a spreadsheet without its header row has no NodeFox equivalent")
     _refuse_options(options, {"fileName", "headerRow", "sheetName", "delimiter", "compression"}, "spreadsheet")
     params["format"] = fmt
     if isinstance(options.get("delimiter"), str) and options["delimiter"] not in ("", ","):
         if len(options["delimiter"]) != 1:
             raise NotExpressible("a delimiter of more than one character")
         params["delimiter"] = options["delimiter"]
-    if options.get("sheetName") not in (None, "", "Sheet"):
-        ctx.drop("options.sheetName", "NodeFox names the sheet itself")
+    if fmt == "csv":
+        params["csvStyle"] = "excel"  # SheetJS's CSV, as n8n writes it
+        if options.get("headerRow") is False:
+            params["header"] = False
+    else:
+        if options.get("headerRow") is False:
+            raise NotExpressible("a spreadsheet without its header row has no NodeFox equivalent")
+        if options.get("sheetName") not in (None, "", "Sheet"):
+            ctx.drop("options.sheetName", "NodeFox names the sheet itself")
+        ctx.differ("the xlsx file is written by NodeFox's writer (openpyxl): the same cells, other bytes than "
+                   "n8n's (SheetJS)")  # fmt: skip
     _to_file_name(ctx, params, options, default)
-    ctx.differ(f"the {fmt} file is written by NodeFox's writer: nested values as JSON text and true/false, "
-               "where n8n (SheetJS) flattens objects into a.b columns and writes TRUE/FALSE")  # fmt: skip
     return Mapped("to_file", params)
 
 

@@ -135,7 +135,11 @@ def run_to_file(call: NodeCall) -> Outputs:
     if fmt in WRITERS and not (fmt == "json" and call.plan.params.get("each") is True):
         params = call.params()
         items = call.first
-        if fmt == "json":  # JSON.stringify's text: compact, or indented by two with no newline at the end
+        if fmt in ("csv", "tsv") and params.get("csvStyle") == "excel":
+            from .._sheetcsv import write as write_sheet_csv
+
+            data = write_sheet_csv(items, {**params, "delimiter": params.get("delimiter") or ("\t" if fmt == "tsv" else ",")})
+        elif fmt == "json":  # JSON.stringify's text: compact, or indented by two with no newline at the end
             text = json.dumps(items, indent=2 if params.get("pretty") else None, ensure_ascii=False,
                               allow_nan=False, separators=None if params.get("pretty") else (",", ":"))  # fmt: skip
             data = text.encode("utf-8")
@@ -247,6 +251,11 @@ NODES = [
             "mimeType": {"type": "string", "description": "the file's type (default by format or name)"},
             "pretty": {"type": "boolean", "default": False, "description": "json: indented by two spaces"},
             "bom": {"type": "boolean", "default": False, "description": "start the file with a UTF-8 byte order mark"},
+            "csvStyle": {"type": "string", "enum": ["plain", "excel"], "default": "plain",
+                         "description": "csv/tsv: excel writes as spreadsheet programs (and n8n) do: a byte order "
+                                        "mark, nested values as a.b columns, TRUE/FALSE, Excel's General numbers, "
+                                        "no newline at the end"},
+            "header": {"type": "boolean", "default": True, "description": "csv/tsv with csvStyle excel: a header row"},
             "delimiter": _DELIMITER,
         }),
         run_to_file,
