@@ -198,7 +198,9 @@ def read_csv(path: str | bytes, name: str, options: dict) -> list[dict]:
         csv.field_size_limit(MAX_FIELD)
     items: list[dict] = []
     append = items.append
-    with io.TextIOWrapper(open_binary(path), encoding="utf-8-sig", newline="") as f:
+    # a byte order mark is dropped, unless kept as part of the first cell (`bom: "keep"`, as n8n reads CSV)
+    encoding = "utf-8" if options.get("bom") == "keep" else "utf-8-sig"
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:
         reader = csv.reader(_lines(f, name), delimiter=delimiter, strict=True)
         keys: list[str] | None = None
         width = 0

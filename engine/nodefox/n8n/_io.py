@@ -444,7 +444,7 @@ def _rows_options(ctx: Context, params: dict, options: dict, fmt: str) -> None:
     """Spreadsheet reading options shared by Extract from File and Spreadsheet File."""
     if options.get("headerRow") is False:
         raise NotExpressible("rows without a header row become arrays under row in n8n; NodeFox names columns")
-    for key in ("fromLine", "maxRowCount", "relaxQuotes", "enableBOM", "range", "readAsString", "skipRecordsWithErrors"):
+    for key in ("fromLine", "maxRowCount", "relaxQuotes", "range", "readAsString", "skipRecordsWithErrors"):
         if options.get(key) not in (None, "", False, -1, 0, 1) or (key == "range" and options.get(key)):
             raise NotExpressible(f"the option {key} has no NodeFox equivalent")
     _encoding(options)
@@ -458,6 +458,8 @@ def _rows_options(ctx: Context, params: dict, options: dict, fmt: str) -> None:
         params["sheet"] = options["sheetName"]
     if not options.get("includeEmptyCells"):
         params["emptyCells"] = "drop"
+    if fmt in ("csv", "auto") and not options.get("enableBOM"):
+        params["bom"] = "keep"  # csv-parse keeps a byte order mark in the first column's name
     if options.get("rawData"):
         ctx.drop("options.rawData", "NodeFox reads the cells' values")
     if fmt in ("xlsx", "auto"):
@@ -575,6 +577,7 @@ def spreadsheet_file(ctx: Context) -> Mapped:
     _rows_options(ctx, params, options, params["format"])
     if ctx.version < 2 and fmt != "xlsx":
         # version 1 reads CSV through SheetJS, which gives numbers for numeric cells
+        params.pop("bom", None)
         params["inferTypes"] = True
         ctx.differ("CSV numbers are inferred by NodeFox's rules (inferTypes), n8n v1 by SheetJS's")
     return Mapped("from_file", params)

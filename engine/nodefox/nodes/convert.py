@@ -227,6 +227,8 @@ NODES = [
                            "description": "csv/tsv: numbers, true/false and empty cells (null) from their text"},
             "emptyCells": {"type": "string", "enum": ["keep", "drop"], "default": "keep",
                            "description": "csv/tsv/xlsx: drop leaves out the empty cells (empty text or null)"},
+            "bom": {"type": "string", "enum": ["strip", "keep"], "default": "strip",
+                    "description": "csv/tsv: keep leaves a byte order mark in the first column's name (as n8n does)"},
             "split": {"type": "string", "description": "json: a JSON pointer to the array whose elements become items"},
             "sheet": {"type": "string", "description": "xlsx: the sheet's name (default: the first)"},
         }),
