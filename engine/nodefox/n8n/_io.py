@@ -14,7 +14,7 @@ from typing import Any
 
 from ._holes import value_of
 from .expressions import Py, Untranslatable, _key
-from .nodes import Context, Done, Mapped, NotExpressible, literal, path
+from .nodes import Context, Done, Mapped, NotExpressible, Ports, literal, path
 
 _METHODS = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"}
 _NEXT_URL = re.compile(r"^=\s*\{\{\s*\$response\.body((?:\.[A-Za-z_$][\w$]*|\[\s*(?:\"[^\"]*\"|'[^']*'|\d+)\s*\])+)\s*\}\}\s*$")
@@ -146,13 +146,17 @@ def _credential(ctx: Context, key: str | None) -> str | None:
 
 def http(ctx: Context) -> Mapped:
     params: dict[str, Any] = {}
-    if ctx.version < 4:
+    if ctx.version < 3:  # version 3 is the node of version 4, with its parameters
         _http_v1(ctx, params)
     else:
         _http_v4(ctx, params)
     timeout = ctx.get("options.timeout")
     if type(timeout) is int and timeout > 0:
         params["timeoutMs"] = timeout
+    if params.get("response") == "file" and 3 <= ctx.version < 4 and not params["fileField"].startswith("="):
+        # version 3 alone gives a response file no directory
+        return Mapped("http", params, Ports([[(1, "out")]], ["in"]),
+                      parts=[("remove", {"fields": [params["fileField"] + ".directory"]})], links=[(0, "out", 1, "in")])
     return Mapped("http", params)
 
 
@@ -458,6 +462,8 @@ def _rows_options(ctx: Context, params: dict, options: dict, fmt: str) -> None:
         params["sheet"] = options["sheetName"]
     if not options.get("includeEmptyCells"):
         params["emptyCells"] = "drop"
+    elif fmt in ("xlsx", "auto"):
+        params["emptyCells"] = "text"  # SheetJS fills a row's empty cells with empty text
     if fmt in ("csv", "auto") and not options.get("enableBOM"):
         params["bom"] = "keep"  # csv-parse keeps a byte order mark in the first column's name
     if options.get("rawData"):

@@ -94,8 +94,11 @@ def run_from_file(call: NodeCall) -> Outputs:
             if fmt not in ROWS:
                 raise NodeError(f"format {fmt} gives one value: name the field to put it in (into)", path="/into")
             rows = READERS[fmt](data, name, {**params, "format": fmt})
-            if params.get("emptyCells") == "drop" and fmt in ("csv", "tsv", "xlsx"):
+            empty = params.get("emptyCells", "keep")
+            if empty == "drop" and fmt in ("csv", "tsv", "xlsx"):
                 rows = [{k: v for k, v in row.items() if v != "" and v is not None} for row in rows]
+            elif empty == "text" and fmt in ("csv", "tsv", "xlsx"):
+                rows = [{k: "" if v is None else v for k, v in row.items()} for row in rows]
             out.extend(rows)
             return
         if fmt not in WHOLE:
@@ -225,8 +228,9 @@ NODES = [
                        "description": "csv/tsv/xlsx: the first row names the fields"},
             "inferTypes": {"type": "boolean", "default": False,
                            "description": "csv/tsv: numbers, true/false and empty cells (null) from their text"},
-            "emptyCells": {"type": "string", "enum": ["keep", "drop"], "default": "keep",
-                           "description": "csv/tsv/xlsx: drop leaves out the empty cells (empty text or null)"},
+            "emptyCells": {"type": "string", "enum": ["keep", "drop", "text"], "default": "keep",
+                           "description": "csv/tsv/xlsx: drop leaves out the empty cells (empty text or null), "
+                                          "text makes them empty text"},
             "bom": {"type": "string", "enum": ["strip", "keep"], "default": "strip",
                     "description": "csv/tsv: keep leaves a byte order mark in the first column's name (as n8n does)"},
             "split": {"type": "string", "description": "json: a JSON pointer to the array whose elements become items"},
