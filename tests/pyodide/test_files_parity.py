@@ -113,11 +113,14 @@ CASES = {
          {"id": "t", "type": "to_file", "name": "Text", "params": {"format": "text", "source": "note", "bom": True}},
          {"id": "tb", "type": "from_file", "name": "Text back", "params": {"format": "base64", "into": "b64",
                                                                            "skipMissing": True}},
+         {"id": "n", "type": "data", "name": "Numbers", "params": {"items": [
+             {"v": v, "n": {"ok": v > 1}} for v in (0.1 + 0.2, 1000.0, 1e10, 1e-5, 99999.99999, 2**40, 1e21, 123.456e-9)]}},
+         {"id": "xc", "type": "to_file", "name": "Excel CSV", "params": {"format": "csv", "csvStyle": "excel"}},
          {"id": "w", "type": "write_file", "name": "Write", "params": {"file": "={{ 'copy-' + $json.fileName }}",
                                                                       "field": "binary.data"}}],
         [{"source": "d", "target": "l"}, {"source": "l", "target": "p"}, {"source": "i", "target": "x"},
          {"source": "x", "target": "xb"}, {"source": "nt", "target": "t"}, {"source": "t", "target": "tb"},
-         {"source": "l", "target": "w"}],
+         {"source": "l", "target": "w"}, {"source": "n", "target": "xc"}],
     ),  # fmt: skip
 }
 
@@ -184,6 +187,8 @@ def test_the_runs_did_what_they_should(both):
     assert all(entry["status"] == "ok" for entry in items.values()), items
     assert items["p"]["outputs"]["out"][0] == {"id": "1", "name": 'Ann "A" Lee', "note": "two\nlines", "amount": "19.99"}
     assert items["xb"]["outputs"]["out"][0]["amount"] == 0.1 + 0.2
+    excel = base64.b64decode(items["xc"]["outputs"]["out"][0]["file"]["data"]).decode("utf-8")
+    assert excel.splitlines()[:3] == ["\ufeffv,n.ok", "0.3,FALSE", "1000,TRUE"]
     assert [i["b64"] for i in items["tb"]["outputs"]["out"]] == ["77u/aMOpbGxvDQo=", "77u/eyJrIjpbMV19"]
     assert [i["fileName"] for i in items["w"]["outputs"]["out"]] == ["copy-orders.csv", "copy-book.xlsx", "copy-data.json"]
 
