@@ -406,9 +406,10 @@ def read_write_file(ctx: Context) -> Mapped:
     options = _options(ctx)
     if operation == "read":
         key = "filePath" if kind == "readBinaryFile" else "fileSelector"
-        field = _property(ctx, "dataPropertyName") if kind == "readBinaryFile" else (
-            f"binary.{options['dataPropertyName']}" if isinstance(options.get("dataPropertyName"), str)
-            and options["dataPropertyName"] and not options["dataPropertyName"].startswith("=") else "binary.data")  # fmt: skip
+        if kind == "readBinaryFile":
+            field = _property(ctx, "dataPropertyName")
+        else:
+            field = _property(ctx, "options.dataPropertyName")
         _refuse_options(options, {"dataPropertyName", "mimeType"}, "read")
         params: dict[str, Any] = {"file": _file(ctx, key), "field": field}
         mime = _text_option(ctx, options, "mimeType")
