@@ -24,10 +24,16 @@ from httpserver import http_server  # noqa: E402,F401  (a fixture)
 ROOT = Path(__file__).parents[2]
 FACTS = json.loads((ROOT / "tests/corpus/n8n/behaviour/files.json").read_text(encoding="utf-8"))["cases"]
 N8N = ROOT / "bench" / "peers" / "n8n" / "node_modules" / ".bin" / "n8n"
-# where NodeFox does not give n8n's items, and why (docs/n8n.md, "Files")
+# where NodeFox does not give n8n's items yet, and what would close the gap
 DIVERGES: dict[str, str] = {
     "spreadsheetFile v1 read csv": "v1 reads CSV through SheetJS (007 is 7, true stays text); NodeFox infers "
     "types by its own rules (reported when imported)",
+    "set v3.2 including all fields drops the item's files": "the Set mapping (_set.py) should remove the field "
+    "binary for v3 to v3.2 unless options.includeBinary",
+    "set v3.4 stripping binary drops the item's files": "the Set mapping (_set.py) should remove the field "
+    "binary when options.stripBinary",
+    "aggregate of all item data leaves the files out": "the Aggregate mapping (nodes.py) should aggregate the "
+    "items without their field binary",
 }
 
 
