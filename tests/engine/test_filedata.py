@@ -365,3 +365,14 @@ def test_excel_style_csv_is_what_spreadsheet_programs_write() -> None:
     assert _sheetcsv.js_number(1e21) == "1e+21" and _sheetcsv.js_number(1.5e-7) == "1.5e-7"
     headless = _chain([{"a": "x"}], ("to_file", {"format": "csv", "csvStyle": "excel", "header": False}))
     assert base64.b64decode(headless[0]["file"]["data"]) == b"\xef\xbb\xbfx"
+
+
+def test_load_file_may_skip_a_missing_file_but_never_a_refused_name(tmp_path) -> None:
+    (tmp_path / "a.txt").write_bytes(b"a")
+    out = _chain([{"n": "a.txt"}, {"n": "gone.txt"}], ("load_file", {"file": "={{ $json.n }}", "skipMissing": True}),
+                 files=str(tmp_path))  # fmt: skip
+    assert [i["file"]["fileName"] for i in out] == ["a.txt"]
+    doc = document([node("src", "data", {"items": [{}]}),
+                    node("l", "load_file", {"file": "../etc/passwd", "skipMissing": True})], [edge("src", "l")])  # fmt: skip
+    result = nodefox.run(doc, files=str(tmp_path))
+    assert result["nodes"]["l"]["status"] == "error" and '".." is refused' in result["nodes"]["l"]["error"]["message"]

@@ -419,6 +419,8 @@ def read_write_file(ctx: Context) -> Mapped:
             params["keep"] = True  # the old node adds the file to the item it got
         else:
             params["metadata"] = True  # n8n's item: the file's metadata, and the file
+            if ctx.version < 1.1:
+                params["skipMissing"] = True  # version 1 gives nothing for a name no file has
         return Mapped("load_file", params)
     if operation != "write":
         raise NotExpressible(f"the operation {operation} has no NodeFox equivalent")

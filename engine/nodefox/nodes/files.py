@@ -52,6 +52,8 @@ def run_load_file(call: NodeCall) -> Outputs:
     def load(item: dict, index: int) -> None:
         params = params_of(item, index)
         name = params["file"]
+        if params.get("skipMissing") and files.missing(name, call.world.files):
+            return  # no such file: nothing for this item (n8n's first Read Files node)
         path, info = files.for_reading(name, call.world.files)
         if info.st_size > filedata.MAX_FILE:
             raise files.refused(name, f"{info.st_size:,} bytes; a file held in an item may have at most "
@@ -202,6 +204,8 @@ NODES = [
             "mimeType": {"type": "string", "description": "the file's type (default: by its extension)"},
             "keep": {"type": "boolean", "default": False,
                      "description": "keep the item's fields (else the new item holds only the file)"},
+            "skipMissing": {"type": "boolean", "default": False,
+                            "description": "a file that does not exist gives no item (else the item fails)"},
             "metadata": {"type": "boolean", "default": False,
                          "description": "also copy mimeType, fileType, fileName, fileExtension and fileSize "
                                         "to the item's top level"},
