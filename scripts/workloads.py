@@ -113,6 +113,8 @@ def report(items: int = 1000) -> dict:
     add("sortg", "sort", {"fields": [{"field": "gross", "order": "desc"}, {"field": "id"}]}, ("big", "true"))
     add("top20", "limit", {"max": 20}, "sortg")
     add("ids", "aggregate", {"fields": [{"field": "id", "as": "ids"}]}, "top20")
+    add("tocsv", "to_file", {"format": "csv", "field": "binary.data"}, "top20")  # a file held in an item
+    add("fromcsv", "from_file", {"field": "binary.data", "inferTypes": True}, "tocsv")
     add("tags", "split_out", {"field": "tags", "destination": "tag", "include": "all"}, "dedupe")
     add("tagcount", "summarize", {"groupBy": ["tag"], "aggregations": [{"op": "count", "field": "id"}]}, "tags")
     add("meta", "json", {"op": "stringify", "field": "customer", "destination": "customer_json"}, "dedupe")

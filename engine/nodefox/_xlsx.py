@@ -41,10 +41,15 @@ def _openpyxl(name: str) -> Any:
     return openpyxl
 
 
-def check_archive(path: str, name: str) -> None:
+def _opened(path: str | bytes) -> Any:
+    """A path, or a file's bytes as a file object (a file held in an item)."""
+    return io.BytesIO(path) if isinstance(path, bytes) else path
+
+
+def check_archive(path: str | bytes, name: str) -> None:
     """Refuse a file that is not a zip, or whose entries would inflate too far."""
     try:
-        with zipfile.ZipFile(path) as archive:
+        with zipfile.ZipFile(_opened(path)) as archive:
             entries = archive.infolist()
     except (zipfile.BadZipFile, OSError, ValueError) as exc:
         raise FileProblem(name, f"not an XLSX file (not a zip archive: {exc})") from None
@@ -88,12 +93,12 @@ def _key(value: Any, column: int) -> str:
     return value if type(value) is str else _json.dumps(value)
 
 
-def read(path: str, name: str, options: dict) -> list[dict]:
+def read(path: str | bytes, name: str, options: dict) -> list[dict]:
     """The sheet's rows as items (the first sheet unless `sheet` names one)."""
     check_archive(path, name)
     openpyxl = _openpyxl(name)
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        book = openpyxl.load_workbook(_opened(path), read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # openpyxl raises many kinds on a damaged file
         raise FileProblem(name, f"not an XLSX file openpyxl can read ({type(exc).__name__}: {exc})") from None
     try:

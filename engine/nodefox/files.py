@@ -79,6 +79,15 @@ def for_reading(name: object, files: str | None) -> tuple[str, os.stat_result]:
     return path, info
 
 
+def missing(name: object, files: str | None) -> bool:
+    """Whether an allowed name names nothing in the files folder (a refused name is not
+    missing: reading it fails with the reason)."""
+    try:
+        return not os.path.lexists(resolve(name, files))
+    except NodeError:
+        return False
+
+
 def for_writing(name: object, files: str | None) -> str:
     """The path to write `name` to: inside the files folder, in a folder that exists."""
     path = resolve(name, files)

@@ -1,7 +1,8 @@
 """Items to and from file formats: CSV, TSV, JSON, NDJSON, TXT (XLSX in `_xlsx.py`).
 
-Readers take a path and the name the document gave (every message names the file
-and, where there is one, the line), and stream where the format allows: a CSV or
+Readers take a path (or the bytes of a file held in an item, `nodefox.filedata`)
+and the name the document gave (every message names the file and, where there is
+one, the line), and stream where the format allows: a CSV or
 NDJSON file is read a line at a time, so memory holds the items, not the text too.
 Hostile files fail with a message, never a hang or a crash: a line longer than
 `MAX_LINE`, a row wider than `MAX_COLUMNS`, invalid UTF-8, broken quoting, or a
@@ -20,7 +21,7 @@ import math
 import os
 import re
 from collections.abc import Iterator
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from . import _json
 from .errors import NodeError
@@ -36,6 +37,15 @@ BOM = b"\xef\xbb\xbf"
 FORMATS = ("csv", "tsv", "json", "ndjson", "xlsx", "txt")
 EXTENSIONS = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".json": "json", ".ndjson": "ndjson",
               ".jsonl": "ndjson", ".xlsx": "xlsx", ".txt": "txt"}  # fmt: skip
+
+
+def open_binary(source: str | bytes) -> BinaryIO:
+    """A source opened for reading bytes."""
+    return io.BytesIO(source) if isinstance(source, bytes) else open(source, "rb")  # noqa: SIM115
+
+
+def size_of(source: str | bytes) -> int:
+    return len(source) if isinstance(source, bytes) else os.path.getsize(source)
 
 
 def format_of(name: str, given: str | None) -> str:
@@ -80,13 +90,13 @@ def _lines(f: TextIO, name: str) -> Iterator[str]:
         yield line
 
 
-def bad_utf8(path: str, name: str) -> FileProblem:
+def bad_utf8(path: str | bytes, name: str) -> FileProblem:
     """The first line of a file that is not UTF-8, as a problem to raise.
 
     Only the failing path reads the file again, so reading stays fast; a line is
     exact because the newline byte never occurs inside a UTF-8 sequence.
     """
-    with open(path, "rb") as f:
+    with open_binary(path) as f:
         for number, line in enumerate(iter(lambda: f.readline(MAX_LINE + 1), b""), 1):
             try:
                 line.decode("utf-8")
@@ -99,13 +109,13 @@ def bad_utf8(path: str, name: str) -> FileProblem:
     return FileProblem(name, "not valid UTF-8; save the file as UTF-8")
 
 
-def read_whole(path: str, name: str) -> str:
+def read_whole(path: str | bytes, name: str) -> str:
     """A whole file as text (without a byte order mark), for formats read at once."""
-    size = os.path.getsize(path)
+    size = size_of(path)
     if size > MAX_WHOLE:
         raise FileProblem(name, f"{size:,} bytes; a file read whole (json, txt) may have at most "
                           f"{MAX_WHOLE:,}: use ndjson or csv for more")  # fmt: skip
-    with open(path, "rb") as f:
+    with open_binary(path) as f:
         data = f.read(MAX_WHOLE + 1)
     if data.startswith(BOM):
         data = data[3:]
@@ -179,7 +189,7 @@ def delimiter_of(options: dict) -> str:
     return delimiter
 
 
-def read_csv(path: str, name: str, options: dict) -> list[dict]:
+def read_csv(path: str | bytes, name: str, options: dict) -> list[dict]:
     """Rows as items: cells as text (or inferred), keyed by the header or `columnN`."""
     delimiter = delimiter_of(options)
     header = options.get("header", True)
@@ -188,7 +198,9 @@ def read_csv(path: str, name: str, options: dict) -> list[dict]:
         csv.field_size_limit(MAX_FIELD)
     items: list[dict] = []
     append = items.append
-    with open(path, encoding="utf-8-sig", newline="") as f:
+    # a byte order mark is dropped, unless kept as part of the first cell (`bom: "keep"`, as n8n reads CSV)
+    encoding = "utf-8" if options.get("bom") == "keep" else "utf-8-sig"
+    with io.TextIOWrapper(open_binary(path), encoding=encoding, newline="") as f:
         reader = csv.reader(_lines(f, name), delimiter=delimiter, strict=True)
         keys: list[str] | None = None
         width = 0
@@ -274,6 +286,9 @@ def _parse(text: str) -> Any:
         raise ValueError(f"{exc.msg} at line {exc.lineno} column {exc.colno}") from None
 
 
+parse_json = _parse  # for a file's whole text parsed as one JSON value (`from_file` into)
+
+
 def _refuse(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
@@ -298,7 +313,7 @@ def at_pointer(value: Any, pointer: str, name: str) -> Any:
     return value
 
 
-def read_json(path: str, name: str, options: dict) -> list[dict]:
+def read_json(path: str | bytes, name: str, options: dict) -> list[dict]:
     """An array's elements, an object as one item, or the array at `split`."""
     try:
         value = _parse(read_whole(path, name))
@@ -323,11 +338,11 @@ def _kind(value: Any) -> str:
     return f"an {kind}" if kind[0] in "aeiou" else f"a {kind}"
 
 
-def read_ndjson(path: str, name: str, options: dict) -> list[dict]:
+def read_ndjson(path: str | bytes, name: str, options: dict) -> list[dict]:
     """One item per non-blank line; an error names the line."""
     items: list[dict] = []
     append = items.append
-    with open(path, "rb") as f:
+    with open_binary(path) as f:
         for number, raw in enumerate(iter(lambda: f.readline(MAX_LINE + 1), b""), 1):
             if len(raw) > MAX_LINE:
                 raise FileProblem(name, f"the line is longer than {MAX_LINE:,} characters", number)
@@ -361,7 +376,7 @@ def write_ndjson(items: list[dict], options: dict) -> bytes:
 # -- TXT ------------------------------------------------------------------------------
 
 
-def read_txt(path: str, name: str, options: dict) -> list[dict]:
+def read_txt(path: str | bytes, name: str, options: dict) -> list[dict]:
     """The whole file as one item {"text"}, line endings as they are."""
     return [{"text": read_whole(path, name)}]
 
@@ -378,7 +393,7 @@ def write_txt(items: list[dict], options: dict) -> bytes:
     return "\n".join(texts).encode("utf-8")
 
 
-def read_xlsx(path: str, name: str, options: dict) -> list[dict]:
+def read_xlsx(path: str | bytes, name: str, options: dict) -> list[dict]:
     from ._xlsx import read
 
     return read(path, name, options)

@@ -78,7 +78,7 @@ def test_effect_follows_the_method():
     assert http.describe()["effect"] == "depends"
     assert set(http.schema["properties"]) == {
         "method", "url", "query", "headers", "body", "bodyType", "credential", "once",
-        "response", "split", "full", "timeoutMs", "retries", "paginate",
+        "response", "fileField", "split", "full", "timeoutMs", "retries", "paginate",
     }  # fmt: skip
 
 

@@ -184,6 +184,15 @@ def params_for(node_type: str, names: list[str]) -> st.SearchStrategy[dict]:
             st.fixed_dictionaries({"code": st.sampled_from(CODE)}, optional={"mode": st.just("all")}),
             st.fixed_dictionaries({"code": st.sampled_from(CODE_EACH), "mode": st.just("each")}),
         )
+    if node_type == "to_file":  # a file held in an item (docs/files.md)
+        return st.fixed_dictionaries({"format": st.sampled_from(["csv", "json", "ndjson", "text", "base64"])}, optional={
+            "source": path, "field": st.sampled_from(["file", "binary.data"]), "csvStyle": st.sampled_from(["plain", "excel"]),
+            "fileName": st.sampled_from(["a.csv", "={{ 'f' + str($index) }}"])})
+    if node_type == "from_file":
+        return st.fixed_dictionaries({}, optional={
+            "field": st.sampled_from(["file", "binary.data"]), "format": st.sampled_from(["auto", "csv", "json", "txt", "base64"]),
+            "into": st.sampled_from(["t", "a.b"]), "keep": st.sampled_from(["none", "files", "fields", "all"]),
+            "skipMissing": st.booleans(), "emptyCells": st.sampled_from(["keep", "drop", "text"])})
     if node_type == "http":  # answered by FAKE_NET; POST and DELETE wait in a preview
         return st.fixed_dictionaries(
             {"url": st.sampled_from(["https://api.test/items", "https://api.test/missing",

@@ -42,11 +42,11 @@ def workflow(case: dict) -> dict:
     return {"name": "case", "nodes": nodes, "connections": connections, "pinData": pins}
 
 
-def outcome(case: dict) -> tuple[bool, str]:
+def outcome(case: dict, **world) -> tuple[bool, str]:
     doc, report = translate(workflow(case))
     if report["nodes"]["placeholders"] or report["expressions"]["untranslated"]:
         return False, f"not translated: {report}"
-    result = run(doc, allow_code=False)
+    result = run(doc, allow_code=False, **world)
     ids = {n["name"]: n["id"] for n in doc["nodes"]}
     for j, expected in case["outputs"].items():
         entry = result["nodes"][ids[f"Out {j}"]]

@@ -182,31 +182,6 @@ def test_merge_of_three_inputs_by_position_preferring_input_1_stays_a_placeholde
     assert "more than two inputs" in report["nodes"]["placeholders"][0]["reason"]
 
 
-def test_http_multipart_body_is_a_form_with_binary_fields_and_the_difference_reported() -> None:
-    doc, report = translate(n8n([{"name": "Up", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
-        "method": "POST", "url": "https://api.example.com/up", "sendBody": True, "contentType": "multipart-form-data",
-        "sendHeaders": True, "headerParameters": {"parameters": [{"name": "Content-Type", "value": "multipart/form-data"}]},
-        "bodyParameters": {"parameters": [{"name": "model", "value": "whisper-1"},
-                                          {"name": "file", "parameterType": "formBinaryData", "inputDataFieldName": "data"}]}}}]))  # fmt: skip
-    node = by_name(doc)["Up"]
-    assert node["type"] == "http" and report["nodes"]["placeholders"] == []
-    assert node["params"]["body"] == {"model": "whisper-1"} and node["params"]["bodyType"] == "form"
-    assert node["params"]["headers"] == {}
-    assert [p["parameter"] for p in report["parameters"]] == ["bodyParameters.parameters.1", "headerParameters"]
-    assert "multipart/form-data" in report["divergences"][0]["note"]
-
-
-def test_http_file_response_is_text_and_never_error_is_reported() -> None:
-    doc, report = translate(n8n([{"name": "Get", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
-        "url": "https://example.com/a.pdf",
-        "options": {"response": {"response": {"responseFormat": "file", "neverError": True}}}}}]))  # fmt: skip
-    assert by_name(doc)["Get"]["params"] == {"url": "https://example.com/a.pdf", "response": "text"}
-    assert report["parameters"][0]["parameter"] == "options.response.response.neverError"
-    assert "binary file" in report["divergences"][0]["note"]
-    doc, report = translate(n8n([{"name": "Old", "type": "httpRequest", "parameters": {"url": "https://x.org", "responseFormat": "file"}}]))
-    assert by_name(doc)["Old"]["params"]["response"] == "text" and report["divergences"]
-
-
 def test_http_pairs_named_by_expressions_or_twice_are_left_out_and_reported() -> None:
     doc, report = translate(n8n([{"name": "H", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
         "url": "https://x.org", "sendQuery": True, "queryParameters": {"parameters": [
@@ -216,12 +191,6 @@ def test_http_pairs_named_by_expressions_or_twice_are_left_out_and_reported() ->
     from nodefox.n8n.translate import complete
 
     assert not complete(report)
-
-
-def test_http_binary_body_stays_a_placeholder() -> None:
-    _, report = translate(n8n([{"name": "B", "type": "httpRequest", "typeVersion": 4.2, "parameters": {
-        "url": "https://x.org", "method": "POST", "sendBody": True, "contentType": "binaryData"}}]))  # fmt: skip
-    assert "binary file" in report["nodes"]["placeholders"][0]["reason"]
 
 
 def _run_one(node: dict, items: list[dict]) -> tuple[list, dict, dict]:
@@ -302,54 +271,7 @@ def test_merge_v1_by_index_left_keeps_input_1_unpaired_only() -> None:
     assert out == [{"a": 1, "b": 1}]
 
 
-def _file_pair(first: dict, second: dict) -> tuple[dict, dict]:
-    return translate(n8n([{"name": "T", "type": "manualTrigger"}, first, second, {"name": "Out", "type": "noOp"}],
-                         link(("T", first["name"]), (first["name"], second["name"]), (second["name"], "Out"))))  # fmt: skip
-
-
-def _out(doc: dict, **world) -> list:
-    result = run(doc, **world)
-    return result["nodes"][by_name(doc)["Out"]["id"]]["outputs"]["out"]
-
-
-READ = {"name": "Read", "type": "readWriteFile", "parameters": {"fileSelector": "/data/orders.csv"}}
-
-
-def test_read_then_extract_csv_is_one_read_file(tmp_path) -> None:
-    (tmp_path / "orders.csv").write_text("id,total\n1,9.5\n2,\n", encoding="utf-8")
-    doc, report = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {}})
-    assert by_name(doc)["Read"]["type"] == "read_file" and by_name(doc)["Read"]["params"] == {"file": "orders.csv", "format": "csv"}
-    assert by_name(doc)["Extract"]["type"] == "noop" and report["nodes"]["placeholders"] == []
-    notes = {d["name"]: d["note"] for d in report["divergences"]}
-    assert "/data/orders.csv is the name orders.csv" in notes["Read"] and "Include Empty Cells" in notes["Extract"]
-    assert report["edges"][0]["target"] == "Read"  # read_file has no input: the trigger's edge is reported
-    assert _out(doc, files=str(tmp_path)) == [{"id": "1", "total": "9.5"}, {"id": "2", "total": ""}]
-
-
-def test_read_then_extract_text_or_json_gives_n8ns_one_item(tmp_path) -> None:
-    (tmp_path / "orders.csv").write_text('{"a": [1, 2]}', encoding="utf-8")
-    doc, _ = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {"operation": "text", "destinationKey": "content"}})
-    assert _out(doc, files=str(tmp_path)) == [{"content": '{"a": [1, 2]}'}]
-    doc, report = _file_pair(READ, {"name": "Extract", "type": "extractFromFile", "parameters": {"operation": "fromJson"}})
-    assert _out(doc, files=str(tmp_path)) == [{"data": {"a": [1, 2]}}] and report["nodes"]["placeholders"] == []
-
-
-def test_convert_to_csv_then_write_is_one_write_file(tmp_path) -> None:
-    doc, report = _file_pair({"name": "Convert", "type": "convertToFile", "typeVersion": 1.1, "parameters": {}},
-                             {"name": "Write", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "./out.csv"}})  # fmt: skip
-    assert by_name(doc)["Write"]["params"] == {"file": "out.csv", "format": "csv"} and report["nodes"]["placeholders"] == []
-    by_name(doc)["T"]["pinned"] = [{"a": 1, "b": "x"}, {"a": 2}]
-    assert _out(doc, files=str(tmp_path), allow_write=True) == [{"file": "out.csv", "bytes": 11, "items": 2}]
-    assert (tmp_path / "out.csv").read_text(encoding="utf-8").splitlines() == ["a,b", "1,x", "2,"]
-
-
-def test_file_nodes_on_bytes_stay_placeholders() -> None:
-    _, report = _file_pair({"name": "Get", "type": "noOp"}, {"name": "Pdf", "type": "extractFromFile", "parameters": {"operation": "pdf"}})
-    assert "binary data" in report["nodes"]["placeholders"][0]["reason"]
-    _, report = _file_pair({"name": "Img", "type": "readWriteFile", "parameters": {"fileSelector": "/data/a.png"}}, {"name": "N", "type": "noOp"})
-    assert report["nodes"]["placeholders"][0]["name"] == "Img"
-    _, report = _file_pair({"name": "N", "type": "noOp"}, {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "a.pdf"}})
-    assert "binary data" in report["nodes"]["placeholders"][0]["reason"]
+# n8n's file nodes and HTTP Request's files: tests/engine/test_filedata.py
 
 
 def test_connections_to_nodes_named_by_non_text_are_ignored() -> None:
@@ -378,17 +300,3 @@ def test_merge_of_three_inputs_by_position_or_choosing_a_branch_is_a_chain() -> 
         {"k": 3, "a": 1, "b": 1, "c": 1}, {"k": 3, "a": 2, "c": 2}, {"c": 3}]
     for chosen in (1, 2, 3):
         assert _run_three({"mode": "chooseBranch", "useDataOfInput": chosen}, inputs) == inputs[chosen - 1]
-
-
-def test_convert_to_text_then_write_renames_the_source_field_and_writes_it(tmp_path) -> None:
-    doc, report = _file_pair({"name": "C", "type": "convertToFile", "typeVersion": 1.1,
-                              "parameters": {"operation": "toText", "sourceProperty": "body"}},
-                             {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "note.txt"}})  # fmt: skip
-    by_name(doc)["T"]["pinned"] = [{"body": "hello"}]
-    assert report["nodes"]["placeholders"] == []
-    assert _out(doc, files=str(tmp_path), allow_write=True)[0]["file"] == "note.txt"
-    assert (tmp_path / "note.txt").read_text(encoding="utf-8").startswith("hello")
-    # a JSON file per item is not one write_file: both stay placeholders
-    _, report = _file_pair({"name": "C", "type": "convertToFile", "typeVersion": 1.1, "parameters": {"operation": "toJson", "mode": "each"}},
-                           {"name": "W", "type": "readWriteFile", "parameters": {"operation": "write", "fileName": "a.json"}})  # fmt: skip
-    assert [p["name"] for p in report["nodes"]["placeholders"]] == ["C", "W"]

@@ -99,6 +99,29 @@ CASES = {
          {"id": "x", "type": "write_file", "name": "XLSX", "params": {"file": "out.xlsx"}}],
         [{"source": "d", "target": t} for t in "cjnx"],
     ),  # fmt: skip
+    # files held in items (docs/files.md): loaded, parsed, made and written in memory
+    "in-items": doc(
+        [{"id": "d", "type": "data", "name": "Names", "params": {"items": [
+            {"n": "orders.csv"}, {"n": "book.xlsx"}, {"n": "data.json"}]}},
+         {"id": "l", "type": "load_file", "name": "Load", "params": {
+             "file": "={{ $json.n }}", "field": "binary.data", "metadata": True}},
+         {"id": "p", "type": "from_file", "name": "Parse", "params": {"field": "binary.data", "split": "/rows"}},
+         {"id": "i", "type": "data", "name": "Items", "params": {"items": ITEMS}},
+         {"id": "x", "type": "to_file", "name": "XLSX", "params": {"format": "xlsx", "field": "binary.data"}},
+         {"id": "xb", "type": "from_file", "name": "XLSX back", "params": {"field": "binary.data"}},
+         {"id": "nt", "type": "data", "name": "Notes", "params": {"items": [{"note": "héllo\r\n"}, {"note": {"k": [1]}}]}},
+         {"id": "t", "type": "to_file", "name": "Text", "params": {"format": "text", "source": "note", "bom": True}},
+         {"id": "tb", "type": "from_file", "name": "Text back", "params": {"format": "base64", "into": "b64",
+                                                                           "skipMissing": True}},
+         {"id": "n", "type": "data", "name": "Numbers", "params": {"items": [
+             {"v": v, "n": {"ok": v > 1}} for v in (0.1 + 0.2, 1000.0, 1e10, 1e-5, 99999.99999, 2**40, 1e21, 123.456e-9)]}},
+         {"id": "xc", "type": "to_file", "name": "Excel CSV", "params": {"format": "csv", "csvStyle": "excel"}},
+         {"id": "w", "type": "write_file", "name": "Write", "params": {"file": "={{ 'copy-' + $json.fileName }}",
+                                                                      "field": "binary.data"}}],
+        [{"source": "d", "target": "l"}, {"source": "l", "target": "p"}, {"source": "i", "target": "x"},
+         {"source": "x", "target": "xb"}, {"source": "nt", "target": "t"}, {"source": "t", "target": "tb"},
+         {"source": "l", "target": "w"}, {"source": "n", "target": "xc"}],
+    ),  # fmt: skip
 }
 
 
@@ -160,6 +183,14 @@ def test_the_runs_did_what_they_should(both):
     assert result["bad-csv"]["r"]["error"]["message"].startswith("bad.csv line 3: broken CSV")
     assert result["not-utf8"]["r"]["error"]["message"].startswith("latin1.csv line 2: not valid UTF-8")
     assert all(result["write"][n]["status"] == "ok" for n in "cjnx")
+    items = result["in-items"]
+    assert all(entry["status"] == "ok" for entry in items.values()), items
+    assert items["p"]["outputs"]["out"][0] == {"id": "1", "name": 'Ann "A" Lee', "note": "two\nlines", "amount": "19.99"}
+    assert items["xb"]["outputs"]["out"][0]["amount"] == 0.1 + 0.2
+    excel = base64.b64decode(items["xc"]["outputs"]["out"][0]["file"]["data"]).decode("utf-8")
+    assert excel.splitlines()[:3] == ["\ufeffv,n.ok", "0.3,FALSE", "1000,TRUE"]
+    assert [i["b64"] for i in items["tb"]["outputs"]["out"]] == ["77u/aMOpbGxvDQo=", "77u/eyJrIjpbMV19"]
+    assert [i["fileName"] for i in items["w"]["outputs"]["out"]] == ["copy-orders.csv", "copy-book.xlsx", "copy-data.json"]
 
 
 def test_written_files_are_the_same(both):
@@ -170,6 +201,8 @@ def test_written_files_are_the_same(both):
     assert sorted(native_files) == sorted(pyodide_files) == ["out.csv", "out.json", "out.ndjson", "out.xlsx"]
     for name in native_files:
         assert pyodide_files[name] == native_files[name], name
+    copies = {n: base64.b64decode(b) for n, b in theirs["cases"]["in-items"]["written"].items()}
+    assert copies == mine["in-items"]["written"] and copies["copy-book.xlsx"] == FILES["book.xlsx"]
 
 
 def test_xlsx_reader_loads_only_when_used(both):

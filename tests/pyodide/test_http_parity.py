@@ -31,6 +31,9 @@ SITE = ROOT / "build" / "site"
 RUNNER = Path(__file__).with_name("run_http.mjs")
 NOW = "2026-01-01T09:30:00Z"
 SECRET = "pyodide-secret-7c1e"
+# a file held in an item: bytes that are not UTF-8, named and typed
+FILE = {"mimeType": "image/png", "fileType": "image", "fileExtension": "png", "data": "iVBORw0KGgoAAAAN/w==",
+        "fileName": "dot.png", "fileSize": "14 B"}  # fmt: skip
 
 
 def flow(params: dict, items: list | None = None, **extra) -> dict:
@@ -79,6 +82,13 @@ def cases(base: str) -> dict[str, tuple[dict, dict]]:
         "timeout": (flow({"url": f"{base}/slow?ms=1500", "timeoutMs": 200}), net),
         "not-allowed": (flow({"url": f"{base}/json"}), {"allow_net": ["example.com"]}),
         "bad-json": (flow({"url": f"{base}/badjson"}), net),
+        # files held in items (docs/files.md): sent as the body, as multipart parts, kept from a response
+        "post-file": (flow({"url": f"{base}/echo?pick=method,body,h:content-type", "method": "POST",
+                            "bodyType": "file", "body": "={{ $json.binary.data }}"}, [{"binary": {"data": FILE}}]), net),  # fmt: skip
+        "post-multipart": (flow({"url": f"{base}/echo?pick=body,h:content-type", "method": "POST",
+                                 "bodyType": "multipart", "body": {"note": "é", "n": 2, "file": "={{ $json.binary.data }}"}},
+                                [{"binary": {"data": FILE}}]), net),  # fmt: skip
+        "response-file": (flow({"url": f"{base}/html", "response": "file", "fileField": "binary.page"}, [{"id": 1}]), net),
     }
 
 

@@ -29,9 +29,12 @@ export const world = createStore<WorldState>()(() => ({ files: [], panel: null, 
 const info = ({ name, size, modified }: StoredFile): FileInfo => ({ name, size, modified });
 const storage = browserStorage();
 
-/** Ops that make the session read files again: a refresh of each read_file node. */
+/** The node types that read the files folder (load_file brings a file into items). */
+const READERS = new Set(["read_file", "load_file"]);
+
+/** Ops that make the session read files again: a refresh of each node that reads files. */
 function refreshReaders(editor: StoreApi<Editor>) {
-  const ids = editor.getState().doc.nodes.filter((n) => n.type === "read_file").map((n) => n.id);
+  const ids = editor.getState().doc.nodes.filter((n) => READERS.has(n.type)).map((n) => n.id);
   if (ids.length) void editor.getState().edit(ids.map((id) => ({ op: "refresh", id })));
 }
 

@@ -6,16 +6,18 @@ from typing import Any
 
 from .. import _json
 from ..execute import NodeResult
+from ..filedata import abridged
 
 
 def entry(res: NodeResult | None, preview_limit: int) -> dict:
-    """A node's entry in an answer: its run-result entry with counts and a preview for outputs."""
+    """A node's entry in an answer: its run-result entry with counts and a preview for outputs
+    (files held in items cut short: `filedata.abridged`; `inspect` gives them whole)."""
     res = res or NodeResult("stale")
     out = res.entry()
     outputs = out.pop("outputs", None)
     if outputs is not None:
         out = {"status": res.status, "counts": {p: len(items) for p, items in outputs.items()},
-               "preview": {p: items[:preview_limit] for p, items in outputs.items()}, **out}  # fmt: skip
+               "preview": {p: abridged(items[:preview_limit]) for p, items in outputs.items()}, **out}  # fmt: skip
         out.pop("outputs", None)
     return out
 

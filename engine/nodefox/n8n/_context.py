@@ -31,6 +31,7 @@ from .expressions import (
     Py,
     Untranslatable,
     _atom,
+    _key,
     _op,
     _paren,
     _string,
@@ -55,6 +56,8 @@ def _node(tr: Any, name: Any) -> Py:
 
 GLOBALS: dict[str, Any] = {
     "$json": lambda tr: _atom("$json", OBJ),
+    # an n8n item's files are the field `binary` of the NodeFox item (docs/n8n.md, "Files")
+    "$binary": lambda tr: _atom("$json.binary", OBJ),
     "$input": lambda tr: _atom("$input", INPUT),
     "$node": lambda tr: _atom("$node", NODE, None),
     "$vars": lambda tr: _atom("$vars", OBJ),
@@ -220,6 +223,8 @@ def _namespace_prop(tr: Any, obj: Py, prop: str, node: Any) -> Py:
 def _item_prop(tr: Any, obj: Py, prop: str, node: Any) -> Py:
     if prop == "json":
         return Py(obj.text, OBJ, obj.atom)
+    if prop == "binary":  # the item's files, kept in its field `binary`
+        return _atom(_key(Py(obj.text, OBJ, obj.atom), "binary"), OBJ)
     raise Untranslatable(f"an item's .{prop} has no NodeFox equivalent (NodeFox items are their json)")
 
 

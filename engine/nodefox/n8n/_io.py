@@ -1,10 +1,10 @@
 """n8n's HTTP Request (v1 to v4) as NodeFox's `http`, and its file nodes.
 
 n8n's file nodes move binary data between them (Read/Write Files from Disk
-reads bytes, Extract from File parses them); NodeFox's `read_file` and
-`write_file` do both steps in one node. So an n8n file node is translated
-only when it is one half of such a pair on its own; otherwise its binary data
-has no NodeFox equivalent and it becomes a placeholder.
+reads bytes, Extract from File parses them). NodeFox items hold files too
+(`nodefox.filedata`, in n8n's own shape), and the importer keeps n8n's binary
+property P of an item in the field `binary.P`; so each n8n file node becomes
+one NodeFox node: `load_file`, `from_file`, `to_file` or `write_file`.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from typing import Any
 
 from ._holes import value_of
-from .expressions import Untranslatable
+from .expressions import Py, Untranslatable, _key
 from .nodes import Context, Done, Mapped, NotExpressible, Ports, literal, path
 
 _METHODS = {"GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"}
@@ -21,8 +21,9 @@ _NEXT_URL = re.compile(r"^=\s*\{\{\s*\$response\.body((?:\.[A-Za-z_$][\w$]*|\[\s
 _SEGMENT = re.compile(r"\.([A-Za-z_$][\w$]*)|\[\s*(?:\"([^\"]*)\"|'([^']*)'|(\d+))\s*\]")
 
 
-def _pairs(ctx: Context, entries: list, what: str, where: str) -> dict:
-    """Name-value pairs as an object; a pair NodeFox cannot send as given is left out and reported."""
+def _pairs(ctx: Context, entries: list, what: str, where: str, files: bool = False) -> dict:
+    """Name-value pairs as an object; a pair NodeFox cannot send as given is left out and reported.
+    With `files` (a multipart body) a binary field is sent as the item's file."""
     out: dict[str, Any] = {}
     for i, entry in enumerate(entries):
         if not isinstance(entry, dict):
@@ -30,7 +31,16 @@ def _pairs(ctx: Context, entries: list, what: str, where: str) -> dict:
         at = f"{where}.{i}"
         name = entry.get("name", "")
         if entry.get("parameterType") == "formBinaryData":
-            ctx.drop(at, f"the {what} {name!r} sends binary data, which NodeFox items do not carry")
+            if not files:
+                ctx.drop(at, f"the {what} {name!r} sends binary data in a body that is not multipart")
+                continue
+            if not isinstance(name, str) or name.startswith("=") or name in out:
+                ctx.drop(at, "a file part named by an expression (or twice); NodeFox needs fixed names")
+                continue
+            try:
+                out[name] = _binary_value(entry.get("inputDataFieldName", "data"))
+            except NotExpressible as exc:
+                ctx.drop(at, str(exc))
             continue
         if not isinstance(name, str) or name.startswith("="):
             ctx.drop(at, f"a {what} name given by an expression; NodeFox needs fixed names")
@@ -44,7 +54,44 @@ def _pairs(ctx: Context, entries: list, what: str, where: str) -> dict:
 
 
 _MULTIPART = "the body is sent URL-encoded (application/x-www-form-urlencoded) where n8n sends multipart/form-data"
-_FILE_RESPONSE = "the response is read as text into the item's body where n8n keeps it as a binary file"
+
+
+def _binary_name(name: Any) -> str:
+    """An n8n binary property name: fixed text, or an expression (kept, `=`-prefixed)."""
+    if not isinstance(name, str):
+        raise NotExpressible("a binary field name that is not text")
+    if name.startswith("=") and "{{" not in name:
+        name = name[1:]  # "=data" is an expression whose value is the text after "="
+    if not name.startswith("="):
+        name = name.strip()
+        if not name or "," in name:
+            raise NotExpressible("no binary field named, or several; NodeFox needs one")
+        if "." in name:
+            raise NotExpressible(f"the binary field name {name!r} has a dot, which n8n reads as part of the name")
+    return name
+
+
+def _binary_field(name: Any) -> str:
+    """An n8n binary property name as the NodeFox field path `binary.<name>` (a name given
+    by an expression stays one, translated with the others: `=binary.{{ ... }}`)."""
+    name = _binary_name(name)
+    return "=binary." + name[1:] if name.startswith("=") else f"binary.{name}"
+
+
+def _binary_value(name: Any) -> Any:
+    """An expression whose value is the item's file in that binary property."""
+    name = _binary_name(name)
+    if not name.startswith("="):
+        return Done("={{ " + _key(Py("$json.binary", "object"), name) + " }}")
+    inner = name[1:].strip()
+    if not (inner.startswith("{{") and inner.endswith("}}") and inner.count("{{") == 1):
+        raise NotExpressible("a binary field named by text with expressions inside")
+    return "={{ $binary[" + inner[2:-2].strip() + "] }}"  # n8n's spelling: translated with the others
+
+
+def _file_response(params: dict, prop: Any) -> None:
+    params["response"] = "file"
+    params["fileField"] = _binary_field(prop if prop else "data")
 
 
 def _multipart_headers(ctx: Context, params: dict) -> None:
@@ -99,13 +146,17 @@ def _credential(ctx: Context, key: str | None) -> str | None:
 
 def http(ctx: Context) -> Mapped:
     params: dict[str, Any] = {}
-    if ctx.version < 4:
+    if ctx.version < 3:  # version 3 is the node of version 4, with its parameters
         _http_v1(ctx, params)
     else:
         _http_v4(ctx, params)
     timeout = ctx.get("options.timeout")
     if type(timeout) is int and timeout > 0:
         params["timeoutMs"] = timeout
+    if params.get("response") == "file" and 3 <= ctx.version < 4 and not params["fileField"].startswith("="):
+        # version 3 alone gives a response file no directory
+        return Mapped("http", params, Ports([[(1, "out")]], ["in"]),
+                      parts=[("remove", {"fields": [params["fileField"] + ".directory"]})], links=[(0, "out", 1, "in")])
     return Mapped("http", params)
 
 
@@ -137,8 +188,7 @@ def _http_v1(ctx: Context, params: dict) -> None:
             params["credential"] = name
     fmt = ctx.get("responseFormat", "json")
     if fmt == "file":
-        params["response"] = "text"
-        ctx.differ(_FILE_RESPONSE)
+        _file_response(params, ctx.get("dataPropertyName", "data"))
     elif fmt == "string":
         params["response"] = "text"
     elif fmt == "json":
@@ -200,12 +250,17 @@ def _http_v4(ctx: Context, params: dict) -> None:
 def _body_v4(ctx: Context, params: dict) -> None:
     content = ctx.get("contentType", "json")
     if content == "binaryData":
-        raise NotExpressible("a body that is the item's binary file has no NodeFox equivalent")
+        params["body"] = _binary_value(ctx.get("inputDataFieldName", "data"))
+        params["bodyType"] = "file"
+        return
     if content == "multipart-form-data":
-        params["body"] = _pairs(ctx, ctx.list("bodyParameters.parameters"), "body parameter", "bodyParameters.parameters")
-        params["bodyType"] = "form"
-        ctx.differ(_MULTIPART)
-        _multipart_headers(ctx, params)
+        params["body"] = _pairs(ctx, ctx.list("bodyParameters.parameters"), "body parameter",
+                                "bodyParameters.parameters", files=True)  # fmt: skip
+        params["bodyType"] = "multipart"
+        headers = params.get("headers")
+        if isinstance(headers, dict):  # NodeFox writes the multipart type with its boundary
+            for key in [k for k in headers if k.lower() == "content-type"]:
+                del headers[key]
         return
     if content == "raw":
         body = ctx.get("body", "")
@@ -243,8 +298,9 @@ def _response_v4(ctx: Context, params: dict) -> None:
         ctx.drop("options.response.response.neverError", "NodeFox fails the item on a status outside 2xx (set onError to continue past it)")
     fmt = response.get("responseFormat", "autodetect")
     if fmt == "file":
-        params["response"] = "text"
-        ctx.differ(_FILE_RESPONSE)
+        _file_response(params, response.get("outputPropertyName", "data"))
+        if response.get("fullResponse"):
+            ctx.differ("a full response with a file is {status, headers} and the file; n8n keeps the item's other files too")
     elif fmt in ("json", "text"):
         params["response"] = fmt
     if response.get("fullResponse"):
@@ -277,80 +333,57 @@ def _pagination(ctx: Context, params: dict) -> None:
 
 # -- files ---------------------------------------------------------------------------
 #
-# n8n moves files between nodes as binary data: Read/Write Files from Disk reads
-# bytes that Extract from File (or Spreadsheet File) parses, and Convert to File
-# (or Spreadsheet File) makes bytes that Read/Write Files from Disk writes.
-# NodeFox items carry no bytes; its `read_file` reads and parses in one node and
-# `write_file` formats and writes in one. So such a pair, when the two nodes feed
-# only each other, becomes one file node plus (in the other n8n node's place) the
-# step that gives n8n's exact item shape, or a pass-through `noop`. A lone reader
-# of a file NodeFox can parse becomes `read_file` with the difference reported;
-# any other file node works on bytes only and stays a placeholder.
+# n8n item {json: J, binary: {P: file}} is the NodeFox item J with the field
+# `binary.P` holding the file (docs/n8n.md, "Files"). Each file node maps alone.
 
-_READERS = ("readWriteFile", "readBinaryFile")
-_EXTRACT = {"csv": "csv", "xlsx": "xlsx", "fromJson": "json", "text": "txt"}  # Extract from File operations
-_CONVERT = {"csv": "csv", "xlsx": "xlsx", "toJson": "json", "toText": "txt"}  # Convert to File operations
-_SHEETS = {"csv": "csv", "xlsx": "xlsx"}  # Spreadsheet File formats NodeFox reads and writes
 _GLOB = re.compile(r"[*?\[\]{}]")
 _DRIVE = re.compile(r"^[A-Za-z]:/")
-_BINARY = "works on binary data, which NodeFox items do not carry"
-_SOURCE = Ports([["out"]], [])  # read_file has no input: what fed n8n's reader is reported under edges
+_UTF8 = (None, "", "utf8", "utf-8")
+_CANNOT = {
+    "pdf": "extracting a PDF's text needs a PDF reader; n8n's (pdf.js) text layout cannot be reproduced exactly",
+    "xml": "parsing XML into n8n's object shape (xml2js) has no exact NodeFox equivalent",
+    "html": "reading an HTML table has no NodeFox equivalent", "rtf": "reading RTF has no NodeFox equivalent",
+    "ods": "reading ODS spreadsheets has no NodeFox equivalent (NodeFox reads xlsx)",
+    "xls": "reading old Excel (xls) files has no NodeFox equivalent (NodeFox reads xlsx)",
+    "iCal": "making iCalendar files has no NodeFox equivalent",
+}  # fmt: skip
 
 
-def _kind(raw: dict | None) -> str:
-    kind = raw.get("type", "") if isinstance(raw, dict) else ""
-    return kind.split(".", 1)[1] if kind.startswith("n8n-nodes-base.") else ""
+def _property(ctx: Context, key: str, default: str = "data") -> str:
+    """An n8n binary property name (parameter `key`) as the NodeFox field `binary.<name>`."""
+    try:
+        return _binary_field(ctx.get(key, default))
+    except NotExpressible as exc:
+        raise NotExpressible(f"{key}: {exc}") from None
 
 
-def _params(raw: dict) -> dict:
-    return raw["parameters"] if isinstance(raw.get("parameters"), dict) else {}
+def _options(ctx: Context) -> dict:
+    options = ctx.get("options", {})
+    return options if isinstance(options, dict) else {}
 
 
-def _reads(raw: dict | None) -> bool:
-    kind = _kind(raw)
-    return kind == "readBinaryFile" or (kind == "readWriteFile" and _params(raw).get("operation", "read") == "read")
+def _refuse_options(options: dict, allowed: set[str], what: str) -> None:
+    for key, value in options.items():
+        if key not in allowed and value not in (None, "", False, -1, 0):
+            raise NotExpressible(f"the {what} option {key} has no NodeFox equivalent")
 
 
-def _writes(raw: dict | None) -> bool:
-    kind = _kind(raw)
-    return kind == "writeBinaryFile" or (kind == "readWriteFile" and _params(raw).get("operation") == "write")
+def _text_option(ctx: Context, options: dict, key: str) -> Any:
+    """A text option that may be an expression (kept for the expression pass) or a literal."""
+    value = options.get(key)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise NotExpressible(f"the option {key} is not text")
+    return value if value.startswith("=") else literal(value)
 
 
-def _parse_format(raw: dict | None) -> str | None:
-    """The `read_file` format of a node that parses a read file (Extract from File, Spreadsheet File), or None."""
-    params = _params(raw) if isinstance(raw, dict) else {}
-    if _kind(raw) == "extractFromFile":
-        return _EXTRACT.get(params.get("operation", "csv"))
-    if _kind(raw) == "spreadsheetFile" and params.get("operation", "fromFile") == "fromFile":
-        fmt = params.get("fileFormat", "autodetect")
-        return _SHEETS.get(fmt) if fmt != "autodetect" else "auto"
-    return None
-
-
-def _make_format(raw: dict | None) -> str | None:
-    """The `write_file` format of a node that makes a file to write (Convert to File, Spreadsheet File), or None."""
-    params = _params(raw) if isinstance(raw, dict) else {}
-    if _kind(raw) == "convertToFile":
-        op = params.get("operation", "csv")
-        if op == "toJson" and params.get("mode", "once") != "once":
-            return None  # a JSON file per item
-        source = params.get("sourceProperty", "data")
-        if op == "toText" and (not isinstance(source, str) or not source or source.startswith("=")):
-            return None
-        return _CONVERT.get(op)
-    if _kind(raw) == "spreadsheetFile" and params.get("operation") == "toFile":
-        return _SHEETS.get(params.get("fileFormat", "xls"))
-    return None
-
-
-def _file(ctx: Context, key: str, writing: bool = False) -> Any:
+def _file(ctx: Context, key: str) -> Any:
     """An n8n file path as a NodeFox file name (a name in the files folder)."""
     value = ctx.get(key, "")
     if not isinstance(value, str) or not value.strip():
         raise NotExpressible(f"{key} is not a file path")
     if value.startswith("="):
-        if not writing:
-            raise NotExpressible(f"{key} is an expression; NodeFox's read_file has no input items to compute it from")
         ctx.differ("the file is a name in the files folder, not a path on the machine")
         return value
     if _GLOB.search(value):
@@ -367,138 +400,193 @@ def _file(ctx: Context, key: str, writing: bool = False) -> Any:
     return literal(name)
 
 
-def _by_extension(name: Any) -> str | None:
-    from ..formats import FORMATS
-
-    if not isinstance(name, str) or name.startswith("=") or "." not in name:
-        return None
-    ext = name.rsplit(".", 1)[1].lower()
-    ext = {"jsonl": "ndjson"}.get(ext, ext)
-    return ext if ext in FORMATS else None
-
-
 def read_write_file(ctx: Context) -> Mapped:
-    if _reads(ctx.raw):
-        return _read(ctx, "fileSelector" if _kind(ctx.raw) == "readWriteFile" else "filePath")
-    if _writes(ctx.raw):
-        return _write(ctx, "fileName")
-    raise NotExpressible(f"Read/Write Files from Disk {_BINARY}")
-
-
-def _read(ctx: Context, key: str) -> Mapped:
-    name = _file(ctx, key)
-    parser = ctx.graph.sole_next(ctx.raw.get("name")) if ctx.graph else None
-    fmt = _parse_format(parser)
-    if fmt == "auto" and _by_extension(name) not in ("csv", "tsv", "xlsx"):
-        raise NotExpressible("a spreadsheet whose format NodeFox cannot tell from the file name")
-    if fmt is not None:
-        params: dict[str, Any] = {"file": name}
-        if fmt in ("json", "txt"):
-            params["format"] = "txt"  # n8n puts the whole text (or its JSON) under one key: the next node does that
-        elif fmt != "auto":
-            params["format"] = fmt
-        options = _params(parser).get("options") if isinstance(_params(parser).get("options"), dict) else {}
-        if fmt in ("csv", "auto") and isinstance(options.get("delimiter"), str) and len(options["delimiter"]) == 1:
-            params["delimiter"] = options["delimiter"]
-        if options.get("headerRow") is False:
-            params["header"] = False
-        if isinstance(options.get("sheetName"), str) and options["sheetName"] and not options["sheetName"].startswith("="):
-            params["sheet"] = options["sheetName"]
-        ctx.differ(f"reads and parses the file in one step; the next node, {parser.get('name')}, gives n8n's item shape")
-        return Mapped("read_file", params, _SOURCE)
-    fmt = _by_extension(name)
-    if fmt is None:
-        raise NotExpressible(f"reading a file as bytes for a later node {_BINARY} (NodeFox reads csv, tsv, json, ndjson, xlsx and txt files as items)")
-    ctx.differ(f"n8n reads the file as binary data for a later node to parse; NodeFox reads it as {fmt} items")
-    return Mapped("read_file", {"file": name}, _SOURCE)
-
-
-def _write(ctx: Context, key: str) -> Mapped:
-    maker = ctx.graph.sole_previous(ctx.raw.get("name")) if ctx.graph else None
-    fmt = _make_format(maker)
-    if fmt is None:
-        raise NotExpressible(f"writing an item's binary data {_BINARY}")
-    name = _file(ctx, key, writing=True)
-    if ctx.get("options.append", False):
-        ctx.drop("options.append", "NodeFox writes the whole file; appending has no NodeFox equivalent")
-    params: dict[str, Any] = {"file": name, "format": fmt}
-    options = _params(maker).get("options") if isinstance(_params(maker).get("options"), dict) else {}
-    if fmt == "csv" and isinstance(options.get("delimiter"), str) and len(options["delimiter"]) == 1:
-        params["delimiter"] = options["delimiter"]
-    if fmt == "txt":
-        ctx.differ("NodeFox writes every item's text into one file; n8n writes a file per item")
-    ctx.differ(f"formats and writes the file in one step; the previous node, {maker.get('name')}, passes items on")
-    ctx.differ("it outputs {file, bytes, items}; n8n outputs the item with the file's metadata")
+    kind = ctx.raw.get("type", "").rsplit(".", 1)[-1]
+    operation = "write" if kind == "writeBinaryFile" else "read" if kind == "readBinaryFile" else ctx.get("operation", "read")
+    options = _options(ctx)
+    if operation == "read":
+        key = "filePath" if kind == "readBinaryFile" else "fileSelector"
+        if kind == "readBinaryFile":
+            field = _property(ctx, "dataPropertyName")
+        else:
+            field = _property(ctx, "options.dataPropertyName")
+        _refuse_options(options, {"dataPropertyName", "mimeType"}, "read")
+        params: dict[str, Any] = {"file": _file(ctx, key), "field": field}
+        mime = _text_option(ctx, options, "mimeType")
+        if mime is not None:
+            params["mimeType"] = mime
+        if kind == "readBinaryFile":
+            params["keep"] = True  # the old node adds the file to the item it got
+        else:
+            params["metadata"] = True  # n8n's item: the file's metadata, and the file
+            if ctx.version < 1.1:
+                params["skipMissing"] = True  # version 1 gives nothing for a name no file has
+        return Mapped("load_file", params)
+    if operation != "write":
+        raise NotExpressible(f"the operation {operation} has no NodeFox equivalent")
+    _refuse_options(options, {"append"}, "write")
+    params = {"file": _file(ctx, "fileName"), "field": _property(ctx, "dataPropertyName")}
+    if options.get("append"):
+        params["append"] = True
     return Mapped("write_file", params)
 
 
-def _parser_step(ctx: Context, fmt: str) -> Mapped:
-    """The parsing half of a folded read: n8n's item shape from `read_file`'s items."""
-    ctx.differ("the file is read and parsed by the previous node's read_file")
-    options = ctx.get("options", {})
-    if isinstance(options, dict) and options.get("keepSource") not in (None, "json"):
-        ctx.drop("options.keepSource", "keeping the file's binary data; NodeFox items carry no bytes")
-    if fmt == "csv" and not (isinstance(options, dict) and options.get("includeEmptyCells")):
-        ctx.differ("empty cells are empty text; n8n leaves them out unless Include Empty Cells is on")
-    if fmt not in ("json", "txt"):
-        return Mapped("noop", {})
-    dest = ctx.get("destinationKey", "data")
-    if not isinstance(dest, str) or not dest or dest.startswith("="):
-        raise NotExpressible("a destination given by an expression")
-    if fmt == "txt":
-        return Mapped("rename", {"keys": [{"from": "text", "to": path(dest)}]}) if dest != "text" else Mapped("noop", {})
-    step = {"op": "parse", "field": "text", "destination": path(dest)}
-    if dest == "text":
-        return Mapped("json", step)
-    return Mapped("json", step, Ports([[(1, "out")]], ["in"]), parts=[("remove", {"fields": ["text"]})],
-                  links=[(0, "out", 1, "in")])
+def _encoding(options: dict) -> None:
+    if options.get("encoding") not in _UTF8:
+        raise NotExpressible(f"the encoding {options.get('encoding')} (NodeFox reads and writes UTF-8)")
 
 
-def _folded_parser(ctx: Context) -> Mapped | None:
-    reader = ctx.graph.sole_previous(ctx.raw.get("name")) if ctx.graph else None
-    fmt = _parse_format(ctx.raw)
-    if fmt is None or not _reads(reader):
-        return None
-    try:
-        name = _file(Context(reader, str(reader.get("name"))), "fileSelector" if _kind(reader) == "readWriteFile" else "filePath")
-    except NotExpressible:
-        return None
-    if fmt == "auto" and _by_extension(name) not in ("csv", "tsv", "xlsx"):
-        return None
-    return _parser_step(ctx, fmt)
+def _keep_source(ctx: Context, options: dict) -> str:
+    keep = options.get("keepSource")
+    if keep == "json":
+        return "fields"
+    if keep == "both":
+        return "all"
+    if keep in (None, ""):
+        return "files"  # n8n's new item: the parsed value, and the item's other files
+    raise NotExpressible(f"keeping the source as {keep} has no NodeFox equivalent")
 
 
-def _folded_maker(ctx: Context) -> Mapped | None:
-    writer = ctx.graph.sole_next(ctx.raw.get("name")) if ctx.graph else None
-    if _make_format(ctx.raw) is None or not _writes(writer):
-        return None
-    try:
-        _file(Context(writer, str(writer.get("name"))), "fileName", writing=True)
-    except NotExpressible:
-        return None
-    if _kind(ctx.raw) == "convertToFile" and ctx.get("operation") == "toText":
-        ctx.differ("the file is written by the next node's write_file")
-        return Mapped("rename", {"keys": [{"from": path(ctx.get("sourceProperty", "data")), "to": "text"}]})
-    ctx.differ("the file is made and written by the next node's write_file")
-    return Mapped("noop", {})
+def _rows_options(ctx: Context, params: dict, options: dict, fmt: str) -> None:
+    """Spreadsheet reading options shared by Extract from File and Spreadsheet File."""
+    if options.get("headerRow") is False:
+        raise NotExpressible("rows without a header row become arrays under row in n8n; NodeFox names columns")
+    for key in ("fromLine", "maxRowCount", "relaxQuotes", "range", "readAsString", "skipRecordsWithErrors"):
+        if options.get(key) not in (None, "", False, -1, 0, 1) or (key == "range" and options.get(key)):
+            raise NotExpressible(f"the option {key} has no NodeFox equivalent")
+    _encoding(options)
+    if isinstance(options.get("delimiter"), str) and options["delimiter"] not in ("", ","):
+        if len(options["delimiter"]) != 1:
+            raise NotExpressible("a delimiter of more than one character")
+        params["delimiter"] = options["delimiter"]
+    if isinstance(options.get("sheetName"), str) and options["sheetName"]:
+        if options["sheetName"].startswith("="):
+            raise NotExpressible("a sheet named by an expression")
+        params["sheet"] = options["sheetName"]
+    if not options.get("includeEmptyCells"):
+        params["emptyCells"] = "drop"
+    elif fmt in ("xlsx", "auto"):
+        params["emptyCells"] = "text"  # SheetJS fills a row's empty cells with empty text
+    if fmt in ("csv", "auto") and not options.get("enableBOM"):
+        params["bom"] = "keep"  # csv-parse keeps a byte order mark in the first column's name
+    if options.get("rawData"):
+        ctx.drop("options.rawData", "NodeFox reads the cells' values")
+    if fmt in ("xlsx", "auto"):
+        ctx.differ("xlsx cells are read by openpyxl: dates come as ISO text where n8n (SheetJS) gives day numbers")
 
 
 def extract_from_file(ctx: Context) -> Mapped:
-    mapped = _folded_parser(ctx)
-    if mapped is None:
-        raise NotExpressible(f"Extract from File {_BINARY} (it is translated only after a read of a named file)")
-    return mapped
+    op = ctx.get("operation", "csv")
+    field = _property(ctx, "binaryPropertyName")
+    options = _options(ctx)
+    if op in ("text", "fromJson", "binaryToPropery"):
+        dest = ctx.get("destinationKey", "data")
+        if not isinstance(dest, str) or not dest or dest.startswith("="):
+            raise NotExpressible("a destination given by an expression")
+        if op != "binaryToPropery":
+            _encoding(options)
+            if options.get("stripBOM") is False:
+                raise NotExpressible("keeping a byte order mark in the text")
+        fmt = {"text": "txt", "fromJson": "json", "binaryToPropery": "base64"}[op]
+        params = {"field": field, "format": fmt, "into": path(dest), "skipMissing": True}
+        params["keep"] = _keep_source(ctx, options)
+        return Mapped("from_file", params)
+    if op in ("csv", "xlsx"):
+        params = {"field": field, "format": op}
+        _rows_options(ctx, params, options, op)
+        return Mapped("from_file", params)
+    raise NotExpressible(_CANNOT.get(op, f"extracting {op} has no NodeFox equivalent"))
+
+
+def _to_file_name(ctx: Context, params: dict, options: dict, default: str | None) -> None:
+    name = _text_option(ctx, options, "fileName")
+    if name is not None:
+        params["fileName"] = name
+    elif default:
+        params["fileName"] = default
 
 
 def convert_to_file(ctx: Context) -> Mapped:
-    mapped = _folded_maker(ctx)
-    if mapped is None:
-        raise NotExpressible(f"Convert to File {_BINARY} (it is translated only before a write to a named file)")
-    return mapped
+    op = ctx.get("operation", "csv")
+    options = _options(ctx)
+    params: dict[str, Any] = {"field": _property(ctx, "binaryPropertyName")}
+    if op in ("csv", "xlsx"):
+        return _spreadsheet_out(ctx, params, options, op, f"File.{op}")
+    _encoding(options)
+    if options.get("addBOM"):
+        params["bom"] = True
+    if op == "toJson":
+        _refuse_options(options, {"fileName", "encoding", "addBOM", "format"}, "Convert to JSON")
+        params["format"] = "json"
+        if ctx.get("mode", "once") == "each":
+            params["each"] = True
+        if options.get("format"):
+            ctx.drop("options.format", "n8n writes the JSON compact here whatever this option says")
+        _to_file_name(ctx, params, options, None)
+        ctx.differ("the JSON holds the items' fields; items holding files would include them under binary")
+        return Mapped("to_file", params)
+    if op in ("toText", "toBinary"):
+        source = ctx.get("sourceProperty", "")
+        if not isinstance(source, str):
+            raise NotExpressible("the source field is not text")
+        if source:
+            params["source"] = path(source)
+        elif op == "toBinary" and options.get("dataIsBase64") is not False:
+            raise NotExpressible("base64 from the whole item (no source field) is not a file in n8n either")
+        if op == "toText" or options.get("dataIsBase64") is False:
+            params["format"] = "text"
+        else:
+            params["format"] = "base64"
+            params.pop("bom", None)
+        mime = _text_option(ctx, options, "mimeType")
+        if mime is not None and op == "toBinary":
+            params["mimeType"] = mime
+        _to_file_name(ctx, params, options, "file.txt" if op == "toText" else None)
+        return Mapped("to_file", params)
+    raise NotExpressible(_CANNOT.get(op, f"converting to {op} has no NodeFox equivalent"))
+
+
+def _spreadsheet_out(ctx: Context, params: dict, options: dict, fmt: str, default: str) -> Mapped:
+    _refuse_options(options, {"fileName", "headerRow", "sheetName", "delimiter", "compression"}, "spreadsheet")
+    params["format"] = fmt
+    if isinstance(options.get("delimiter"), str) and options["delimiter"] not in ("", ","):
+        if len(options["delimiter"]) != 1:
+            raise NotExpressible("a delimiter of more than one character")
+        params["delimiter"] = options["delimiter"]
+    if fmt == "csv":
+        params["csvStyle"] = "excel"  # SheetJS's CSV, as n8n writes it
+        if options.get("headerRow") is False:
+            params["header"] = False
+    else:
+        if options.get("headerRow") is False:
+            raise NotExpressible("a spreadsheet without its header row has no NodeFox equivalent")
+        if options.get("sheetName") not in (None, "", "Sheet"):
+            ctx.drop("options.sheetName", "NodeFox names the sheet itself")
+        ctx.differ("the xlsx file is written by NodeFox's writer (openpyxl): the same cells, other bytes than "
+                   "n8n's (SheetJS)")  # fmt: skip
+    _to_file_name(ctx, params, options, default)
+    return Mapped("to_file", params)
 
 
 def spreadsheet_file(ctx: Context) -> Mapped:
-    mapped = _folded_parser(ctx) or _folded_maker(ctx)
-    if mapped is None:
-        raise NotExpressible(f"Spreadsheet File {_BINARY} (it is translated only next to a read or write of a named file)")
-    return mapped
+    op = ctx.get("operation", "fromFile")
+    options = _options(ctx)
+    field = _property(ctx, "binaryPropertyName")
+    if op == "toFile":
+        fmt = ctx.get("fileFormat", "xls")
+        if fmt not in ("csv", "xlsx"):
+            raise NotExpressible(_CANNOT.get(fmt, f"writing {fmt} spreadsheets has no NodeFox equivalent"))
+        return _spreadsheet_out(ctx, {"field": field}, options, fmt, f"spreadsheet.{fmt}")
+    if op != "fromFile":
+        raise NotExpressible(f"the operation {op} has no NodeFox equivalent")
+    fmt = ctx.get("fileFormat", "autodetect")
+    if fmt not in ("autodetect", "csv", "xlsx"):
+        raise NotExpressible(_CANNOT.get(fmt, f"reading {fmt} spreadsheets has no NodeFox equivalent"))
+    params: dict[str, Any] = {"field": field, "format": "auto" if fmt == "autodetect" else fmt}
+    _rows_options(ctx, params, options, params["format"])
+    if ctx.version < 2 and fmt != "xlsx":
+        # version 1 reads CSV through SheetJS, which gives numbers for numeric cells
+        params.pop("bom", None)
+        params["inferTypes"] = True
+        ctx.differ("CSV numbers are inferred by NodeFox's rules (inferTypes), n8n v1 by SheetJS's")
+    return Mapped("from_file", params)

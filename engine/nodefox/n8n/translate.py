@@ -353,6 +353,8 @@ def _pinned(data: Any) -> list | None:
         item = entry.get("json", entry) if isinstance(entry, dict) and isinstance(entry.get("json"), dict) else entry
         if not isinstance(item, dict):
             return None
+        if item is not entry and isinstance(entry.get("binary"), dict) and entry["binary"]:
+            item = {**item, "binary": entry["binary"]}  # an item's files are its field binary (docs/n8n.md, "Files")
         items.append(item)
     return items
 

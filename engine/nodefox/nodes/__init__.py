@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from . import code, files, flow, http, sources, transform, triggers
+from . import code, convert, files, flow, http, sources, transform, triggers
 from .base import NodeCall, NodeType
 
 
@@ -33,7 +33,8 @@ class Registry:
 
 
 BUILTINS = Registry([
-    *sources.NODES, *transform.NODES, *code.NODES, *flow.NODES, *http.NODES, *files.NODES, *triggers.NODES,
+    *sources.NODES, *transform.NODES, *code.NODES, *flow.NODES, *http.NODES, *files.NODES, *convert.NODES,
+    *triggers.NODES,
 ])
 
 __all__ = ["BUILTINS", "NodeCall", "NodeType", "Registry"]

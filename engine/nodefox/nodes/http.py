@@ -8,13 +8,14 @@ World (permission, credentials, the session's cache of reads, the transport).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
-from urllib.parse import urlencode, urljoin
+from urllib.parse import unquote, urlencode, urljoin, urlsplit
 
-from .. import _json, net, paths
+from .. import _json, filedata, net, paths
 from .._guards import type_name
 from ..errors import NodeError, NodeFoxError
 from ..expressions import is_template
@@ -92,6 +93,15 @@ def _call(call: NodeCall, params: dict, index: int | None, redact: Any) -> list:
         response = net.fetch(call.world, call.node_id, request, params.get("credential"), retries)
         if not response.ok:
             raise NodeError(_failure(method, request.url, response, redact))
+        if params.get("response") == "file":
+            # the item that asked, with the response's file added (n8n's too); with full,
+            # the status and headers instead of the item's fields
+            item = dict(call.first[index]) if index is not None else {}
+            if params.get("full", False):
+                item = {"status": response.status, "headers": {k: redact(v) for k, v in response.headers}}
+            paths.set_(item, params.get("fileField", "file"), _as_file(response))
+            items.append(item)
+            break
         value = _decode(response, params.get("response", "auto"), method)
         items.extend(_items(response, value, split, params.get("full", False), redact))
         following = _next_url(response, value, next_at) if next_at else None
@@ -155,7 +165,15 @@ def _body(params: dict) -> tuple[dict[str, str], bytes | None]:
     if "body" not in params:
         return headers, None
     body, kind = params["body"], params.get("bodyType", "json")
-    if kind == "form":
+    content_type = CONTENT_TYPES.get(kind)
+    if kind == "file":
+        data = filedata.content(body, "body")
+        content_type = body["mimeType"]
+    elif kind == "multipart":
+        if type(body) is not dict:
+            raise NodeError(f"a multipart body must be an object, not {type_name(body)}", path="/body")
+        data, content_type = _multipart(body)
+    elif kind == "form":
         if type(body) is not dict:
             raise NodeError(f"a form body must be an object, not {type_name(body)}", path="/body")
         data = urlencode(_pairs(body)).encode()
@@ -164,8 +182,62 @@ def _body(params: dict) -> tuple[dict[str, str], bytes | None]:
     else:
         data = _json.dumps(body).encode("utf-8")
     if not any(name.lower() == "content-type" for name in headers):
-        headers["Content-Type"] = CONTENT_TYPES[kind]
+        headers["Content-Type"] = content_type
     return headers, data
+
+
+def _multipart(body: dict) -> tuple[bytes, str]:
+    """multipart/form-data: a file value becomes a file part (its name and type), anything
+    else a text field. The boundary is derived from the parts, so the same body is the
+    same bytes (and the same cache key) every time."""
+    parts = []
+    for name, value in body.items():
+        for one in value if type(value) is list else [value]:
+            if one is None:
+                continue
+            quoted = name.replace("\\", "\\\\").replace('"', '\\"')
+            if filedata.is_file(one):
+                data = filedata.content(one, "/body" + paths.pointer(name))
+                filename = str(one.get("fileName") or name).replace('"', "%22")
+                head = (f'Content-Disposition: form-data; name="{quoted}"; filename="{filename}"\r\n'
+                        f"Content-Type: {one['mimeType']}\r\n\r\n")  # fmt: skip
+            else:
+                data = _as_text(one).encode("utf-8")
+                head = f'Content-Disposition: form-data; name="{quoted}"\r\n\r\n'
+            parts.append((head.encode("utf-8"), data))
+    digest = hashlib.sha256()
+    for head, data in parts:
+        digest.update(head)
+        digest.update(data)
+    boundary = "nodefox-" + digest.hexdigest()[:32]
+    out = bytearray()
+    for head, data in parts:
+        out += f"--{boundary}\r\n".encode() + head + data + b"\r\n"
+    out += f"--{boundary}--\r\n".encode()
+    return bytes(out), f"multipart/form-data; boundary={boundary}"
+
+
+def _file_name(response: net.Response) -> str | None:
+    """The response's file name: Content-Disposition's filename, else the URL path's last part."""
+    disposition = response.header("content-disposition") or ""
+    found = re.search(r"""filename\*\s*=\s*(?:UTF-8|utf-8)''([^;]+)|filename\s*=\s*(?:"([^"]*)"|([^;]+))""", disposition)
+    if found:
+        if found.group(1):
+            return unquote(found.group(1).strip())
+        return (found.group(2) if found.group(2) is not None else found.group(3)).strip()
+    last = unquote(urlsplit(response.url).path).rsplit("/", 1)[-1]
+    return last or None
+
+
+def _as_file(response: net.Response) -> dict:
+    """The response's body as a file: typed by its content type, named by Content-Disposition
+    or the URL's last segment, and (as n8n has it) `directory` the URL it came from."""
+    media = _media(response)[0] if response.header("content-type") else None
+    value = filedata.make(response.body, _file_name(response), media or None, where="the response")
+    value.pop("directory", None)
+    return {**{k: v for k, v in value.items() if k not in ("fileName", "fileSize", "bytes")},
+            "directory": response.url.partition("#")[0],
+            **{k: value[k] for k in ("fileName", "fileSize", "bytes") if k in value}}  # fmt: skip
 
 
 def _latin1(text: str) -> bool:
@@ -312,14 +384,18 @@ SCHEMA = obj_schema({
     "headers": {"type": "object", "default": {}, "additionalProperties": _TEXT,
                 "description": "request headers, as text"},
     "body": {"description": "the request body: any JSON value, sent as bodyType"},
-    "bodyType": {"type": "string", "enum": ["json", "form", "text"], "default": "json",
-                 "description": "json, form (an object, URL-encoded) or text"},
+    "bodyType": {"type": "string", "enum": ["json", "form", "text", "file", "multipart"], "default": "json",
+                 "description": "json, form (an object, URL-encoded), text, file (the body is a file held "
+                                "in an item, sent as its bytes) or multipart (an object; files become file parts)"},
     "credential": {"type": "string",
                    "description": "the name of a credential, attached only to its hosts"},
     "once": {"type": "boolean", "default": False,
              "description": "one request in all (params from the first item) instead of one per item"},
-    "response": {"type": "string", "enum": ["auto", "json", "text"], "default": "auto",
-                 "description": "auto: JSON when the content type says so, else text"},
+    "response": {"type": "string", "enum": ["auto", "json", "text", "file"], "default": "auto",
+                 "description": "auto: JSON when the content type says so, else text; file: the item "
+                                "that asked, with the body as a file in fileField"},
+    "fileField": {"type": "string", "minLength": 1, "default": "file",
+                  "description": "response file: the field the file goes in (such as file or binary.data)"},
     "split": {"type": "string",
               "description": "JSON pointer to an array in the body whose elements become items"},
     "full": {"type": "boolean", "default": False,

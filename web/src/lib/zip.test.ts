@@ -25,5 +25,9 @@ describe("zip", () => {
   it("names the files of file nodes, or none when one is an expression", () => {
     expect([...namedFiles(doc)!]).toEqual(["orders.csv", "out.json"]);
     expect(namedFiles({ ...doc, nodes: [{ id: "r", type: "read_file", params: { file: "={{x}}" } }] })).toBeNull();
+    // a file loaded into items is named too; a conversion in memory names none
+    const loads: Workflow = { ...doc, nodes: [...doc.nodes, { id: "l", type: "load_file", params: { file: "a.pdf" } },
+      { id: "t", type: "to_file", params: { format: "csv", fileName: "not-a-file.csv" } }] };
+    expect([...namedFiles(loads)!]).toEqual(["orders.csv", "out.json", "a.pdf"]);
   });
 });

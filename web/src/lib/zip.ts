@@ -5,13 +5,14 @@ import type { Workflow } from "./types";
 
 export const WORKFLOW_ENTRY = "workflow.json";
 const FILES = "files/";
+const FILE_NODES = new Set(["read_file", "write_file", "load_file"]); // the types whose file names the files folder
 
 /** The names a workflow's file nodes give as fixed text; null when one is an expression
  * (then every stored file goes along). */
 export function namedFiles(doc: Workflow): Set<string> | null {
   const names = new Set<string>();
   for (const node of doc.nodes) {
-    if (node.type !== "read_file" && node.type !== "write_file") continue;
+    if (!FILE_NODES.has(node.type)) continue;
     const file = node.params?.file;
     if (typeof file !== "string") continue;
     if (file.startsWith("=")) return null;
