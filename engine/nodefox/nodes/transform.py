@@ -77,6 +77,27 @@ def run_set(call: NodeCall) -> Outputs:
         call.each(fixed_names, out)
         return {"out": out}
     top_level = all(type(p) is str and p and "." not in p for p in selected)
+    if fixed and len(writers) == 1 and (include == "none" or (include == "selected" and top_level)):
+        # one field on a new item (nothing, or the selected top-level keys): what `general`
+        # does for it, without its per-item loop over writers
+        name, _, value_of = writers[0]
+        keep = selected if include == "selected" else ()
+
+        def fresh(item: dict, index: int) -> None:
+            new = {p: item[p] for p in keep if p in item}
+            new[name] = value_of(item, index, context)
+            append(new)
+
+        try:  # one loop; an item that fails redoes them item by item, under onError
+            for index, item in enumerate(call.first):
+                new = {p: item[p] for p in keep if p in item}
+                new[name] = value_of(item, index, context)
+                append(new)
+            return {"out": out}
+        except NodeFoxError:
+            out.clear()
+        call.each(fresh, out)
+        return {"out": out}
 
     def general(item: dict, index: int) -> None:
         if include == "all":
