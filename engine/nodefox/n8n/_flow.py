@@ -489,26 +489,18 @@ def _merge_v2(ctx: Context) -> dict | Mapped:
         by = mode
     if by in ("combineByFields", "mergeByFields"):
         join_mode, output_from = ctx.get("joinMode", "keepMatches"), ctx.get("outputDataFrom", "both")
-        if join_mode == "keepNonMatches" and output_from in ("input1", "input2"):
+        if join_mode in ("keepMatches", "keepNonMatches") and output_from in ("input1", "input2"):
+            matches = join_mode == "keepMatches"
             if ctx.get("options.fuzzyCompare", False):
                 raise NotExpressible("fuzzy comparison has no NodeFox equivalent")
-            pairs = _field_pairs(ctx)
-            if not pairs:
-                raise NotExpressible("no fields to match")
-            dots = not ctx.get("options.disableDotNotation", False)
-            ones, twos = [path(a, dots) for a, _ in pairs], [path(b, dots) for _, b in pairs]
-            return _key_join(1, ones, twos, False) if output_from == "input1" else _key_join(2, twos, ones, False)
-        if join_mode == "keepMatches" and output_from in ("input1", "input2"):
-            if ctx.get("options.fuzzyCompare", False):
-                raise NotExpressible("fuzzy comparison has no NodeFox equivalent")
-            if output_from == "input2" and ctx.get("options.multipleMatches", "all") != "all":
+            if matches and output_from == "input2" and ctx.get("options.multipleMatches", "all") != "all":
                 raise NotExpressible("keeping input 2's items matched first only has no NodeFox equivalent")
             pairs = _field_pairs(ctx)
             if not pairs:
                 raise NotExpressible("no fields to match")
             dots = not ctx.get("options.disableDotNotation", False)
             ones, twos = [path(a, dots) for a, _ in pairs], [path(b, dots) for _, b in pairs]
-            return _key_join(1, ones, twos, True) if output_from == "input1" else _key_join(2, twos, ones, True)
+            return _key_join(1, ones, twos, matches) if output_from == "input1" else _key_join(2, twos, ones, matches)
         return _join(ctx, _field_pairs(ctx), ctx.get("joinMode", "keepMatches"), ctx.get("outputDataFrom", "both"))
     if by in ("combineByPosition", "mergeByPosition"):
         return _position(ctx)
