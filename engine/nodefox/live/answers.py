@@ -74,20 +74,19 @@ def _item_text(item: Any) -> str:
     return text
 
 
+def _object(value: dict, write: Any) -> str:
+    """A JSON object's text with each value written by `write(key, value)`."""
+    return "{" + ",".join(f"{_json.dumps(k)}:{write(k, v)}" for k, v in value.items()) + "}"
+
+
+def _port_items(port: str, items: list) -> str:
+    return f"[{','.join(map(_item_text, items))}]"
+
+
 def _entry_text(entry: dict) -> str:
-    preview = entry.get("preview")
-    if type(preview) is not dict:
+    if type(entry.get("preview")) is not dict:
         return _json.dumps(entry)
-    parts = []
-    for key, value in entry.items():
-        if key == "preview":
-            text = "{" + ",".join(
-                f"{_json.dumps(port)}:[{','.join(map(_item_text, items))}]" for port, items in value.items()
-            ) + "}"
-        else:
-            text = _json.dumps(value)
-        parts.append(f"{_json.dumps(key)}:{text}")
-    return "{" + ",".join(parts) + "}"
+    return _object(entry, lambda k, v: _object(v, _port_items) if k == "preview" else _json.dumps(v))
 
 
 def encode(answer: dict) -> str:
@@ -96,11 +95,4 @@ def encode(answer: dict) -> str:
     nodes = answer.get("nodes")
     if type(nodes) is not dict or not nodes:
         return _json.dumps(answer)
-    parts = []
-    for key, value in answer.items():
-        if key == "nodes":
-            text = "{" + ",".join(f"{_json.dumps(nid)}:{_entry_text(e)}" for nid, e in value.items()) + "}"
-        else:
-            text = _json.dumps(value)
-        parts.append(f"{_json.dumps(key)}:{text}")
-    return "{" + ",".join(parts) + "}"
+    return _object(answer, lambda k, v: _object(v, lambda _, e: _entry_text(e)) if k == "nodes" else _json.dumps(v))
