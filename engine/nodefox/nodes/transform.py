@@ -88,14 +88,6 @@ def run_set(call: NodeCall) -> Outputs:
             new[name] = value_of(item, index, context)
             append(new)
 
-        try:  # one loop; an item that fails redoes them item by item, under onError
-            for index, item in enumerate(call.first):
-                new = {p: item[p] for p in keep if p in item}
-                new[name] = value_of(item, index, context)
-                append(new)
-            return {"out": out}
-        except NodeFoxError:
-            out.clear()
         call.each(fresh, out)
         return {"out": out}
 
