@@ -1,31 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { createEditor, type EngineLink } from "../store";
 import { BrowserList } from "./browserList";
+import { MemoryStorage } from "./memoryStorage";
 import type { Workflow } from "./types";
 import { canonical, nameProblem } from "./workspace";
 import { resultOf } from "../components/ExecutionsPanel";
-
-class MemoryStorage implements Storage {
-  items = new Map<string, string>();
-  get length() {
-    return this.items.size;
-  }
-  clear() {
-    this.items.clear();
-  }
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  key(index: number) {
-    return [...this.items.keys()][index] ?? null;
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
-  setItem(key: string, value: string) {
-    this.items.set(key, value);
-  }
-}
 
 /** An engine that accepts every message and changes nothing. */
 const engine: EngineLink = { apply: async (text) => JSON.stringify({ rev: JSON.parse(text).rev }) };

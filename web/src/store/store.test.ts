@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createEditor, EMPTY, restore, type EngineLink } from ".";
+import { MemoryStorage as FakeStorage } from "../lib/memoryStorage";
 import type { Answer, Catalogue, Op, Workflow } from "../lib/types";
 
 type Message = { rev: number; ops: Op[] };
@@ -21,30 +22,6 @@ class FakeEngine implements EngineLink {
   }
   get ops() {
     return this.messages.map((m) => m.ops.map((op) => op.op));
-  }
-}
-
-class FakeStorage implements Storage {
-  items = new Map<string, string>();
-  writes = 0;
-  get length() {
-    return this.items.size;
-  }
-  clear() {
-    this.items.clear();
-  }
-  getItem(key: string) {
-    return this.items.get(key) ?? null;
-  }
-  key(index: number) {
-    return [...this.items.keys()][index] ?? null;
-  }
-  removeItem(key: string) {
-    this.items.delete(key);
-  }
-  setItem(key: string, value: string) {
-    this.writes++;
-    this.items.set(key, value);
   }
 }
 
