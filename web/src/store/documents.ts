@@ -1,6 +1,7 @@
 // The documents slice: opening a whole workflow (a file, an example, New, the saved one at
 // start-up), asking before one replaces the canvas, and taking the engine's document back.
 import { laidOut, referenceProblem, shapeProblem } from "../lib/graph";
+import type { Workflow } from "../lib/types";
 import type { CodeGate } from "./consent";
 import type { Recorder } from "./history";
 import type { Kit } from "./kit";
@@ -18,7 +19,7 @@ export function documentsSlice({ set, get, send, save, storage }: Kit, record: R
         return false;
       }
       const { doc: before, selected } = get();
-      const doc = laidOut(value as Parameters<typeof laidOut>[0]);
+      const doc = laidOut(value as Workflow);
       void gate.consentFor(doc, source, trusted);
       set({ doc, selected: [], opened: get().opened + 1 });
       const answer = await send([{ op: "load", workflow: doc }]);
@@ -38,7 +39,7 @@ export function documentsSlice({ set, get, send, save, storage }: Kit, record: R
     },
 
     async replace(value, source, trusted = false) {
-      const problem = shapeProblem(value) ?? referenceProblem(value as Parameters<typeof laidOut>[0], get().types);
+      const problem = shapeProblem(value) ?? referenceProblem(value as Workflow, get().types);
       if (problem) {
         get().notify("error", `Cannot open ${source}`, [problem]);
         return false;
