@@ -1,0 +1,54 @@
+"""_json.dumps: the standard library's compact text, written by its C encoder made once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from nodefox import _json
+
+_STD = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode
+
+_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(st.characters(codec=None, exclude_categories=())),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=5), inner, max_size=4),
+    max_leaves=20,
+)  # fmt: skip
+
+
+def test_the_c_encoder_is_used_where_cpython_has_one():
+    assert _json._C_ENCODE is not None
+
+
+@given(_values)
+def test_dumps_writes_what_the_standard_library_writes(value):
+    assert _json.dumps(value) == _STD(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("nan"), [1, float("inf")], {"a": object()}, 10**5000, {"a": {1j}}],
+    ids=["nan", "infinity", "object", "big int", "set"],
+)
+def test_an_error_has_the_standard_librarys_words(value):
+    with pytest.raises((ValueError, TypeError)) as ours:
+        _json.dumps(value)
+    with pytest.raises((ValueError, TypeError)) as std:
+        _STD(value)
+    assert type(ours.value) is type(std.value) and str(ours.value) == str(std.value)
+
+
+def test_a_cycle_is_refused_as_the_standard_library_refuses_it():
+    loop: list = []
+    loop.append(loop)
+    with pytest.raises(ValueError, match="Circular reference"):
+        _json.dumps(loop)
+
+
+def test_an_error_leaves_the_encoder_working():
+    with pytest.raises(ValueError):
+        _json.dumps({"a": [1, float("nan")]})
+    assert _json.dumps({"a": [1, 2.5, "é"]}) == '{"a":[1,2.5,"é"]}'
