@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .errors import NodeError
@@ -81,7 +82,11 @@ _DATA_URI = re.compile(r"^data:(.*?);base64,(.*)$", re.S)
 
 def is_file(value: Any) -> bool:
     """Whether a value is a file held in an item: an object with text `data` and `mimeType`."""
-    return type(value) is dict and type(value.get("data")) is str and type(value.get("mimeType")) is str
+    return (
+        type(value) is dict
+        and type(value.get("data")) is str
+        and type(value.get("mimeType")) is str
+    )
 
 
 def mime_of(name: str) -> str | None:
@@ -173,7 +178,9 @@ def content(value: Any, where: str) -> bytes:
         from ._guards import type_name
 
         what = "nothing" if value is None else f"{type_name(value)}"
-        raise NodeError(f"{where}: holds {what}, not a file (an object with data in base64 and a mimeType)")
+        raise NodeError(
+            f"{where}: holds {what}, not a file (an object with data in base64 and a mimeType)"
+        )
     return decode64(value["data"], where)
 
 
@@ -181,7 +188,9 @@ def decode64(text: str, where: str) -> bytes:
     """Base64 text (standard or URL-safe, padding optional, whitespace ignored) as bytes."""
     cleaned = "".join(text.split())
     if not _BASE64.match(cleaned):
-        raise NodeError(f"{where}: not valid base64 data (for plain text, convert it as text instead)")
+        raise NodeError(
+            f"{where}: not valid base64 data (for plain text, convert it as text instead)"
+        )
     if len(cleaned) * 3 // 4 > MAX_FILE + 3:
         raise NodeError(f"{where}: a file held in an item may have at most {MAX_FILE:,} bytes")
     cleaned = cleaned.replace("-", "+").replace("_", "/").rstrip("=")
@@ -213,13 +222,15 @@ PREVIEW_DATA = 1024  # characters of a file's base64 a live preview carries; the
 _PREVIEW_DEPTH = 3  # how deep in an item files are looked for (binary.<name> is at depth 2)
 
 
-def abridged(items: list) -> list:
+def abridged(items: list, unchanged: Callable[[Any], bool] | None = None) -> list:
     """Items for a live preview: a file's `data` longer than PREVIEW_DATA is cut to that
     many characters and `dataOmitted` says how many characters were left out, so a
     50 MB file is not sent to the page on every edit. Items without files are returned
-    as they are (the same objects)."""
+    as they are (the same objects); so are items `unchanged(item)` says need no look."""
     out = None
     for i, item in enumerate(items):
+        if unchanged is not None and unchanged(item):
+            continue
         short = _abridged(item, _PREVIEW_DEPTH)
         if short is not item:
             if out is None:
@@ -232,7 +243,11 @@ def _abridged(value: Any, depth: int) -> Any:
     if type(value) is not dict:
         return value
     if is_file(value) and len(value["data"]) > PREVIEW_DATA:
-        return {**value, "data": value["data"][:PREVIEW_DATA], "dataOmitted": len(value["data"]) - PREVIEW_DATA}
+        return {
+            **value,
+            "data": value["data"][:PREVIEW_DATA],
+            "dataOmitted": len(value["data"]) - PREVIEW_DATA,
+        }
     if depth <= 1:
         return value
     changed = None

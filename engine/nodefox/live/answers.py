@@ -17,9 +17,16 @@ def entry(res: NodeResult | None, preview_limit: int) -> dict:
     outputs = out.pop("outputs", None)
     if outputs is not None:
         out = {"status": res.status, "counts": {p: len(items) for p, items in outputs.items()},
-               "preview": {p: abridged(items[:preview_limit]) for p, items in outputs.items()}, **out}  # fmt: skip
+               "preview": {p: abridged(items[:preview_limit], _written) for p, items in outputs.items()}, **out}  # fmt: skip
         out.pop("outputs", None)
     return out
+
+
+def _written(item: Any) -> bool:
+    """Whether an earlier answer wrote this item as it is (its text is kept in `_TEXTS`),
+    so it holds no long file: most previewed items were."""
+    hit = _TEXTS.get(id(item))
+    return hit is not None and hit[0] is item
 
 
 class Answers:
@@ -33,7 +40,9 @@ class Answers:
         self.sent.pop(node_id, None)
         self.unsent.discard(node_id)
 
-    def changes(self, results: dict[str, NodeResult], rank: dict[str, int], preview_limit: int) -> dict:
+    def changes(
+        self, results: dict[str, NodeResult], rank: dict[str, int], preview_limit: int
+    ) -> dict:
         changes = {}
         pending = sorted((n for n in self.unsent if n in rank), key=rank.__getitem__)
         self.unsent = set()
@@ -46,7 +55,7 @@ class Answers:
             if res is not None:
                 res.fresh = False
             last = self.sent.get(node_id)
-            if last is not None and last == now and _json.dumps(last) == _json.dumps(now):
+            if last is not None and last == now and _entry_text(last) == _entry_text(now):
                 continue
             self.sent[node_id] = now
             changes[node_id] = {**now, "ms": res.ms if res else 0.0, "reused": not fresh}
@@ -86,7 +95,9 @@ def _port_items(port: str, items: list) -> str:
 def _entry_text(entry: dict) -> str:
     if type(entry.get("preview")) is not dict:
         return _json.dumps(entry)
-    return _object(entry, lambda k, v: _object(v, _port_items) if k == "preview" else _json.dumps(v))
+    return _object(
+        entry, lambda k, v: _object(v, _port_items) if k == "preview" else _json.dumps(v)
+    )
 
 
 def encode(answer: dict) -> str:
@@ -95,4 +106,7 @@ def encode(answer: dict) -> str:
     nodes = answer.get("nodes")
     if type(nodes) is not dict or not nodes:
         return _json.dumps(answer)
-    return _object(answer, lambda k, v: _object(v, lambda _, e: _entry_text(e)) if k == "nodes" else _json.dumps(v))
+    return _object(
+        answer,
+        lambda k, v: _object(v, lambda _, e: _entry_text(e)) if k == "nodes" else _json.dumps(v),
+    )
