@@ -210,6 +210,7 @@ def _typed(expr: Expression, ptr: str) -> Any:
             return value
         return finish(value, index)
 
+    read.field = name  # type: ignore[attr-defined]  # conditions read the field themselves
     return read
 
 
