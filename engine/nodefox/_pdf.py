@@ -19,7 +19,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import sys
 from typing import Any
 
 from .errors import NodeError
@@ -105,11 +104,9 @@ def _open(pypdf: Any, data: bytes, name: str, password: str | None) -> Any:
 
 
 def _aes(name: str) -> NodeError:
-    if sys.platform == "emscripten":
-        return FileProblem(name, "the PDF is encrypted with AES, which the browser's PDF reader cannot "
-                           "decrypt (run it natively with the cryptography package installed)")  # fmt: skip
-    return FileProblem(name, "the PDF is encrypted with AES: decrypting it needs the cryptography "
-                       "package (pip install cryptography)")  # fmt: skip
+    # worded alike natively and in the browser, so both give the same result
+    return FileProblem(name, "the PDF is encrypted with AES: decrypting it needs the cryptography package "
+                       "(natively: pip install cryptography; the browser has none)")  # fmt: skip
 
 
 def _broken(name: str, exc: Exception, where: str = "") -> NodeError:

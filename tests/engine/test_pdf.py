@@ -128,7 +128,7 @@ def test_encrypted_pdfs_open_with_their_password_and_say_when_it_is_missing_or_w
 def test_an_aes_encrypted_pdf_says_what_it_needs() -> None:
     message = _error(pdfs.aes256(pdfs.make([["x"]])), "aes.pdf")
     assert message == ("field binary.data (aes.pdf): the PDF is encrypted with AES: decrypting it needs the "
-                       "cryptography package (pip install cryptography)")  # fmt: skip
+                       "cryptography package (natively: pip install cryptography; the browser has none)")  # fmt: skip
 
 
 def test_broken_and_foreign_files_fail_their_item_saying_what_is_wrong() -> None:
