@@ -221,3 +221,14 @@ def test_n8n_pdf_passwords_and_options_nodefox_has_not() -> None:
     _, report = translate(n8n([{"name": "E", "type": "extractFromFile", "typeVersion": 1,
                                 "parameters": {"operation": "pdf", "options": {"keepSource": "binary"}}}]))  # fmt: skip
     assert "binary" in report["nodes"]["placeholders"][0]["reason"]
+
+
+def test_pypdf_is_the_same_version_natively_and_in_the_browser() -> None:
+    """The item names pypdf's version and the text is pypdf's: both pins must agree."""
+    import re
+    from importlib.metadata import version
+
+    root = Path(__file__).resolve().parents[2]
+    native = re.search(r'"pypdf==([^;"]+)', (root / "pyproject.toml").read_text()).group(1)
+    browser = re.search(r"^pypdf==(\S+)", (root / "build/requirements-browser.txt").read_text(), re.M).group(1)
+    assert native == browser == version("pypdf")
