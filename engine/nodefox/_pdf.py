@@ -36,9 +36,10 @@ _INFO_TEXT = ("/Title", "/Author", "/Subject", "/Keywords", "/Creator", "/Produc
 
 def _pypdf(name: str) -> Any:
     pypdf = optional("pypdf", f"reading {name}", "PDF reader")
-    # pypdf warns through logging about what it repairs in a damaged file; with no
-    # handler set, Python's last resort would print each to stderr (the console)
-    logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # pypdf reports through logging, as warnings and errors, what it repairs or cannot
+    # decode in a damaged file; with no handler set, Python's last resort would print
+    # each to stderr (the console). The item's result, or its error, says what matters.
+    logging.getLogger("pypdf").setLevel(logging.CRITICAL + 1)
     return pypdf
 
 
@@ -75,8 +76,11 @@ def read(data: bytes, name: str, options: dict) -> dict:
             raise FileProblem(name, f"{count:,} pages; the text of at most {MAX_PAGES:,} is read "
                               "(set maxPages)")  # fmt: skip
         pages = _texts(reader, wanted, name)
-        result: dict[str, Any] = {"numpages": count, "numrender": count, "info": _info(reader, data)}
-        metadata = _metadata(reader)
+        try:
+            info, metadata = _info(reader, data), _metadata(reader)
+        except Exception as exc:  # each part reads what it can; this is for what none foresaw
+            raise _broken(name, exc) from None
+        result: dict[str, Any] = {"numpages": count, "numrender": count, "info": info}
         if metadata is not None:  # n8n's metadata is undefined then: the key is left out
             result["metadata"] = metadata
         result["text"] = "\n\n".join(pages) if options.get("joinPages", True) else pages
@@ -85,15 +89,11 @@ def read(data: bytes, name: str, options: dict) -> dict:
 
 
 def _open(pypdf: Any, data: bytes, name: str, password: str | None) -> Any:
-    from pypdf.errors import DependencyError
-
     try:
         reader = pypdf.PdfReader(io.BytesIO(data), strict=False)
         if not reader.is_encrypted:
             return reader
         opened = reader.decrypt(password or "")  # the empty password again when none is given
-    except DependencyError:
-        raise _aes(name) from None
     except Exception as exc:
         raise _broken(name, exc) from None
     if opened == pypdf.PasswordType.NOT_DECRYPTED:

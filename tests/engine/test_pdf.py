@@ -13,7 +13,10 @@ from pathlib import Path
 import nodefox
 import pytest
 from conftest import document, edge, node
+from hypothesis import given
+from hypothesis import strategies as st
 from nodefox import _pdf, filedata
+from nodefox.errors import NodeError
 from nodefox.n8n import translate
 from test_n8n_translate import by_name, link, n8n
 
@@ -232,3 +235,20 @@ def test_pypdf_is_the_same_version_natively_and_in_the_browser() -> None:
     native = re.search(r'"pypdf==([^;"]+)', (root / "pyproject.toml").read_text()).group(1)
     browser = re.search(r"^pypdf==(\S+)", (root / "build/requirements-browser.txt").read_text(), re.M).group(1)
     assert native == browser == version("pypdf")
+
+
+@given(st.lists(st.tuples(st.floats(0, 1), st.integers(0, 10**6), st.binary(max_size=12)), min_size=1, max_size=8))
+def test_a_damaged_pdf_gives_its_text_or_a_node_error_never_another_exception(edits) -> None:
+    data = bytearray(REPORT)
+    for where, at, new in edits:  # overwrite, cut or insert bytes at a few places
+        at %= len(data)
+        if where < 0.4:
+            data[at : at + len(new)] = new
+        elif where < 0.7:
+            del data[at : at + 1 + len(new)]
+        else:
+            data[at:at] = new
+    try:
+        _pdf.read(bytes(data), "f", {})
+    except NodeError as exc:
+        assert str(exc).startswith("f: ")
