@@ -321,8 +321,8 @@ def browser_wheels() -> list[Path]:
 
 # Wheels a page loads only when a workflow needs them (docs/files.md), served with the
 # bytecode Pyodide would otherwise compile on every page: openpyxl's first import
-# drops from about 0.7 s to 0.3 s (under Node), for 0.5 MB more to fetch.
-WITH_BYTECODE = {"openpyxl", "et-xmlfile"}
+# drops from about 0.7 s to 0.3 s (under Node), for 0.5 MB more to fetch; pypdf's likewise.
+WITH_BYTECODE = {"openpyxl", "et-xmlfile", "pypdf"}
 
 
 def with_bytecode(wheel: Path) -> Path:

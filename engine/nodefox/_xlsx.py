@@ -13,13 +13,12 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-import sys
 import zipfile
 from typing import Any
 
 from . import _json
 from .errors import NodeError
-from .formats import MAX_COLUMNS, FileProblem, columns
+from .formats import MAX_COLUMNS, FileProblem, columns, optional
 
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)  # every written entry's and the document's time: see _Fixed
 MAX_UNPACKED = 256 << 20  # bytes all entries of one XLSX file may inflate to
@@ -29,16 +28,7 @@ EXCEL_COLUMNS = 16_384
 
 
 def _openpyxl(name: str) -> Any:
-    try:
-        import openpyxl
-    except ImportError:
-        if sys.platform == "emscripten":  # the page loads it before a run that needs it
-            raise NodeError(f"reading or writing {name} needs the XLSX reader, which is not loaded: "
-                            "load the package openpyxl first (nodefox.nodes.files.packages "
-                            "says which packages a workflow needs)") from None  # fmt: skip
-        raise NodeError(f"reading or writing {name} needs the openpyxl package "
-                        "(pip install openpyxl)") from None  # fmt: skip
-    return openpyxl
+    return optional("openpyxl", f"reading or writing {name}", "XLSX reader")
 
 
 def _opened(path: str | bytes) -> Any:

@@ -15,11 +15,13 @@ downloads, so a file written by `write_file` and a downloaded one are alike.
 from __future__ import annotations
 
 import csv
+import importlib
 import io
 import json
 import math
 import os
 import re
+import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO, TextIO
 
@@ -61,6 +63,20 @@ def format_of(name: str, given: str | None) -> str:
             path="/format",
         )
     return found
+
+
+def optional(module: str, doing: str, reader: str) -> Any:
+    """A package only some formats need (openpyxl, pypdf), imported on first use: a
+    NodeError saying how to get it when it is missing. In the browser the page loads
+    it before a run whose document mentions its format (docs/files.md)."""
+    try:
+        return importlib.import_module(module)
+    except ImportError:
+        if sys.platform == "emscripten":
+            raise NodeError(f"{doing} needs the {reader}, which is not loaded: load the package {module} "
+                            "first (nodefox.nodes.files.packages says which packages a workflow "
+                            "needs)") from None  # fmt: skip
+        raise NodeError(f"{doing} needs the {module} package (pip install {module})") from None
 
 
 class FileProblem(NodeError):

@@ -302,13 +302,13 @@ def test_n8n_http_binary_bodies_and_file_responses_are_translated() -> None:
 
 def test_n8n_file_nodes_nodefox_cannot_do_exactly_stay_placeholders_with_reasons() -> None:
     doc, report = translate(n8n([
-        {"name": "Pdf", "type": "extractFromFile", "typeVersion": 1, "parameters": {"operation": "pdf"}},
+        {"name": "Html", "type": "extractFromFile", "typeVersion": 1, "parameters": {"operation": "html"}},
         {"name": "Xls", "type": "spreadsheetFile", "typeVersion": 2, "parameters": {"fileFormat": "xls"}},
         {"name": "Glob", "type": "readWriteFile", "typeVersion": 1, "parameters": {"fileSelector": "/data/*.csv"}},
         {"name": "Latin", "type": "extractFromFile", "typeVersion": 1, "parameters": {"operation": "text", "options": {"encoding": "latin1"}}},
     ]))  # fmt: skip
     reasons = {p["name"]: p["reason"] for p in report["nodes"]["placeholders"]}
-    assert "pdf.js" in reasons["Pdf"] and "xls" in reasons["Xls"] and "pattern" in reasons["Glob"] and "latin1" in reasons["Latin"]
+    assert "HTML" in reasons["Html"] and "xls" in reasons["Xls"] and "pattern" in reasons["Glob"] and "latin1" in reasons["Latin"]
 
 
 def test_a_live_preview_cuts_files_short_and_inspect_gives_them_whole() -> None:

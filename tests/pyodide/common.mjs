@@ -59,6 +59,7 @@ export async function loadFromSite(pyodideDir, packages = ["nodefox"], stderr = 
 export function onDemand(text, loaded = {}) {
   const rules = [
     [["openpyxl"], text.includes("xlsx")],
+    [["pypdf"], text.includes("pdf")],
     [["urllib3"], text.includes('"http"')],
     [["tzdata"], text.includes('"timezone"') && /"timezone"\s*:\s*"(?!UTC")/.test(text)],
   ];

@@ -7,13 +7,14 @@
 // nothing from the network); the files are written into Pyodide's file system under
 // /files, the files folder every case runs with (allow_write on).
 //
-// The XLSX reader is not loaded at start-up: before a case runs, the packages that
-// `nodefox.nodes.files.packages(document)` names are loaded with pyodide.loadPackage,
-// as the worker does, and the first such load is timed.
+// The XLSX and PDF readers are not loaded at start-up: before a case runs, the packages
+// that `nodefox.nodes.files.packages(document)` names are loaded with pyodide.loadPackage,
+// as the worker does, one at a time, and the first load of each is timed.
 //
-// Prints JSON lines: {"ready", "pyodide", "openpyxlAtStart", "loadMs"}, then per case
-// {"name", "canonical", "written": {NAME: BASE64}, "ms"} or {"name", "error"}, and
-// last {"xlsx": {"loadPackageMs", "importMs", "wheelBytes"}} when a case needed it.
+// Prints JSON lines: {"ready", "pyodide", "openpyxlAtStart", "pypdfAtStart", "loadMs"},
+// then per case {"name", "canonical", "written": {NAME: BASE64}, "ms"} or {"name", "error"},
+// and last {"xlsx": COST} and {"pdf": COST} (COST: {"loadPackageMs", "importMs",
+// "wheelBytes"}) for the readers a case needed.
 import { readFile, stat } from "node:fs/promises";
 import { guardNetwork, loadFromSite, out, parseArgs, readCases } from "./common.mjs";
 
@@ -30,15 +31,15 @@ import base64, json, os, sys, time
 import nodefox
 from nodefox.nodes.files import packages
 
-def _at_start():
-    return "openpyxl" in sys.modules
+def _at_start(module):
+    return module in sys.modules
 
 def _packages(document):
     return json.dumps(packages(json.loads(document)))
 
-def _import_ms():
+def _import_ms(module):
     start = time.perf_counter()
-    import openpyxl  # noqa: F401
+    __import__(module)
     return (time.perf_counter() - start) * 1000
 
 def _run(document):
@@ -65,25 +66,26 @@ for (const [name, b64] of Object.entries(input.files)) {
 out({
   ready: true,
   pyodide: pyodide.version,
-  openpyxlAtStart: helpers.at_start() || "openpyxl" in pyodide.loadedPackages,
+  openpyxlAtStart: helpers.at_start("openpyxl") || "openpyxl" in pyodide.loadedPackages,
+  pypdfAtStart: helpers.at_start("pypdf") || "pypdf" in pyodide.loadedPackages,
   loadMs: Math.round(performance.now() - t0),
 });
 
-let xlsx = null;
+// each optional package: what its cost is reported as, and the wheels it brings
+const READERS = { openpyxl: { key: "xlsx", wheels: ["openpyxl", "et-xmlfile"] }, pypdf: { key: "pdf", wheels: ["pypdf"] } };
+const costs = {};
+const lock = JSON.parse(await readFile(pyodideDir + "pyodide-lock.json", "utf8"));
 for (const c of input.cases) {
   try {
     const needed = JSON.parse(helpers.packages(c.document)).filter((p) => !(p in pyodide.loadedPackages));
-    if (needed.length) {
+    for (const name of needed) {
       const start = performance.now();
-      await pyodide.loadPackage(needed, { errorCallback: (e) => { throw new Error(e); } });
+      await pyodide.loadPackage([name], { errorCallback: (e) => { throw new Error(e); } });
       const loadPackageMs = performance.now() - start;
-      const importMs = helpers.import_ms();
+      const importMs = helpers.import_ms(name);
       let wheelBytes = 0;
-      for (const name of ["openpyxl", "et-xmlfile"]) {
-        const lock = JSON.parse(await readFile(pyodideDir + "pyodide-lock.json", "utf8"));
-        wheelBytes += (await stat(pyodideDir + lock.packages[name].file_name)).size;
-      }
-      xlsx = { loadPackageMs: Math.round(loadPackageMs), importMs: Math.round(importMs), wheelBytes };
+      for (const wheel of READERS[name].wheels) wheelBytes += (await stat(pyodideDir + lock.packages[wheel].file_name)).size;
+      costs[READERS[name].key] = { loadPackageMs: Math.round(loadPackageMs), importMs: Math.round(importMs), wheelBytes };
     }
     const t = performance.now();
     const answer = JSON.parse(helpers.run(c.document));
@@ -92,4 +94,4 @@ for (const c of input.cases) {
     out({ name: c.name, error: String(err?.message ?? err) });
   }
 }
-if (xlsx) out({ xlsx });
+for (const [key, cost] of Object.entries(costs)) out({ [key]: cost });

@@ -1,11 +1,12 @@
 """Files give byte-identical results natively and in Pyodide (under Node, from build/site).
 
-The same CSV, JSON, NDJSON and XLSX files (written here, then into Pyodide's file
+The same CSV, JSON, NDJSON, XLSX and PDF files (written here, then into Pyodide's file
 system by tests/pyodide/run_files.mjs) are read and written by the same workflows in
 both places; the canonical results must be equal as bytes, hostile files' error
 messages included, and so must the CSV/JSON files `write_file` writes. The XLSX
-reader (openpyxl) must not be loaded at start-up: the runner loads it, as the worker
-does, only for a workflow that uses xlsx, and reports what that costs.
+reader (openpyxl) and the PDF reader (pypdf) must not be loaded at start-up: the
+runner loads each, as the worker does, only for a workflow that uses it, and reports
+what that costs.
 
 Like test_parity.py, these tests build nothing: scripts/test builds the site first.
 """
@@ -18,6 +19,7 @@ import io
 import json
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nodefox
@@ -29,6 +31,15 @@ pytestmark = pytest.mark.pyodide
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "build" / "site"
 RUNNER = Path(__file__).with_name("run_files.mjs")
+sys.path.insert(0, str(ROOT / "tests"))
+import pdfs  # noqa: E402
+
+REPORT = pdfs.make([["Invoice 2026-004", "Total (EUR) 1.234,50"], ["Page two", ["left", "right"]], ["Zürich"]],
+                   info={"Title": "Invoice", "Author": "Zoë", "Trapped": b"/True", "Copies": b"2"},
+                   xmp='<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                       '<rdf:Description xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:creator><rdf:Seq>'
+                       "<rdf:li>Ada</rdf:li></rdf:Seq></dc:creator></rdf:Description></rdf:RDF></x:xmpmeta>",
+                   flate=True)  # fmt: skip
 
 
 def xlsx_book() -> bytes:
@@ -62,6 +73,10 @@ FILES = {
     "bad.ndjson": b'{"a": 1}\n{"a": }\n',
     "bad.json": b'[\n  {"a": 1},\n  {"a": }\n]',
     "latin1.csv": b"a,b\n1,caf\xe9\n",
+    "report.pdf": REPORT,
+    "locked.pdf": pdfs.encrypt(pdfs.make([["Payslip", "March"]]), "s3cret"),
+    "cut.pdf": REPORT[:400],
+    "aes.pdf": pdfs.aes256(pdfs.make([["x"]])),
 }
 
 
@@ -72,6 +87,13 @@ def doc(nodes: list[dict], edges: list[dict] | None = None) -> str:
 
 def reader(name: str, **params) -> dict:
     return {"id": "r", "type": "read_file", "name": "Read", "params": {"file": name, **params}}
+
+
+def pdf_doc(name: str, **params) -> str:
+    return doc([{"id": "d", "type": "data", "name": "One", "params": {"items": [{"n": 1}]}},
+                {"id": "l", "type": "load_file", "name": "Load", "params": {"file": name, "field": "binary.data", "keep": True}},
+                {"id": "p", "type": "from_file", "name": "PDF", "params": {"field": "binary.data", "format": "pdf", **params}}],
+               [{"source": "d", "target": "l"}, {"source": "l", "target": "p"}])  # fmt: skip
 
 
 ITEMS = [{"id": 1, "name": 'Ann "A"', "tags": ["x", "y"], "amount": 0.1 + 0.2, "ok": True},
@@ -91,6 +113,13 @@ CASES = {
     "bad-json": doc([reader("bad.json")]),
     "not-utf8": doc([reader("latin1.csv")]),
     "out-of-folder": doc([reader("../etc/passwd", format="csv")]),
+    # PDFs held in items (from_file's pdf): before "in-items", whose format auto also loads pypdf
+    "pdf": pdf_doc("report.pdf"),
+    "pdf-pages": pdf_doc("report.pdf", joinPages=False, maxPages=2, keep="fields"),
+    "pdf-password": pdf_doc("locked.pdf", password="s3cret"),
+    "pdf-wrong-password": pdf_doc("locked.pdf", password="guess"),
+    "pdf-cut": pdf_doc("cut.pdf"),
+    "pdf-aes": pdf_doc("aes.pdf"),
     "write": doc(
         [{"id": "d", "type": "data", "name": "Data", "params": {"items": ITEMS}},
          {"id": "c", "type": "write_file", "name": "CSV", "params": {"file": "out.csv"}},
@@ -154,10 +183,10 @@ def both(tmp_path_factory) -> tuple[dict, dict]:
     lines = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
     if proc.returncode != 0 or not lines or not lines[0].get("ready"):
         pytest.fail(f"Pyodide did not start:\n{lines[:1]}\n{proc.stderr[-3000:]}", pytrace=False)
-    theirs = {"header": lines[0], "cases": {}, "xlsx": None}
+    theirs = {"header": lines[0], "cases": {}, "xlsx": None, "pdf": None}
     for line in lines[1:]:
-        if "xlsx" in line:
-            theirs["xlsx"] = line["xlsx"]
+        if "xlsx" in line or "pdf" in line:
+            theirs.update(line)
         else:
             theirs["cases"][line["name"]] = line
     return mine, theirs
@@ -191,6 +220,14 @@ def test_the_runs_did_what_they_should(both):
     assert excel.splitlines()[:3] == ["\ufeffv,n.ok", "0.3,FALSE", "1000,TRUE"]
     assert [i["b64"] for i in items["tb"]["outputs"]["out"]] == ["77u/aMOpbGxvDQo=", "77u/eyJrIjpbMV19"]
     assert [i["fileName"] for i in items["w"]["outputs"]["out"]] == ["copy-orders.csv", "copy-book.xlsx", "copy-data.json"]
+    pdf = result["pdf"]["p"]["outputs"]["out"][0]
+    assert pdf["text"] == "Invoice 2026-004\nTotal (EUR) 1.234,50\n\nPage two\nleft right\n\nZürich"
+    assert pdf["info"]["Custom"] == {"Copies": 2} and pdf["metadata"] == {"dc:creator": ["Ada"]}
+    assert result["pdf-pages"]["p"]["outputs"]["out"][0]["text"] == ["Invoice 2026-004\nTotal (EUR) 1.234,50", "Page two\nleft right"]
+    assert result["pdf-password"]["p"]["outputs"]["out"][0]["text"] == "Payslip\nMarch"
+    for case, error in (("pdf-wrong-password", "the password is wrong"), ("pdf-cut", "not a PDF file pypdf can read"),
+                        ("pdf-aes", "encrypted with AES")):  # fmt: skip
+        assert error in result[case]["p"]["error"]["message"], case
 
 
 def test_written_files_are_the_same(both):
@@ -205,10 +242,11 @@ def test_written_files_are_the_same(both):
     assert copies == mine["in-items"]["written"] and copies["copy-book.xlsx"] == FILES["book.xlsx"]
 
 
-def test_xlsx_reader_loads_only_when_used(both):
+@pytest.mark.parametrize(("reader", "module"), [("xlsx", "openpyxl"), ("pdf", "pypdf")])
+def test_readers_load_only_when_used(both, reader, module):
     _, theirs = both
-    assert theirs["header"]["openpyxlAtStart"] is False
-    cost = theirs["xlsx"]
-    assert cost is not None, "no case loaded the XLSX reader"
-    print(f"\nXLSX reader in Pyodide: loadPackage {cost['loadPackageMs']} ms, import {cost['importMs']} ms, "
+    assert theirs["header"][f"{module}AtStart"] is False
+    cost = theirs[reader]
+    assert cost is not None, f"no case loaded {module}"
+    print(f"\n{module} in Pyodide: loadPackage {cost['loadPackageMs']} ms, import {cost['importMs']} ms, "
           f"wheels {cost['wheelBytes']:,} bytes")  # fmt: skip

@@ -132,12 +132,12 @@ def test_same_result_as_cpython(pyodide_run, name, path, extra):
 
 
 def test_packages_some_workflows_need_are_not_loaded_at_start(pyodide_run):
-    """A page loads urllib3 (http), tzdata (a time zone other than UTC) and openpyxl (xlsx)
+    """A page loads urllib3 (http), tzdata (a time zone other than UTC), openpyxl (xlsx) and pypdf (pdf)
     only when a message needs them (web/src/engine/worker.ts); the runner does the same.
     simpleeval (the reference evaluator, for tests) and micropip are never loaded."""
     at_start = set(pyodide_run["header"]["atStart"])
     assert "nodefox" in at_start
-    assert not at_start & {"urllib3", "tzdata", "openpyxl", "et-xmlfile", "micropip", "simpleeval"}, at_start
+    assert not at_start & {"urllib3", "tzdata", "openpyxl", "et-xmlfile", "pypdf", "micropip", "simpleeval"}, at_start
 
 
 def test_lockfile_hashes_match_served_files(lockfile):

@@ -9,6 +9,7 @@ one NodeFox node: `load_file`, `from_file`, `to_file` or `write_file`.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -340,7 +341,6 @@ _GLOB = re.compile(r"[*?\[\]{}]")
 _DRIVE = re.compile(r"^[A-Za-z]:/")
 _UTF8 = (None, "", "utf8", "utf-8")
 _CANNOT = {
-    "pdf": "extracting a PDF's text needs a PDF reader; n8n's (pdf.js) text layout cannot be reproduced exactly",
     "xml": "parsing XML into n8n's object shape (xml2js) has no exact NodeFox equivalent",
     "html": "reading an HTML table has no NodeFox equivalent", "rtf": "reading RTF has no NodeFox equivalent",
     "ods": "reading ODS spreadsheets has no NodeFox equivalent (NodeFox reads xlsx)",
@@ -495,7 +495,35 @@ def extract_from_file(ctx: Context) -> Mapped:
         params = {"field": field, "format": op}
         _rows_options(ctx, params, options, op)
         return Mapped("from_file", params)
+    if op == "pdf":
+        return Mapped("from_file", _pdf_params(ctx, field, options))
     raise NotExpressible(_CANNOT.get(op, f"extracting {op} has no NodeFox equivalent"))
+
+
+def _pdf_params(ctx: Context, field: str, options: dict) -> dict:
+    """Extract from File's pdf: one item of the PDF's facts and text (n8n reads it with
+    pdf.js, NodeFox with pypdf: the same fields, the text laid out by another reader)."""
+    _refuse_options(options, {"password", "joinPages", "maxPages", "keepSource"}, "PDF")
+    params: dict[str, Any] = {"field": field, "format": "pdf", "keep": _keep_source(ctx, options)}
+    join = options.get("joinPages", True)
+    if join is not True:
+        if not isinstance(join, bool) and not (isinstance(join, str) and join.startswith("=")):
+            raise NotExpressible("the option joinPages is not true or false")
+        params["joinPages"] = join
+    if "maxPages" in options:  # n8n reads no page's text for 0 (the option's default), and all without it
+        pages = options["maxPages"]
+        if isinstance(pages, str) and pages.startswith("="):
+            params["maxPages"] = pages
+        elif isinstance(pages, (int, float)) and not isinstance(pages, bool):
+            params["maxPages"] = max(0, math.floor(pages))  # n8n reads pages 1, 2... while <= maxPages
+        else:
+            raise NotExpressible("the option maxPages is not a number")
+    password = _text_option(ctx, options, "password")
+    if password is not None:
+        params["password"] = password
+    ctx.differ("the PDF's text is read by pypdf where n8n uses pdf.js: the same words, but spaces and line "
+               "breaks within a page can differ, and version names pypdf")  # fmt: skip
+    return params
 
 
 def _to_file_name(ctx: Context, params: dict, options: dict, default: str | None) -> None:

@@ -20,10 +20,11 @@ from ..formats import READERS, WRITERS, FileProblem, parse_json
 from .base import NodeCall, NodeType, Outputs, obj_schema
 
 ROWS = ("csv", "tsv", "json", "ndjson", "xlsx", "txt")  # formats read as rows (or elements)
+PDF = "pdf"  # read as one item of the document's facts and text (`_pdf`)
 WHOLE = ("txt", "json", "base64")  # formats read whole into one field with `into`
 MIME = {"csv": "text/csv", "tsv": "text/tab-separated-values", "json": "application/json",
         "ndjson": "application/x-ndjson", "xlsx": filedata.MIME_TYPES["xlsx"], "txt": "text/plain",
-        "text": "text/plain"}  # fmt: skip
+        "text": "text/plain", "pdf": filedata.MIME_TYPES["pdf"]}  # fmt: skip
 BOM = b"\xef\xbb\xbf"
 
 
@@ -66,11 +67,11 @@ def _format_of(params: dict, value: dict, where: str) -> str:
     name = value.get("fileName") if type(value.get("fileName")) is str else ""
     ext = name.rsplit(".", 1)[1].lower() if "." in name else ""
     ext = {"jsonl": "ndjson", "tab": "tsv", "text": "txt"}.get(ext, ext)
-    if ext in ROWS:
+    if ext in ROWS or ext == PDF:
         return ext
     media = value["mimeType"].split(";", 1)[0].strip().lower()
     for kind, mime in MIME.items():
-        if media == mime and kind in ROWS:
+        if media == mime and (kind in ROWS or kind == PDF):
             return kind
     raise NodeError(f"{where}: cannot tell the format of {filedata.summary(value)}: set format",
                     path="/format")  # fmt: skip
@@ -90,6 +91,9 @@ def run_from_file(call: NodeCall) -> Outputs:
         fmt = _format_of(params, value, f"field {field}")
         name = value.get("fileName") if type(value.get("fileName")) is str else field
         into = params.get("into")
+        if fmt == PDF:
+            out.append(_pdf_item(item, field, data, params, name if name != field else None))
+            return
         if into is None:
             if fmt not in ROWS:
                 raise NodeError(f"format {fmt} gives one value: name the field to put it in (into)", path="/into")
@@ -122,6 +126,21 @@ def run_from_file(call: NodeCall) -> Outputs:
 
     call.each(extract, out)
     return {"out": out}
+
+
+def _pdf_item(item: dict, field: str, data: bytes, params: dict, name: str | None) -> dict:
+    """One item for a PDF: its facts and text (`_pdf.read`) at the top level, or in
+    `into`, joined with what `keep` keeps of the item; the PDF's keys win, as in n8n."""
+    from .._pdf import read
+
+    facts = read(data, f"field {field}" + (f" ({name})" if name else ""), params)
+    new = _kept(item, field, params.get("keep", "none"))
+    into = params.get("into")
+    if into is None:
+        new.update(facts)
+    else:
+        paths.set_(new, into, facts)
+    return new
 
 
 def _text_of(value: Any, where: str) -> tuple[str, bool]:
@@ -209,18 +228,19 @@ NODES = [
         "from_file", "From File", "Files",
         "Reads the file held in a field of each item: its rows or elements become items "
         "(CSV, TSV, JSON, NDJSON, XLSX, TXT), or with into, its text, JSON value or base64 "
-        "goes into one field. In memory: no disk, no network.",
+        "goes into one field; a PDF gives one item of its text, page count and metadata. "
+        "In memory: no disk, no network.",
         ("in",), ("out",),
         obj_schema({
             "field": _FIELD,
-            "format": {"type": "string", "enum": ["auto", *ROWS, "base64"], "default": "auto",
+            "format": {"type": "string", "enum": ["auto", *ROWS, PDF, "base64"], "default": "auto",
                        "description": "auto: by the file's name, else its type"},
             "into": {"type": "string", "minLength": 1,
                      "description": "txt, json, base64: put the whole text, JSON value or base64 in this "
-                                    "field of one item per file"},
+                                    "field of one item per file (pdf: its facts, else at the top level)"},
             "keep": {"type": "string", "enum": ["none", "files", "fields", "all"], "default": "none",
-                     "description": "with into: nothing else, the other files beside it (the other fields of "
-                                    "the object holding it, such as binary), the item's other fields, or all"},
+                     "description": "with into or pdf: nothing else, the other files beside it (the other fields "
+                                    "of the object holding it, such as binary), the item's other fields, or all"},
             "skipMissing": {"type": "boolean", "default": False,
                             "description": "an item without a file gives nothing (else it fails)"},
             "delimiter": _DELIMITER,
@@ -235,6 +255,11 @@ NODES = [
                     "description": "csv/tsv: keep leaves a byte order mark in the first column's name (as n8n does)"},
             "split": {"type": "string", "description": "json: a JSON pointer to the array whose elements become items"},
             "sheet": {"type": "string", "description": "xlsx: the sheet's name (default: the first)"},
+            "joinPages": {"type": "boolean", "default": True,
+                          "description": "pdf: the pages' texts joined by a blank line (else a list of them)"},
+            "maxPages": {"type": "integer", "minimum": 0,
+                         "description": "pdf: the text of at most this many pages (0: none; default all)"},
+            "password": {"type": "string", "description": "pdf: the password of an encrypted file"},
         }),
         run_from_file,
     ),

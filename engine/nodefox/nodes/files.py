@@ -127,29 +127,37 @@ def run_write_file(call: NodeCall) -> Outputs:
 
 
 XLSX_PACKAGES = ["openpyxl"]  # et_xmlfile comes with it: the lockfile lists it as a dependency
+PDF_PACKAGES = ["pypdf"]  # from_file's pdf (`_pdf`)
 
 
 def packages(document: dict) -> list[str]:
     """The optional packages this document's file nodes may need (`["openpyxl"]` when
     one may read or write xlsx: by its format, its file's extension, or an expression
-    that could give either), so a browser page loads them before a run, and only then."""
+    that could give either; `["pypdf"]` when a from_file may read a PDF), so a browser
+    page loads them before a run, and only then."""
+    wanted: set[str] = set()
     for node in document.get("nodes") or [] if isinstance(document, dict) else []:
         if not isinstance(node, dict) or node.get("type") not in ("read_file", "write_file", "from_file", "to_file"):
             continue
         params = node.get("params") if isinstance(node.get("params"), dict) else {}
         if node["type"] in ("from_file", "to_file"):  # a file held in an item: by its format alone
             fmt = params.get("format", "auto" if node["type"] == "from_file" else "csv")
-            if isinstance(fmt, str) and (fmt in ("auto", "xlsx") or fmt.startswith("=")):
-                return list(XLSX_PACKAGES)
+            if not isinstance(fmt, str):
+                continue
+            unknown = fmt == "auto" or fmt.startswith("=")
+            if unknown or fmt == "xlsx":
+                wanted.update(XLSX_PACKAGES)
+            if node["type"] == "from_file" and (unknown or fmt == "pdf"):
+                wanted.update(PDF_PACKAGES)
             continue
         fmt, name = params.get("format", "auto"), params.get("file", "")
         if not isinstance(fmt, str) or not isinstance(name, str):
             continue
         if fmt.startswith("=") or fmt == "xlsx":
-            return list(XLSX_PACKAGES)
+            wanted.update(XLSX_PACKAGES)
         if fmt == "auto" and (name.startswith("=") or name.lower().endswith(".xlsx")):
-            return list(XLSX_PACKAGES)
-    return []
+            wanted.update(XLSX_PACKAGES)
+    return sorted(wanted)
 
 
 NODES = [

@@ -44,6 +44,7 @@ let engine: Pyodide | null = null;
  * loads it early. (tests/pyodide/common.mjs `onDemand` follows the same rules.) */
 const OPTIONAL: { names: string[]; needs(text: string): boolean }[] = [
   { names: ["openpyxl"], needs: (text) => text.includes("xlsx") }, // read_file/write_file xlsx
+  { names: ["pypdf"], needs: (text) => text.includes("pdf") }, // from_file's pdf
   { names: ["urllib3"], needs: (text) => text.includes('"http"') }, // an `http` node's client
   // a time zone other than UTC (settings.timezone, a schedule's timezone): IANA data
   { names: ["tzdata"], needs: (text) => text.includes('"timezone"') && /"timezone"\s*:\s*"(?!UTC")/.test(text) },
