@@ -386,14 +386,7 @@ def _to_json(value: Any) -> Any:
             raise ExpressionError(f"the result {value!r} is not a JSON number")
         return value
     if t is dict or t is list:
-        done = _DONE.get(id(value))
-        if done is not None:
-            _count(done[1])
-            return done[0]
-        before = SEEN[0]
-        out = _container(value, t)
-        _DONE[id(value)] = (out, SEEN[0] - before)
-        return out
+        return _tree(value, t)
     if t is tuple or t is range or t in _VIEWS:
         _count(len(value))
         return [_to_json(v) for v in value]
@@ -404,7 +397,14 @@ def _to_json(value: Any) -> Any:
     raise ExpressionError(f"the result has no JSON form ({type(value).__name__})")
 
 
-def _container(value: Any, t: type) -> Any:
+def _tree(value: Any, t: type) -> Any:
+    """An array or object as JSON: itself when every value in it is JSON already. Walked
+    once however often it is shown (`_DONE`), counted each time."""
+    done = _DONE.get(id(value))
+    if done is not None:
+        _count(done[1])
+        return done[0]
+    before = SEEN[0]
     _count(len(value))
     if t is dict:
         out = None
@@ -415,6 +415,8 @@ def _container(value: Any, t: type) -> Any:
             # a code node's time per item
             if tv in _INERT or (tv is int and INT_FLOOR < v < INT_LIMIT) or (tv is float and v - v == 0):
                 nv = v
+            elif tv is dict or tv is list:
+                nv = _tree(v, tv)
             else:
                 nv = _to_json(v)
             if out is None and (nk is not k or nv is not v):
@@ -425,15 +427,18 @@ def _container(value: Any, t: type) -> Any:
                     out[k2] = v2
             if out is not None:
                 out[nk] = nv
-        return value if out is None else out
-    out_list = None
-    for i, v in enumerate(value):
-        nv = v if type(v) in _INERT else _to_json(v)
-        if nv is not v and out_list is None:
-            out_list = value[:i]
-        if out_list is not None:
-            out_list.append(nv)
-    return value if out_list is None else out_list
+    else:
+        out = None
+        for i, v in enumerate(value):
+            tv = type(v)
+            nv = v if tv in _INERT else _tree(v, tv) if tv is dict or tv is list else _to_json(v)
+            if nv is not v and out is None:
+                out = value[:i]
+            if out is not None:
+                out.append(nv)
+    result = value if out is None else out
+    _DONE[id(value)] = (result, SEEN[0] - before)
+    return result
 
 
 _INERT = frozenset({str, bool, type(None)})  # JSON as they are: to_json would return them unchanged
