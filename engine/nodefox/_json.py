@@ -209,8 +209,16 @@ def copy(value: Any) -> Any:
     """
     t = type(value)
     if t is dict:
-        return {k: copy(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
+        out = value.copy()
+        if not _CONTAINERS.isdisjoint(map(type, out.values())):
+            for k, v in out.items():
+                t = type(v)
+                if t is dict or t is list:
+                    out[k] = copy(v)
+        return out
     if t is list:
+        if _CONTAINERS.isdisjoint(map(type, value)):
+            return value.copy()
         return [copy(v) if type(v) in _CONTAINERS else v for v in value]
     return value
 
