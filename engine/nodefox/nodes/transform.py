@@ -377,32 +377,39 @@ _AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first
 
 
 def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bool = False) -> Any:
-    present = [v for v in values if v is not None and not (skip_empty and v == "")]
+    if skip_empty:
+        present = [v for v in values if v is not None and v != ""]
+    else:
+        present = [v for v in values if v is not None] if None in values else values
     if op == "count":
         return len(present)
     if op == "countUnique":
-        return len({_json.same_key(v) for v in present})
+        return len(set(map(_json.same_key, present)))
     if op == "concat":
-        return separator.join(str(v) for v in present)
+        return separator.join(map(str, present))
     if op == "append":
         return present
     if op == "first":
         return present[0] if present else None
     if op == "last":
         return present[-1] if present else None
-    for v in present:
-        if type(v) not in (int, float) and not (op in ("min", "max") and type(v) is str):
-            raise NodeError(f"{op} needs numbers, got {type_name(v)} {_json.dumps(v)}", path=where)
+    kinds = set(map(type, present))
+    if not kinds <= _NUMBERS and not (op in ("min", "max") and kinds == _TEXT):
+        for v in present:
+            if type(v) not in _NUMBERS and not (op in ("min", "max") and type(v) is str):
+                raise NodeError(f"{op} needs numbers, got {type_name(v)} {_json.dumps(v)}", path=where)
+        raise NodeError(f"{op} cannot compare numbers with text", path=where)
     if op == "sum":
         return _finite(sum(present), where)
     if not present:
         return None
     if op == "avg":
         return _finite(sum(present) / len(present), where)
-    kinds = {type(v) is str for v in present}
-    if len(kinds) > 1:
-        raise NodeError(f"{op} cannot compare numbers with text", path=where)
     return min(present) if op == "min" else max(present)
+
+
+_NUMBERS = frozenset({int, float})
+_TEXT = {str}
 
 
 def _finite(value: Any, where: str) -> Any:
@@ -422,9 +429,10 @@ def run_summarize(call: NodeCall) -> Outputs:
     same_key, get = _json.same_key, paths.get
     if not group_by and call.first:  # one group of every item
         groups[()] = ([], list(call.first))
+    plain = all(p and "." not in p for p in group_by)  # what paths.get reads, without the call
     for item in call.first if group_by else ():
-        keys = [get(item, p) for p in group_by]
-        key = tuple(same_key(k) for k in keys)
+        keys = [item.get(p) for p in group_by] if plain else [get(item, p) for p in group_by]
+        key = tuple(map(same_key, keys))
         entry = groups.get(key)
         if entry is None:
             entry = groups[key] = (keys, [])
