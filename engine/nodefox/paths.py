@@ -77,6 +77,10 @@ def set_(item: dict, path: str, value: Any) -> None:
 
 def delete(item: dict, path: str) -> None:
     """Remove a field path in place (copying nested containers it changes)."""
+    if "." not in path and type(item) is dict:  # the common case: one key of an item
+        if path:
+            item.pop(path, None)
+        return
     keys = split(path)
     if not keys:
         return

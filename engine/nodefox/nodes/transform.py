@@ -185,9 +185,14 @@ def run_rename(call: NodeCall) -> Outputs:
             if src == dst:
                 continue
             if "." not in src and "." not in dst:
-                value = new[src]
-                new = {(dst if k == src else k): (value if k == src else v)
-                       for k, v in new.items() if k != dst}  # fmt: skip
+                if dst in new:  # its old value goes; the moved one takes src's place
+                    value = new[src]
+                    new = {(dst if k == src else k): (value if k == src else v)
+                           for k, v in new.items() if k != dst}  # fmt: skip
+                else:  # the same, built in C
+                    keys = list(new)
+                    keys[keys.index(src)] = dst
+                    new = dict(zip(keys, new.values(), strict=True))
             else:
                 value = paths.get(new, src)
                 new = dict(new)
