@@ -81,6 +81,14 @@ def _keys(item: dict, fields: list) -> tuple:
     return tuple(same_key(paths.get(item, f)) for f in fields)
 
 
+def _key_reader(fields: list) -> Any:
+    """`_keys(item, fields)` as a function of the item; one plain field is read directly."""
+    if len(fields) == 1 and type(fields[0]) is str and fields[0] and "." not in fields[0]:
+        field = fields[0]
+        return lambda item: (same_key(item.get(field)),)
+    return lambda item: _keys(item, fields)
+
+
 def run_merge(call: NodeCall) -> Outputs:
     params = call.params()
     a = call.inputs.get("in1", [])
@@ -110,13 +118,15 @@ def run_merge(call: NodeCall) -> Outputs:
             raise NodeError("fields1 and fields2 must be non-empty lists of the same length", path="/fields2")
         how = params.get("join", "inner")
         index: dict[tuple, list[int]] = {}
+        key1, key2 = _key_reader(f1), _key_reader(f2)
         for j, y in enumerate(b):
-            index.setdefault(_keys(y, f2), []).append(j)
+            index.setdefault(key2(y), []).append(j)
         used: set[int] = set()
         out = []
         for x in a:
-            matches = index.get(_keys(x, f1), [])
-            limits.reserve(len(out) + len(matches))  # many-to-many keys multiply like a cross
+            matches = index.get(key1(x), ())
+            if len(matches) > 1:  # many-to-many keys multiply like a cross
+                limits.reserve(len(out) + len(matches))
             for j in matches:
                 out.append(pair(x, b[j]))
                 used.add(j)
