@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .. import _json
+from .. import _json, paths
 from ..errors import NodeError, NodeFoxError
 from ..expressions import Context
 from ..params import ParamPlan, schema_errors
@@ -176,6 +176,16 @@ class NodeCall:
             self.errors.append({"item": item, "error": err.message})
         else:
             raise err
+
+
+def key_reader(fields: list) -> Callable[[dict], tuple]:
+    """A function giving an item's key by `fields` (paths): equal exactly for items whose
+    fields have equal JSON texts (`_json.same_key`). One plain field is read directly."""
+    same_key = _json.same_key
+    if len(fields) == 1 and type(fields[0]) is str and fields[0] and "." not in fields[0]:
+        field = fields[0]
+        return lambda item: (same_key(item.get(field)),)
+    return lambda item: tuple(same_key(paths.get(item, f)) for f in fields)
 
 
 def params_error(schema: dict, params: Any, where: str = "") -> NodeError | None:

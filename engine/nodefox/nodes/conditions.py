@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import operator
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 
 from .._guards import MAX_WORK, type_name
@@ -277,33 +277,33 @@ def _fast_test(op: str, b: Any) -> Any:
 
 
 def _field_test(op: str, b: Any, field: str, slow: Any) -> Any:
-    """For `$json.field <op> b`: the test in one call, the field read and compared at once
+    """For `$json.field <op> b`: the test in one call, the field read and tested at once
     when it holds a value of b's kind; every other case goes to `slow` (the same results
     and errors). None when the op is not one of these."""
     tb = type(b)
-    if op in _ORDER and (tb in _NUM or tb is str):
-        compare, same = _ORDER[op], _NUM if tb in _NUM else (str,)
+    same = _NUM if tb in _NUM else (str,) if tb is str else None
+    if same is None:
+        return None
+    if op in _FLIPPED:  # a > b is b < a: the test is a C function of a
+        test = partial(_FLIPPED[op], b)
+    elif op in ("startsWith", "endsWith") and tb is str:
+        method = str.startswith if op == "startsWith" else str.endswith
+        test = lambda a: method(a, b)  # noqa: E731
+    else:
+        return None
 
-        def ordered(item: dict, index: int, context: Any) -> bool:
-            if type(item) is dict:
-                a = item.get(field)
-                if type(a) in same:
-                    return compare(a, b)
-            return slow(item, index, context)
+    def holds(item: dict, index: int, context: Any) -> bool:
+        if type(item) is dict:
+            a = item.get(field)
+            if type(a) in same:
+                return test(a)
+        return slow(item, index, context)
 
-        return ordered
-    if op in ("eq", "ne") and (tb in _NUM or tb is str):
-        same, want = (_NUM if tb in _NUM else (tb,)), op == "eq"
+    return holds
 
-        def equal(item: dict, index: int, context: Any) -> bool:
-            if type(item) is dict:
-                a = item.get(field)
-                if type(a) in same:
-                    return (a == b) is want
-            return slow(item, index, context)
 
-        return equal
-    return None
+_FLIPPED = {"gt": operator.lt, "gte": operator.le, "lt": operator.gt, "lte": operator.ge,
+            "eq": operator.eq, "ne": operator.ne}  # fmt: skip
 
 
 def _resolved_whole(plan: Any, keys: tuple, where: str) -> Any:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .. import limits, paths
-from .._json import same_key
+from .. import limits
 from ..errors import NodeError, NodeFoxError
-from .base import PATHS, NodeCall, NodeType, Outputs, obj_schema
+from .base import PATHS, NodeCall, NodeType, Outputs, key_reader, obj_schema
 from .conditions import SCHEMA as _CONDITIONS
 from .conditions import compile_block
 
@@ -77,18 +76,6 @@ def run_switch(call: NodeCall) -> Outputs:
     return outputs
 
 
-def _keys(item: dict, fields: list) -> tuple:
-    return tuple(same_key(paths.get(item, f)) for f in fields)
-
-
-def _key_reader(fields: list) -> Any:
-    """`_keys(item, fields)` as a function of the item; one plain field is read directly."""
-    if len(fields) == 1 and type(fields[0]) is str and fields[0] and "." not in fields[0]:
-        field = fields[0]
-        return lambda item: (same_key(item.get(field)),)
-    return lambda item: _keys(item, fields)
-
-
 def run_merge(call: NodeCall) -> Outputs:
     params = call.params()
     a = call.inputs.get("in1", [])
@@ -118,7 +105,7 @@ def run_merge(call: NodeCall) -> Outputs:
             raise NodeError("fields1 and fields2 must be non-empty lists of the same length", path="/fields2")
         how = params.get("join", "inner")
         index: dict[tuple, list[int]] = {}
-        key1, key2 = _key_reader(f1), _key_reader(f2)
+        key1, key2 = key_reader(f1), key_reader(f2)
         for j, y in enumerate(b):
             index.setdefault(key2(y), []).append(j)
         used: set[int] = set()

@@ -8,7 +8,7 @@ from typing import Any
 from .. import _json, limits, paths
 from .._guards import type_name
 from ..errors import NodeError, NodeFoxError
-from .base import PATH, PATHS, NodeCall, NodeType, Outputs, obj_schema
+from .base import PATH, PATHS, NodeCall, NodeType, Outputs, key_reader, obj_schema
 
 # -- set -------------------------------------------------------------------------
 
@@ -279,9 +279,9 @@ def run_dedupe(call: NodeCall) -> Outputs:
     fields = call.params().get("fields") or []
     seen: set = set()
     out = []
-    same_key, get = _json.same_key, paths.get
+    key_of = key_reader(fields) if fields else _json.dumps
     for item in call.first:
-        key = tuple(same_key(get(item, f)) for f in fields) if fields else _json.dumps(item)
+        key = key_of(item)
         if key not in seen:
             seen.add(key)
             out.append(item)
