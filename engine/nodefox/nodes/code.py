@@ -58,14 +58,19 @@ def _failed(exc: BaseException, items: list) -> str:
     return f"{type(exc).__name__}{_line(exc)}: {python_error(exc, names, keys)}"
 
 
-def _objects(value: Any, where: str) -> list:
+def _objects(value: Any, index: int | None = None) -> list:
+    """The code's result as items, checked; errors name the item in mode 'each' (`index`)."""
     t = type(value)
     if t is not dict and (t is not list or not set(map(type, value)) <= {dict}):
-        raise NodeError(f"{where} must return a list of objects")
+        raise NodeError(f"{_who(index)} must return a list of objects")
     try:
         return [to_json(value)] if t is dict else to_json(value)
     except ExpressionError as exc:
-        raise NodeError(f"{where} returned something that is not JSON: {exc.message}") from None
+        raise NodeError(f"{_who(index)} returned something that is not JSON: {exc.message}") from None
+
+
+def _who(index: int | None) -> str:
+    return "the code" if index is None else f"the code (item {index})"
 
 
 _STUCK = "stuck"  # the session's cache key of the code that ran out of time or was stopped
@@ -134,7 +139,7 @@ def run_code(call: NodeCall) -> Outputs:
                 result = fn(_json.copy(call.first), vars_, now, rng)
             except (Exception, SystemExit) as exc:  # exit() must not end the run
                 raise NodeError(_failed(exc, call.first)) from None
-        return {"out": _objects(result, "the code")}
+        return {"out": _objects(result)}
     out: list = []
 
     def each(item: dict, index: int) -> None:
@@ -143,7 +148,7 @@ def run_code(call: NodeCall) -> Outputs:
         except (Exception, SystemExit) as exc:  # exit() must not end the run
             raise NodeError(_failed(exc, [item]), item=index) from None
         if result is not None:
-            out.extend(_objects(result, f"the code (item {index})"))
+            out.extend(_objects(result, index))
 
     with _previewed(call, source, mode):
         call.each(each, out)
