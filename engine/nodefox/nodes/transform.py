@@ -294,21 +294,23 @@ def run_dedupe(call: NodeCall) -> Outputs:
 def run_split_out(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
+    fixed = call.fixed_params()
+    try:  # params without expressions: read once
+        once = None if fixed is None else _split_params(fixed)
+    except NodeError:
+        once = None  # each item fails with the error, under onError
 
     def split(item: dict, index: int) -> None:
         params = params_of(item, index)
-        field = params.get("field")
-        if not isinstance(field, str) or not field:
-            raise NodeError("field must be a field path", path="/field")
-        dest = params.get("destination") or paths.last_segment(field)
-        zipped = params.get("zip") or []
+        field, dest, zipped, include_all = once or _split_params(params)
         if zipped:
             _split_zipped(item, [(field, dest), *_zip_fields(zipped)], params, out)
             return
         value = paths.get(item, field)
         values = [] if value is None else value if type(value) is list else [value]
-        limits.reserve(len(out) + len(values))  # chained, split_outs multiply
-        if params.get("include", "none") == "all":
+        if len(values) > 1:  # chained, split_outs multiply
+            limits.reserve(len(out) + len(values))
+        if include_all:
             base = dict(item)
             paths.delete(base, field)
             out.extend({**base, dest: v} for v in values)
@@ -317,6 +319,15 @@ def run_split_out(call: NodeCall) -> Outputs:
 
     call.each(split, out)
     return {"out": out}
+
+
+def _split_params(params: dict) -> tuple[str, str, Any, bool]:
+    """(field, destination, zip, include all?) of a split_out node's params."""
+    field = params.get("field")
+    if not isinstance(field, str) or not field:
+        raise NodeError("field must be a field path", path="/field")
+    dest = params.get("destination") or paths.last_segment(field)
+    return field, dest, params.get("zip") or [], params.get("include", "none") == "all"
 
 
 def _zip_fields(zipped: Any) -> list[tuple[str, str]]:
@@ -463,15 +474,16 @@ def run_summarize(call: NodeCall) -> Outputs:
 def run_json(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
+    fixed = call.fixed_params()
+    try:  # params without expressions: read once
+        once = None if fixed is None else _json_params(fixed)
+    except NodeError:
+        once = None  # each item fails with the error, under onError
 
     def convert(item: dict, index: int) -> None:
-        params = params_of(item, index)
-        field = params.get("field")
-        if not isinstance(field, str) or not field:
-            raise NodeError("field must be a field path", path="/field")
-        dest = params.get("destination") or field
+        field, dest, parse = once or _json_params(params_of(item, index))
         value = paths.get(item, field)
-        if params.get("op") == "parse":
+        if parse:
             if type(value) is not str:
                 raise NodeError(f"{field} is {type_name(value)}, not JSON text", path="/field")
             try:
@@ -486,6 +498,14 @@ def run_json(call: NodeCall) -> Outputs:
 
     call.each(convert, out)
     return {"out": out}
+
+
+def _json_params(params: dict) -> tuple[str, str, bool]:
+    """(field, destination, parse?) of a json node's params."""
+    field = params.get("field")
+    if not isinstance(field, str) or not field:
+        raise NodeError("field must be a field path", path="/field")
+    return field, params.get("destination") or field, params.get("op") == "parse"
 
 
 # -- declarations -------------------------------------------------------------------
