@@ -175,14 +175,13 @@ def _selected(item: dict, selected: list, top_level: bool = False) -> dict:
 def run_rename(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
+    fixed = call.fixed_params()
+    once = None if fixed is None else _renames(fixed)
 
     def rename(item: dict, index: int) -> None:
         new = item
-        for pair in params_of(item, index).get("keys") or []:
-            src, dst = pair.get("from"), pair.get("to")
-            if not isinstance(src, str) or not isinstance(dst, str) or not paths.has(new, src):
-                continue
-            if src == dst:
+        for src, dst in once if once is not None else _renames(params_of(item, index)):
+            if not paths.has(new, src):
                 continue
             if "." not in src and "." not in dst:
                 if dst in new:  # its old value goes; the moved one takes src's place
@@ -202,6 +201,12 @@ def run_rename(call: NodeCall) -> Outputs:
 
     call.each(rename, out)
     return {"out": out}
+
+
+def _renames(params: dict) -> list[tuple[str, str]]:
+    """The (from, to) pairs of a rename node's params that move something."""
+    pairs = [(p.get("from"), p.get("to")) for p in params.get("keys") or []]
+    return [(a, b) for a, b in pairs if isinstance(a, str) and isinstance(b, str) and a != b]
 
 
 def run_remove(call: NodeCall) -> Outputs:
