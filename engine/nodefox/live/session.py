@@ -368,13 +368,14 @@ def same_result(a: NodeResult, b: NodeResult) -> bool:
         new = b.outputs[port]
         if old is new:
             continue
-        if len(old) != len(new):
+        # items passed through unchanged are the same objects (list == skips them): the others
+        # are compared by == first, then by text (== treats 1, 1.0 and True alike and ignores
+        # key order), all in one text each
+        if len(old) != len(new) or old != new:
             return False
-        # items passed through unchanged are the same objects: only the others are compared,
-        # by == first, then by text (== treats 1, 1.0 and True alike and ignores key order)
-        for x, y in zip(old, new, strict=True):
-            if x is not y and (x != y or _json.dumps(x) != _json.dumps(y)):
-                return False
+        others = [(x, y) for x, y in zip(old, new, strict=True) if x is not y]
+        if others and _json.dumps([x for x, _ in others]) != _json.dumps([y for _, y in others]):
+            return False
     return True
 
 
