@@ -4,7 +4,11 @@ Also the edit mix of issue 16 (`mixed`): 200 edits on a small workflow as a pers
 them (select-all-then-type, direct typing, switching nodes between edits, list adds and
 removes), plain and under 4x CPU throttling, with the Long Tasks API's long tasks and the
 worker's own timing of each answer (queued, handle(), messaging), so a slow edit says
-where its time went. Run alone: `python scripts/bench_browser.py [--edits N]`.
+where its time went. Three figures (FIGURES): `three`, issue 16's acceptance check as it
+reads (data → two limits, 40 edits), `small` (the mix above) and `report` (the same mix on
+the ~60-node `report` workload). Run alone, 5 runs of each, plain and 4x throttled:
+`python scripts/bench_browser.py --runs 5 [--figures three,small,report] [--json out.json]`;
+each figure ends with the median of the runs' p95 and the largest edit of all runs.
 
 Drives the built editor as a person would, through web.md's automation hooks:
 `window.nodefox` and the DOM markers (`.react-flow__node[data-id]`,
@@ -23,6 +27,8 @@ from pathlib import Path
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+# the acceptance check of issue 16 launches Chromium with these only (`three` does too)
+CHECK_ARGS = ["--no-sandbox", "--disable-background-networking"]
 TIMEOUT_MS = 60_000
 
 SAVE_KEY = "nodefox.workflow"  # where the editor autosaves the workflow it restores on load
@@ -68,8 +74,12 @@ _WORKER_TIMES = r"""(() => {
 # The edit mix's probe: the last input event (or click) starts an edit, the port count showing
 # the expected text ends it; long tasks (Long Tasks API) and the worker's timing of every answer
 # (`received`/`sent` are epoch ms, comparable with the page's clock) are kept for the report.
+# Each edit is split on the page's clock: input → first message posted to the worker
+# (`toPost`), posted → the last answer's message event (`round`), that event → the count
+# drawn (`toDom`; JSON.parse, the store, React's render and commit).
 _MIX_PROBE = r"""(() => {
-  const w = window.__nodefoxMix = {want: null, t: 0, got: [], long: [], answers: [], posts: {}, el: null, starts: []};
+  const w = window.__nodefoxMix = {want: null, t: 0, got: [], long: [], answers: [], posts: {}, el: null, starts: [],
+                                   split: [], posted: [], arrived: []};
   // `expect` sets what ends the edit; `done` resolves then (no polling: it would load the page)
   w.expect = (want) => { w.want = want; w.el = null; w.done = new Promise(r => { w.settle = r; }); };
   try {
@@ -85,7 +95,14 @@ _MIX_PROBE = r"""(() => {
     if (!w.el || !w.el.isConnected) {
       w.el = document.querySelector(`.react-flow__node[data-id="${node}"] [data-testid="port-count"][data-port="${port}"]`);
     }
-    if (w.el && w.el.textContent.trim() === text) { w.got.push(performance.now() - w.t); w.starts.push(w.t); w.want = null; w.settle(); }
+    if (w.el && w.el.textContent.trim() === text) {
+      const now = performance.now();
+      w.got.push(now - w.t); w.starts.push(w.t); w.want = null;
+      const post = w.posted.find(p => p >= w.t);
+      const last = w.arrived.filter(a => a >= w.t && a <= now).at(-1);
+      w.split.push(post === undefined || last === undefined ? null : {toPost: post - w.t, round: last - post, toDom: now - last});
+      w.settle();
+    }
   }).observe(document, {subtree: true, childList: true, characterData: true});
   const Base = window.Worker;
   window.Worker = class extends Base {
@@ -94,6 +111,7 @@ _MIX_PROBE = r"""(() => {
       this.addEventListener('message', (event) => {
         const d = event.data || {};
         if (d.kind !== 'result' || d.received === undefined) return;
+        w.arrived.push(performance.now());
         const now = performance.timeOrigin + performance.now();
         const posted = w.posts[d.id];
         w.answers.push({toWorker: posted === undefined ? null : d.received - posted, queued: d.waited,
@@ -101,7 +119,7 @@ _MIX_PROBE = r"""(() => {
       });
     }
     postMessage(m, ...rest) {
-      if (m && m.id !== undefined) w.posts[m.id] = performance.timeOrigin + performance.now();
+      if (m && m.id !== undefined) { w.posts[m.id] = performance.timeOrigin + performance.now(); w.posted.push(performance.now()); }
       return super.postMessage(m, ...rest);
     }
   };
@@ -127,8 +145,47 @@ _MIX_ROUND = [("type", "a"), ("set", "a"), ("type", "a"), ("set", "b"), ("type",
               ("add", "f"), ("remove", "f"), ("type", "a"), ("set", "b")]  # fmt: skip
 
 
-def mixed(browser, url: str, edits: int = 200, throttle: float = 1.0) -> dict:
-    """The edit mix in a fresh context; figures in ms (see the module's docstring)."""
+# issue 16's acceptance check as written: data → two limits, 40 edits 60 ms apart, half
+# select-all-then-type and half set as a paste does, the node switched every 5 edits (so the
+# first edit after selecting a node is among them); edit → the limit's count drawn
+THREE_DOC = {
+    "nodefox": 1, "name": "Three nodes", "settings": {"now": "2026-01-01T00:00:00Z"},
+    "nodes": [n for n in MIX_DOC["nodes"] if n["id"] != "f"],
+    "edges": [e for e in MIX_DOC["edges"] if e["target"] != "f"],
+}  # fmt: skip
+_THREE_ROUND = [("type", "a"), ("set", "a"), ("type", "a"), ("set", "a"), ("type", "a"),
+                ("set", "b"), ("type", "b"), ("set", "b"), ("type", "b"), ("set", "b")]  # fmt: skip
+
+
+def _report_mix_doc() -> dict:
+    """`report` (scripts/workloads.py, ~60 nodes on 1,000 orders) with a filter on its
+    customers whose conditions list grows and shrinks, as MIX_DOC's does."""
+    import workloads
+
+    doc = workloads.report(1000)
+    doc["nodes"].append({"id": "f", "type": "filter", "name": "f", "params": {
+        "combinator": "or", "conditions": [{"left": "={{ $json.credit }}", "op": "lt", "right": 100}]}})
+    doc["edges"].append({"id": "ef", "source": "customers", "target": "f"})
+    return doc  # fmt: skip
+
+
+# the edits of each figure: (document, one round, the limits' inputs' counts and their
+# max now, the filter's kept count before and after its second condition, how to click)
+FIGURES = {
+    "three": lambda: (THREE_DOC, _THREE_ROUND, {"a": (20, 10), "b": (20, 10)}, None, "click"),
+    "small": lambda: (MIX_DOC, _MIX_ROUND, {"a": (20, 10), "b": (20, 10)}, ("f", 10, 20), "click"),
+    # top20 reads ~500 items, lastlim ~700 (the big branch and the lanes' merge): any max
+    # below 20 is its count; 61 nodes are small at fit zoom, so a node is clicked by event
+    "report": lambda: (_report_mix_doc(), [(w, {"a": "top20", "b": "lastlim"}.get(n, n)) for w, n in _MIX_ROUND],
+                       {"top20": (1000, 20), "lastlim": (1000, 5)}, ("f", 10, 50), "dispatch"),
+}  # fmt: skip
+
+
+def mixed(browser, url: str, edits: int = 200, throttle: float = 1.0, figure: str = "small",
+          profile: Path | None = None) -> dict:
+    """One figure's edits in a fresh context; figures in ms (see the module's docstring).
+    `profile`: write the page's CPU profile of the edits there (DevTools' .cpuprofile)."""
+    doc, round_, limits, listed, how = FIGURES[figure]()
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     context.add_init_script(_MIX_PROBE)
     page = context.new_page()
@@ -136,24 +193,35 @@ def mixed(browser, url: str, edits: int = 200, throttle: float = 1.0) -> dict:
     try:
         page.goto(url)
         page.evaluate("async () => { while (!window.nodefox) await new Promise(r => setTimeout(r, 5)); await window.nodefox.ready; }")
+        cdp = context.new_cdp_session(page)
         if throttle > 1:
-            context.new_cdp_session(page).send("Emulation.setCPUThrottlingRate", {"rate": throttle})
-        page.evaluate("d => window.nodefox.editor.load(d)", MIX_DOC)
-        counts = {"a": 10, "b": 10}
-        for node, text in (("a", "10"), ("b", "10"), ("f", "10")):
-            port = "kept" if node == "f" else "out"
+            cdp.send("Emulation.setCPUThrottlingRate", {"rate": throttle})
+        page.evaluate("d => window.nodefox.editor.load(d)", doc)
+        counts = {node: now for node, (_, now) in limits.items()}
+        ready = [(node, "out", str(now)) for node, now in counts.items()]
+        if listed:
+            ready.append((listed[0], "kept", str(listed[1])))
+        for node, port, text in ready:
             page.locator(f'.react-flow__node[data-id="{node}"] [data-testid="port-count"][data-port="{port}"]').filter(
                 has_text=text).wait_for()  # fmt: skip
         page.wait_for_timeout(300)
+        if profile:
+            cdp.send("Profiler.enable")
+            cdp.send("Profiler.setSamplingInterval", {"interval": 100})  # µs
+            cdp.send("Profiler.start")
         start = page.evaluate("() => performance.now()")
         firsts: list[float] = []
         selected = None
         i = 0
         while i < edits:
-            what, node = _MIX_ROUND[i % len(_MIX_ROUND)]
+            what, node = round_[i % len(round_)]
             switched = node != selected
             if switched:
-                page.locator(f'.react-flow__node[data-id="{node}"] .fx-node-head').click()
+                head = page.locator(f'.react-flow__node[data-id="{node}"] .fx-node-head')
+                if how == "click":
+                    head.click()
+                else:
+                    head.dispatch_event("click")
                 page.locator(f'[data-testid="inspector"][data-node="{node}"]').wait_for()
                 selected = node
             if what in ("type", "set"):
@@ -161,7 +229,7 @@ def mixed(browser, url: str, edits: int = 200, throttle: float = 1.0) -> dict:
                 if value == counts[node]:
                     value += 1
                 counts[node] = value
-                want = [node, "out", str(value)]
+                want = [node, "out", str(min(value, limits[node][0]))]
                 page.evaluate("w => window.__nodefoxMix.expect(w)", want)
                 field = page.locator('[data-testid="inspector"] [data-param="/max"]')
                 if what == "type":
@@ -171,7 +239,7 @@ def mixed(browser, url: str, edits: int = 200, throttle: float = 1.0) -> dict:
                 else:
                     field.fill(str(value))
             else:
-                want = [node, "kept", "20" if what == "add" else "10"]
+                want = [node, "kept", str(listed[2] if what == "add" else listed[1])]
                 page.evaluate("w => window.__nodefoxMix.expect(w)", want)
                 if what == "add":
                     page.locator('[data-testid="inspector"] [data-add="/conditions"]').click()
@@ -182,13 +250,16 @@ def mixed(browser, url: str, edits: int = 200, throttle: float = 1.0) -> dict:
                 firsts.append(page.evaluate("() => window.__nodefoxMix.got.at(-1)"))
             page.wait_for_timeout(60)  # a person's next keystroke comes a little later
             i += 1
+        if profile:
+            profile.write_text(json.dumps(cdp.send("Profiler.stop")["profile"]))
         mix = page.evaluate("() => window.__nodefoxMix")
         long = [d for t, d in mix["long"] if t >= start]
         answers = mix["answers"][-len(mix["got"]):]
         return {"edit_ms": mix["got"], "edit_at_ms": [t - start for t in mix["starts"]],
                 "long_tasks_at_ms": [[t - start, d] for t, d in mix["long"] if t >= start], "first_after_select_ms": firsts, "long_tasks_ms": long,
                 "worker_handle_ms": [a["handle"] for a in answers], "worker_queued_ms": [a["queued"] for a in answers],
-                "answer_back_ms": [a["back"] for a in answers]}  # fmt: skip
+                "answer_back_ms": [a["back"] for a in answers],
+                **{f"split_{k}_ms": [x[k] if x else None for x in mix["split"]] for k in ("toPost", "round", "toDom")}}  # fmt: skip
     finally:
         context.close()
 
@@ -387,38 +458,63 @@ def _summary(xs: list[float]) -> str:
     return f"n={len(ys)} median {ys[len(ys) // 2]:.1f} p95 {p95:.1f} max {ys[-1]:.1f}"
 
 
+def _p95(xs: list[float]) -> float:
+    ys = sorted(xs)
+    return ys[min(len(ys) - 1, int(round(0.95 * (len(ys) - 1))))]
+
+
 def main() -> None:
-    """The edit mix alone, plain and throttled: `python scripts/bench_browser.py [--edits N] [--runs R]`."""
+    """The edit figures alone, plain and throttled:
+    `python scripts/bench_browser.py [--figures three,small,report] [--edits N] [--runs R]`."""
     import argparse
 
     from playwright.sync_api import sync_playwright
 
     ap = argparse.ArgumentParser(prog="bench_browser.py")
-    ap.add_argument("--edits", type=int, default=200)
+    ap.add_argument("--figures", default="three,small,report", help=f"which of {','.join(FIGURES)}")
+    ap.add_argument("--edits", type=int, default=None, help="edits per run (default: 40 for three, else 200)")
     ap.add_argument("--runs", type=int, default=1)
     ap.add_argument("--throttle", default="1,4", help="CPU throttling rates, comma-separated")
+    ap.add_argument("--json", type=Path, help="write every run's figures here")
+    ap.add_argument("--profile", type=Path, help="write the page's CPU profile of each run here (NAME-FIGURE-xRATE-RUN.cpuprofile)")
     ap.add_argument("--site", type=Path, default=Path(__file__).resolve().parents[1] / "build" / "site")
     args = ap.parse_args()
-    site = args.site
-    server, url = _serve(site)
+    server, url = _serve(args.site)
+    kept: dict = {}
     try:
         with sync_playwright() as pw:
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-            for rate in [float(r) for r in args.throttle.split(",")]:
-                for run_no in range(args.runs):
-                    got = mixed(browser, url, args.edits, throttle=rate)
-                    print(f"x{rate:g} run {run_no + 1}: edit → count drawn {_summary(got['edit_ms'])}; "
-                          f"first after selecting: max {max(got['first_after_select_ms'], default=0):.1f}; "
-                          f"long tasks {len(got['long_tasks_ms'])} (max {max(got['long_tasks_ms'], default=0):.0f}); "
-                          f"handle() {_summary(got['worker_handle_ms'])}; answer → page {_summary(got['answer_back_ms'])}")  # fmt: skip
-            browser.close()
+            for figure in args.figures.split(","):
+                flags = CHECK_ARGS if figure == "three" else ARGS
+                browser = pw.chromium.launch(executable_path=CHROMIUM, args=flags, headless=True)
+                edits = args.edits or (40 if figure == "three" else 200)
+                for rate in [float(r) for r in args.throttle.split(",")]:
+                    runs = kept.setdefault(f"{figure} x{rate:g}", [])
+                    for run_no in range(args.runs):
+                        where = args.profile and Path(f"{args.profile}-{figure}-x{rate:g}-{run_no + 1}.cpuprofile")
+                        got = mixed(browser, url, edits, throttle=rate, figure=figure, profile=where)
+                        runs.append(got)
+                        print(f"{figure} x{rate:g} run {run_no + 1}: edit → count drawn {_summary(got['edit_ms'])}; "
+                              f"first after selecting: max {max(got['first_after_select_ms'], default=0):.1f}; "
+                              f"long tasks {len(got['long_tasks_ms'])} (max {max(got['long_tasks_ms'], default=0):.0f}); "
+                              f"handle() {_summary(got['worker_handle_ms'])}; answer → page {_summary(got['answer_back_ms'])}",
+                              flush=True)  # fmt: skip
+                        print("   split: " + "; ".join(f"{k} {_summary([x for x in got[f'split_{k}_ms'] if x is not None])}"
+                                                    for k in ("toPost", "round", "toDom")), flush=True)  # fmt: skip
+                    p95s = sorted(_p95(r["edit_ms"]) for r in runs)
+                    print(f"== {figure} x{rate:g}: {len(runs)} runs of {edits} edits: p95 median {p95s[len(p95s) // 2]:.1f} "
+                          f"(runs {', '.join(f'{x:.1f}' for x in p95s)}); max {max(max(r['edit_ms']) for r in runs):.1f}",
+                          flush=True)  # fmt: skip
+                browser.close()
     finally:
         server.shutdown()
         server.server_close()
+        if args.json:
+            args.json.write_text(json.dumps(kept))
 
 
 if __name__ == "__main__":
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "engine"))
+    sys.path.insert(0, str(Path(__file__).resolve().parent))  # workloads.py
     main()

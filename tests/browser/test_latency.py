@@ -91,3 +91,49 @@ def test_a_row_added_to_a_list_shows_the_engines_status_at_once(editor, cpu):
     expect(node(editor, "s").locator('[data-testid="node-status"]')).to_have_attribute("data-status", "ok")
     rows = editor.evaluate("window.nodefox.editor.export()")["nodes"][3]["params"]["aggregations"]
     assert [{k: v for k, v in r.items() if k != "skipEmpty"} for r in rows] == [{"op": "count", "field": ""}]
+
+
+CHAIN = {
+    "nodefox": 1, "name": "Statuses", "settings": {"now": "2026-01-01T00:00:00Z"},
+    "nodes": [
+        {"id": "d", "type": "data", "name": "Data", "position": [0, 0], "params": {"items": ITEMS}},
+        {"id": "a", "type": "limit", "name": "A", "position": [300, -100], "params": {"max": 10}},
+        {"id": "c", "type": "limit", "name": "C", "position": [600, -100], "params": {"max": 2}},
+        {"id": "b", "type": "limit", "name": "B", "position": [300, 100], "params": {"max": 5}},
+    ],
+    "edges": [{"id": "e1", "source": "d", "target": "a"}, {"id": "e2", "source": "a", "target": "c"},
+              {"id": "e3", "source": "d", "target": "b"}],
+}  # fmt: skip
+
+# every node's status as drawn (the node's own line and React Flow's label of it), kept each
+# time any of them changes
+_DRAWN = """() => {
+  const shown = () => Object.fromEntries([...document.querySelectorAll('.react-flow__node[data-id]')].map(n =>
+    [n.dataset.id, [n.querySelector('[data-testid="node-status"]')?.dataset.status, n.getAttribute('aria-label')?.split(', ').at(-1)]]));
+  window.__drawn = [shown()];
+  new MutationObserver(() => window.__drawn.push(shown()))
+    .observe(document.querySelector('.react-flow'), {subtree: true, childList: true, characterData: true, attributes: true});
+}"""
+
+
+def test_the_canvas_shows_the_engines_statuses_once_an_answer_is_drawn(editor, cpu):
+    # each node draws its own result from the store (FlowNode.tsx), and React Flow's list of
+    # nodes changes only with their statuses: when an answer is drawn, no node (the edited
+    # one, the one below it, the one beside it) still shows a status the engine no longer has
+    load(editor, CHAIN)
+    editor.evaluate(_DRAWN)
+    for node_id, value, want in (("a", "", "error"), ("a", "4", "ok"), ("b", "", "error"), ("a", "", "error"),
+                                 ("b", "3", "ok"), ("a", "6", "ok")):  # fmt: skip
+        select(editor, node_id)
+        editor.evaluate("() => { window.__drawn = [window.__drawn.at(-1)]; }")
+        editor.locator('[data-testid="inspector"] [data-param="/max"]').fill(value)
+        expect(node(editor, node_id).locator('[data-testid="node-status"]')).to_have_attribute("data-status", want)
+        engine = editor.evaluate(
+            "async () => JSON.parse(await window.nodefox.run(JSON.stringify(window.nodefox.editor.export()))).nodes")
+        truth = {n: r["status"] for n, r in engine.items()}
+        drawn = editor.evaluate("() => window.__drawn")
+        # the first drawing that shows the edited node's new status shows every node's
+        first = next(d for d in drawn if d[node_id][0] == want)
+        assert {n: s for n, (s, _) in first.items()} == truth, (node_id, value, drawn)
+        assert {n: label for n, (_, label) in first.items()} == truth
+        assert {n: s for n, (s, _) in drawn[-1].items()} == truth

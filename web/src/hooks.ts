@@ -3,6 +3,7 @@ import { createContext, useContext, useState } from "react";
 import { useStore } from "zustand";
 import type { StoreApi } from "zustand/vanilla";
 import type { EngineClient } from "./engine/client";
+import { drawer, type Drawn } from "./lib/drawn";
 import type { Editor } from "./store";
 
 export const EditorContext = createContext<StoreApi<Editor> | null>(null);
@@ -16,6 +17,13 @@ export function useEditorApi(): StoreApi<Editor> {
 
 export function useEditor<T>(selector: (state: Editor) => T): T {
   return useStore(useEditorApi(), selector);
+}
+
+/** What is drawn of the document (lib/drawn.ts): the same object while a keystroke in a
+ * parameter changes nothing drawn, so the component does not render for it. */
+export function useDrawn(): Drawn {
+  const [draw] = useState(drawer);
+  return useEditor((s) => draw(s.doc, s.types));
 }
 
 export function useEngine(): EngineClient {

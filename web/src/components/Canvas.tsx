@@ -15,13 +15,16 @@ import {
   type OnDelete,
 } from "@xyflow/react";
 import { useCallback, useDeferredValue, useEffect, useMemo, useRef, useState } from "react";
-import { connectionProblem, inputPorts, outputPorts, resolveEdge } from "../lib/graph";
-import { useEditor, useEditorApi } from "../hooks";
+import { useShallow } from "zustand/react/shallow";
+import { connectionProblem } from "../lib/graph";
+import { drawnEdge } from "../lib/drawn";
+import { useDrawn, useEditor, useEditorApi } from "../hooks";
 import { listReuser, reuser } from "../lib/reuse";
-import { FlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
+import type { NodeResult } from "../lib/types";
+import { LiveFlowNode, type FlowNodeData, type FlowNodeType } from "./FlowNode";
 import { DRAG_TYPE } from "./Palette";
 
-const NODE_TYPES = { nodefox: FlowNode };
+const NODE_TYPES = { nodefox: LiveFlowNode };
 /** Fitting the view leaves the minimap's band at the bottom free (nodes are never drawn
  * under it) and never zooms past 1 (one node does not fill the screen at 2x). */
 export const FIT = { padding: { top: "40px", left: "40px", right: "40px", bottom: "190px" }, maxZoom: 1 } as const;
@@ -33,7 +36,15 @@ type Size = { width: number; height: number };
 
 // the page's colour variables (styles.css), so the minimap follows dark mode too
 const MINIMAP_COLORS: { [status: string]: string } = { ok: "var(--ok)", error: "var(--bad)", blocked: "var(--warn)", stale: "var(--warn)", waiting: "var(--code-node)" };
-const minimapColor = (n: FlowNodeType) => MINIMAP_COLORS[n.data.result?.status ?? ""] ?? "var(--edge)";
+const minimapColor = (n: FlowNodeType) => MINIMAP_COLORS[n.data.status ?? ""] ?? "var(--edge)";
+
+/** Each node's status: the same object while none changed (an answer that changes only
+ * counts leaves the canvas's node list alone; each node draws its own result). */
+const statusesOf = (results: { [id: string]: NodeResult }) => {
+  const out: { [id: string]: string } = {};
+  for (const id in results) out[id] = results[id].status;
+  return out;
+};
 
 /** Why the connection being dragged would be refused (shown while dragging). */
 function ConnectionHint() {
@@ -55,12 +66,12 @@ function ConnectionHint() {
 }
 
 export function Canvas() {
-  // the document is drawn at low priority (a keystroke's own render never delays drawing
-  // the engine's answer); results are drawn as soon as they arrive
-  const current = useEditor((s) => s.doc);
+  // what is drawn of the document (a parameter's keystroke changes none of it), at low
+  // priority; each node draws its own result as soon as it arrives (LiveFlowNode)
+  const current = useDrawn();
   const doc = useDeferredValue(current);
   const types = useEditor((s) => s.types);
-  const results = useEditor((s) => s.results);
+  const statuses = useEditor(useShallow((s) => statusesOf(s.results)));
   const selected = useEditor((s) => s.selected);
   const api = useEditorApi();
   const opened = useEditor((s) => s.opened);
@@ -77,34 +88,35 @@ export function Canvas() {
   }).current;
 
   // Each node's and edge's object is rebuilt only when its own parts change, so React Flow
-  // re-renders only what an answer touched.
+  // re-renders only what changed (an answer's counts: none of them).
   const nodes: FlowNodeType[] = useMemo(() => {
     const chosen = new Set(selected);
     return reuse.nodes(doc.nodes.map((node) => {
       const type = types.get(node.type);
-      const result = results[node.id];
-      const data = reuse.data(node.id, [node, type, result, types], () => ({
+      const status = statuses[node.id];
+      const data = reuse.data(node.id, [node, type, status], () => ({
         node,
         type,
-        result,
-        inputs: inputPorts(node, types),
-        outputs: outputPorts(node, types),
+        effect: node.effect,
+        status,
+        inputs: node.inputs,
+        outputs: node.outputs,
       }));
       const isSelected = chosen.has(node.id);
       const size = measured[node.id];
       const moving = dragging[node.id];
       return reuse.node(node.id, [data, isSelected, size, moving], () => {
         const [x, y] = node.position ?? [0, 0];
-        const label = `${node.name || node.id}, ${type?.title ?? node.type}, ${result?.status ?? "running"}`;
+        const label = `${node.name || node.id}, ${type?.title ?? node.type}, ${status ?? "running"}`;
         return { id: node.id, type: "nodefox" as const, position: moving ?? { x, y }, data, selected: isSelected, measured: size, ariaLabel: label };
       });
     }));
-  }, [doc, types, results, selected, measured, dragging, reuse]);
+  }, [doc, types, statuses, selected, measured, dragging, reuse]);
 
   const edges: Edge[] = useMemo(
     () =>
       reuse.edges(doc.edges.map((raw) => {
-        const e = resolveEdge(raw, doc, types);
+        const e = drawnEdge(raw, doc);
         const isSelected = selectedEdges.has(e.id);
         // no count label on the edge: the port shows it, and an SVG label is measured
         // (a forced layout) every time its text changes
@@ -118,7 +130,7 @@ export function Canvas() {
           ariaLabel: `${e.source} ${e.sourcePort} to ${e.target} ${e.targetPort}`,
         }));
       })),
-    [doc, types, selectedEdges, reuse],
+    [doc, selectedEdges, reuse],
   );
 
   // a newly opened document is fitted in view once its nodes have been drawn and measured

@@ -3,9 +3,9 @@
 // the node's run time; a search keeps the items whose keys or values match, and a field
 // name dragged from the table's header or the schema carries its expression (lib/fields.ts).
 import { memo, useDeferredValue, useEffect, useMemo, useState, type DragEvent } from "react";
-import { useEditor, useEditorApi } from "../hooks";
+import { useDrawn, useEditor, useEditorApi } from "../hooks";
+import { drawnEdge } from "../lib/drawn";
 import { ancestors, exampleText, FIELD_DRAG_TYPE, fieldDrag, filterItems, pathText, schemaOf, type Origin, type Segment } from "../lib/fields";
-import { inputPorts, outputPorts, resolveEdge } from "../lib/graph";
 import type { Item, Json } from "../lib/types";
 import { PortDownload } from "./PortDownload";
 
@@ -93,9 +93,9 @@ const SchemaView = memo(function SchemaView({ rows, origin }: { rows: Row[]; ori
 export function DataPanel() {
   const api = useEditorApi();
   // deferred: a keystroke's own render and the canvas's counts come first, the panel in a
-  // later, interruptible render
-  const doc = useDeferredValue(useEditor((s) => s.doc));
-  const types = useEditor((s) => s.types);
+  // later, interruptible render; of the document, only what is drawn (names, ports, edges:
+  // a parameter's keystroke changes none of them, its answer's results redraw the panel)
+  const doc = useDeferredValue(useDrawn());
   const results = useDeferredValue(useEditor((s) => s.results));
   const selectedId = useEditor((s) => (s.selected.length === 1 ? s.selected[0] : null));
   const node = doc.nodes.find((n) => n.id === selectedId);
@@ -116,12 +116,9 @@ export function DataPanel() {
       const other = byId.get(id);
       return other ? other.name || other.id : id;
     };
-    const outputPortsOf = (id: string) => {
-      const other = byId.get(id);
-      return other ? outputPorts(other, types) : [];
-    };
-    const edges = doc.edges.map((e) => resolveEdge(e, doc, types));
-    const ports = inputPorts(node, types);
+    const outputPortsOf = (id: string) => byId.get(id)?.outputs ?? [];
+    const edges = doc.edges.map((e) => drawnEdge(e, doc));
+    const ports = node.inputs;
     // `$json` is the item of the first input port; anything else is read by its node's name
     const origin = (id: string, port: string, direct: boolean): Origin => ({ name: nameOf(id), direct, port, firstPort: outputPortsOf(id)[0] === port });
     const inputs = ports.flatMap((port) =>
@@ -136,9 +133,9 @@ export function DataPanel() {
           origin: origin(e.source, e.sourcePort, port === ports[0]),
         })),
     );
-    const outputs = outputPorts(node, types).map((port) => ({
+    const outputs = node.outputs.map((port) => ({
       key: `${node.id}:out:${port}`,
-      label: outputPorts(node, types).length > 1 ? `Output ${port}` : "Output",
+      label: node.outputs.length > 1 ? `Output ${port}` : "Output",
       id: node.id,
       port,
       count: result?.counts?.[port],
@@ -160,7 +157,7 @@ export function DataPanel() {
         })),
       );
     return [...inputs, ...outputs, ...earlier];
-  }, [node, doc, types, results, result]);
+  }, [node, doc, results, result]);
 
   const source = sources.find((s) => s.key === chosen) ?? sources.find((s) => s.key.startsWith(`${node?.id}:out:`)) ?? sources[0];
   const sourceResult = source ? results[source.id] : undefined;

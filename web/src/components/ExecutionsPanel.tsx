@@ -7,6 +7,7 @@ import { useCallback, useEffect, useMemo, useState } from "react";
 import { useStore } from "zustand";
 import { createStore } from "zustand/vanilla";
 import { useEditor, useEditorApi } from "../hooks";
+import { effectOf } from "../lib/effects";
 import { inputPorts, laidOut, outputPorts, resolveEdge, shapeProblem } from "../lib/graph";
 import type { Item, NodeResult, NodeStatus, Workflow } from "../lib/types";
 import { EXECUTION_STATUSES, sha256, type Execution, type ExecutionRow, type RunResult, type WorkspaceApi } from "../lib/workspace";
@@ -168,7 +169,7 @@ function ExecutionView({ opened, close, openFile }: {
           id: node.id,
           type: "nodefox",
           position: { x, y },
-          data: { node, type: types.get(node.type), result: resultOf(recorded[node.id]), inputs: inputPorts(node, types), outputs },
+          data: { node, type: types.get(node.type), effect: effectOf(node, types.get(node.type)), result: resultOf(recorded[node.id]), inputs: inputPorts(node, types), outputs },
           selected: node.id === chosen,
         };
       }),

@@ -2,13 +2,18 @@
 // its ports with names, and the item count on every output port.
 import { Handle, Position, type NodeProps, type Node } from "@xyflow/react";
 import { memo } from "react";
-import type { NodeResult, NodeType, WorkflowNode } from "../lib/types";
+import { useEditor } from "../hooks";
+import type { NodeResult, NodeType } from "../lib/types";
 import { NodeEffects } from "./NodeEffects";
 
 export type FlowNodeData = {
-  node: WorkflowNode;
+  node: { id: string; type: string; name?: string; disabled?: boolean };
   type: NodeType | undefined;
-  result: NodeResult | undefined;
+  effect: "none" | "read" | "write";
+  /** The result drawn: given (a recorded execution), or, when absent, the store's live one. */
+  result?: NodeResult;
+  /** The live result's status, for the minimap and the node's label (the live canvas). */
+  status?: string;
   inputs: string[];
   outputs: string[];
 };
@@ -27,8 +32,8 @@ const SYMBOLS: { [status: string]: string } = {
   waiting: "⧖", // code not allowed to run yet
 };
 
-function FlowNodeView({ data, selected }: NodeProps<FlowNodeType>) {
-  const { node, type, result, inputs, outputs } = data;
+function FlowNodeView({ data, selected, result }: { data: FlowNodeData; selected: boolean; result: NodeResult | undefined }) {
+  const { node, type, effect, inputs, outputs } = data;
   // no result yet: the engine is computing it (or still loading)
   const status = result?.status ?? "running";
   const error = result?.error;
@@ -46,7 +51,7 @@ function FlowNodeView({ data, selected }: NodeProps<FlowNodeType>) {
         <span aria-hidden="true">{SYMBOLS[status] ?? "?"}</span> {status}
         {result?.ms !== undefined && <span className="fx-node-ms">{result.ms.toFixed(2)} ms</span>}
       </div>
-      <NodeEffects node={node} type={type} result={result} />
+      <NodeEffects node={node} effect={effect} result={result} />
       {error && (
         <div className="fx-node-error" data-testid="node-error" title={title}>
           {error.message}
@@ -82,4 +87,14 @@ function FlowNodeView({ data, selected }: NodeProps<FlowNodeType>) {
   );
 }
 
-export const FlowNode = memo(FlowNodeView);
+/** A node with the result its data carries (a recorded execution). */
+export const FlowNode = memo(function FlowNode({ data, selected }: NodeProps<FlowNodeType>) {
+  return <FlowNodeView data={data} selected={selected} result={data.result} />;
+});
+
+/** A node of the editor's canvas: its result straight from the store, so an answer redraws
+ * the nodes it changed and React Flow's node list stays the same (issue 16). */
+export const LiveFlowNode = memo(function LiveFlowNode({ data, selected }: NodeProps<FlowNodeType>) {
+  const result = useEditor((s) => s.results[data.node.id]);
+  return <FlowNodeView data={data} selected={selected} result={result} />;
+});

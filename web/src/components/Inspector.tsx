@@ -1,9 +1,10 @@
 // The inspector: the selected node's name, parameters (a form from its type's schema)
 // and settings (disabled, onError, pinned data, notes).
-import { useCallback, useMemo, useState } from "react";
-import { useDraft, useEditor, useEditorApi } from "../hooks";
+import { memo, useCallback, useMemo, useState } from "react";
+import { useDraft, useDrawn, useEditor, useEditorApi } from "../hooks";
+import { drawnEdge } from "../lib/drawn";
 import type { Json, WorkflowNode } from "../lib/types";
-import { connectionProblem, inputPorts, nodeName, outputPorts, resolveEdge } from "../lib/graph";
+import { connectionProblem, nodeName, outputPorts } from "../lib/graph";
 import { Field, JsonField, type Change } from "./SchemaForm";
 
 /** Whether a field of the form shows an error at `path` under itself (then the box above
@@ -53,23 +54,24 @@ function NameField({ node }: { node: WorkflowNode }) {
   );
 }
 
-/** The node's edges, with a keyboard path to connect and disconnect (besides dragging on the canvas). */
-function Connections({ node }: { node: WorkflowNode }) {
+/** The node's edges, with a keyboard path to connect and disconnect (besides dragging on the
+ * canvas). Drawn from what is drawn of the document: a parameter's keystroke does not redraw it. */
+const Connections = memo(function Connections({ nodeId }: { nodeId: string }) {
   const api = useEditorApi();
-  const doc = useEditor((s) => s.doc);
+  const doc = useDrawn();
   const types = useEditor((s) => s.types);
   const [choice, setChoice] = useState("");
   const [choosing, setChoosing] = useState(false); // the candidates are worked out when the list is opened
-  const edges = doc.edges.map((e) => resolveEdge(e, doc, types)).filter((e) => e.source === node.id || e.target === node.id);
-  const inputs = inputPorts(node, types);
+  const edges = doc.edges.map((e) => drawnEdge(e, doc)).filter((e) => e.source === nodeId || e.target === nodeId);
+  const inputs = doc.byId.get(nodeId)?.inputs ?? [];
   // "Orders → Total", with a port's name only where a node has more than one
   const named = (id: string) => {
-    const other = doc.nodes.find((n) => n.id === id);
+    const other = doc.byId.get(id);
     return other ? nodeName(other) : id;
   };
   const port = (id: string, name: string, side: "in" | "out") => {
-    const other = doc.nodes.find((n) => n.id === id);
-    const ports = other ? (side === "out" ? outputPorts(other, types) : inputPorts(other, types)) : [];
+    const other = doc.byId.get(id);
+    const ports = other ? (side === "out" ? other.outputs : other.inputs) : [];
     return ports.length > 1 ? ` (${name})` : "";
   };
   const edgeWords = (e: { source: string; sourcePort: string; target: string; targetPort: string }) =>
@@ -80,13 +82,13 @@ function Connections({ node }: { node: WorkflowNode }) {
         ? []
         : inputs.flatMap((targetPort) =>
             doc.nodes
-              .filter((other) => other.id !== node.id)
+              .filter((other) => other.id !== nodeId)
               .flatMap((other) =>
-                outputPorts(other, types).map((sourcePort) => ({ source: other.id, sourcePort, target: node.id, targetPort, label: `${nodeName(other)} · ${sourcePort} → ${targetPort}` })),
+                other.outputs.map((sourcePort) => ({ source: other.id, sourcePort, target: nodeId, targetPort, label: `${nodeName(other)} · ${sourcePort} → ${targetPort}` })),
               )
-              .filter((edge) => connectionProblem(doc, types, { id: "", ...edge }) === null),
+              .filter((edge) => connectionProblem(api.getState().doc, types, { id: "", ...edge }) === null),
           ),
-    [choosing, doc, types, node, inputs],
+    [choosing, doc, types, nodeId, inputs, api],
   );
   const connect = () => {
     const edge = candidates[Number(choice)];
@@ -135,7 +137,7 @@ function Connections({ node }: { node: WorkflowNode }) {
       )}
     </section>
   );
-}
+});
 
 function Settings({ node }: { node: WorkflowNode }) {
   const api = useEditorApi();
@@ -245,7 +247,7 @@ export function Inspector() {
         )}
         {type && Object.keys(type.schema.properties ?? {}).length === 0 && <p className="fx-muted">This node has no parameters.</p>}
       </section>
-      <Connections node={node} />
+      <Connections nodeId={node.id} />
       <Settings node={node} />
     </aside>
   );

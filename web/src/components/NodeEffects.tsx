@@ -1,14 +1,15 @@
 // On a node with an effect (world.md): what a waiting node would send, the ▶ that runs a
 // write node once (op execute, which pins its output) and the ↻ that reads again (op refresh).
 import { useEditorApi, useEngine } from "../hooks";
-import { effectOf } from "../lib/effects";
-import type { NodeResult, NodeType, WorkflowNode } from "../lib/types";
+import type { NodeResult } from "../lib/types";
 import { takeWritten } from "../world";
 
-export function NodeEffects({ node, type, result }: { node: WorkflowNode; type: NodeType | undefined; result: NodeResult | undefined }) {
+type Shown = { id: string; type: string; name?: string };
+
+/** `effect`: lib/effects.ts effectOf of the node. */
+export function NodeEffects({ node, effect, result }: { node: Shown; effect: "none" | "read" | "write"; result: NodeResult | undefined }) {
   const api = useEditorApi();
   const engine = useEngine();
-  const effect = effectOf(node, type);
   const waiting = result?.status === "waiting";
   const counts = Object.entries(result?.counts ?? {});
 

@@ -15,20 +15,8 @@ import {
   subWorkflow,
   type Types,
 } from "./graph";
-import type { NodeType, Workflow, WorkflowEdge, WorkflowNode } from "./types";
-
-const nodeType = (type: string, inputs: string[], outputs: string[], extra: Partial<NodeType> = {}): NodeType => ({
-  type,
-  title: type,
-  category: "test",
-  description: "",
-  inputs,
-  outputs,
-  dynamicOutputs: null,
-  runsOnEmpty: false,
-  schema: { type: "object", properties: {} },
-  ...extra,
-});
+import { nodeType } from "./testTypes";
+import type { Workflow, WorkflowEdge, WorkflowNode } from "./types";
 
 const TYPES: Types = new Map(
   [

@@ -21,13 +21,12 @@ export type Kit = {
 export function makeKit(engine: EngineLink, storage: Storage | null, set: Kit["set"], get: Kit["get"]): Kit {
   let rev = 0;
   const edgeId: Kit["edgeId"] = (edge, doc) => resolveEdge(edge, doc, get().types).id;
-  const save = saver(storage);
-
   // Document ops of each message sent, by rev, kept while any earlier message is
   // unanswered: the engine applies messages in order, so its document as of rev r plus
   // the ops of later revs is the page's.
   const sentOps = new Map<number, Op[]>();
   const unanswered = new Set<number>();
+  const save = saver(storage, () => unanswered.size > 0);
   const answered = (mine: number) => {
     unanswered.delete(mine);
     const low = unanswered.size ? Math.min(...unanswered) : Infinity;

@@ -23,10 +23,11 @@ export function restore(storage: Storage | null): Workflow {
 
 /** Saves when the page is idle, so serialising a large document never delays the preview of
  * the keystroke that changed it; a burst of edits is saved once, and a reload right after an
- * edit keeps it. */
-export function saver(storage: Storage | null): (doc: Workflow) => void {
+ * edit keeps it. While `waiting()` (an answer is on its way) the save waits for the next idle
+ * time: an idle moment between a keystroke and its answer is not idle for long (issue 16). */
+export function saver(storage: Storage | null, waiting: () => boolean = () => false): (doc: Workflow) => void {
   let unsaved: Workflow | null = null;
-  const flush = () => {
+  const write = () => {
     if (unsaved === null) return;
     try {
       storage?.setItem(SAVE_KEY, JSON.stringify(unsaved));
@@ -35,12 +36,14 @@ export function saver(storage: Storage | null): (doc: Workflow) => void {
     }
     unsaved = null;
   };
-  globalThis.addEventListener?.("pagehide", flush);
+  const later = () => {
+    if (globalThis.requestIdleCallback) globalThis.requestIdleCallback(flush, { timeout: 500 });
+    else setTimeout(flush, 0);
+  };
+  const flush = () => (waiting() ? later() : write());
+  globalThis.addEventListener?.("pagehide", write);
   return (doc) => {
-    if (unsaved === null) {
-      if (globalThis.requestIdleCallback) globalThis.requestIdleCallback(flush, { timeout: 500 });
-      else setTimeout(flush, 0);
-    }
+    if (unsaved === null) later();
     unsaved = doc;
   };
 }

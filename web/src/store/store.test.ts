@@ -486,6 +486,23 @@ describe("autosave", () => {
     expect(JSON.parse(storage.getItem("nodefox.workflow")!).nodes[0].position).toEqual([1, 1]);
   });
 
+  it("waits while an answer is on its way: the save never runs between a keystroke and its answer", async () => {
+    let answer: () => void = () => {};
+    const held = new FakeEngine();
+    const reply = held.apply.bind(held);
+    held.apply = (text) => new Promise((resolve) => (answer = () => void reply(text).then(resolve)));
+    const store = createEditor(held, storage, structuredClone(DOC));
+    const edited = store.getState().edit([{ op: "move", id: "n1", position: [1, 1] }]);
+    await flush();
+    await flush();
+    expect(storage.writes).toBe(0);
+    answer();
+    await edited;
+    await flush();
+    expect(storage.writes).toBe(1);
+    expect(JSON.parse(storage.getItem("nodefox.workflow")!).nodes[0].position).toEqual([1, 1]);
+  });
+
   it("goes on working when the storage refuses", async () => {
     const store = editor();
     storage.setItem = () => {
