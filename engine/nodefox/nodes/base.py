@@ -165,6 +165,18 @@ class NodeCall:
             return lambda item, index: fixed
         return lambda item, index: self.params_at(index, item)
 
+    def read_once(self, derive: Callable[[dict], Any]) -> Any:
+        """`derive(params)` once for the whole node when the params hold no expression; None
+        when they do, or when `derive` refuses them (each item then fails with that error,
+        under onError, as it reads its own params)."""
+        fixed = self.fixed_params()
+        if fixed is None:
+            return None
+        try:
+            return derive(fixed)
+        except NodeError:
+            return None
+
     def item_failed(self, index: int, item: dict, error: NodeFoxError, passthrough: list) -> None:
         """Apply onError to one failing item; raises under `stop`."""
         err = error if isinstance(error, NodeError) else NodeError(str(error))

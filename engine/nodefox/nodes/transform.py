@@ -175,8 +175,7 @@ def _selected(item: dict, selected: list, top_level: bool = False) -> dict:
 def run_rename(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
-    fixed = call.fixed_params()
-    once = None if fixed is None else _renames(fixed)
+    once = call.read_once(_renames)
 
     def rename(item: dict, index: int) -> None:
         new = item
@@ -299,11 +298,7 @@ def run_dedupe(call: NodeCall) -> Outputs:
 def run_split_out(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
-    fixed = call.fixed_params()
-    try:  # params without expressions: read once
-        once = None if fixed is None else _split_params(fixed)
-    except NodeError:
-        once = None  # each item fails with the error, under onError
+    once = call.read_once(_split_params)
 
     def split(item: dict, index: int) -> None:
         params = params_of(item, index)
@@ -479,11 +474,7 @@ def run_summarize(call: NodeCall) -> Outputs:
 def run_json(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
-    fixed = call.fixed_params()
-    try:  # params without expressions: read once
-        once = None if fixed is None else _json_params(fixed)
-    except NodeError:
-        once = None  # each item fails with the error, under onError
+    once = call.read_once(_json_params)
 
     def convert(item: dict, index: int) -> None:
         field, dest, parse = once or _json_params(params_of(item, index))
