@@ -226,6 +226,29 @@ def test_until_the_editor_arrives_the_code_field_is_a_textarea_that_works(editor
     assert params_of(editor, "code")["code"] == "return items[:2]"
 
 
+def test_keys_typed_as_the_editor_arrives_are_all_kept(editor):
+    """The textarea hands over to the editor between two keystrokes: none falls between them
+    (a `fill` or a key that came after the textarea left and before the editor took the
+    focus went nowhere, and the code stayed as it was)."""
+    held = []
+    editor.route("**/assets/CodeEditor-*", lambda route: held.append(route))
+    load(editor, chain({"id": "code", "type": "code", "name": "Script", "position": [300, 0], "params": {"code": "return items"}}))
+    select(editor, "code")
+    field = param(editor, "/code")
+    field.click()
+    field.press("Control+End")
+    for _ in range(100):
+        if held:
+            break
+        editor.wait_for_timeout(50)
+    assert held, "the editor's chunk was not asked for"
+    held[0].continue_()
+    typed = "  # " + "abcdefghij" * 8
+    editor.keyboard.type(typed)  # one key at a time, while the editor arrives
+    expect(editor.locator('.cm-content[data-param="/code"]')).to_be_focused()
+    assert params_of(editor, "code")["code"] == "return items" + typed
+
+
 def test_python_in_the_code_editor_tab_indents_escape_leaves_and_item_fields_are_offered(editor):
     load(editor, chain({"id": "code", "type": "code", "name": "Script", "position": [300, 0],
                         "params": {"code": "return items", "mode": "all"}}))  # fmt: skip

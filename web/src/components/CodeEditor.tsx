@@ -8,7 +8,7 @@ import { bracketMatching, defaultHighlightStyle, indentOnInput, indentUnit, Stre
 import { pythonLanguage, python } from "@codemirror/lang-python";
 import { Annotation, EditorState, Prec, type Extension } from "@codemirror/state";
 import { drawSelection, EditorView, keymap, lineNumbers, placeholder } from "@codemirror/view";
-import { useEffect, useRef } from "react";
+import { useLayoutEffect, useRef } from "react";
 import { complete, type Mode, type Sources } from "../lib/completions";
 import { dropInto, readDrop } from "../lib/dropField";
 import { carriesField } from "../lib/help";
@@ -88,7 +88,9 @@ export function CodeEditor({ value, onChange, mode, path, label, sources, focus,
   const latest = useRef({ onChange, sources });
   latest.current = { onChange, sources };
 
-  useEffect(() => {
+  // made and focused in the commit that draws it (a layout effect): a keystroke cannot fall
+  // between the textarea it replaces leaving and this taking the focus (CodeField.tsx)
+  useLayoutEffect(() => {
     const language: Extension =
       mode === "python"
         ? [python(), pythonLanguage.data.of({ autocomplete: source(mode, () => latest.current.sources()) })]
@@ -158,7 +160,7 @@ export function CodeEditor({ value, onChange, mode, path, label, sources, focus,
   }, [mode, path]);
 
   // the document changed elsewhere (undo, a load, the engine's answer): show it
-  useEffect(() => {
+  useLayoutEffect(() => {
     const editor = view.current;
     if (!editor) return;
     const current = editor.state.doc.toString();

@@ -19,19 +19,13 @@ export function loadCodeEditor(): Promise<Loaded> {
 
 export function CodeField(props: Omit<CodeEditorProps, "focus">) {
   const [module, setModule] = useState<Loaded | null>(loaded);
-  const [focus, setFocus] = useState<{ start: number; end: number } | null>(null);
   const plain = useRef<HTMLTextAreaElement | null>(null);
+  const handoff = useRef<{ start: number; end: number } | null>(null);
   useEffect(() => {
     if (module) return;
     let current = true;
     loadCodeEditor().then(
-      (m) => {
-        if (!current) return;
-        // the person may be typing in the textarea: the editor takes over where they are
-        const t = plain.current;
-        if (t && document.activeElement === t) setFocus({ start: t.selectionStart, end: t.selectionEnd });
-        setModule(m);
-      },
+      (m) => current && setModule(m),
       () => {
         loading = null; // not fetched (offline?): the textarea stays; the next field tries again
       },
@@ -40,7 +34,16 @@ export function CodeField(props: Omit<CodeEditorProps, "focus">) {
       current = false;
     };
   }, [module]);
-  if (module) return <module.CodeEditor {...props} focus={focus} />;
+  if (module && plain.current) {
+    // The person may be typing in the textarea: the editor takes over where they are. Read
+    // here, in the render that removes the textarea: React commits it in this same task and
+    // the editor takes the focus in its layout effect, so no keystroke falls between the two
+    // (read when the chunk arrived, a keystroke in between went to a removed element).
+    const t = plain.current;
+    handoff.current = document.activeElement === t ? { start: t.selectionStart, end: t.selectionEnd } : null;
+    plain.current = null;
+  }
+  if (module) return <module.CodeEditor {...props} focus={handoff.current} />;
   return <PlainCode {...props} field={plain} />;
 }
 
@@ -49,7 +52,7 @@ function PlainCode({ value, onChange, path, label, rows = 8, field }: Omit<CodeE
   const [text, setText] = useDraft(value, String);
   return (
     <textarea
-      ref={(el) => void (field.current = el)}
+      ref={(el) => void (el && (field.current = el))}
       id={`param-${path}`}
       data-param={path}
       aria-label={label}
