@@ -2,6 +2,7 @@
 // interruption (the interrupt buffer when the page is cross-origin isolated,
 // otherwise a restart of the worker). It moves JSON text and knows no node types.
 import type { FromWorker, FsFile, Step, ToWorker } from "./messages";
+import { type Shared, shared, sharedBuffer, waitFor } from "./shared";
 
 export type Ready = { version: string; catalogue: string; ms: number };
 export type Events = {
@@ -33,6 +34,10 @@ export function codeSeconds(storage: Pick<Storage, "getItem"> | null): number {
 
 /** How often the page ticks the engine's clock while it is busy (limits.page_ticks). */
 const TICK_MS = 100;
+/** How long the page waits for an edit's answer in the keystroke's task, and the answer
+ * time (queued + handle()) under which it does so for the next edit. */
+const WAIT_MS = 8;
+const QUICK_MS = 5;
 /** Without the interrupt buffer: how long past a code's limit before the worker restarts. */
 const RESTART_GRACE_MS = 500;
 const STOPPED = "the preview was stopped while this code ran; it runs again when the code changes";
@@ -47,6 +52,8 @@ export const BUSY_AFTER_MS = 250;
 export class EngineClient {
   private worker!: Worker;
   private interrupt: Int32Array | null = null;
+  private answers: Shared | null = null; // memory the worker also writes answers into (shared.ts)
+  private quick = true; // the last answer took under QUICK_MS: waiting for the next is worth it
   private pending = new Map<number, Pending>();
   private nextId = 1;
   private started = false;
@@ -76,6 +83,7 @@ export class EngineClient {
     this.started = true;
     const isolated = typeof SharedArrayBuffer !== "undefined" && self.crossOriginIsolated;
     this.interrupt = isolated ? new Int32Array(new SharedArrayBuffer(4)) : null;
+    this.answers = isolated ? shared(sharedBuffer()) : null;
     this.spawn();
     void this.configure({ codeSeconds: seconds }).catch(() => {});
   }
@@ -84,7 +92,8 @@ export class EngineClient {
     this.worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "nodefox-engine" });
     this.worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
     this.worker.onerror = (event) => this.events.fatal(event.message || "the engine's worker failed to start");
-    this.post({ kind: "init", interrupt: (this.interrupt?.buffer as SharedArrayBuffer) ?? null });
+    this.post({ kind: "init", interrupt: (this.interrupt?.buffer as SharedArrayBuffer) ?? null,
+                answers: (this.answers?.head.buffer as SharedArrayBuffer) ?? null });
   }
 
   private post(message: ToWorker) {
@@ -120,6 +129,7 @@ export class EngineClient {
         this.pending.delete(message.id);
         if (this.pending.size === 0) this.idle();
         if (message.kind === "result") {
+          this.quick = message.ms + message.waited < QUICK_MS;
           this.events.timing(message.ms, message.waited);
           pending.resolve(message.text);
         }
@@ -131,7 +141,7 @@ export class EngineClient {
   private request(make: (id: number) => ToWorker): Promise<string> {
     const id = this.nextId++;
     const request = make(id);
-    return new Promise<string>((resolve, reject) => {
+    const answer = new Promise<string>((resolve, reject) => {
       this.pending.set(id, { resolve, reject, request });
       if (this.pending.size === 1 && this.busyTimer === null) {
         this.busyTimer = setTimeout(() => {
@@ -144,6 +154,13 @@ export class EngineClient {
       }
       this.post(request);
     });
+    // An edit to an idle engine that answered quickly last time: its answer is taken from
+    // the shared memory in this task (the keystroke's), not after the browser's next frame.
+    if (request.kind === "apply" && this.pending.size === 1 && this.answers && this.quick) {
+      const message = waitFor(this.answers, id, WAIT_MS);
+      if (message) this.receive(message as FromWorker); // its message, later, finds nothing pending
+    }
+    return answer;
   }
 
   private idle() {

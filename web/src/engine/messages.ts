@@ -5,7 +5,8 @@ export type Step = "runtime" | "packages" | "engine";
 export type FsFile = { name: string; data: Uint8Array };
 
 export type ToWorker =
-  | { kind: "init"; interrupt: SharedArrayBuffer | null }
+  // answers: memory where the worker also writes each answer (engine/shared.ts)
+  | { kind: "init"; interrupt: SharedArrayBuffer | null; answers: SharedArrayBuffer | null }
   // the editor's files (docs/editor.md): written into / removed from / read back from the
   // session's files folder, and calls of other bridge functions (n8n_import)
   | { id: number; kind: "fs"; write?: FsFile[]; remove?: string[]; read?: string[] }

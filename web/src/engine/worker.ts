@@ -3,6 +3,7 @@
 // then answers each message by calling `nodefox.bridge` once. It moves JSON text
 // both ways and knows nothing of node types (docs/protocol.md).
 import type { FromWorker, Step, ToWorker } from "./messages";
+import { type Shared, shared, write } from "./shared";
 
 type Bridge = {
   handle(message: string): string;
@@ -29,7 +30,17 @@ type LoadPyodide = (options: object) => Promise<Pyodide>;
 /** pyodide/snapshot.json, written by the build (build/snapshot.mjs, build/README.md). */
 type Manifest = { file: string; bytes: number; wheelDir: string; wheels: { file_name: string; sha256: string }[] };
 
-const post = (message: FromWorker) => (self as unknown as Worker).postMessage(message);
+let answers: Shared | null = null; // memory shared with the page (engine/shared.ts)
+const post = (message: FromWorker) => {
+  if (answers && message.kind === "result") {
+    try {
+      write(answers, message.id, message);
+    } catch {
+      answers = null; // the message still brings every answer
+    }
+  }
+  (self as unknown as Worker).postMessage(message);
+};
 type Queued = ToWorker & { at: number };
 /** Epoch milliseconds, comparable between the worker and the page (their `now()` are not). */
 const epoch = () => performance.timeOrigin + performance.now();
@@ -361,6 +372,7 @@ function describe(error: unknown): string {
 self.onmessage = (event: MessageEvent<ToWorker>) => {
   const message = event.data;
   if (message.kind === "init") {
+    answers = message.answers ? shared(message.answers) : null;
     init(message.interrupt).catch((error) => post({ kind: "fatal", message: describe(error) }));
     return;
   }
