@@ -362,10 +362,12 @@ def to_json(value: Any) -> Any:
     appears: `[list(range(10000))] * 10000` is small in memory and 10**8 in JSON.
     """
     SEEN[0] = 0
+    t = type(value)
     try:
-        return _to_json(value)
+        return _tree(value, t) if t is dict or t is list else _to_json(value)
     finally:
-        _DONE.clear()
+        if _DONE:
+            _DONE.clear()
 
 
 MAX_RESULT = 10 * MAX_WORK  # values in one expression's result, as JSON writes them out
@@ -398,27 +400,37 @@ def _to_json(value: Any) -> Any:
 
 
 def _tree(value: Any, t: type) -> Any:
-    """An array or object as JSON: itself when every value in it is JSON already. Walked
-    once however often it is shown (`_DONE`), counted each time."""
-    done = _DONE.get(id(value))
-    if done is not None:
-        _count(done[1])
-        return done[0]
+    """An array or object as JSON: itself when every value in it is JSON already. One of
+    _MEMO_FROM values or more is walked once however often it is shown (`_DONE`), counted
+    each time; a smaller one is walked again, which costs what looking it up would."""
+    size = len(value)
+    if size >= _MEMO_FROM:
+        done = _DONE.get(id(value))
+        if done is not None:
+            _count(done[1])
+            return done[0]
     before = SEEN[0]
-    _count(len(value))
+    seen = before + size
+    SEEN[0] = seen
+    if seen > MAX_RESULT:
+        _count(0)  # raises
+    out = None
     if t is dict:
-        out = None
         for k, v in value.items():
-            nk = k if type(k) is str else _key(k)
             tv = type(v)
             # JSON as they are, checked here: a call of _to_json per number was a third of
             # a code node's time per item
             if tv in _INERT or (tv is int and INT_FLOOR < v < INT_LIMIT) or (tv is float and v - v == 0):
+                if type(k) is str:
+                    if out is not None:
+                        out[k] = v
+                    continue
                 nv = v
             elif tv is dict or tv is list:
                 nv = _tree(v, tv)
             else:
                 nv = _to_json(v)
+            nk = k if type(k) is str else _key(k)
             if out is None and (nk is not k or nv is not v):
                 out = {}
                 for k2, v2 in value.items():
@@ -428,7 +440,6 @@ def _tree(value: Any, t: type) -> Any:
             if out is not None:
                 out[nk] = nv
     else:
-        out = None
         for i, v in enumerate(value):
             tv = type(v)
             nv = v if tv in _INERT else _tree(v, tv) if tv is dict or tv is list else _to_json(v)
@@ -437,10 +448,12 @@ def _tree(value: Any, t: type) -> Any:
             if out is not None:
                 out.append(nv)
     result = value if out is None else out
-    _DONE[id(value)] = (result, SEEN[0] - before)
+    if size >= _MEMO_FROM:
+        _DONE[id(value)] = (result, SEEN[0] - before)
     return result
 
 
+_MEMO_FROM = 16  # values in an array or object from which to_json remembers its walk of it
 _INERT = frozenset({str, bool, type(None)})  # JSON as they are: to_json would return them unchanged
 
 

@@ -492,6 +492,18 @@ def test_a_result_that_repeats_one_big_list_is_refused_quickly():
     assert took < 1
 
 
+def test_a_small_list_shown_many_times_is_counted_each_time(monkeypatch):
+    # small arrays and objects are walked again rather than remembered (_guards._MEMO_FROM);
+    # big ones are remembered: both count every time they are shown
+    monkeypatch.setattr(_guards, "MAX_RESULT", 1000)
+    small, big = [0] * 8, {f"k{i}": i for i in range(40)}
+    assert _guards.to_json([small] * 100) == [small] * 100  # 100 + 800 values
+    assert _guards.to_json([big] * 20) == [big] * 20  # 20 + 800
+    for value in ([small] * 120, [big] * 30, [[small] * 10] * 12):
+        with pytest.raises(ExpressionError, match="the result holds more than 1,000 values"):
+            _guards.to_json(value)
+
+
 def test_a_result_too_big_to_write_within_the_memory_budget_is_exit_1(tmp_path):
     src = data("d", "={{ [{'a': list(range(3000)), 'b': list(range(3000))}] }}")
     s1 = node("s1", "split_out", {"field": "a", "include": "all"})  # 3,000 items sharing one list
