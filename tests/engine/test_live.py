@@ -913,6 +913,30 @@ def test_early_cutoff_stops_at_a_node_whose_outputs_did_not_change():
     c2.check()
 
 
+def test_a_change_on_one_port_reruns_only_the_nodes_that_port_feeds():
+    nodes = [
+        data("src", [{"v": v} for v in (1, 5, 9)], name="Src"),
+        node("f", "filter", {"conditions": [{"left": "={{ $json.v }}", "op": "gt", "right": 4}]}),
+        set_node("k", "kept", True),
+        set_node("d", "dropped", True),
+        set_node("both", "n", '={{ len($("Src").all()) }}'),
+        node("m", "merge", {"mode": "append"}),
+    ]
+    edges = [edge("src", "f"), edge("f", "k", "kept"), edge("f", "d", "discarded"), edge("k", "m", None, "in1"),
+             edge("d", "m", None, "in2"), edge("m", "both")]  # fmt: skip
+    c = Client(doc(nodes, edges))
+    # 1 joins the kept items: both ports change
+    answer = c.apply([{"op": "patch_params", "id": "src", "path": "/items/0/v", "value": 6}])
+    assert set(answer["nodes"]) >= {"f", "k", "d", "m"}
+    # a discarded item changes: only the nodes after the discarded port (and its readers) re-run
+    answer = c.apply([{"op": "patch_params", "id": "src", "path": "/items/0/v", "value": 2}])
+    answer = c.apply([{"op": "patch_params", "id": "src", "path": "/items/0/v", "value": 3}])
+    assert "k" not in answer["nodes"] and {"f", "d", "m", "both"} <= set(answer["nodes"])
+    assert answer["stats"]["ran"] == 5  # src, f, d, m, both
+    assert c.view["d"]["preview"]["out"] == [{"v": 3, "dropped": True}]
+    c.check()
+
+
 def test_a_reference_reruns_even_when_the_path_between_is_cut_off():
     nodes = [
         data("x", [{"v": 1}], name="X"),

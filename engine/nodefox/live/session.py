@@ -5,7 +5,10 @@ dirty: by their own edit, a changed input, a changed node they name through
 `$("...")`, or a change in what they declare they read (`NodeType.reads`:
 the run's input, `$vars`, the clock, the seed, the timezone, files, the
 network). A node whose new result equals the old one does not dirty its
-children (early cutoff).
+children (early cutoff), and one whose result changed on some ports only
+dirties the children those ports feed (a filter's discarded items changing
+leaves the nodes after its kept ones alone); nodes naming it through `$("...")`
+re-run on any change.
 """
 
 from __future__ import annotations
@@ -278,6 +281,11 @@ class Session:
     def _followers(self, node_id: str) -> tuple[str, ...]:
         return (*self.graph.children[node_id], *self.refs.readers(self.nodes[node_id].name))
 
+    def _fed(self, node_id: str, ports: frozenset[str]) -> tuple[str, ...]:
+        """The nodes to re-run when only `ports` of `node_id`'s outputs changed."""
+        fed = [e.target for e in self.graph.outgoing[node_id] if e.source_port in ports]
+        return (*fed, *self.refs.readers(self.nodes[node_id].name))
+
     def _rerun(self) -> None:
         heap = [self.rank[n] for n in self.dirty if n in self.rank]
         heapq.heapify(heap)
@@ -290,7 +298,8 @@ class Session:
                 self._ran += 1
                 self.dirty.discard(node_id)
                 if changed:
-                    for nxt in self._followers(node_id):
+                    followers = self._followers(node_id) if changed is True else self._fed(node_id, changed)
+                    for nxt in followers:
                         r = self.rank[nxt]
                         if r not in queued:
                             queued.add(r)
@@ -323,19 +332,21 @@ class Session:
             self.refs.set(node_id, frozenset(prep.refs))
         return prep
 
-    def run_one(self, node_id: str, force: bool = False) -> bool:
-        """Run one node through the engine's one execution step; whether its result changed."""
+    def run_one(self, node_id: str, force: bool = False) -> bool | frozenset[str]:
+        """Run one node through the engine's one execution step. Answers what changed:
+        False (nothing), the output ports whose items changed, or True (more than items)."""
         old = self.results.get(node_id)
         self.results[node_id] = NodeResult("stale")  # if interrupted inside, the node is stale
         new = self.step(self.nodes[node_id], self.prep(node_id), force)
         new.fresh = True
         self.answers.unsent.add(node_id)
-        if old is not None and same_result(old, new):
+        changed = True if old is None else changes(old, new)
+        if not changed:
             old.ms, old.fresh = new.ms, True
             self.results[node_id] = old
             return False
         self.results[node_id] = new
-        return True
+        return changed
 
     # -- answers ---------------------------------------------------------------------
 
@@ -357,11 +368,29 @@ def same_definition(a: Node, b: Node) -> bool:
     return a.pinned is b.pinned or _json.key(a.pinned) == _json.key(b.pinned)
 
 
-def same_result(a: NodeResult, b: NodeResult) -> bool:
+def changes(a: NodeResult, b: NodeResult) -> bool | frozenset[str]:
+    """What differs between two results of one node: False (nothing), the output ports
+    whose items differ (all else equal), or True (status, error, warnings, or ports)."""
     if a.status != b.status or a.error != b.error or a.warnings != b.warnings or a.waiting != b.waiting:
-        return False
-    if a.outputs is b.outputs:
         return True
+    if a.outputs is b.outputs:
+        return False
+    if a.outputs is None or b.outputs is None or list(a.outputs) != list(b.outputs):
+        return True
+    ports = frozenset(port for port, old in a.outputs.items() if not _same_items(old, b.outputs[port]))
+    return ports or False
+
+
+def _same_items(old: list, new: list) -> bool:
+    if old is new:
+        return True
+    # items passed through unchanged are the same objects (list == skips them): the others
+    # are compared by == first, then by text (== treats 1, 1.0 and True alike and ignores
+    # key order), all in one text each
+    if len(old) != len(new) or old != new:
+        return False
+    others = [(x, y) for x, y in zip(old, new, strict=True) if x is not y]
+    return not others or _json.dumps([x for x, _ in others]) == _json.dumps([y for _, y in others])
     if a.outputs is None or b.outputs is None or list(a.outputs) != list(b.outputs):
         return False
     for port, old in a.outputs.items():
