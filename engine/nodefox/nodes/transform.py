@@ -256,7 +256,7 @@ def run_sort(call: NodeCall) -> Outputs:
         order = spec.get("order", "asc")
         if order not in ("asc", "desc"):
             raise NodeError("order must be 'asc' or 'desc'", path=f"/fields/{i}/order")
-        keyed = [(paths.get(item, path), item) for item in items]
+        keyed = list(zip(paths.values(items, path), items, strict=True))
         present = [(v, it) for v, it in keyed if v is not None]
         absent = [it for v, it in keyed if v is None]
         kinds = {type(v) for v, _ in present}
@@ -378,7 +378,7 @@ def run_aggregate(call: NodeCall) -> Outputs:
             continue
         name = spec.get("as") or paths.last_segment(path)
         if missing_as_null:
-            values = [paths.get(it, path) for it in items]
+            values = list(paths.values(items, path))
         else:
             values = [paths.get(it, path) for it in items if paths.has(it, path)]
         if drop_nulls:
@@ -459,10 +459,7 @@ def run_summarize(call: NodeCall) -> Outputs:
         for i, agg in enumerate(aggs):
             op, field = agg.get("op"), agg.get("field", "")
             name = agg.get("as") or f"{op}_{str(field).replace('.', '_')}"
-            if type(field) is str and field and "." not in field:  # what paths.get reads, without the call
-                values = [it.get(field) for it in members]
-            else:
-                values = [paths.get(it, field) for it in members]
+            values = list(paths.values(members, field))
             row[name] = _aggregate(op, values, separator, f"/aggregations/{i}", agg.get("skipEmpty", False) is True)
         out.append(row)
     return {"out": out}
