@@ -198,23 +198,39 @@ def _typed(expr: Expression, ptr: str) -> Any:
     bare = _BARE_FIELD.match(expr.text)
     if bare is None:
         return evaluate
-    name = bare.group(1)
+    names = tuple(bare.group(1)[1:].split("."))
+    if len(names) == 1:
+        name = names[0]
 
-    def read(item: dict, index: int, context: Context) -> Any:
-        """`$json.name`, which compiles to `J.get("name")`, read without calling it."""
-        if type(item) is not dict:
-            return evaluate(item, index, context)
-        value = item.get(name)
-        t = type(value)
-        if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
-            return value
-        return finish(value, index)
+        def read(item: dict, index: int, context: Context) -> Any:
+            """`$json.name`, which compiles to `J.get("name")`, read without calling it."""
+            if type(item) is not dict:
+                return evaluate(item, index, context)
+            value = item.get(name)
+            t = type(value)
+            if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
+                return value
+            return finish(value, index)
+    else:
 
-    read.field = name  # type: ignore[attr-defined]  # conditions read the field themselves
+        def read(item: dict, index: int, context: Context) -> Any:
+            """`$json.a.b`: objects read key by key; anything else (a key of null, of a
+            list) takes the compiled expression, errors and all."""
+            value: Any = item
+            for name in names:
+                if type(value) is not dict:
+                    return evaluate(item, index, context)
+                value = value.get(name)
+            t = type(value)
+            if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
+                return value
+            return finish(value, index)
+
+    read.path = names  # type: ignore[attr-defined]  # conditions read the field themselves
     return read
 
 
-_BARE_FIELD = re.compile(r"\$json\.([A-Za-z_][A-Za-z0-9_]*)\Z")
+_BARE_FIELD = re.compile(r"\$json((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\Z")
 
 
 def _may_hold_template(value: Any) -> bool:

@@ -397,6 +397,33 @@ def test_a_constant_right_side_tests_as_the_general_rule_does(op):
             assert quick == general, (op, left, right)
 
 
+@pytest.mark.parametrize("op", sorted(set(c[0] for c in OP_CASES)))
+def test_a_field_read_by_name_tests_as_the_expression_does(op):
+    """`$json.l` and `$json.c.l` are read without running the expression: same results and
+    errors as the same read written so that it runs (`($json.c.l)`), whatever the item holds."""
+    from nodefox.errors import NodeError
+    from nodefox.nodes.conditions import compile_block
+    from nodefox.params import ParamPlan
+
+    def outcome(fn):
+        try:
+            return fn()
+        except NodeError as exc:
+            return exc.message, exc.path, exc.item
+
+    def compiled(left, right):
+        return compile_block(ParamPlan({"conditions": [{"left": left, "op": op, "right": right}]}))
+
+    holders = [{"c": {"l": v}} for v in VALUES] + [{"c": v} for v in VALUES if type(v) is not dict] + [{}]
+    for right in VALUES:
+        for path, items in (("$json.l", [{"l": v} for v in VALUES] + [{}]), ("$json.c.l", holders)):
+            quick, general = compiled(f"={{{{ {path} }}}}", right), compiled(f"={{{{ ({path}) }}}}", right)
+            for index, item in enumerate(items):
+                got = outcome(lambda f=quick: f(item, index, None))
+                want = outcome(lambda f=general: f(item, index, None))
+                assert got == want, (op, path, item, right)
+
+
 @pytest.mark.parametrize("op, left, right", [
     ("gt", 5, "a"), ("lt", True, 1), ("gte", None, 1), ("startsWith", 5, "5"), ("regex", 5, "5"),
     ("contains", 5, 5), ("contains", {"a": 1}, "a"),

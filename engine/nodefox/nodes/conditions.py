@@ -224,8 +224,8 @@ def compile_block(plan: Any, *keys: Any) -> Any:
                 except NodeError as exc:
                     raise exc.located(path=located) from None
 
-            field = getattr(left, "field", None)
-            return (field is not None and _field_test(op, b, field, holds_one)) or holds_one
+            path = getattr(left, "path", None)
+            return (path is not None and _field_test(op, b, path, holds_one)) or holds_one
 
     def holds_at(item: dict, index: int, context: Any) -> bool:
         for i, op, left, right in parts:
@@ -276,32 +276,52 @@ def _fast_test(op: str, b: Any) -> Any:
     return None
 
 
-def _field_test(op: str, b: Any, field: str, slow: Any) -> Any:
-    """For `$json.field <op> b`: the test in one call, the field read and tested at once
-    when it holds a value of b's kind; every other case goes to `slow` (the same results
-    and errors). None when the op is not one of these."""
+def _field_test(op: str, b: Any, path: tuple[str, ...], slow: Any) -> Any:
+    """For `$json.field <op> b` (or `$json.a.b`): the test in one call, the field read and
+    tested at once when it holds a value of b's kind (any scalar for the ops without b);
+    every other case goes to `slow` (the same results and errors). None when the op is
+    not one of these."""
     tb = type(b)
-    same = _NUM if tb in _NUM else (str,) if tb is str else None
-    if same is None:
+    same: tuple | None = _NUM if tb in _NUM else (str,) if tb is str else None
+    if op in _UNARY_TESTS:
+        test, same = _UNARY_TESTS[op], _SCALARS
+    elif same is None:
         return None
-    if op in _FLIPPED:  # a > b is b < a: the test is a C function of a
+    elif op in _FLIPPED:  # a > b is b < a: the test is a C function of a
         test = partial(_FLIPPED[op], b)
     elif op in ("startsWith", "endsWith") and tb is str:
         method = str.startswith if op == "startsWith" else str.endswith
         test = lambda a: method(a, b)  # noqa: E731
     else:
         return None
+    if len(path) == 1:
+        field = path[0]
 
-    def holds(item: dict, index: int, context: Any) -> bool:
-        if type(item) is dict:
-            a = item.get(field)
-            if type(a) in same:
-                return test(a)
+        def holds(item: dict, index: int, context: Any) -> bool:
+            if type(item) is dict:
+                a = item.get(field)
+                if type(a) in same:
+                    return test(a)
+            return slow(item, index, context)
+
+        return holds
+
+    def holds_nested(item: dict, index: int, context: Any) -> bool:
+        a: Any = item
+        for name in path:
+            if type(a) is not dict:
+                return slow(item, index, context)
+            a = a.get(name)
+        if type(a) in same:
+            return test(a)
         return slow(item, index, context)
 
-    return holds
+    return holds_nested
 
 
+_SCALARS = (str, int, float, bool, type(None))
+_UNARY_TESTS = {"true": partial(operator.is_, True), "false": partial(operator.is_, False),
+                "exists": partial(operator.is_not, None), "notExists": partial(operator.is_, None)}  # fmt: skip
 _FLIPPED = {"gt": operator.lt, "gte": operator.le, "lt": operator.gt, "lte": operator.ge,
             "eq": operator.eq, "ne": operator.ne}  # fmt: skip
 
