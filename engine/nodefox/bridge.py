@@ -35,9 +35,11 @@ def handle(message: str) -> str:
         return _json.dumps({"rev": None, "error": 'a message is {"rev": n, "ops": [...]}'})
     try:
         answer = SESSION.apply(data["ops"], owned=True)  # parsed here, for this call alone
+        return answers.encode({"rev": data.get("rev"), **answer})
     except Exception as exc:  # a bug in the engine: the page still gets an answer and goes on
         return _json.dumps({"rev": data.get("rev"), "error": f"{type(exc).__name__}: {exc}"})
-    return answers.encode({"rev": data.get("rev"), **answer})
+    finally:
+        limits.drop_stop()
 
 
 def run(document: str, input: str | None = None) -> str:

@@ -152,6 +152,9 @@ def call(fn: Callable[[Any], dict], node_call: Any) -> dict:
         state.spent = state.time_message()
     if state.spent is not None:
         raise BudgetExceeded(state.spent)
+    if _STOP[0]:  # the page's Stop came between nodes: this one stops before it starts
+        _STOP[0] = False
+        raise KeyboardInterrupt
     state.inside = True
     try:
         produced = fn(node_call)
@@ -241,8 +244,29 @@ def time_limit(seconds: float, message: str, note: str | None = None) -> Iterato
 def page_ticks(signum: int = TICK_SIGNAL) -> None:
     """Take `signum` as a tick of the budget timer (Pyodide: the page writes it into the
     interrupt buffer every so often while the engine is busy, since the wasm has no
-    interval timer). Budgets and time limits then stop a node as the native timer does."""
+    interval timer). Budgets and time limits then stop a node as the native timer does.
+
+    The page's Stop (SIGINT through the same buffer) then stops only a node's run: one
+    that comes while no node runs (the engine between nodes, applying ops, writing an
+    answer) stops the next node to start within the same call (`drop_stop` ends it)
+    instead of breaking whatever Python was doing there (a half-applied batch)."""
     signal.signal(signum, _tick)
+    signal.signal(signal.SIGINT, _stop)
+
+
+_STOP = [False]  # a Stop that came while no node ran, for the next node (page_ticks)
+
+
+def _stop(signum: int, frame: Any) -> None:
+    state = _active()
+    if state is not None and state.inside:
+        raise KeyboardInterrupt
+    _STOP[0] = True
+
+
+def drop_stop() -> None:
+    """End of a call from the page: a Stop that no node took stops nothing later."""
+    _STOP[0] = False
 
 
 def reserve(count: int) -> None:

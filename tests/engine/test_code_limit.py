@@ -120,7 +120,7 @@ def test_time_limit_without_a_timer_fails_the_block_when_it_ends_late():
 def test_a_page_tick_stops_code_past_its_limit():
     """The tick the page writes into Pyodide's interrupt buffer, sent here as a real signal
     (the native timer is off: no setitimer while the block runs)."""
-    previous = signal.getsignal(limits.TICK_SIGNAL)
+    previous, stop = signal.getsignal(limits.TICK_SIGNAL), signal.getsignal(signal.SIGINT)
     limits.page_ticks()
     real = signal.setitimer
     try:
@@ -135,6 +135,39 @@ def test_a_page_tick_stops_code_past_its_limit():
     finally:
         signal.setitimer = real
         signal.signal(limits.TICK_SIGNAL, previous)
+        signal.signal(signal.SIGINT, stop)
+
+
+def test_the_pages_stop_between_nodes_stops_the_next_node_and_breaks_nothing():
+    """The page's Stop (SIGINT through the interrupt buffer) may come while no node runs:
+    applying ops, between nodes, writing the answer. It stops the next node of that call
+    (a Stop that came in an answer's writing stops nothing later) and never a half-done op."""
+    previous, stop = signal.getsignal(limits.TICK_SIGNAL), signal.getsignal(signal.SIGINT)
+    limits.page_ticks()
+    kept = bridge.SESSION
+    try:
+        bridge.SESSION = Session(doc("return items"), allow_code=True)
+        ask = lambda ops: json.loads(bridge.handle(json.dumps({"rev": 1, "ops": ops})))  # noqa: E731
+        ask([])
+        signal.raise_signal(signal.SIGINT)  # no node runs: nothing raised here
+        answer = ask([{"op": "patch_params", "id": "d", "path": "/items", "value": [{"a": 5}]}])
+        assert answer.get("interrupted") is True and "error" not in answer
+        assert bridge.SESSION.entry("d")["status"] == "stale"
+        answer = ask([])  # what the Stop left runs on the next call
+        assert bridge.SESSION.entry("n")["preview"]["out"] == [{"a": 5}] and not answer.get("interrupted")
+        # a Stop no node took ends with its call
+        limits._STOP[0] = True
+        limits.drop_stop()
+        answer = ask([{"op": "patch_params", "id": "d", "path": "/items", "value": [{"a": 6}]}])
+        assert not answer.get("interrupted") and bridge.SESSION.entry("n")["preview"]["out"] == [{"a": 6}]
+        # inside a node it raises at once, as before
+        bridge.SESSION = Session(doc("import signal\nsignal.raise_signal(signal.SIGINT)\nreturn items"), allow_code=True)
+        answer = ask([])
+        assert answer.get("interrupted") is True and bridge.SESSION.entry("c")["status"] == "stale"
+    finally:
+        signal.signal(limits.TICK_SIGNAL, previous)
+        signal.signal(signal.SIGINT, stop)
+        bridge.SESSION = kept
 
 
 def test_the_bridge_takes_the_limit_and_a_restarted_workers_stuck_note():

@@ -419,8 +419,8 @@ def test_a_field_read_by_name_tests_as_the_expression_does(op):
         for path, items in (("$json.l", [{"l": v} for v in VALUES] + [{}]), ("$json.c.l", holders)):
             quick, general = compiled(f"={{{{ {path} }}}}", right), compiled(f"={{{{ ({path}) }}}}", right)
             for index, item in enumerate(items):
-                got = outcome(lambda f=quick: f(item, index, None))
-                want = outcome(lambda f=general: f(item, index, None))
+                got = outcome(lambda f=quick, item=item, index=index: f(item, index, None))
+                want = outcome(lambda f=general, item=item, index=index: f(item, index, None))
                 assert got == want, (op, path, item, right)
 
 
