@@ -58,6 +58,8 @@ def run(document: str, input: str | None = None) -> str:
         return _json.dumps({"rejected": {"message": f"not valid JSON: {exc}", "problems": []}})
     except RecursionError:  # the standard json parser (Pyodide has no orjson) on deep nesting
         return _json.dumps({"rejected": {"message": "the JSON nests too deeply", "problems": []}})
+    finally:
+        limits.drop_stop()  # a Stop no node of this run took stops nothing later
 
 
 def catalogue() -> str:
