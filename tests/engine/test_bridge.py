@@ -190,3 +190,18 @@ def test_configure_never_raises_on_bad_text(text):
     bridge.configure(json.dumps({"allowCode": False}))
     options = json.loads(bridge.configure(text))
     assert options["allowCode"] is False
+
+
+def test_warming_up_answers_edits_in_a_session_of_its_own():
+    """The worker warms the edit path while idle (bridge.warm_up): the page's session, its
+    document and its next answer are untouched."""
+    bridge.handle(json.dumps({"rev": 1, "ops": [{"op": "load", "workflow": document([data("d", [{"a": 1}])], [])}]}))
+    page_session, exported = bridge.SESSION, bridge.SESSION.document()
+    runs = bridge._WARM["edits"]
+    bridge.warm_up(12)
+    assert bridge.SESSION is page_session and bridge.SESSION.document() == exported
+    assert bridge._WARM["edits"] == runs + 12 and bridge._WARM["session"] is not page_session
+    counts = bridge._WARM["session"].entry("f")["counts"]
+    assert sum(counts.values()) == bridge._WARM["session"].entry("l")["counts"]["out"]  # it really ran
+    answer = json.loads(bridge.handle(json.dumps({"rev": 2, "ops": []})))
+    assert answer["nodes"] == {}
