@@ -199,32 +199,20 @@ def _typed(expr: Expression, ptr: str) -> Any:
     if bare is None:
         return evaluate
     names = tuple(bare.group(1)[1:].split("."))
-    if len(names) == 1:
-        name = names[0]
 
-        def read(item: dict, index: int, context: Context) -> Any:
-            """`$json.name`, which compiles to `J.get("name")`, read without calling it."""
-            if type(item) is not dict:
+    def read(item: dict, index: int, context: Context) -> Any:
+        """`$json.a` or `$json.a.b` (which compile to `J.get("a")`...), read without calling
+        the expression: objects key by key; anything else on the way (a key of null, of a
+        list) takes the compiled expression, errors and all."""
+        value: Any = item
+        for name in names:
+            if type(value) is not dict:
                 return evaluate(item, index, context)
-            value = item.get(name)
-            t = type(value)
-            if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
-                return value
-            return finish(value, index)
-    else:
-
-        def read(item: dict, index: int, context: Context) -> Any:
-            """`$json.a.b`: objects read key by key; anything else (a key of null, of a
-            list) takes the compiled expression, errors and all."""
-            value: Any = item
-            for name in names:
-                if type(value) is not dict:
-                    return evaluate(item, index, context)
-                value = value.get(name)
-            t = type(value)
-            if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
-                return value
-            return finish(value, index)
+            value = value.get(name)
+        t = type(value)
+        if t is str or (t is int and INT_FLOOR < value < INT_LIMIT) or t is bool or value is None or (t is float and value - value == 0):
+            return value
+        return finish(value, index)
 
     read.path = names  # type: ignore[attr-defined]  # conditions read the field themselves
     return read

@@ -294,7 +294,7 @@ def _field_test(op: str, b: Any, path: tuple[str, ...], slow: Any) -> Any:
         test = lambda a: method(a, b)  # noqa: E731
     else:
         return None
-    if len(path) == 1:
+    if len(path) == 1:  # one key, without the loop: the loop cost 4% of report's edit (callgrind)
         field = path[0]
 
         def holds(item: dict, index: int, context: Any) -> bool:
