@@ -424,6 +424,45 @@ def test_a_field_read_by_name_tests_as_the_expression_does(op):
                 assert got == want, (op, path, item, right)
 
 
+@pytest.mark.parametrize("op", ["gt", "gte", "lt", "lte", "eq", "ne", "startsWith", "endsWith",
+                                "true", "false", "exists", "notExists"])
+@pytest.mark.parametrize("node_type", ["if", "filter"])
+def test_a_field_test_over_many_items_splits_as_item_by_item(node_type, op):
+    """`if`/`filter` on `$json.l` or `$json.c.l` against a constant split all items at once when
+    every item holds a value of the test's kind: the same ports, in order, and the same error
+    (node, item, path) as the expression run item by item when some item holds another kind."""
+    right = {"startsWith": "a", "endsWith": "b"}.get(op, 2)
+    kinds = {"numbers": [3, 1, 2.5, 2, -1, 0.0], "texts": ["ab", "b", "a", "", "ba", "bb"],
+             "mixed": [1, "a", None, True, [1], {"a": 1}], "missing": [1, None, 2]}  # fmt: skip
+    for name, values in kinds.items():
+        for path, items in (("$json.l", [{"l": v} for v in values] + ([{}] if name == "missing" else [])),
+                            ("$json.c.l", [{"c": {"l": v}} for v in values] + ([{"c": 1}] if name == "mixed" else []))):
+            quick, general = (run_one(node_type, {"conditions": [{"left": f"={{{{ {p} }}}}", "op": op, "right": right}]},
+                                      items) for p in (path, f"({path})"))  # fmt: skip
+            for entry in (quick, general):  # the expressions' texts differ by their brackets
+                entry.pop("ms", None)
+                entry.get("error", {}).pop("expression", None)
+            assert quick == general, (node_type, op, name, path)
+
+
+@pytest.mark.parametrize("values", [[3, 1, 2.5, 7, -1, 0.0, 5, 2], [2, 8], ["ab", "b", 4, "a"], [9, "a", 1], [3, None]])
+def test_switch_rules_on_fields_route_as_item_by_item(values):
+    """A switch whose rules each test one field against a constant routes all items at once,
+    rule after rule on the items left: the same ports and errors as the expressions item by item."""
+    def rules(p):
+        return [{"conditions": [{"left": f"={{{{ {p} }}}}", "op": "gt", "right": 4}]},
+                {"conditions": [{"left": f"={{{{ {p} }}}}", "op": "lte", "right": 1}]},
+                {"conditions": [{"left": f"={{{{ {p} }}}}", "op": "eq", "right": 3}]}]  # fmt: skip
+
+    items = [{"l": v, "i": i} for i, v in enumerate(values)]
+    for mode in ("first", "all"):
+        quick, general = (run_one("switch", {"rules": rules(p), "mode": mode}, items) for p in ("$json.l", "($json.l)"))
+        for entry in (quick, general):
+            entry.pop("ms", None)
+            entry.get("error", {}).pop("expression", None)
+        assert quick == general, (mode, values)
+
+
 @pytest.mark.parametrize("op, left, right", [
     ("gt", 5, "a"), ("lt", True, 1), ("gte", None, 1), ("startsWith", 5, "5"), ("regex", 5, "5"),
     ("contains", 5, 5), ("contains", {"a": 1}, "a"),

@@ -8,7 +8,7 @@ from .. import limits
 from ..errors import NodeError, NodeFoxError
 from .base import PATHS, NodeCall, NodeType, Outputs, key_reader, obj_schema
 from .conditions import SCHEMA as _CONDITIONS
-from .conditions import compile_block
+from .conditions import compile_block, split_by_field
 
 
 def _memo(call: NodeCall, key: str, build: Any) -> Any:
@@ -25,6 +25,11 @@ def _splitter(yes: str, no: str):
         kept: list = []
         dropped: list = []
 
+        field = getattr(holds_at, "field", None)
+        if field is not None:  # one field against a constant: every item at once
+            split = split_by_field(call.first, field)
+            if split is not None:
+                return {yes: split[0], no: split[1]}
         keep, drop = kept.append, dropped.append
         try:  # the hot path, one loop; an item that fails redoes them item by item, under onError
             for index, item in enumerate(call.first):
@@ -60,6 +65,20 @@ def run_switch(call: NodeCall) -> Outputs:
     every = call.plan.params.get("mode") == "all"
     first_port = lists[0] if lists else fallback
     context = call.context
+    fields = [getattr(test, "field", None) for test in tests]
+    if not every and None not in fields:  # each rule one field against a constant: all items at once
+        rest = call.first
+        for i, field in enumerate(fields):
+            split = split_by_field(rest, field) if rest else ([], [])
+            if split is None:
+                break
+            lists[i].extend(split[0])
+            rest = split[1]
+        else:
+            fallback.extend(rest)
+            return outputs
+        for taken in lists:
+            taken.clear()
 
     def route(item: dict, index: int) -> None:
         matched = False
