@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import nodefox
 import pytest
 from conftest import data, document, edge, error_of, node, outputs, run, run_one
@@ -51,6 +53,23 @@ def test_data_items_must_be_objects():
 
 
 # -- set -------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("include, selected", [
+    ("none", []), ("selected", ["a", "b"]), ("selected", ["b", "a", "b"]), ("selected", ["x", "a"]),
+    ("selected", ["l"]), ("selected", ["a", "zz"]),
+])  # fmt: skip
+def test_set_of_constants_on_new_items_makes_what_the_item_by_item_path_makes(include, selected):
+    """Constant fields on items of the selected keys (or none) are made at once, one dict each:
+    the same items, keys in the same order, as values written by expressions item by item."""
+    every = [{"a": 1, "b": "x", "l": [1, 2], "zz": 0}, {"zz": 1, "b": "y", "a": 2, "l": [], "x": 5}]
+    fields = [("x", 7), ("l", {"k": [1]}), ("y", None)]
+    for items in (every, [*every, {"a": 3}]):  # with an item that lacks some selected keys
+        quick, general = (outputs("set", {"include": include, "selected": selected, "fields": [
+            {"name": n, "value": v if literal else f"={{{{ {json.dumps(v) if v is not None else 'None'} }}}}"}
+            for n, v in fields]}, items) for literal in (True, False))  # fmt: skip
+        assert quick == general
+        assert [list(i) for i in quick] == [list(i) for i in general]
 
 
 def test_set_include_all_and_later_fields_see_earlier_ones():
@@ -169,12 +188,14 @@ def test_sort_is_stable_and_uses_fields_in_order():
     [3, 1.0, 2, 1, 2.0, -0.5, 3.0, 1], ["b", "a", "B", "", "a", "ä"], [2, "a", 1, None, True, "b", 1.0, [1], {}],
 ])  # fmt: skip
 @pytest.mark.parametrize("order", ["asc", "desc"])
-def test_sort_by_one_kind_orders_as_the_ranked_key_does(values, order):
-    """All numbers or all text sort by value directly; equal values keep their order (1 and 1.0 too)."""
+@pytest.mark.parametrize("missing", [True, False])
+def test_sort_by_one_kind_orders_as_the_ranked_key_does(values, order, missing):
+    """All numbers or all text sort by value directly (with none missing: positions sorted from
+    C); equal values keep their order (1 and 1.0 too)."""
     from nodefox.nodes.transform import _sort_key
 
-    items = [{"k": v, "i": i} for i, v in enumerate(values)] + [{"i": -1}]
-    present = sorted(items[:-1], key=lambda it: _sort_key(it["k"]), reverse=order == "desc")
+    items = [{"k": v, "i": i} for i, v in enumerate(values)] + ([{"i": -1}] if missing else [])
+    present = sorted([it for it in items if "k" in it], key=lambda it: _sort_key(it["k"]), reverse=order == "desc")
     present = [it for it in present if it["k"] is not None] + [it for it in items if it.get("k") is None]
     got = outputs("sort", {"fields": [{"field": "k", "order": order}]}, items)
     assert [it["i"] for it in got] == [it["i"] for it in present]

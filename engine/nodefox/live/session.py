@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from operator import is_
 from typing import Any
 
 from .. import _json, limits
@@ -389,6 +390,8 @@ def _same_items(old: list, new: list) -> bool:
     # key order), all in one text each
     if len(old) != len(new) or old != new:
         return False
+    if all(map(is_, old, new)):  # every item passed through: checked from C
+        return True
     others = [(x, y) for x, y in zip(old, new, strict=True) if x is not y]
     return not others or _json.dumps([x for x, _ in others]) == _json.dumps([y for _, y in others])
 
