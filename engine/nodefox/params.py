@@ -195,6 +195,7 @@ def _typed(expr: Expression, ptr: str) -> Any:
             return value
         return finish(value, index)
 
+    evaluate.expr = expr  # type: ignore[attr-defined]  # set inlines it in its loop (compile_loop)
     bare = _BARE_FIELD.match(expr.text)
     if bare is None:
         return evaluate
@@ -215,6 +216,7 @@ def _typed(expr: Expression, ptr: str) -> Any:
         return finish(value, index)
 
     read.path = names  # type: ignore[attr-defined]  # conditions read the field themselves
+    read.expr = expr  # type: ignore[attr-defined]
     return read
 
 

@@ -72,6 +72,59 @@ def test_set_of_constants_on_new_items_makes_what_the_item_by_item_path_makes(in
         assert [list(i) for i in quick] == [list(i) for i in general]
 
 
+SET_LOOP_FIELDS = [
+    [("x", "={{ $json.a * 2 }}"), ("y", "={{ $json.x + 1 }}")],
+    [("x", "={{ $json }}"), ("y", "={{ [$json, $json.x] }}"), ("z", 5)],
+    [("b", "={{ $json.b.upper() }}"), ("k", "={{ {'n': $json.c} }}"), ("n", "={{ $index }}")],
+    [("u", "={{ $json.c.d }}")], [("q", "={{ 1 / $json.a }}")], [("f", "={{ [x * 2 for x in $json.l] }}")],
+    [("v", "={{ $vars.k }}"), ("w", "={{ $json.a if $json.a > 1 else None }}")],
+]
+
+
+@pytest.mark.parametrize("fields", SET_LOOP_FIELDS)
+@pytest.mark.parametrize("on_error", ["stop", "continue"])
+def test_set_loop_gives_what_the_item_by_item_path_gives(monkeypatch, fields, on_error):
+    """`set` of fixed names runs its whole loop as one function with the expressions written
+    in it: the same items (later fields seeing earlier ones, `$json` written in without making
+    an item hold itself), and the same errors, as field by field, item by item."""
+    from nodefox.nodes import transform
+
+    items = [{"a": 1, "b": "x", "c": {"d": 2}, "l": [1, 2]}, {"a": 2.5, "b": "y", "c": None, "l": []},
+             {"a": 0, "b": "z", "c": {"d": None}, "l": [3]}]  # fmt: skip
+    doc = document([data("src", items), node("n", "set", {"fields": [{"name": k, "value": v} for k, v in fields]},
+                                             onError=on_error)], [edge("src", "n")])  # fmt: skip
+    doc["variables"] = {"k": [1, {"m": 2}]}
+    monkeypatch.setattr(transform, "_loop_pays", lambda memo, items: True)  # built for any count
+    quick = run(doc)["nodes"]["n"]
+    monkeypatch.setattr(transform, "_set_loop", lambda call, writers: None)
+    slow = run(doc)["nodes"]["n"]
+    for entry in (quick, slow):
+        entry.pop("ms", None)
+    assert quick == slow
+
+
+def test_set_loop_is_built_where_it_pays():
+    """Built on a definition's first run only for many items; from its second for a few hundred."""
+    from nodefox.nodes.transform import _loop_pays
+
+    assert [_loop_pays(memo, n) for memo, n in (({}, 300), ({}, 5000), ({"runs": 1}, 300), ({"runs": 1}, 10))] \
+        == [False, True, True, False]  # fmt: skip
+
+
+def test_set_loop_is_used_and_names_no_builtin():
+    """The loop is built for constants and `={{ }}` values; names the user cannot write
+    (`_dict`, ...) hold what it needs, and a builtin's name is as unknown in it as elsewhere."""
+    from nodefox.nodes import transform
+    from nodefox.params import ParamPlan
+
+    plan = ParamPlan({"fields": [{"name": "x", "value": "={{ $json.a }}"}, {"name": "y", "value": 3}]})
+    writers = [transform._field_writer(type("Call", (), {"plan": plan})(), k) for k in range(2)]
+    assert transform._set_loop(type("Call", (), {"plan": plan})(), writers) is not None
+    for name in ("type", "_str", "_dict", "_enumerate"):
+        got = run_one("set", {"fields": [{"name": "x", "value": f"={{{{ {name}(1) }}}}"}]}, [{"a": 1}])
+        assert got["status"] == "error" and name in got["error"]["message"], got
+
+
 def test_set_include_all_and_later_fields_see_earlier_ones():
     got = outputs("set", {"fields": [{"name": "x", "value": "={{ $json.a * 10 }}"},
                                      {"name": "y", "value": "={{ $json.x + 1 }}"}]}, ROWS)  # fmt: skip

@@ -59,7 +59,16 @@ class _Compiler(ast.NodeTransformer):
                 [ast.Constant(node.attr)],
                 [],
             )
-        return self._call("_attr", self.visit(base), ast.Constant(node.attr), self._text(base))
+        obj, name, text = self.visit(base), ast.Constant(node.attr), self._text(base)
+        if self.in_comprehension:  # no temporaries there (a comprehension's iterable refuses them)
+            return self._call("_attr", obj, name, text)
+        # an object's key read here (what _attr does first), anything else through _attr
+        self.temps += 1
+        temp = f"_t{self.temps}"
+        bound = ast.NamedExpr(ast.Name(temp, ast.Store()), obj)
+        test = ast.Compare(ast.Attribute(bound, "__class__", ast.Load()), [ast.Is()], [ast.Name("_dict", ast.Load())])
+        read = ast.Call(ast.Attribute(ast.Name(temp, ast.Load()), "get", ast.Load()), [name], [])
+        return ast.IfExp(test, read, self._call("_attr", ast.Name(temp, ast.Load()), name, text))
 
     def visit_Call(self, node: ast.Call) -> ast.AST:
         func = node.func
@@ -205,7 +214,7 @@ _GLOBALS: dict[str, Any] = {
     "_attr": g.attr, "_method": g.method, "_item": g.item, "_add": g.add, "_mul": g.mul,
     "_pow": g.power, "_lshift": g.lshift, "_rshift": g.rshift, "_mod": g.mod, "Budget": g.Budget,
     "_NUM": frozenset({int, float}), "_slice": slice, "_touch": g.touch, "_spread": g.spread,
-    "_W": g.WORK, "_SF": g.SMALL_FACTOR,
+    "_W": g.WORK, "_SF": g.SMALL_FACTOR, "_dict": dict,
     **{"F_" + name: fn for name, fn in FUNCTIONS.items()},
 }  # fmt: skip
 
@@ -229,7 +238,47 @@ def compile_checked(checked: Checked) -> Any:
         raise ExpressionError(f"this expression cannot be compiled: {exc}", checked.text) from None
     namespace: dict[str, Any] = {}
     exec(code, dict(_GLOBALS), namespace)  # noqa: S102 - our own guarded translation
-    return namespace["expression"]
+    fn = namespace["expression"]
+    fn.inline = (body, checked.needs_work or checked.needs_budget, checked.needs_budget)  # for compile_loop
+    return fn
+
+
+def compile_loop(values: list[Any]) -> Any:
+    """`loop(items, C, out, n0.., v0.., f0..)`: for each item, a copy with fields n0.. set in
+    order to the values of `values` (compiled expressions, inlined, each seeing the copy as
+    `$json`: later fields see earlier ones; or None: the constant argument vK), appended to
+    `out`. A value that is not a plain scalar goes through fK (the expression's finish). One
+    function for the whole loop: no call per item and field (set's hot path).
+
+    Any exception leaves `out` part-filled: the caller starts again item by item, where
+    errors get their words. Built from fixed text and the expressions' compiled trees; the
+    workflow's field names and constants are arguments, never source."""
+    k = len(values)
+    names, consts, finishes = ([f"{c}{i}" for i in range(k)] for c in "nvf")
+    lines = [f"def loop(items, C, out, {', '.join(names + consts + finishes)}):",
+             "    append = out.append", "    for I, J in _enumerate(items):", "        J = _dict(J)"]
+    for i, value in enumerate(values):
+        if value is None:
+            lines.append(f"        J[n{i}] = v{i}")
+            continue
+        _, work, budget = value.inline
+        lines += ["        _W[0] = 0"] * work + ["        B = Budget()"] * budget
+        lines += [f"        v = _BODY{i}",
+                  "        if not (v.__class__ is _str or v is None or v.__class__ is _bool or (v.__class__ is _int and"
+                  " _IF < v < _IL) or (v.__class__ is _float and v - v == 0)):",
+                  f"            v = f{i}(v)", f"        J[n{i}] = v"]  # fmt: skip
+    lines.append("        append(J)")
+    module = ast.parse("\n".join(lines))
+    bodies = {f"_BODY{i}": v.inline[0] for i, v in enumerate(values) if v is not None}
+    for stmt in module.body[0].body[1].body:  # the loop's statements: `v = _BODYi` takes body i
+        if type(stmt) is ast.Assign and type(stmt.value) is ast.Name and stmt.value.id in bodies:
+            stmt.value = bodies[stmt.value.id]  # compile() reads a tree, never changes it: shared
+    namespace: dict[str, Any] = {}
+    # `_` names: the user's expressions cannot name them (checking.py)
+    scope = {**_GLOBALS, "_enumerate": enumerate, "_str": str, "_bool": bool, "_int": int,
+             "_float": float, "_IF": g.INT_FLOOR, "_IL": g.INT_LIMIT}  # fmt: skip
+    exec(compile(module, "<loop>", "exec"), scope, namespace)  # noqa: S102 - our own guarded translation
+    return namespace["loop"]
 
 
 def _TEMPLATE() -> ast.Module:

@@ -8,6 +8,7 @@ from typing import Any
 from .. import _json, limits, paths
 from .._guards import type_name
 from ..errors import NodeError, NodeFoxError
+from ..expressions.compiler import compile_loop
 from .base import PATH, PATHS, NodeCall, NodeType, Outputs, key_reader, obj_schema
 
 # -- set -------------------------------------------------------------------------
@@ -48,6 +49,15 @@ def run_set(call: NodeCall) -> Outputs:
     append = out.append
     if include == "all" and fixed:
         # the common case, kept tight: fields with fixed top-level names
+        loop = memo.get("loop", _UNSET)
+        if loop is _UNSET and _loop_pays(memo, len(call.first)):
+            loop = memo["loop"] = _set_loop(call, writers)
+        if loop is not _UNSET and loop is not None:  # the whole loop one function, the expressions in it
+            try:
+                loop[0](call.first, context, out, *loop[1])
+                return {"out": out}
+            except Exception:  # an item that fails: all again item by item, where errors get their words
+                out.clear()
         if len(writers) == 1:
             name, _, value_of = writers[0]
             try:  # the hottest path, kept tight; an item that fails redoes them item by item
@@ -71,7 +81,7 @@ def run_set(call: NodeCall) -> Outputs:
         def fixed_names(item: dict, index: int) -> None:
             new = dict(item)
             for name, value_of in pairs:
-                new[name] = value_of(new, index, context)
+                new[name] = _detached(value_of(new, index, context))
             append(new)
 
         call.each(fixed_names, out)
@@ -109,7 +119,7 @@ def run_set(call: NodeCall) -> Outputs:
             name = fixed if fixed is not None else name_of(view, index, context)
             if type(name) is not str or not name:
                 raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
-            value = value_of(view, index, context)
+            value = _detached(value_of(view, index, context))
             _write(new, name, value)
             if view is not new and k + 1 < len(writers):
                 view = dict(view) if view is item else view
@@ -118,6 +128,44 @@ def run_set(call: NodeCall) -> Outputs:
 
     call.each(general, out)
     return {"out": out}
+
+
+def _detached(value: Any) -> Any:
+    """A field's value as it is written into the item being made, which later fields read as
+    `$json`: an array or object is copied, so that `$json` (or a value holding it) written
+    into that item does not hold the item itself."""
+    return _json.copy(value) if type(value) is dict or type(value) is list else value
+
+
+def _loop_pays(memo: dict, items: int) -> bool:
+    """Whether to build set's loop now: building it costs what about 1,000 items' fields save,
+    so on a definition's first run only for many items (an edit of the node itself answers
+    sooner without it), and from its second run (the live session runs it again when
+    something above changes) for a few hundred."""
+    runs = memo["runs"] = memo.get("runs", 0) + 1
+    return items >= 4096 or (runs > 1 and items >= 256)
+
+
+def _set_loop(call: NodeCall, writers: list) -> tuple | None:
+    """(loop, its arguments) for fields of fixed top-level names whose values are constants
+    or `={{ expr }}` (`compile_loop`); None when some value is another kind of text."""
+    values, constants, finishes = [], [], []
+    for k, (_, _, value_of) in enumerate(writers):
+        known, constant = call.plan.fixed("fields", k, "value")
+        expr = getattr(value_of, "expr", None)
+        if known:
+            values.append(None)
+        elif expr is not None and hasattr(expr.fn, "inline"):
+            values.append(expr.fn)
+        else:
+            return None
+        constants.append(constant)
+        finishes.append(None if expr is None else lambda value, e=expr: _detached(e.finish(value)))
+    try:
+        loop = compile_loop(values)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # as compile_checked: not worth an error
+        return None
+    return loop, (*[w[0] for w in writers], *constants, *finishes)
 
 
 def _fresh_items(items: list, keep: list, names: tuple, values: tuple) -> list | None:
