@@ -198,6 +198,22 @@ def test_rename_into_an_existing_key_replaces_it():
     assert got == [{"b": 1, "l": [1, 2]}]
 
 
+@pytest.mark.parametrize("pairs", [
+    [("a", "z")], [("a", "b")], [("b", "a")], [("a", "b"), ("b", "c")], [("a", "b"), ("b", "a")],
+    [("a", "c"), ("c", "a")], [("x", "y")], [("l", "a"), ("a", "q"), ("b", "l")], [("a", "b"), ("a", "c")],
+])  # fmt: skip
+def test_rename_of_fixed_keys_makes_what_the_item_by_item_path_makes(pairs):
+    """Fixed top-level renames are worked out once per shape of item: the same items, keys in
+    the same places, as renames read per item (written as expressions)."""
+    items = [{"a": 1, "b": "x", "l": [1, 2]}, {"b": "y", "a": 2}, {"l": []}, {"c": 3, "a": 4}, {}, {"a": 5, "b": 6, "l": 7}]
+
+    def params(quoted):
+        return {"keys": [{"from": f"={{{{ '{a}' }}}}" if quoted else a, "to": b} for a, b in pairs]}
+
+    quick, general = (outputs("rename", params(q), items) for q in (False, True))
+    assert [list(i.items()) for i in quick] == [list(i.items()) for i in general]
+
+
 def test_rename_nested_paths_append():
     got = outputs("rename", {"keys": [{"from": "a", "to": "n.a"}]}, ROWS[:1])
     assert got == [{"b": "x", "l": [1, 2], "n": {"a": 1}}]

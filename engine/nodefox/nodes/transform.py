@@ -261,6 +261,17 @@ def run_rename(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
     once = call.read_once(_renames)
+    if once is not None and all("." not in a and "." not in b for a, b in once):
+        # top-level keys: what the renames make of each shape of item (its keys in order),
+        # worked out once per shape; an item is then one read of its values and one dict
+        shapes: dict[tuple, Any] = {}
+        for item in call.first:
+            shape = tuple(item)
+            made = shapes.get(shape)
+            if made is None:
+                made = shapes[shape] = _renamed_shape(shape, once)
+            out.append(item if made is True else dict(zip(made[0], made[1](item), strict=True)))
+        return {"out": out}
 
     def rename(item: dict, index: int) -> None:
         new = item
@@ -285,6 +296,24 @@ def run_rename(call: NodeCall) -> Outputs:
 
     call.each(rename, out)
     return {"out": out}
+
+
+def _renamed_shape(keys: tuple, renames: list[tuple[str, str]]) -> Any:
+    """For items with these top-level keys in this order: (new keys, a reader of the values
+    they take), as the renames below make them one after the other; True when none applies."""
+    pairs = [(k, k) for k in keys]  # (key, the item's key whose value it holds)
+    for src, dst in renames:
+        at = next((i for i, (k, _) in enumerate(pairs) if k == src), None)
+        if at is None:
+            continue
+        value = pairs[at][1]
+        # an existing dst's value goes; the moved one takes src's place
+        pairs = [(dst, value) if i == at else p for i, p in enumerate(pairs) if p[0] != dst or i == at]
+    if all(k == v for k, v in pairs) and len(pairs) == len(keys):
+        return True
+    sources = [v for _, v in pairs]
+    read = operator.itemgetter(*sources) if len(sources) != 1 else (lambda item: (item[sources[0]],))
+    return [k for k, _ in pairs], (read if sources else lambda item: ())
 
 
 def _renames(params: dict) -> list[tuple[str, str]]:
