@@ -361,6 +361,19 @@ SALES = [
 ]
 
 
+@pytest.mark.parametrize("values", [
+    ["b", "a", "b", "c", "a"], [3, 1, 3, 3], [f"k{i % 20}" for i in range(45)], ["a", 1, "a"], [1, 1.0, 2],
+    ["a", None, "a"], [True, False, True], [[1], [1], [2]],
+])  # fmt: skip
+def test_summarize_by_one_field_groups_as_by_a_path(values):
+    """A top-level field of text (or whole numbers) in every item, in 16 groups or fewer, is
+    grouped from C: the same rows, in the same order, as the same values grouped by a path."""
+    items = [{"g": v, "x": {"g": v}, "n": i} for i, v in enumerate(values)]
+    aggregations = [{"op": "count", "field": "n"}, {"op": "sum", "field": "n"}, {"op": "concat", "field": "n"}]
+    quick, general = (outputs("summarize", {"groupBy": [f], "aggregations": aggregations}, items) for f in ("g", "x.g"))
+    assert quick == general and [list(r.items()) for r in quick] == [list(r.items()) for r in general]
+
+
 def test_summarize_every_op():
     aggs = [{"op": op, "field": f} for op, f in [
         ("count", "n"), ("countUnique", "t"), ("sum", "n"), ("avg", "n"), ("min", "n"), ("max", "n"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import operator
+from itertools import compress, repeat
 from typing import Any
 
 from .. import _json, limits, paths
@@ -557,6 +558,24 @@ def _finite(value: Any, where: str) -> Any:
     return value
 
 
+def _few_groups(items: list, field: str) -> dict | None:
+    """Items grouped by one top-level field holding text in all of them (or whole numbers in
+    all), when they make at most 16 groups: each group's members picked from C (a pass per
+    group), in the order `run_summarize` gives; None otherwise."""
+    values = list(map(dict.get, items, repeat(field)))
+    kinds = set(map(type, values))
+    if kinds != _TEXT and kinds != _INT:
+        return None
+    order = dict.fromkeys(values)
+    if len(order) > 16:
+        return None
+    same_key = _json.same_key
+    return {(same_key(v),): ([v], list(compress(items, map(v.__eq__, values)))) for v in order}
+
+
+_INT = {int}
+
+
 def run_summarize(call: NodeCall) -> Outputs:
     params = call.params()
     group_by = [p for p in params.get("groupBy") or [] if isinstance(p, str)]
@@ -567,7 +586,10 @@ def run_summarize(call: NodeCall) -> Outputs:
     if not group_by and call.first:  # one group of every item
         groups[()] = ([], list(call.first))
     plain = all(p and "." not in p for p in group_by)  # what paths.get reads, without the call
-    for item in call.first if group_by else ():
+    few = _few_groups(call.first, group_by[0]) if len(group_by) == 1 and plain else None
+    if few is not None:
+        groups = few
+    for item in call.first if group_by and few is None else ():
         keys = [item.get(p) for p in group_by] if plain else [get(item, p) for p in group_by]
         key = tuple(map(same_key, keys))
         entry = groups.get(key)
