@@ -308,6 +308,20 @@ def test_dedupe_whole_item_respects_key_order():
 # -- split_out ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("include", ["all", "none"])
+@pytest.mark.parametrize("destination", [None, "t", "a"])
+def test_split_out_of_a_fixed_top_level_field_makes_what_the_item_by_item_path_makes(include, destination):
+    """Fixed params on a top-level field split in one loop: the same items as params read per
+    item (the field written as an expression)."""
+    items = [{"a": 1, "l": [1, 2, 3]}, {"l": "x", "a": 2}, {"a": 3}, {"l": None}, {"l": []}, {"l": [{"k": 1}], "z": 0}]
+
+    def params(field):
+        return {"field": field, "include": include, **({"destination": destination} if destination else {})}
+
+    quick, general = (outputs("split_out", params(f), items) for f in ("l", "={{ 'l' }}"))
+    assert [list(i.items()) for i in quick] == [list(i.items()) for i in general]
+
+
 def test_split_out():
     items = [{"id": 1, "tags": ["a", "b"]}, {"id": 2, "tags": "c"}, {"id": 3, "tags": None}, {"id": 4}]
     assert outputs("split_out", {"field": "tags"}, items) == [{"tags": "a"}, {"tags": "b"}, {"tags": "c"}]
