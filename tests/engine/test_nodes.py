@@ -439,6 +439,21 @@ def test_summarize_groups_by_canonical_json():
 # -- json -------------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("op", ["parse", "stringify"])
+@pytest.mark.parametrize("on_error", ["stop", "continue"])
+def test_json_of_fixed_top_level_fields_makes_what_the_item_by_item_path_makes(op, on_error):
+    """Fixed params on top-level fields convert in one loop: the same items, and the same
+    errors, as params read per item (the field written as an expression)."""
+    texts = ['{"a": [1, 2.5]}', "3", '"x"']
+    for bad in ([], ["{nope"], [5], [None]):
+        items = [{"t": t, "k": i} for i, t in enumerate(texts + bad + texts[:1])] + [{"k": 9}] * (op == "stringify")
+        quick, general = (run_one("json", {"op": op, "field": f, "destination": "v"}, items, onError=on_error)
+                          for f in ("t", "={{ 't' }}"))  # fmt: skip
+        for entry in (quick, general):
+            entry.pop("ms", None)
+        assert quick == general, bad
+
+
 def test_json_parse_and_stringify():
     items = [{"s": '{"a": [1, 2.5]}'}]
     assert outputs("json", {"op": "parse", "field": "s"}, items) == [{"s": {"a": [1, 2.5]}}]

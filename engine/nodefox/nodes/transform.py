@@ -638,6 +638,12 @@ def run_json(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
     once = call.read_once(_json_params)
+    if once is not None and "." not in once[0] and "." not in once[1]:  # top-level: one loop
+        try:
+            _json_top(call.first, *once, out)
+            return {"out": out}
+        except (ValueError, TypeError, RecursionError):  # text that is not JSON: item by item, in words
+            out.clear()
 
     def convert(item: dict, index: int) -> None:
         field, dest, parse = once or _json_params(params_of(item, index))
@@ -657,6 +663,23 @@ def run_json(call: NodeCall) -> Outputs:
 
     call.each(convert, out)
     return {"out": out}
+
+
+def _json_top(items: list, field: str, dest: str, parse: bool, out: list) -> None:
+    """`json` of top-level fields with fixed params: what `convert` does per item, in one loop;
+    raises at the first item that is not JSON text (parse)."""
+    dumps, loads = _json.dumps, _json.loads
+    for item in items:
+        value = item.get(field)
+        if parse:
+            if type(value) is not str:
+                raise TypeError(field)
+            value = loads(value)
+        else:
+            value = dumps(value)
+        new = dict(item)
+        new[dest] = value
+        out.append(new)
 
 
 def _json_params(params: dict) -> tuple[str, str, bool]:
