@@ -210,8 +210,10 @@ def test_rename_of_fixed_keys_makes_what_the_item_by_item_path_makes(pairs):
     def params(quoted):
         return {"keys": [{"from": f"={{{{ '{a}' }}}}" if quoted else a, "to": b} for a, b in pairs]}
 
-    quick, general = (outputs("rename", params(q), items) for q in (False, True))
-    assert [list(i.items()) for i in quick] == [list(i.items()) for i in general]
+    # mixed shapes, then many items of one shape (one comprehension for them all)
+    for some in (items, [{**items[0], "i": i} for i in range(70)], [{**items[3], "i": i} for i in range(70)]):
+        quick, general = (outputs("rename", params(q), some) for q in (False, True))
+        assert [list(i.items()) for i in quick] == [list(i.items()) for i in general]
 
 
 def test_rename_nested_paths_append():

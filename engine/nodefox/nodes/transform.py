@@ -181,21 +181,26 @@ def _fresh_items(items: list, keep: list, names: tuple, values: tuple) -> list |
         return None
 
 
-_FRESH: dict[tuple[int, int], Any] = {}
+_FRESH: dict[tuple[int, int, bool], Any] = {}
 
 
-def _fresh_maker(kept: int, fields: int) -> Any:
+def _fresh_maker(kept: int, fields: int, renamed: bool = False) -> Any:
     """`fresh(items, k0.., n0.., v0..)`: for each item `{k0: item[k0], .., n0: v0, ..}`. A name
-    also kept takes its place and the field's value, as in the loop it replaces. Built once
-    per shape; its source holds no text of the workflow's (keys and values are arguments)."""
-    fn = _FRESH.get((kept, fields))
+    also kept takes its place and the field's value, as in the loop it replaces. `renamed`:
+    `fresh(items, k0.., r0..)` makes `{r0: item[k0], ..}` instead (rename). Built once per
+    shape; its source holds no text of the workflow's (keys and values are arguments)."""
+    fn = _FRESH.get((kept, fields, renamed))
     if fn is None:
         ks, ns, vs = ([f"{c}{i}" for i in range(n)] for c, n in (("k", kept), ("n", fields), ("v", fields)))
-        body = ", ".join([f"{k}: it[{k}]" for k in ks] + [f"{n}: {v}" for n, v in zip(ns, vs, strict=True)])
+        if renamed:
+            ns = [f"r{i}" for i in range(kept)]
+            body = ", ".join(f"{r}: it[{k}]" for r, k in zip(ns, ks, strict=True))
+        else:
+            body = ", ".join([f"{k}: it[{k}]" for k in ks] + [f"{n}: {v}" for n, v in zip(ns, vs, strict=True)])
         scope: dict[str, Any] = {}
         exec(f"def fresh({', '.join(['items', *ks, *ns, *vs])}):\n    return [{{{body}}} for it in items]",  # noqa: S102
              {"__builtins__": {}}, scope)  # fmt: skip
-        fn = _FRESH[(kept, fields)] = scope["fresh"]
+        fn = _FRESH[(kept, fields, renamed)] = scope["fresh"]
     return fn
 
 
@@ -265,8 +270,14 @@ def run_rename(call: NodeCall) -> Outputs:
     if once is not None and all("." not in a and "." not in b for a, b in once):
         # top-level keys: what the renames make of each shape of item (its keys in order),
         # worked out once per shape; an item is then one read of its values and one dict
+        items = call.first
+        shape = tuple(items[0]) if items else ()
+        if 64 <= len(items) and len(shape) <= 200 and list(map(tuple, items)).count(shape) == len(items):
+            made = _renamed_shape(shape, once)  # one shape (the common case): one comprehension
+            if made is not True:
+                return {"out": _fresh_maker(len(made[0]), 0, renamed=True)(items, *made[2], *made[0])}
         shapes: dict[tuple, Any] = {}
-        for item in call.first:
+        for item in items:
             shape = tuple(item)
             made = shapes.get(shape)
             if made is None:
@@ -314,7 +325,7 @@ def _renamed_shape(keys: tuple, renames: list[tuple[str, str]]) -> Any:
         return True
     sources = [v for _, v in pairs]
     read = operator.itemgetter(*sources) if len(sources) != 1 else (lambda item: (item[sources[0]],))
-    return [k for k, _ in pairs], (read if sources else lambda item: ())
+    return [k for k, _ in pairs], (read if sources else lambda item: ()), sources
 
 
 def _renames(params: dict) -> list[tuple[str, str]]:
