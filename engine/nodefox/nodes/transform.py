@@ -272,7 +272,7 @@ def run_rename(call: NodeCall) -> Outputs:
         # worked out once per shape; an item is then one read of its values and one dict
         items = call.first
         shape = tuple(items[0]) if items else ()
-        if 64 <= len(items) and len(shape) <= 200 and list(map(tuple, items)).count(shape) == len(items):
+        if len(items) >= 64 and len(shape) <= 200 and list(map(tuple, items)).count(shape) == len(items):
             made = _renamed_shape(shape, once)  # one shape (the common case): one comprehension
             if made is not True:
                 return {"out": _fresh_maker(len(made[0]), 0, renamed=True)(items, *made[2], *made[0])}
