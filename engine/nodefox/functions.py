@@ -158,7 +158,7 @@ def re_sub(pattern: str, repl: str, text: str) -> str:
 
 
 def date_add(iso: str, days: float = 0, hours: float = 0, minutes: float = 0, seconds: float = 0) -> str:
-    if type(iso) is str and all(type(v) is int for v in (days, hours, minutes, seconds)):
+    if type(iso) is str and type(days) is int and type(hours) is int and type(minutes) is int and type(seconds) is int:
         return _date_add(iso, days, hours, minutes, seconds)
     return _date_add.__wrapped__(iso, days, hours, minutes, seconds)
 

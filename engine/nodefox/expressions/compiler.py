@@ -121,16 +121,16 @@ class _Compiler(ast.NodeTransformer):
         guard = _BIN_GUARDS.get(type(node.op))
         if guard is None:
             return ast.BinOp(left, node.op, right)
-        if type(node.op) in (ast.Add, ast.Mult) and not self.in_comprehension:
+        if type(node.op) in (ast.Add, ast.Mult, ast.Mod) and not self.in_comprehension:
             return self._numeric_fast_path(node.op, guard, left, right)
         return self._call(guard, left, right)
 
     def _numeric_fast_path(self, op: ast.operator, guard: str, left: ast.AST, right: ast.AST) -> ast.AST:
         """`a + b` as `a + b` when both are numbers, else through the guard.
 
-        Numbers cannot grow past the limits by +, so the guard only matters for
-        text and lists; the check is two class lookups instead of a call. A
-        product also checks that both numbers are small enough.
+        Numbers cannot grow past the limits by + or %, so the guard only matters
+        for text and lists (and % formatting); the check is two class lookups
+        instead of a call. A product also checks that both numbers are small enough.
         """
         product = type(op) is ast.Mult
         names = []
