@@ -223,6 +223,15 @@ def test_rename_nested_paths_append():
     assert got == [{"n": {"k": 2}, "z": 0, "m": 1}]
 
 
+@pytest.mark.parametrize("fields", [["a"], ["a", "b", "a"], ["zz"], [], ["l", "a", ""]])
+def test_remove_of_fixed_top_level_keys_makes_what_the_item_by_item_path_makes(fields):
+    items = [{"a": 1, "b": "x", "l": [1, 2]}, {"b": "y"}, {}, {"l": 3, "a": None}]
+    quick = outputs("remove", {"fields": fields}, items)
+    general = outputs("remove", {"fields": [f"={{{{ {f!r} }}}}" for f in fields]}, items)
+    assert [list(i.items()) for i in quick] == [list(i.items()) for i in general]
+    assert items[0] == {"a": 1, "b": "x", "l": [1, 2]}
+
+
 def test_remove_drops_fields_and_ignores_missing_ones():
     got = outputs("remove", {"fields": ["a", "l.0", "nope.x"]}, ROWS[:1])
     assert got == [{"b": "x", "l": [2]}]

@@ -337,6 +337,16 @@ def _renames(params: dict) -> list[tuple[str, str]]:
 def run_remove(call: NodeCall) -> Outputs:
     out: list = []
     params_of = call.item_params()
+    fixed = call.fixed_params()
+    drop = [p for p in (fixed or {}).get("fields") or [] if isinstance(p, str) and p]
+    if fixed is not None and all("." not in p for p in drop):  # top-level keys: one loop
+        append = out.append
+        for item in call.first:
+            new = dict(item)
+            for key in drop:
+                new.pop(key, None)
+            append(new)
+        return {"out": out}
 
     def remove(item: dict, index: int) -> None:
         new = dict(item)
