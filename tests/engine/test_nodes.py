@@ -304,6 +304,16 @@ def test_limit_bad_max():
     assert error_of("limit", {"max": "={{ 'x' }}"}, ROWS)["path"] == "/max"
 
 
+@pytest.mark.parametrize("values", [["b", "a", "b", "c", "a"], [3, 1, 3, 3, 2], ["a", 1, "a"], [1, 1.0, 1],
+                                    ["x", None, "x"], [[1], [1]]])  # fmt: skip
+def test_dedupe_by_one_field_keeps_what_a_path_keeps(values):
+    """A top-level field of text (or whole numbers) in every item is deduplicated from C: the
+    same first items, in order, as the same values read by a path."""
+    items = [{"g": v, "x": {"g": v}, "n": i} for i, v in enumerate(values)]
+    quick, general = (outputs("dedupe", {"fields": [f]}, items) for f in ("g", "x.g"))
+    assert quick == general and [i["n"] for i in quick] == [i["n"] for i in general]
+
+
 def test_dedupe_whole_item_and_fields():
     items = [{"a": 1, "b": 1}, {"a": 1, "b": 1}, {"a": 1.0, "b": 2}, {"a": True, "b": 3}, {"b": 4}, {"a": None}]
     assert outputs("dedupe", {}, items) == [items[0], items[2], items[3], items[4], items[5]]
