@@ -428,7 +428,7 @@ def run_dedupe(call: NodeCall) -> Outputs:
     if len(fields) == 1 and type(fields[0]) is str and fields[0] and "." not in fields[0]:
         values = list(map(dict.get, items, repeat(fields[0])))
         kinds = set(map(type, values))
-        if kinds == _TEXT or kinds == _INT:  # keys equal as their texts are: each value's first
+        if kinds in (_TEXT, _INT):  # keys equal as their texts are: each value's first
             # item, found from C (the last write of each value, going backwards, is its first)
             firsts = dict(zip(reversed(values), range(len(values) - 1, -1, -1), strict=True))
             return {"out": list(map(items.__getitem__, sorted(firsts.values())))}
