@@ -115,6 +115,7 @@ class ParamPlan:
                         exc.message, item=index, path=ptr, expression=exc.expression
                     ) from None
 
+            evaluate.template = tpl  # type: ignore[attr-defined]  # set inlines it (compile_loop)
             return evaluate
         if type(value) is dict:
             built = {k: self._build(v, f"{ptr}/{_escape(k)}") for k, v in value.items()}

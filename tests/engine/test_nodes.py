@@ -78,6 +78,9 @@ SET_LOOP_FIELDS = [
     [("b", "={{ $json.b.upper() }}"), ("k", "={{ {'n': $json.c} }}"), ("n", "={{ $index }}")],
     [("u", "={{ $json.c.d }}")], [("q", "={{ 1 / $json.a }}")], [("f", "={{ [x * 2 for x in $json.l] }}")],
     [("v", "={{ $vars.k }}"), ("w", "={{ $json.a if $json.a > 1 else None }}")],
+    [("t", "=#{{ $json.a }} {{ $json.b.upper() }}!"), ("u", "={{ $json.t }}")],
+    [("t", "=x{{ $json.c }}y{{ $json.l }}{{ $json.zz }}"), ("s", "={{ $json.a }}{{ $json.b }}")],
+    [("t", "=a{{ 1 / $json.a }}b"), ("n", "=plain text")], [("t", "=a{{ $json.c.d }}")],
 ]
 
 
@@ -94,10 +97,11 @@ def test_set_loop_gives_what_the_item_by_item_path_gives(monkeypatch, fields, on
     doc = document([data("src", items), node("n", "set", {"fields": [{"name": k, "value": v} for k, v in fields]},
                                              onError=on_error)], [edge("src", "n")])  # fmt: skip
     doc["variables"] = {"k": [1, {"m": 2}]}
+    # item by item first (a definition's plan, and the loop it keeps, outlive a run)
+    monkeypatch.setattr(transform, "_loop_pays", lambda memo, items: False)
+    slow = run(doc)["nodes"]["n"]
     monkeypatch.setattr(transform, "_loop_pays", lambda memo, items: True)  # built for any count
     quick = run(doc)["nodes"]["n"]
-    monkeypatch.setattr(transform, "_set_loop", lambda call, writers: None)
-    slow = run(doc)["nodes"]["n"]
     for entry in (quick, slow):
         entry.pop("ms", None)
     assert quick == slow

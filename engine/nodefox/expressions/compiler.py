@@ -245,38 +245,58 @@ def compile_checked(checked: Checked) -> Any:
 
 def compile_loop(values: list[Any]) -> Any:
     """`loop(items, C, out, n0.., v0.., f0..)`: for each item, a copy with fields n0.. set in
-    order to the values of `values` (compiled expressions, inlined, each seeing the copy as
-    `$json`: later fields see earlier ones; or None: the constant argument vK), appended to
-    `out`. A value that is not a plain scalar goes through fK (the expression's finish). One
-    function for the whole loop: no call per item and field (set's hot path).
+    order to the values of `values`, appended to `out`; each value sees the copy as `$json`
+    (later fields see earlier ones). A value is None (the constant argument vK), a compiled
+    expression (inlined; a result that is not a plain scalar goes through fK, its finish), or
+    a template's parts (text, or compiled expressions inlined: vK and fK are then tuples of
+    the texts and of the finishes, by part), joined as text. One function for the whole loop:
+    no call per item and field (set's hot path).
 
     Any exception leaves `out` part-filled: the caller starts again item by item, where
     errors get their words. Built from fixed text and the expressions' compiled trees; the
-    workflow's field names and constants are arguments, never source."""
+    workflow's field names and texts are arguments, never source."""
+    from .templates import render  # templates imports this module
+
     k = len(values)
     names, consts, finishes = ([f"{c}{i}" for i in range(k)] for c in "nvf")
     lines = [f"def loop(items, C, out, {', '.join(names + consts + finishes)}):",
              "    append = out.append", "    for I, J in _enumerate(items):", "        J = _dict(J)"]
+    bodies: dict[str, Any] = {}
+
+    def evaluate(fn: Any, body: str, target: str, finish: str) -> None:
+        _, work, budget = fn.inline
+        bodies[body] = fn.inline[0]
+        lines.extend(["        _W[0] = 0"] * work + ["        B = Budget()"] * budget)
+        lines.extend([f"        {target} = {body}",
+                      f"        if not ({target}.__class__ is _str or {target} is None or {target}.__class__ is _bool"
+                      f" or ({target}.__class__ is _int and _IF < {target} < _IL) or ({target}.__class__ is _float"
+                      f" and {target} - {target} == 0)):", f"            {target} = {finish}({target})"])  # fmt: skip
+
     for i, value in enumerate(values):
         if value is None:
             lines.append(f"        J[n{i}] = v{i}")
-            continue
-        _, work, budget = value.inline
-        lines += ["        _W[0] = 0"] * work + ["        B = Budget()"] * budget
-        lines += [f"        v = _BODY{i}",
-                  "        if not (v.__class__ is _str or v is None or v.__class__ is _bool or (v.__class__ is _int and"
-                  " _IF < v < _IL) or (v.__class__ is _float and v - v == 0)):",
-                  f"            v = f{i}(v)", f"        J[n{i}] = v"]  # fmt: skip
+        elif type(value) is list:  # a template: its texts and rendered results, joined
+            parts = []
+            for j, part in enumerate(value):
+                if type(part) is str:
+                    parts.append(f"v{i}[{j}]")
+                else:
+                    evaluate(part, f"_BODY{i}_{j}", f"p{j}", f"f{i}[{j}]")
+                    lines.append(f"        p{j} = _render(p{j})")
+                    parts.append(f"p{j}")
+            lines.append(f"        J[n{i}] = _join(({', '.join(parts)},))")
+        else:
+            evaluate(value, f"_BODY{i}", "v", f"f{i}")
+            lines.append(f"        J[n{i}] = v")
     lines.append("        append(J)")
     module = ast.parse("\n".join(lines))
-    bodies = {f"_BODY{i}": v.inline[0] for i, v in enumerate(values) if v is not None}
     for stmt in module.body[0].body[1].body:  # the loop's statements: `v = _BODYi` takes body i
         if type(stmt) is ast.Assign and type(stmt.value) is ast.Name and stmt.value.id in bodies:
             stmt.value = bodies[stmt.value.id]  # compile() reads a tree, never changes it: shared
     namespace: dict[str, Any] = {}
     # `_` names: the user's expressions cannot name them (checking.py)
     scope = {**_GLOBALS, "_enumerate": enumerate, "_str": str, "_bool": bool, "_int": int,
-             "_float": float, "_IF": g.INT_FLOOR, "_IL": g.INT_LIMIT}  # fmt: skip
+             "_float": float, "_IF": g.INT_FLOOR, "_IL": g.INT_LIMIT, "_render": render, "_join": "".join}  # fmt: skip
     exec(compile(module, "<loop>", "exec"), scope, namespace)  # noqa: S102 - our own guarded translation
     return namespace["loop"]
 

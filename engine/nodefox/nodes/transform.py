@@ -150,18 +150,25 @@ def _loop_pays(memo: dict, items: int) -> bool:
 def _set_loop(call: NodeCall, writers: list) -> tuple | None:
     """(loop, its arguments) for fields of fixed top-level names whose values are constants
     or `={{ expr }}` (`compile_loop`); None when some value is another kind of text."""
-    values, constants, finishes = [], [], []
+    values: list = []
+    constants, finishes = [], []
     for k, (_, _, value_of) in enumerate(writers):
         known, constant = call.plan.fixed("fields", k, "value")
-        expr = getattr(value_of, "expr", None)
+        expr, text = getattr(value_of, "expr", None), getattr(value_of, "template", None)
+        finish: Any = None
         if known:
             values.append(None)
         elif expr is not None and hasattr(expr.fn, "inline"):
             values.append(expr.fn)
+            finish = lambda value, e=expr: _detached(e.finish(value))  # noqa: E731
+        elif text is not None and all(type(p) is str or hasattr(p.fn, "inline") for p in text.parts):
+            values.append([p if type(p) is str else p.fn for p in text.parts])
+            constant = tuple(p if type(p) is str else None for p in text.parts)
+            finish = tuple(None if type(p) is str else p.finish for p in text.parts)
         else:
             return None
         constants.append(constant)
-        finishes.append(None if expr is None else lambda value, e=expr: _detached(e.finish(value)))
+        finishes.append(finish)
     try:
         loop = compile_loop(values)
     except (SyntaxError, ValueError, RecursionError, MemoryError):  # as compile_checked: not worth an error
