@@ -100,7 +100,8 @@ def test_set_loop_gives_what_the_item_by_item_path_gives(monkeypatch, fields, on
     # item by item first (a definition's plan, and the loop it keeps, outlive a run)
     monkeypatch.setattr(transform, "_loop_pays", lambda memo, items: False)
     slow = run(doc)["nodes"]["n"]
-    monkeypatch.setattr(transform, "_loop_pays", lambda memo, items: True)  # built for any count
+    monkeypatch.setattr(transform, "_LOOP_FROM", 0)  # built for any count
+    monkeypatch.setattr(transform, "_loop_pays", lambda memo, items: True)
     quick = run(doc)["nodes"]["n"]
     for entry in (quick, slow):
         entry.pop("ms", None)
@@ -108,11 +109,11 @@ def test_set_loop_gives_what_the_item_by_item_path_gives(monkeypatch, fields, on
 
 
 def test_set_loop_is_built_where_it_pays():
-    """Built on a definition's first run only for many items; from its second for a few hundred."""
+    """Built on a definition's first run (of 256 items or more) only for many items; from its
+    second for any (set asks only for 256 or more)."""
     from nodefox.nodes.transform import _loop_pays
 
-    assert [_loop_pays(memo, n) for memo, n in (({}, 300), ({}, 5000), ({"runs": 1}, 300), ({"runs": 1}, 10))] \
-        == [False, True, True, False]  # fmt: skip
+    assert [_loop_pays(memo, n) for memo, n in (({}, 300), ({}, 5000), ({"runs": 1}, 300))] == [False, True, True]
 
 
 def test_set_loop_is_used_and_names_no_builtin():

@@ -50,19 +50,20 @@ def run_set(call: NodeCall) -> Outputs:
     append = out.append
     if include == "all" and fixed:
         # the common case, kept tight: fields with fixed top-level names
+        items = call.first
         loop = memo.get("loop", _UNSET)
-        if loop is _UNSET and _loop_pays(memo, len(call.first)):
+        if loop is _UNSET and len(items) >= _LOOP_FROM and _loop_pays(memo, len(items)):
             loop = memo["loop"] = _set_loop(call, writers)
         if loop is not _UNSET and loop is not None:  # the whole loop one function, the expressions in it
             try:
-                loop[0](call.first, context, out, *loop[1])
+                loop[0](items, context, out, *loop[1])
                 return {"out": out}
             except Exception:  # an item that fails: all again item by item, where errors get their words
                 out.clear()
         if len(writers) == 1:
             name, _, value_of = writers[0]
             try:  # the hottest path, kept tight; an item that fails redoes them item by item
-                for index, item in enumerate(call.first):
+                for index, item in enumerate(items):
                     new = dict(item)
                     new[name] = value_of(item, index, context)
                     append(new)
@@ -138,13 +139,16 @@ def _detached(value: Any) -> Any:
     return _json.copy(value) if type(value) is dict or type(value) is list else value
 
 
+_LOOP_FROM = 256  # items from which set's loop may be built (`_loop_pays`)
+
+
 def _loop_pays(memo: dict, items: int) -> bool:
-    """Whether to build set's loop now: building it costs what about 1,000 items' fields save,
-    so on a definition's first run only for many items (an edit of the node itself answers
-    sooner without it), and from its second run (the live session runs it again when
-    something above changes) for a few hundred."""
+    """Whether to build set's loop for a run of `items` (256 or more): building it costs
+    what about 1,000 items' fields save, so on a definition's first such run only for
+    many items (an edit of the node itself answers sooner without it), and from its second
+    (the live session runs it again when something above changes) for any."""
     runs = memo["runs"] = memo.get("runs", 0) + 1
-    return items >= 4096 or (runs > 1 and items >= 256)
+    return items >= 4096 or runs > 1
 
 
 def _set_loop(call: NodeCall, writers: list) -> tuple | None:
