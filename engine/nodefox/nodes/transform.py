@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import operator
-from itertools import compress, repeat
+from itertools import compress
 from typing import Any
 
 from .. import _json, limits, paths
@@ -436,13 +436,11 @@ def run_limit(call: NodeCall) -> Outputs:
 def run_dedupe(call: NodeCall) -> Outputs:
     fields = call.params().get("fields") or []
     items = call.first
-    if len(fields) == 1 and type(fields[0]) is str and fields[0] and "." not in fields[0]:
-        values = list(map(dict.get, items, repeat(fields[0])))
-        kinds = set(map(type, values))
-        if kinds in (_TEXT, _INT):  # keys equal as their texts are: each value's first
-            # item, found from C (the last write of each value, going backwards, is its first)
-            firsts = dict(zip(reversed(values), range(len(values) - 1, -1, -1), strict=True))
-            return {"out": list(map(items.__getitem__, sorted(firsts.values())))}
+    values = _keyed_values(items, fields[0]) if len(fields) == 1 else None
+    if values is not None:  # each value's first item, found from C (the last write of each
+        # value, going backwards, is its first)
+        firsts = dict(zip(reversed(values), range(len(values) - 1, -1, -1), strict=True))
+        return {"out": list(map(items.__getitem__, sorted(firsts.values())))}
     seen: set = set()
     out = []
     key_of = key_reader(fields) if fields else _json.dumps
@@ -621,13 +619,22 @@ def _finite(value: Any, where: str) -> Any:
     return value
 
 
+def _keyed_values(items: list, field: Any) -> list | None:
+    """The values of a top-level field when they are all text or all whole numbers: equal
+    exactly when their JSON texts are (`_json.same_key`), so they serve as keys themselves;
+    else None."""
+    if type(field) is not str or not field or "." in field:
+        return None
+    values = list(paths.values(items, field))
+    return values if set(map(type, values)) in (_TEXT, _INT) else None
+
+
 def _few_groups(items: list, field: str) -> dict | None:
     """Items grouped by one top-level field holding text in all of them (or whole numbers in
     all), when they make at most 16 groups: each group's members picked from C (a pass per
     group), in the order `run_summarize` gives; None otherwise."""
-    values = list(map(dict.get, items, repeat(field)))
-    kinds = set(map(type, values))
-    if kinds != _TEXT and kinds != _INT:
+    values = _keyed_values(items, field)
+    if values is None:
         return None
     order = dict.fromkeys(values)
     if len(order) > 16:
