@@ -598,7 +598,7 @@ def snapshot(pyodir: Path, lock: dict, order: list[Path]) -> dict:
 def copy_examples(dest: Path) -> list[dict]:
     dest.mkdir(parents=True)
     index, seen = [], {}
-    # examples/ holds the spec's examples (copied from ../shared/examples) and the project's own
+    # examples/ holds the project's example workflows
     for source in (OWN_EXAMPLES,):
         if not source.is_dir():
             say(f"no examples in {source} (skipped)")

@@ -1,5 +1,5 @@
 // Start-up: the engine's worker, the one store, the page, and `window.nodefox`
-// (the automation hooks of ../shared/spec/web.md).
+// (the automation hooks the README describes).
 import { ReactFlowProvider } from "@xyflow/react";
 import "@xyflow/react/dist/style.css";
 import { StrictMode } from "react";

@@ -1,4 +1,4 @@
-// The document side of the live ops (../shared/spec/live.md), applied to the page's copy
+// The document side of the live ops (docs/protocol.md), applied to the page's copy
 // so the canvas shows an edit at once. The engine applies the same ops and has the
 // last word: a rejected op makes the page take the engine's document back.
 import * as pointer from "./pointer";

@@ -1,4 +1,4 @@
-// The workflow document (../shared/spec/workflow.md) and the engine's answers (live.md).
+// The workflow document (docs/workflow-format.md) and the engine's answers (docs/protocol.md).
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type Item = { [key: string]: Json };
