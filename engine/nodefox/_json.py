@@ -209,21 +209,42 @@ def copy(value: Any) -> Any:
     """
     t = type(value)
     if t is dict:
+        if _CONTAINERS.isdisjoint(map(type, value.values())):
+            return value.copy()
+        if orjson is not None:  # natively: its text and back, in C (an item of the report
+            # workload: 3.0 -> 2.0 us); the same values, as _ROUND_TRIP says, or a refusal
+            try:
+                return orjson.loads(orjson.dumps(value, option=_ROUND_TRIP))
+            except (TypeError, orjson.JSONEncodeError):
+                pass  # integers beyond 64 bits, lone surrogates, nesting past 255: walked below
         out = value.copy()
-        if not _CONTAINERS.isdisjoint(map(type, out.values())):
-            for k, v in out.items():
-                t = type(v)
-                if t is dict or t is list:
-                    out[k] = copy(v)
+        for k, v in out.items():
+            t = type(v)
+            if t is dict or t is list:
+                out[k] = copy(v)
         return out
     if t is list:
         if _CONTAINERS.isdisjoint(map(type, value)):
             return value.copy()
+        if orjson is not None:  # as for an object: 1,000 items of the report workload 3.0 -> 1.6 ms
+            try:
+                return orjson.loads(orjson.dumps(value, option=_ROUND_TRIP))
+            except (TypeError, orjson.JSONEncodeError):
+                pass
         return [copy(v) if type(v) in _CONTAINERS else v for v in value]
     return value
 
 
 _CONTAINERS = frozenset({dict, list})
+# orjson's text of a JSON value reads back as an equal value of the same types (floats
+# exactly), or orjson refuses to write it; these options make it refuse the subclasses,
+# dates and dataclasses it would otherwise write as something else. (copy is for JSON
+# values: NaN, which orjson writes as null, and tuples are not among them.)
+_ROUND_TRIP = (
+    orjson.OPT_PASSTHROUGH_SUBCLASS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    if orjson is not None
+    else 0
+)
 
 
 # Integers JSON text may hold: CPython's (and Pyodide's) limit for turning one into text.

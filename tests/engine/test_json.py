@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 from hypothesis import given
@@ -52,3 +53,43 @@ def test_an_error_leaves_the_encoder_working():
     with pytest.raises(ValueError):
         _json.dumps({"a": [1, float("nan")]})
     assert _json.dumps({"a": [1, 2.5, "é"]}) == '{"a":[1,2.5,"é"]}'
+
+
+def _same(copied, value):
+    """Equal all the way down, with the same types (and the sign of a zero), no container shared."""
+    assert type(copied) is type(value)
+    if type(value) is dict:
+        assert copied is not value and list(copied) == list(value)
+        for k in value:
+            _same(copied[k], value[k])
+    elif type(value) is list:
+        assert copied is not value and len(copied) == len(value)
+        for c, v in zip(copied, value, strict=True):
+            _same(c, v)
+    elif type(value) is float:
+        assert copied == value and math.copysign(1, copied) == math.copysign(1, value)
+    else:
+        assert copied == value
+
+
+@given(_values)
+def test_copy_gives_equal_values_of_the_same_types_sharing_no_container(value):
+    # natively objects and arrays holding others go through orjson's text and back
+    for v in (value, [value, value], {"k": [value], "n": {"m": value, "z": -0.0}}):
+        _same(_json.copy(v), v)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [{"a": [2**64]}, [{"a": -(2**63) - 1}], [{"s": "\ud800"}], {"k": {"s": "a\udfffb"}}, [[]], {"a": {}}],
+    ids=["u64+1", "i64-1", "lone surrogate", "nested surrogate", "empty list", "empty object"],
+)
+def test_copy_takes_what_orjson_refuses_through_the_walk(value):
+    _same(_json.copy(value), value)
+
+
+def test_copy_of_nesting_deeper_than_orjson_writes():
+    deep: list = [1]
+    for _ in range(400):  # orjson stops at 255 levels
+        deep = [deep, {"x": 1}]
+    _same(_json.copy({"d": deep}), {"d": deep})

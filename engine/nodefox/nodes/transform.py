@@ -576,8 +576,16 @@ _AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first
 
 
 def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bool = False) -> Any:
+    kinds = None
     if skip_empty:
         present = [v for v in values if v is not None and v != ""]
+    elif op in _NUMERIC_AGGS:  # the kinds tell of nulls too: `None in values` compares each
+        # value with None, a slow rich comparison for numbers
+        kinds = set(map(type, values))
+        present = values
+        if _NONE in kinds:
+            present = [v for v in values if v is not None]
+            kinds.discard(_NONE)
     else:
         present = [v for v in values if v is not None] if None in values else values
     if op == "count":
@@ -592,7 +600,8 @@ def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bo
         return present[0] if present else None
     if op == "last":
         return present[-1] if present else None
-    kinds = set(map(type, present))
+    if kinds is None:
+        kinds = set(map(type, present))
     if not kinds <= _NUMBERS and not (op in ("min", "max") and kinds == _TEXT):
         for v in present:
             if type(v) not in _NUMBERS and not (op in ("min", "max") and type(v) is str):
@@ -608,6 +617,8 @@ def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bo
 
 
 _NUMBERS = frozenset({int, float})
+_NUMERIC_AGGS = frozenset({"sum", "avg", "min", "max"})
+_NONE = type(None)
 _TEXT = {str}
 
 
