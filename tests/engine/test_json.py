@@ -93,3 +93,32 @@ def test_copy_of_nesting_deeper_than_orjson_writes():
     for _ in range(400):  # orjson stops at 255 levels
         deep = [deep, {"x": 1}]
     _same(_json.copy({"d": deep}), {"d": deep})
+
+
+_STD_DECODE = json.JSONDecoder(parse_constant=_json._refuse_constant, parse_float=_json._float).decode
+
+
+def _decoded(decode, text):
+    try:
+        return "value", decode(text)
+    except (ValueError, RecursionError) as exc:
+        return type(exc).__name__, str(exc)
+
+
+_SPACES = st.text(" \t\n\r", max_size=3)
+
+
+@given(_SPACES, _values, _SPACES)
+def test_decode_reads_json_text_as_the_standard_decoder_does(before, value, after):
+    text = before + _STD(value) + after
+    assert _decoded(_json._decode, text) == _decoded(_STD_DECODE, text) == ("value", value)
+
+
+@given(st.text(" \t\n\r{}[]\",:0123456789.eE+-truefalsnNI\\u", max_size=12))
+def test_decode_refuses_what_the_standard_decoder_refuses_in_its_words(text):
+    assert _decoded(_json._decode, text) == _decoded(_STD_DECODE, text)
+
+
+@pytest.mark.parametrize("text", ["", " ", "1 2", "[1] x", " {} ", "NaN", "1e999", "\u00a0 1", "[1,]"])
+def test_decode_of_edge_texts(text):
+    assert _decoded(_json._decode, text) == _decoded(_STD_DECODE, text)
