@@ -274,16 +274,19 @@ def test_sort_is_stable_and_uses_fields_in_order():
 ])  # fmt: skip
 @pytest.mark.parametrize("order", ["asc", "desc"])
 @pytest.mark.parametrize("missing", [True, False])
-def test_sort_by_one_kind_orders_as_the_ranked_key_does(values, order, missing):
-    """All numbers or all text sort by value directly (with none missing: positions sorted from
-    C); equal values keep their order (1 and 1.0 too)."""
+@pytest.mark.parametrize("nested", [False, True], ids=["top-level", "nested"])
+def test_sort_by_one_kind_orders_as_the_ranked_key_does(values, order, missing, nested):
+    """All numbers or all text sort by value directly (with none missing: a top-level key by
+    itemgetter, a nested one by positions, from C); equal values keep their order (1 and 1.0 too)."""
     from nodefox.nodes.transform import _sort_key
 
     items = [{"k": v, "i": i} for i, v in enumerate(values)] + ([{"i": -1}] if missing else [])
     present = sorted([it for it in items if "k" in it], key=lambda it: _sort_key(it["k"]), reverse=order == "desc")
     present = [it for it in present if it["k"] is not None] + [it for it in items if it.get("k") is None]
-    got = outputs("sort", {"fields": [{"field": "k", "order": order}]}, items)
-    assert [it["i"] for it in got] == [it["i"] for it in present]
+    if nested:
+        items = [{"o": it} for it in items]
+    got = outputs("sort", {"fields": [{"field": "o.k" if nested else "k", "order": order}]}, items)
+    assert [(it["o"] if nested else it)["i"] for it in got] == [it["i"] for it in present]
 
 
 def test_sort_strings_by_code_point_and_booleans_are_not_numbers():
@@ -431,6 +434,16 @@ def test_summarize_without_group_by_and_with_as_and_separator():
     got = outputs("summarize", {"aggregations": [{"op": "concat", "field": "t", "as": "all"},
                                                  {"op": "count", "field": "c.k"}], "separator": "|"}, SALES)  # fmt: skip
     assert got == [{"all": "x|y|x|1", "count_c_k": 4}]
+
+
+@pytest.mark.parametrize("values", [[3, -1, 0, 10**30], [True, 2, False], [None], [7], [1, None, 2], [1, 2.5], [1, "a"]])
+@pytest.mark.parametrize("separator", [", ", "|", ",", " - ", ""])
+def test_summarize_concat_writes_each_value_as_str_does(values, separator):
+    """Whole numbers are written by one list text (its ", " replaced by the separator): the
+    same text as each value by str, joined; nulls left out."""
+    items = [{"v": v} for v in values]
+    got = outputs("summarize", {"aggregations": [{"op": "concat", "field": "v"}], "separator": separator}, items)
+    assert got == [{"concat_v": separator.join(str(v) for v in values if v is not None)}]
 
 
 def test_summarize_skip_empty_leaves_out_empty_text():
