@@ -580,24 +580,22 @@ _AGG_OPS = ("count", "countUnique", "sum", "avg", "min", "max", "concat", "first
 
 
 def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bool = False) -> Any:
-    kinds = None
     if skip_empty:
         present = [v for v in values if v is not None and v != ""]
-    elif op in _NUMERIC_AGGS:  # the kinds tell of nulls too: `None in values` compares each
-        # value with None, a slow rich comparison for numbers
+        kinds = set(map(type, present))
+    else:  # the kinds the ops below test tell of nulls too (`None in values` compares each
+        # value with None, a slow rich comparison for numbers)
         kinds = set(map(type, values))
         present = values
         if _NONE in kinds:
             present = [v for v in values if v is not None]
             kinds.discard(_NONE)
-    else:
-        present = [v for v in values if v is not None] if None in values else values
     if op == "count":
         return len(present)
     if op == "countUnique":
         return len(set(map(_json.same_key, present)))
     if op == "concat":
-        if _WHOLE.issuperset(map(type, present)):  # a list's text writes whole numbers as str
+        if kinds <= _WHOLE:  # a list's text writes whole numbers as str
             # does, ", " between them, in one call (half the time in Pyodide)
             text = str(present)[1:-1]
             return text if separator == ", " else text.replace(", ", separator)
@@ -608,8 +606,6 @@ def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bo
         return present[0] if present else None
     if op == "last":
         return present[-1] if present else None
-    if kinds is None:
-        kinds = set(map(type, present))
     if not kinds <= _NUMBERS and not (op in ("min", "max") and kinds == _TEXT):
         for v in present:
             if type(v) not in _NUMBERS and not (op in ("min", "max") and type(v) is str):
@@ -625,7 +621,6 @@ def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bo
 
 
 _NUMBERS = frozenset({int, float})
-_NUMERIC_AGGS = frozenset({"sum", "avg", "min", "max"})
 _WHOLE = frozenset({int, bool})
 _NONE = type(None)
 _TEXT = {str}
