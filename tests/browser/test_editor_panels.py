@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 
 import pytest
 from conftest import load, node, status
@@ -339,7 +340,15 @@ def test_tidy_up_lays_the_graph_out_in_one_undoable_step(editor, how):
         editor.keyboard.press("Shift+Alt+T")
     editor.wait_for_function("(old) => JSON.stringify(window.nodefox.editor.export().nodes.map(n => n.position)) !== old",
                              arg=compact([n["position"] for n in document["nodes"]]))  # fmt: skip
-    editor.wait_for_timeout(400)  # the fit's animation
+    canvas = editor.get_by_test_id("canvas").bounding_box()
+
+    def fitted() -> bool:  # the view is fitted to the result
+        return all(canvas["x"] <= b["x"] and b["x"] + b["width"] <= canvas["x"] + canvas["width"]
+                   for b in boxes(editor).values())  # fmt: skip
+
+    deadline = time.monotonic() + 5  # the fit's animation: 400 ms idle, longer on a busy, throttled page
+    while not fitted() and time.monotonic() < deadline:
+        editor.wait_for_timeout(50)
     after = positions(editor)
     assert any("layout-" in url for url in fetched)
     # left to right along the edges, true above false, nothing on top of anything
@@ -350,7 +359,6 @@ def test_tidy_up_lays_the_graph_out_in_one_undoable_step(editor, how):
         for b in drawn:
             if a < b:
                 assert not overlaps(drawn[a], drawn[b]), f"{a} and {b} overlap after tidying up"
-    canvas = editor.get_by_test_id("canvas").bounding_box()
     for b in drawn.values():  # and the view is fitted to the result
         assert canvas["x"] <= b["x"] and b["x"] + b["width"] <= canvas["x"] + canvas["width"]
     # one undo step puts every node back
