@@ -275,7 +275,8 @@ class Step:
         self.by_name = by_name
         self.names = frozenset(by_name)
 
-    def __call__(self, node: Node, prep: Prepared | None = None, force: bool = False) -> NodeResult:
+    def __call__(self, node: Node, prep: Prepared | None = None, force: bool = False, reuse: Any = None) -> NodeResult:
+        """`reuse`: the live session's outputs kept for input items seen before (`live.reuse`)."""
         incoming = self.graph.incoming[node.id]
         results = self.results
         waiting = False
@@ -291,6 +292,8 @@ class Step:
             prep = prepare(node, self.registry)
         inputs, connected = gather_inputs(prep.type, incoming, results)
         lookup = make_lookup(self.graph, self.by_name, results, self.registry, node.id)
+        if reuse is not None and connected and reuse.applies(prep):
+            return reuse.run(prep, inputs, lambda given: run_node(prep, given, True, self.settings, lookup, self.names, force))
         return run_node(prep, inputs, connected, self.settings, lookup, self.names, force)
 
     def context(self, node: Node, prep: Prepared) -> tuple[dict[str, list], Context]:

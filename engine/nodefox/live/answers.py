@@ -75,12 +75,31 @@ def _item_text(item: Any) -> str:
     hit = _TEXTS.get(id(item))
     if hit is not None and hit[0] is item:
         return hit[1]
-    text = _json.dumps(item)
+    text = None
+    if type(item) is dict and list in map(type, item.values()):
+        text = _gathering(item)
+    if text is None:
+        text = _json.dumps(item)
     if type(item) is dict:
         if len(_TEXTS) >= MAX_TEXTS:
             _TEXTS.clear()
         _TEXTS[id(item)] = (item, text)
     return text
+
+
+def _gathering(item: dict) -> str | None:
+    """The text of an item holding a list of items written before, from theirs, or None.
+    An `aggregate` of all items makes a new item on each run, but the items it gathers
+    are mostly the same objects (`live.reuse`): 12 KB of text in the report's edit."""
+    if not any(type(v) is list and v and type(v[0]) is dict and _written(v[0]) for v in item.values()):
+        return None
+    return _object(item, _gathered)
+
+
+def _gathered(_: str, value: Any) -> str:
+    if type(value) is list and value and type(value[0]) is dict:
+        return f"[{','.join(map(_item_text, value))}]"
+    return _json.dumps(value)
 
 
 def _object(value: dict, write: Any) -> str:

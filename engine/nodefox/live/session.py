@@ -28,6 +28,7 @@ from ..world import ReadCache, World
 from .answers import Answers, entry
 from .checks import Rejected
 from .references import References
+from .reuse import Reuse
 
 EMPTY_WORKFLOW = {"nodefox": 1, "nodes": [], "edges": []}
 
@@ -67,6 +68,7 @@ class Session:
                            cache=ReadCache(), preview=True)  # fmt: skip
         self.answers = Answers()
         self.refs = References()
+        self.reuse = Reuse()
         self.results: dict[str, NodeResult] = {}
         self.preps: dict[str, Prepared] = {}
         self.dirty: set[str] = set()
@@ -141,6 +143,7 @@ class Session:
     def forget(self, node_id: str) -> None:
         """Drop what the session keeps about a removed node."""
         self.preps.pop(node_id, None)
+        self.reuse.forget(node_id)
         self.refs.set(node_id, frozenset())
         self.results.pop(node_id, None)
         self.dirty.discard(node_id)
@@ -338,7 +341,7 @@ class Session:
         False (nothing), the output ports whose items changed, or True (more than items)."""
         old = self.results.get(node_id)
         self.results[node_id] = NodeResult("stale")  # if interrupted inside, the node is stale
-        new = self.step(self.nodes[node_id], self.prep(node_id), force)
+        new = self.step(self.nodes[node_id], self.prep(node_id), force, self.reuse)
         new.fresh = True
         self.answers.unsent.add(node_id)
         changed = True if old is None else changes(old, new)

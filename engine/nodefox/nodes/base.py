@@ -43,6 +43,9 @@ class NodeType:
     reads: frozenset[str] = frozenset()
     # runs the user's own code: natively only when allowed, in a preview only with consent
     runs_code: bool = False
+    # makes each output item from the input item at its position alone, one for one (set,
+    # rename, ...): the live session may give kept outputs again for the same input items
+    maps: bool = False
 
     def effect_of(self, params: dict) -> str:
         """This node's effect for these params ("none", "read" or "write")."""

@@ -777,7 +777,7 @@ NODES = [
             "object": {"description": "an object (usually one expression) whose keys are written before "
                                       "the fields, each as a field name (a key with a dot is a path)"},
         }, ["fields"]),
-        run_set,
+        run_set, maps=True,
     ),
     NodeType(
         "rename", "Rename Keys", "Transform", "Moves values to new keys.",
@@ -785,11 +785,11 @@ NODES = [
         obj_schema({"keys": {"type": "array", "default": [], "items": {
             "type": "object", "properties": {"from": PATH, "to": PATH},
             "required": ["from", "to"], "additionalProperties": False}}}),
-        run_rename,
+        run_rename, maps=True,
     ),
     NodeType(
         "remove", "Remove Fields", "Transform", "Drops fields from each item.",
-        ("in",), ("out",), obj_schema({"fields": {**PATHS, "default": []}}), run_remove,
+        ("in",), ("out",), obj_schema({"fields": {**PATHS, "default": []}}), run_remove, maps=True,
     ),
     NodeType(
         "sort", "Sort", "Transform",
@@ -878,6 +878,6 @@ NODES = [
             "field": PATH,
             "destination": {**PATH, "description": "where to write (default: the field itself)"},
         }, ["op", "field"]),
-        run_json,
+        run_json, maps=True,
     ),
 ]  # fmt: skip
