@@ -35,7 +35,7 @@ class Node:
     on_error: str = "stop"
     pinned: list | None = None
     raw: dict = field(default_factory=dict)  # the node as written, for export
-    # what execute.prepare built for this node: (node type, params, prepared); a cached
+    # what execute.prepare built for this node: (node type, params, Prepared); a cached
     # Document hands back the same nodes, so a repeated run skips keying the params
     prepared: Any = field(default=None, compare=False, repr=False)
 

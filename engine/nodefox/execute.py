@@ -55,7 +55,7 @@ def prepare(node: Node, registry: Registry = BUILTINS) -> Prepared:
     assert node_type is not None, node.type
     mine = node.prepared
     if mine is not None and mine[0] is node_type and mine[1] is node.params:
-        return Prepared(node, node_type, *mine[2])
+        return mine[2]
     # keyed by the params' JSON text: equal params in other nodes and other runs share one plan
     key = (id(node_type), node.type, node.on_error, _json.key(node.params))
     hit = _PREPARED.get(key)
@@ -63,8 +63,9 @@ def prepare(node: Node, registry: Registry = BUILTINS) -> Prepared:
         hit = _PREPARED[key] = _prepare(node_type, node.params, node.on_error)
         if len(_PREPARED) > MAX_PREPARED:
             _PREPARED.popitem(last=False)
-    node.prepared = (node_type, node.params, hit)
-    return Prepared(node, node_type, *hit)
+    prep = Prepared(node, node_type, *hit)
+    node.prepared = (node_type, node.params, prep)  # kept with the node: never changed (replace it)
+    return prep
 
 
 def _prepare(node_type: NodeType, params: dict, on_error: str) -> tuple:
@@ -140,12 +141,8 @@ def clock(settings: dict) -> str:
 
 def node_context(node_type: Any, inputs: dict[str, list], settings: RunSettings, lookup: Any, names: Any) -> Context:
     """What a node's expressions read besides `$json` and `$index`."""
-    return Context(
-        vars=settings.variables, now=settings.now, timezone=settings.timezone,
-        workflow=settings.workflow, inputs=inputs,
-        first_input=node_type.inputs[0] if node_type.inputs else None,
-        lookup=lookup, names=names,
-    )  # fmt: skip
+    first = node_type.inputs[0] if node_type.inputs else None  # by position: made per node run
+    return Context(settings.variables, settings.now, settings.timezone, settings.workflow, inputs, first, lookup, names)
 
 
 def run_node(
@@ -218,6 +215,8 @@ def _failed(prep: Prepared, inputs: dict, err: NodeError, call: NodeCall | None,
 
 
 def _outputs(ports: tuple[str, ...], produced: dict[str, list]) -> dict[str, list]:
+    if len(produced) == len(ports) and tuple(produced) == ports:
+        return produced  # every port, in order: as the node made it
     return {p: produced.get(p, []) for p in ports}
 
 
@@ -227,7 +226,13 @@ def _ms(start: float) -> float:
 
 def gather_inputs(node_type: NodeType, incoming: list, results: dict[str, NodeResult]) -> tuple[dict, bool]:
     """Items on each input port: the edges' lists concatenated in edges[] order."""
-    inputs: dict[str, list] = {p: [] for p in node_type.inputs}
+    ports = node_type.inputs
+    if len(incoming) == 1 and len(ports) == 1:  # the common case: one edge into one port
+        edge = incoming[0]
+        res = results.get(edge.source)
+        items = res.outputs.get(edge.source_port) if res and res.outputs else None
+        return {ports[0]: items if items and edge.target_port == ports[0] else []}, True
+    inputs: dict[str, list] = {p: [] for p in ports}
     for edge in incoming:
         res = results.get(edge.source)
         items = res.outputs.get(edge.source_port) if res and res.outputs else None

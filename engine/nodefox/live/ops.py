@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from .. import _json, paths
@@ -150,7 +151,7 @@ def _swap(s: Session, old: Node, new: Node) -> None:
     s.by_name[new.name] = new
     prep = s.preps.get(new.id)
     if prep is not None and same_definition(old, new):
-        prep.node = new  # notes, name or position only: the result still holds
+        s.preps[new.id] = replace(prep, node=new)  # notes, name or position only: the result still holds
     else:
         s.invalidate(new.id)
 

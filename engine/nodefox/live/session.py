@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from dataclasses import replace
 from operator import is_
 from typing import Any
 
@@ -111,7 +112,7 @@ class Session:
             if old is None or prep is None or not same_definition(old, node):
                 self.invalidate(nid)
                 continue
-            prep.node = node
+            self.preps[nid] = replace(prep, node=node)  # a node's Prepared is its own (execute.prepare)
             if old_incoming.get(nid) != new_incoming.get(nid):
                 self.mark(nid)
         renamed = {old_names[n] for n in old_names if n in self.nodes and self.nodes[n].name != old_names[n]}

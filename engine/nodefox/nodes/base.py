@@ -87,7 +87,7 @@ class NodeType:
 class NodeCall:
     """What one execution of a node sees."""
 
-    __slots__ = ("node_id", "inputs", "plan", "context", "on_error", "seed", "allow_code",
+    __slots__ = ("node_id", "inputs", "first", "plan", "context", "on_error", "seed", "allow_code",
                  "input_items", "warnings", "errors", "schema", "world")  # fmt: skip
 
     def __init__(
@@ -104,17 +104,14 @@ class NodeCall:
         world: World | None = None,  # what the node may reach outside (world.md)
     ):
         self.node_id, self.inputs, self.plan, self.context = node_id, inputs, plan, context
+        # the items on the first input port
+        self.first: list = next(iter(inputs.values()), [])
         self.on_error, self.seed, self.allow_code = on_error, seed, allow_code
         self.input_items = input_items
         self.schema = schema
         self.world = world if world is not None else World()
         self.warnings: list[str] = []
         self.errors: list[dict] = []  # errorOutput items
-
-    @property
-    def first(self) -> list:
-        """The items on the first input port."""
-        return next(iter(self.inputs.values()), [])
 
     def params_at(self, index: int, item: dict) -> dict:
         return self.checked(self.plan.at(item, index, self.context))
