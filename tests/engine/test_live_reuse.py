@@ -175,5 +175,8 @@ def test_an_item_gathering_items_written_before_has_the_same_text():
         assert answers._item_text(gathered) == _json.dumps(gathered)
         assert answers._gathering(gathered) is not None  # written from the items' texts
     same_as_a_whole_run(session)
-    # an item whose lists hold nothing written before is written whole
+    # an item whose lists hold nothing written before is written whole, and so is one
+    # gathering more items than are worth a call each
     assert answers._gathering({"all": [{"never": "seen"}], "n": 1}) is None
+    many = {"all": [outputs(session, "m")[0]] * (answers.MAX_GATHERED + 1)}
+    assert answers._gathering(many) is None and answers._item_text(many) == _json.dumps(many)

@@ -69,6 +69,7 @@ class Answers:
 # reused while its text is kept.
 _TEXTS: dict[int, tuple[dict, str]] = {}
 MAX_TEXTS = 8192
+MAX_GATHERED = 2000  # items in one item's lists beyond which it is written whole (`_gathering`)
 
 
 def _item_text(item: Any) -> str:
@@ -93,6 +94,8 @@ def _gathering(item: dict) -> str | None:
     are mostly the same objects (`live.reuse`): 12 KB of text in the report's edit."""
     if not any(type(v) is list and v and type(v[0]) is dict and _written(v[0]) for v in item.values()):
         return None
+    if sum(len(v) for v in item.values() if type(v) is list) > MAX_GATHERED:
+        return None  # written whole, in C: one Python call per gathered item would cost more
     return _object(item, _gathered)
 
 
