@@ -80,20 +80,25 @@ def test_items_seen_before_get_the_same_outputs_and_only_new_ones_run(monkeypatc
     same_as_a_whole_run(session)
 
 
-@pytest.mark.parametrize("mapper", [
-    node("m", "rename", {"keys": [{"from": "v", "to": "value"}]}),
-    node("m", "remove", {"fields": ["deep"]}),
-    node("m", "json", {"op": "stringify", "field": "deep", "destination": "text"}),
-    node("m", "set", {"include": "none", "fields": []}),  # empty objects: the check that finds them all
-    node("m", "set", {"include": "selected", "selected": ["id"], "fields": [{"name": "x", "value": True}]}),
+# v 2..4 then v 0..1 (4 items of each v), once: all others were seen before
+ONCE = [12, 8]
+
+
+@pytest.mark.parametrize(("mapper", "runs"), [
+    (node("m", "rename", {"keys": [{"from": "v", "to": "value"}]}), ONCE),
+    (node("m", "remove", {"fields": ["deep"]}), ONCE),
+    (node("m", "json", {"op": "stringify", "field": "deep", "destination": "text"}), ONCE),
+    (node("m", "set", {"include": "selected", "selected": ["id"], "fields": [{"name": "x", "value": True}]}), ONCE),
+    # empty objects look like items not seen before (a check in C that finds them all): all run
+    (node("m", "set", {"include": "none", "fields": []}), [12, 32, 4, 40, 20]),
 ])  # fmt: skip
-def test_every_mapping_type_reuses_and_matches_a_whole_run(monkeypatch, mapper):
+def test_every_mapping_type_reuses_and_matches_a_whole_run(monkeypatch, mapper, runs):
     session = filtered(mapper)
     given = counting(monkeypatch)
     for right in (7, 2, 9, 0, 5):
         move(session, right)
         same_as_a_whole_run(session)
-    assert given == [12, 8]  # v 2..4 then v 0..1 (4 items of each v), once: all others were seen before
+    assert given == runs
 
 
 @pytest.mark.parametrize("value", ["={{ $index }}", "={{ $vars.k }}", "={{ $now }}", '={{ $("d").first().id }}',
@@ -151,7 +156,18 @@ def test_kept_outputs_are_bounded_by_the_input():
     for i in range(30):  # 50 new items each time
         session.apply([{"op": "patch_params", "id": "d", "path": "/items", "value": [{"v": 9, "n": j} for j in range(i, i + 50)]}])
     _, made, held = session.reuse.kept["m"]
-    assert len(made) == len(held) <= 2 * 50 + reuse._SLACK
+    assert len(made) == 50 and len(held) == 1  # all new: the new ones only
+    same_as_a_whole_run(session)
+    for i in range(30):  # one new item each time, beside 49 seen before: a partial run each
+        session.apply([{"op": "patch_params", "id": "d", "path": "/items/0", "value": {"v": 9, "n": 1000 + i}}])
+        _, made, held = session.reuse.kept["m"]
+        assert len(made) <= 3 * 50 + reuse._SLACK and len(held) <= reuse._LISTS
+    same_as_a_whole_run(session)
+    for i in range(12):  # 40 new items each time beside 10 seen before
+        session.apply([{"op": "patch_params", "id": "d", "path": f"/items/{j}", "value": {"v": 9, "n": 100 * i + j}}
+                       for j in range(10, 50)])
+        _, made, held = session.reuse.kept["m"]
+        assert len(made) <= 3 * 50 + reuse._SLACK and len(held) <= reuse._LISTS
     same_as_a_whole_run(session)
 
 

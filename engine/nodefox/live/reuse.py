@@ -23,18 +23,20 @@ from typing import Any
 from ..execute import NodeResult, Prepared
 
 _JSON_ONLY = frozenset({"json"})
-# outputs kept per node, beyond its current input: alternating between two inputs
-# (a threshold edited back and forth) finds both; more is dropped
-_SLACK = 1000
+# outputs kept per node beyond twice its current input: alternating between two inputs (a
+# threshold edited back and forth) finds both; more is dropped
+_SLACK = 64
+_LISTS = 8  # input lists held per node (each partial run adds one)
 MAX_KEPT = 20_000  # input items from which a node's outputs are no longer kept (memory)
 
 
 class Reuse:
     """Per node: the params' plan its outputs were made with, the outputs by their input
-    item's id, and those input items, held so that no other object takes their id."""
+    item's id, and the input lists they came from, held so that no other object takes
+    one of those ids while it is kept."""
 
     def __init__(self) -> None:
-        self.kept: dict[str, tuple[Any, dict[int, dict], dict[int, dict]]] = {}
+        self.kept: dict[str, tuple[Any, dict[int, dict], list[list]]] = {}
 
     def forget(self, node_id: str) -> None:
         self.kept.pop(node_id, None)
@@ -54,37 +56,41 @@ class Reuse:
         (port, items), *others = inputs.items()
         kept = self.kept.get(node_id)
         if kept is None or kept[0] is not prep.plan or not items or others:
-            return self._keep(node_id, prep, items, run(inputs), {}, {})
+            return self._keep(node_id, prep, items, run(inputs))
         start = time.perf_counter()
         _, made, held = kept
         out = list(map(made.get, map(id, items)))
         if all(out):  # every item seen before, checked in C (an empty output object is checked below)
             return NodeResult("ok", {"out": out}, ms=_ms(start))
+        if not any(out):  # none seen before (what feeds it made them anew): keep these only
+            return self._keep(node_id, prep, items, run(inputs))
         ids = list(map(id, items))
         fresh = [item for item, i in zip(items, ids, strict=True) if i not in made]
         if not fresh:
             return NodeResult("ok", {"out": out}, ms=_ms(start))
-        if len(fresh) == len(items):
-            return self._keep(node_id, prep, items, run(inputs), made, held)
         res = run({port: fresh})
         new = res.outputs["out"] if res.status == "ok" and not res.warnings and res.outputs else None
         if new is None or len(new) != len(fresh):  # what it says must be about all the items
-            return self._keep(node_id, prep, items, run(inputs), made, held)
+            return self._keep(node_id, prep, items, run(inputs))
         following = iter(new).__next__
         res.outputs = {"out": [made[i] if i in made else following() for i in ids]}
         res.ms = _ms(start)
+        if len(made) > 2 * len(items) + _SLACK or len(held) >= _LISTS:  # kept for inputs long gone
+            return self._keep(node_id, prep, items, res)
         return self._keep(node_id, prep, items, res, made, held)
 
-    def _keep(self, node_id: str, prep: Prepared, items: list, res: NodeResult, made: dict, held: dict) -> NodeResult:
+    def _keep(self, node_id: str, prep: Prepared, items: list, res: NodeResult,
+              made: dict | None = None, held: list | None = None) -> NodeResult:  # fmt: skip
+        """Keep `res`'s outputs for `items`, beside `made` (those kept from earlier inputs)."""
         out = res.outputs.get("out") if res.status == "ok" and not res.warnings and res.outputs else None
         if out is None or len(out) != len(items) or len(items) > MAX_KEPT:
             self.kept.pop(node_id, None)
             return res
-        if len(made) > len(items) + _SLACK:
-            made, held = {}, {}
-        ids = list(map(id, items))
-        made.update(zip(ids, out, strict=True))
-        held.update(zip(ids, items, strict=True))
+        if made is None or held is None:
+            made, held = dict(zip(map(id, items), out, strict=True)), [items]
+        else:
+            made.update(zip(map(id, items), out, strict=True))
+            held.append(items)
         self.kept[node_id] = (prep.plan, made, held)
         return res
 
