@@ -27,7 +27,18 @@ export async function tidyUp(api: StoreApi<Editor>, flow: ReactFlowInstance): Pr
   };
   const moves = tidy(boxes, links, ports);
   if (Object.keys(moves).length) await api.getState().move(moves);
-  if (!chosen) requestAnimationFrame(() => void flow.fitView({ ...FIT, duration: 200 }));
+  if (!chosen) whenPlaced(flow, moves, () => void flow.fitView({ ...FIT, duration: 200 }));
+}
+
+/** `then()` once React Flow draws every node where `moves` put it (at most a second of frames):
+ * a fit in the next frame alone could still see the old places on a busy page, and fit those. */
+function whenPlaced(flow: ReactFlowInstance, moves: { [id: string]: [number, number] }, then: () => void, frames = 60) {
+  const placed = Object.entries(moves).every(([id, [x, y]]) => {
+    const at = flow.getNode(id)?.position;
+    return !at || (at.x === x && at.y === y);
+  });
+  if (placed || frames <= 0) then();
+  else requestAnimationFrame(() => whenPlaced(flow, moves, then, frames - 1));
 }
 
 export function TidyButton() {
