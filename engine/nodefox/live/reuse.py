@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from ..execute import NodeResult, Prepared
+from ..execute import NodeResult, Prepared, _ms
 
 _JSON_ONLY = frozenset({"json"})
 # outputs kept per node beyond twice its current input: alternating between two inputs (a
@@ -69,7 +69,7 @@ class Reuse:
         if not fresh:
             return NodeResult("ok", {"out": out}, ms=_ms(start))
         res = run({port: fresh})
-        new = res.outputs["out"] if res.status == "ok" and not res.warnings and res.outputs else None
+        new = _clean(res)
         if new is None or len(new) != len(fresh):  # what it says must be about all the items
             return self._keep(node_id, prep, items, run(inputs))
         following = iter(new).__next__
@@ -82,7 +82,7 @@ class Reuse:
     def _keep(self, node_id: str, prep: Prepared, items: list, res: NodeResult,
               made: dict | None = None, held: list | None = None) -> NodeResult:  # fmt: skip
         """Keep `res`'s outputs for `items`, beside `made` (those kept from earlier inputs)."""
-        out = res.outputs.get("out") if res.status == "ok" and not res.warnings and res.outputs else None
+        out = _clean(res)
         if out is None or len(out) != len(items) or len(items) > MAX_KEPT:
             self.kept.pop(node_id, None)
             return res
@@ -95,5 +95,6 @@ class Reuse:
         return res
 
 
-def _ms(start: float) -> float:
-    return round((time.perf_counter() - start) * 1000, 3)
+def _clean(res: NodeResult) -> list | None:
+    """The items a run made, when it ran without error or warning (only those are kept)."""
+    return res.outputs.get("out") if res.status == "ok" and not res.warnings and res.outputs else None
