@@ -73,16 +73,20 @@ def set_(item: dict, path: str, value: Any) -> None:
         return
     target: Any = item
     for key in keys[:-1]:
-        nxt = _child(target, key)
-        if type(nxt) is dict:
-            nxt = dict(nxt)
-        elif type(nxt) is list:
-            nxt = list(nxt)
-        else:
+        nxt = _own_child(target, key)
+        if nxt is None:
             nxt = {}
         _put(target, key, nxt, path)
         target = nxt
     _put(target, keys[-1], value, path)
+
+
+def _own_child(target: Any, key: Any) -> dict | list | None:
+    """The object or array under key, copied so that changing it leaves the input alone;
+    None when there is none."""
+    nxt = _child(target, key)
+    t = type(nxt)
+    return dict(nxt) if t is dict else list(nxt) if t is list else None
 
 
 def delete(item: dict, path: str) -> None:
@@ -96,12 +100,8 @@ def delete(item: dict, path: str) -> None:
         return
     target: Any = item
     for key in keys[:-1]:
-        nxt = _child(target, key)
-        if type(nxt) is dict:
-            nxt = dict(nxt)
-        elif type(nxt) is list:
-            nxt = list(nxt)
-        else:
+        nxt = _own_child(target, key)
+        if nxt is None:
             return
         _put(target, key, nxt)
         target = nxt

@@ -12,46 +12,18 @@ from typing import Any
 
 import nodefox
 import pytest
-from conftest import expected_entry
+from conftest import NOW, data, edge, expected_entry, node
+from conftest import document as doc
 from nodefox import Session, bridge
 from nodefox import execute as execute_module
 from nodefox.nodes import BUILTINS, NodeType, Registry
 from nodefox.nodes.base import obj_schema
 
-NOW = "2026-01-01T09:30:00Z"
-
-
 # -- documents -------------------------------------------------------------------
-
-
-def doc(nodes: list[dict], edges: list[dict] | None = None, **extra: Any) -> dict:
-    out: dict = {"nodefox": 1, "settings": {"now": NOW}, "nodes": nodes, "edges": edges or []}
-    out.update(extra)
-    return out
-
-
-def data(node_id: str, items: list[dict], **extra: Any) -> dict:
-    return {"id": node_id, "type": "data", "params": {"items": items}, **extra}
-
-
-def node(node_id: str, node_type: str, params: dict | None = None, **extra: Any) -> dict:
-    out: dict = {"id": node_id, "type": node_type, **extra}
-    if params is not None:
-        out["params"] = params
-    return out
 
 
 def set_node(node_id: str, field: str, value: Any, **extra: Any) -> dict:
     return node(node_id, "set", {"fields": [{"name": field, "value": value}]}, **extra)
-
-
-def edge(source: str, target: str, sport: str | None = None, tport: str | None = None, **extra: Any) -> dict:
-    out: dict = {"source": source, "target": target, **extra}
-    if sport is not None:
-        out["sourcePort"] = sport
-    if tport is not None:
-        out["targetPort"] = tport
-    return out
 
 
 def chain(*ids: str) -> list[dict]:
