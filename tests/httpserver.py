@@ -174,6 +174,8 @@ class Handler(BaseHTTPRequestHandler):
             self._answer(int(q.get("code", "302")), b"", headers={"Location": q.get("to", "/json")})
         elif path == "/nocors":
             self._json({"cors": False}, cors=False)
+        elif path == "/say":  # says `text` with `status` and `ctype`
+            self._answer(int(q.get("status", "200")), q.get("text", "").encode(), q.get("ctype", "text/plain"))
         elif path == "/big":
             self._answer(200, b"x" * (1024 * int(q.get("kb", "1"))), "text/plain")
         else:

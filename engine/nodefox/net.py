@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import json
+import re
 import sys
 import time
 from collections.abc import Callable, Mapping
@@ -139,7 +140,25 @@ def host_of(url: str) -> str:
         raise NodeError(f"{url!r} is not a valid URL: {exc}", path="/url") from None
     if not host:
         raise NodeError(f"{url!r} names no host", path="/url")
+    if _CONTROL.search(url) or _UNSAFE_AUTHORITY.search(_authority(url)) or not _HOST.fullmatch(host):
+        # urlsplit, urllib3 and the browser's URL parser must all read the same host, or the
+        # permission and the credential are checked for one host and sent to another:
+        # `http://evil\@allowed/` is `allowed` here and `evil` to the browser and urllib3
+        raise NodeError(f"{url!r} is not a valid URL: a host is letters, digits, dots and hyphens "
+                        "(international names in their xn-- form); no backslash or space comes "
+                        "before the path, and no control character anywhere", path="/url")  # fmt: skip
     return host
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # urlsplit and browsers drop tabs and newlines; urllib3 may not
+_UNSAFE_AUTHORITY = re.compile(r"[\\\s]")
+_HOST = re.compile(r"[a-z0-9._~-]+|\[[0-9a-f:.]+\]|[0-9a-f:.]+")  # a name, an IPv4 or IPv6 address
+
+
+def _authority(url: str) -> str:
+    """The URL's text between `//` and the path, as written (urlsplit has cleaned its own)."""
+    rest = url.partition("//")[2]
+    return re.split(r"[/?#]", rest, maxsplit=1)[0]
 
 
 def _text(body: bytes | None) -> str | None:
@@ -236,10 +255,9 @@ def _headers(got: Any) -> tuple[tuple[str, str], ...]:
 
 def redactor(world: World) -> Callable[[str], str]:
     """A function that replaces every form of every secret in a text with `***`."""
-    secrets = world.secrets() + credentials.secret_forms(world.credentials)
+    secrets = _secret_forms(world)
     if not secrets:
         return _same
-    secrets.sort(key=len, reverse=True)  # the longer form first: a token inside it goes too
 
     def redact(text: str) -> str:
         for secret in secrets:
@@ -248,6 +266,22 @@ def redactor(world: World) -> Callable[[str], str]:
         return text
 
     return redact
+
+
+def redact_bytes(world: World, data: bytes) -> bytes:
+    """A response body kept as a file, with every form of every secret (UTF-8) as `***`:
+    the file is shown in previews and read by later nodes like any text."""
+    for secret in _secret_forms(world):
+        form = secret.encode("utf-8", "surrogatepass")
+        if form in data:
+            data = data.replace(form, SECRET.encode())
+    return data
+
+
+def _secret_forms(world: World) -> list[str]:
+    secrets = world.secrets() + credentials.secret_forms(world.credentials)
+    secrets.sort(key=len, reverse=True)  # the longer form first: a token inside it goes too
+    return secrets
 
 
 def _same(text: str) -> str:

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import socket
@@ -410,6 +411,41 @@ def test_secret_is_hidden_in_network_errors():
     cred = {"type": "query", "name": "key", "value": SECRET, "hosts": ["127.0.0.1"]}
     message = error({"url": NOBODY, "credential": "c"}, credentials={"c": cred})
     assert SECRET not in message
+
+
+def test_a_secret_cut_by_an_error_message_is_hidden_whole(server):
+    # the body is quoted up to 200 characters: the secret crosses the cut
+    message = error({"url": server.url("/say?status=404&text=" + "x" * 190 + SECRET), "credential": "c"},
+                    credentials={"c": BEARER})  # fmt: skip
+    assert SECRET[:8] not in message and "HTTP 404" in message
+    message = error({"url": server.url("/say?ctype=application/json&text=" + "x" * 30 + SECRET),
+                     "credential": "c"}, credentials={"c": BEARER})  # fmt: skip
+    assert "is not valid JSON" in message and SECRET[:8] not in message
+
+
+def test_a_response_kept_as_a_file_hides_secrets(server):
+    [got] = out({"url": server.url("/echo"), "credential": "c", "response": "file"}, credentials={"c": BEARER})
+    text = base64.b64decode(got["file"]["data"]).decode()
+    assert SECRET not in text and "Bearer ***" in text
+
+
+@pytest.mark.parametrize("url", [
+    "http://localhost:{port}\\@127.0.0.1:{port}/echo",  # urllib3 and browsers: localhost
+    "http://127.0.0.1:{port}\t/echo",
+    "http://%31%32%37.0.0.1:{port}/echo",
+    "http://b\u00fccher.de/",
+])  # fmt: skip
+def test_a_url_whose_host_url_readers_disagree_on_is_refused(server, url):
+    url = url.format(port=server.url("").rsplit(":", 1)[1].strip("/"))
+    message = error({"url": url, "credential": "c"}, credentials={"c": BEARER}, allow_net=["127.0.0.1"])
+    assert "is not a valid URL" in message
+    assert server.log == []
+
+
+def test_hosts_as_every_url_reader_sees_them():
+    assert net.host_of("http://user:p%40ss@API.example.com:8080/a\\b c?q=\\") == "api.example.com"
+    assert net.host_of("http://[::1]:8080/x") == "::1"
+    assert net.host_of("https://xn--bcher-kva.de/") == "xn--bcher-kva.de"
 
 
 def test_env_credential_name_matches_loosely():

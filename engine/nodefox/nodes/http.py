@@ -99,10 +99,10 @@ def _call(call: NodeCall, params: dict, index: int | None, redact: Any) -> list:
             item = dict(call.first[index]) if index is not None else {}
             if params.get("full", False):
                 item = {"status": response.status, "headers": {k: redact(v) for k, v in response.headers}}
-            paths.set_(item, params.get("fileField", "file"), _as_file(response))
+            paths.set_(item, params.get("fileField", "file"), _as_file(response, net.redact_bytes(call.world, response.body)))
             items.append(item)
             break
-        value = _decode(response, params.get("response", "auto"), method)
+        value = _decode(response, params.get("response", "auto"), method, redact)
         items.extend(_items(response, value, split, params.get("full", False), redact))
         following = _next_url(response, value, next_at) if next_at else None
         if not following or following in seen:
@@ -229,11 +229,12 @@ def _file_name(response: net.Response) -> str | None:
     return last or None
 
 
-def _as_file(response: net.Response) -> dict:
-    """The response's body as a file: typed by its content type, named by Content-Disposition
-    or the URL's last segment, and (as n8n has it) `directory` the URL it came from."""
+def _as_file(response: net.Response, body: bytes) -> dict:
+    """The response's `body` (its secrets hidden) as a file: typed by its content type, named
+    by Content-Disposition or the URL's last segment, and (as n8n has it) `directory` the URL
+    it came from."""
     media = _media(response)[0] if response.header("content-type") else None
-    value = filedata.make(response.body, _file_name(response), media or None, where="the response")
+    value = filedata.make(body, _file_name(response), media or None, where="the response")
     value.pop("directory", None)
     return {**{k: v for k, v in value.items() if k not in ("fileName", "fileSize", "bytes")},
             "directory": response.url.partition("#")[0],
@@ -256,7 +257,7 @@ def _failure(method: str, url: str, response: net.Response, redact: Any) -> str:
         phrase = HTTPStatus(response.status).phrase
     except ValueError:
         phrase = response.reason
-    text = " ".join(_decode_text(response).split())
+    text = redact(" ".join(_decode_text(response).split()))  # before the cut, which could halve a secret
     start = text[:BODY_START] + ("…" if len(text) > BODY_START else "")
     return redact(f"HTTP {response.status} {phrase} from {method} {url}" + (f": {start}" if start else ""))
 
@@ -289,7 +290,7 @@ class _Text(str):
     """A body read as text (not JSON)."""
 
 
-def _decode(response: net.Response, mode: str, method: str) -> Any:
+def _decode(response: net.Response, mode: str, method: str, redact: Any) -> Any:
     """The body as a JSON value, or as `_Text`."""
     if not response.body:
         return _Text("")
@@ -298,7 +299,7 @@ def _decode(response: net.Response, mode: str, method: str) -> Any:
     try:
         return _json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
-        start = " ".join(_decode_text(response).split())[:40]
+        start = redact(" ".join(_decode_text(response).split()))[:40]
         raise NodeError(f"the response from {method} {response.url} is not valid JSON "
                         f"(it starts {start!r})") from None  # fmt: skip
 
