@@ -313,7 +313,8 @@ class Hooks:
             return error(404, f"no workflow in this workspace has a webhook with path {path!r}")
         later = hook.respond == "immediately"
         try:
-            job = self.runner.queue(hook.workflow, text, "webhook", [item], hook.respond, run_next=not later)
+            job = self.runner.queue(hook.workflow, text, "webhook", [item], hook.respond, run_next=not later,
+                                    node=hook.node)  # fmt: skip
         except Exception as exc:  # sqlite3 or psycopg: nothing was accepted, so nothing runs
             return error(503, f"the call could not be recorded, so it was not run: {type(exc).__name__}: {exc}")
         mark = {"x-nodefox-execution": str(job.execution)}

@@ -113,6 +113,7 @@ class RunSettings:
     input_items: list | None = None
     allow_code: bool = False
     world: World = field(default_factory=World)
+    trigger: str | None = None  # the trigger node that started the run: the others give nothing
 
     @classmethod
     def of(cls, raw: dict, input_items: list | None, allow_code: bool, now: str | None = None,
@@ -167,6 +168,8 @@ def run_node(
         return NodeResult("disabled", _outputs(ports, {ports[0]: first} if ports else {}))
     if node_type.inputs and not connected:
         return NodeResult("idle")
+    if settings.trigger is not None and node.id != settings.trigger and "input_items" in node_type.reads:
+        return NodeResult("skipped")  # another trigger started this run
     if node_type.inputs and not node_type.runs_on_empty and not any(inputs.values()):
         return NodeResult("skipped")
     if settings.world.preview and not force and (
@@ -398,13 +401,17 @@ def run(
     timeout: float | None = limits.DEFAULT_TIMEOUT,
     max_items: int | None = limits.DEFAULT_MAX_ITEMS,
     max_memory: float | None = limits.DEFAULT_MAX_MEMORY,
+    trigger: str | None = None,
 ) -> dict:
     """Run a workflow document and return its result (`workflow.md`, "The run result").
 
     Nothing outside is reached unless granted: `allow_net` (None, True or a list of
     hosts), `allow_write`, `files` (the folder file names resolve in), `credentials`
     (by name). `timeout` (seconds), `max_items` and `max_memory` (megabytes) bound the
-    run (`limits.py`; None: no limit). Raises DocumentError when the document is rejected.
+    run (`limits.py`; None: no limit). `trigger`: the id of the trigger node that started
+    the run (a called webhook, a fired schedule): only it gives the input items, the other
+    trigger nodes are skipped with their branches. Raises DocumentError when the document
+    is rejected.
     """
     doc = document if isinstance(document, Document) else load_cached(document, registry)
     if input_items is not None:
@@ -412,6 +419,7 @@ def run(
     world = World(allow_net=allow_net, allow_write=allow_write, files=files,
                   credentials=dict(credentials or {}), transport=transport, preview=preview)  # fmt: skip
     settings = RunSettings.of(doc.raw, input_items, allow_code, world=world)
+    settings.trigger = trigger
     with limits.budget(timeout, max_items, max_memory):
         return Run(doc, settings, registry).execute()
 

@@ -341,6 +341,7 @@ class Job:
     input_items: list | None
     mode: str = "onFinish"
     started: bool = False  # queued straight as running (a worker slot was free)
+    node: str | None = None  # the trigger node that fired: the workflow's others give nothing
 
 
 class Runner:
@@ -405,16 +406,17 @@ class Runner:
             self.store.finish(row["id"], "failed", None,
                               "not run after a restart: the workflow file changed since it was queued")  # fmt: skip
             return
-        self.background(Job(row["id"], row["workflow"], text, row["input"]))
+        self.background(Job(row["id"], row["workflow"], text, row["input"],
+                            node=firing_node(text, row["trigger"], row["input"])))  # fmt: skip
 
     def queue(self, workflow: str, text: bytes, trigger: str, input_items: list | None,
-              mode: str = "onFinish", run_next: bool = False) -> Job:  # fmt: skip
+              mode: str = "onFinish", run_next: bool = False, node: str | None = None) -> Job:  # fmt: skip
         """Write the execution down. `run_next`: the caller awaits `run(job)` right away,
         so when a worker slot is free the row is written as `running` at once (one write
         less); nothing else can take the slot in between, as no await comes between."""
         started = run_next and not self.slots.locked()
         execution = self.store.queue(workflow, _hash(text), trigger, input_items, started)
-        return Job(execution, workflow, text, input_items, mode, started)
+        return Job(execution, workflow, text, input_items, mode, started, node)
 
     def background(self, job: Job) -> None:
         task = asyncio.get_running_loop().create_task(self.run(job))
@@ -436,7 +438,7 @@ class Runner:
         config = self.config
         grants = {"allow_net": config.allow_net, "allow_write": config.allow_write, "files": str(self.workspace.files),
                   "timeout": config.timeout, "max_items": config.max_items, "max_memory": config.max_memory}  # fmt: skip
-        args = (job.text, job.input_items, grants, job.mode)
+        args = (job.text, job.input_items, {**grants, "trigger": job.node}, job.mode)
         loop = asyncio.get_running_loop()
         try:
             if self.pool is None:
@@ -454,6 +456,21 @@ class Runner:
         limits = self.config.limits
         if limits.max_age_days is not None or limits.max_count is not None:
             self.store.prune(limits)
+
+
+def firing_node(text: bytes, trigger: str, input_items: list | None) -> str | None:
+    """The trigger node that started a recorded execution, found again from its item (a
+    queued one run after a restart): the webhook with the called path, the workflow's only
+    schedule; None when it cannot be told (every trigger node then gives the item)."""
+    try:
+        doc = _json.loads(text)
+        nodes = [n for n in doc["nodes"] if isinstance(n, dict) and n.get("type") == trigger]
+        if trigger == "webhook":
+            path = webhook_path(str(input_items[0]["path"]))
+            nodes = [n for n in nodes if webhook_path(str((n.get("params") or {}).get("path", ""))) == path]
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError):
+        return None
+    return str(nodes[0].get("id")) if len(nodes) == 1 else None
 
 
 def _stat_key(path: Path) -> tuple | None:
@@ -484,7 +501,7 @@ async def schedule_loop(index: Index, runner: Runner, clock: Callable[[], dt.dat
                 if text is None:
                     continue
                 item = {"firedAt": at.isoformat().replace("+00:00", "Z")}
-                runner.background(runner.queue(schedule.workflow, text, "schedule", [item]))
+                runner.background(runner.queue(schedule.workflow, text, "schedule", [item], node=schedule.node))
         except Exception as exc:  # the store busy or gone: say so, keep the clock going
             print(f"nodefox: a schedule could not fire: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
         await asyncio.sleep(scheduler.wait(clock()))

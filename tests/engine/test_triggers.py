@@ -13,7 +13,16 @@ from pathlib import Path
 import nodefox
 import pytest
 from conftest import document, node
-from nodefox.triggers import Config, ConfigError, Index, Schedule, Scheduler, load_config, next_fire
+from nodefox.triggers import (
+    Config,
+    ConfigError,
+    Index,
+    Schedule,
+    Scheduler,
+    firing_node,
+    load_config,
+    next_fire,
+)
 from nodefox.workspace import Workspace
 from server_helpers import Server, wait_for
 
@@ -63,7 +72,9 @@ def test_schedule_item_and_checks():
     fired = [{"firedAt": "2026-02-01T00:00:00Z"}]
     assert nodefox.run(doc, fired)["nodes"]["tick"]["outputs"]["out"] == fired
     for params, says in (({"cron": "* * *"}, "5 fields"), ({"cron": "99 * * * *"}, "outside 0-59"),
-                         ({}, "either cron"), ({"cron": "* * * * *", "everySeconds": 5}, "either cron")):  # fmt: skip
+                         ({}, "either cron"), ({"cron": "* * * * *", "everySeconds": 5}, "either cron"),
+                         ({"everySeconds": -1}, "1"), ({"everySeconds": 1.5}, "integer"),
+                         ({"everySeconds": True}, "integer")):  # fmt: skip
         entry = nodefox.run(document([node("tick", "schedule", params)]))["nodes"]["tick"]
         assert entry["status"] == "error" and says in entry["error"]["message"], params
 
@@ -138,6 +149,10 @@ def test_scheduler_follows_file_changes(tmp_path):
     (tmp_path / "t.json").write_text(json.dumps(disabled, indent=1))
     index.refresh()
     assert scheduler.due(at("2026-01-01T00:05:00Z")) == []
+    bad = document([node("t", "schedule", {"everySeconds": -1})])  # fired thousands of times a second
+    (tmp_path / "t.json").write_text(json.dumps(bad))
+    index.refresh()
+    assert scheduler.due(at("2026-01-01T00:06:00Z")) == [] and "at least 1" in index.problems[0]
 
 
 # -- nodefox.toml ------------------------------------------------------------------------------
@@ -174,6 +189,40 @@ def test_a_bad_config_stops_the_server_with_a_message(tmp_path):
 # -- webhooks over HTTP ------------------------------------------------------------------------
 
 
+def two_hooks() -> dict:
+    """Two webhooks and a schedule, each with its own branch, merged at the end."""
+    def via(name: str) -> dict:
+        return node(f"set_{name}", "set", {"fields": [{"name": "via", "value": name}]})
+
+    nodes = [node("a", "webhook", {"path": "two/a"}), node("b", "webhook", {"path": "two/b"}),
+             node("tick", "schedule", {"everySeconds": 3600}), via("a"), via("b"), via("tick"),
+             node("all", "merge", {"mode": "append"})]  # fmt: skip
+    edges = [edge(t, f"set_{t}") for t in ("a", "b", "tick")] + [
+        {"source": "set_a", "target": "all", "targetPort": "in1"},
+        {"source": "set_b", "target": "all", "targetPort": "in2"},
+        {"source": "set_tick", "target": "all", "targetPort": "in2"},
+    ]
+    return {"nodefox": 1, "name": "two", "nodes": nodes, "edges": edges}
+
+
+def test_only_the_trigger_that_fired_gives_the_item():
+    call = {"method": "POST", "path": "two/b", "query": {}, "headers": {}, "body": {}}
+    result = nodefox.run(two_hooks(), [call], trigger="b")
+    assert result["nodes"]["all"]["outputs"]["out"] == [{**call, "via": "b"}]
+    assert {n: result["nodes"][n]["status"] for n in ("a", "set_a", "tick", "set_tick")} == dict.fromkeys(
+        ("a", "set_a", "tick", "set_tick"), "skipped")
+    # without trigger (nodefox run, the editor) every trigger node gives the input, as before
+    assert len(nodefox.run(two_hooks(), [call])["nodes"]["all"]["outputs"]["out"]) == 3
+
+
+def test_the_node_that_fired_is_found_again_after_a_restart():
+    text = json.dumps(two_hooks()).encode()
+    assert firing_node(text, "webhook", [{"path": "/two/a/"}]) == "a"
+    assert firing_node(text, "schedule", [{"firedAt": "2026-01-01T00:00:00Z"}]) == "tick"
+    assert firing_node(text, "webhook", [{"path": "three"}]) is None
+    assert firing_node(b"{broken", "webhook", [{"path": "two/a"}]) is None
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory):
     folder: Path = tmp_path_factory.mktemp("hooks")
@@ -187,6 +236,7 @@ def served(tmp_path_factory: pytest.TempPathFactory):
         "echo": hook_flow("echo", method="GET"),
         "echoput": hook_flow("echo/put", method="PUT"),
         "tick": {"nodefox": 1, "nodes": [node("tick", "schedule", {"everySeconds": 1})], "edges": []},
+        "two": two_hooks(),
     }
     for name, flow in flows.items():
         (folder / f"{name}.json").write_text(json.dumps(flow, indent=2))
@@ -279,6 +329,13 @@ def test_bodies_over_the_limit_get_413(served):
         assert exc.code == 413
     assert len(rows(served.folder)) - before <= 1  # the schedule may have fired meanwhile
     assert not rows(served.folder, "trigger='webhook' AND input LIKE '%xxxxxxxxxx%'")
+
+
+def test_a_call_runs_only_its_webhooks_branch(served):
+    status, headers, body = served.call("POST", "/hook/two/a", {"n": 1}, token=False)
+    assert status == 200 and [(i["via"], i["path"]) for i in body] == [("a", "two/a")]
+    result = json.loads(rows(served.folder, f"id={headers['x-nodefox-execution']}")[0][4])
+    assert result["nodes"]["b"]["status"] == "skipped" and result["nodes"]["tick"]["status"] == "skipped"
 
 
 def test_schedules_fire_on_time(served):

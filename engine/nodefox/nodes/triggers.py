@@ -116,6 +116,9 @@ def schedule_problem(params: dict) -> tuple[str, str] | None:
         problem = check_cron(params["cron"])
         if problem is not None:
             return "/cron", problem
+    every = params.get("everySeconds")
+    if has_every and (type(every) is not int or every < MIN_EVERY_SECONDS):
+        return "/everySeconds", f"everySeconds must be a whole number of seconds, at least {MIN_EVERY_SECONDS}"
     return None
 
 
