@@ -255,6 +255,11 @@ def test_operators_and_literals(text, value):
         ("[len for len in [1, 2]]", [1, 2]),  # a comprehension name hides a function
         ("[max(x, 2) for x in [1, 3]]", [2, 3]),
         ("[i for i in range(10_000)][-1]", 9999),
+        # the first iterable reads a nested field: compiled without a temporary, which Python
+        # refuses in any comprehension iterable (it failed to compile)
+        ("[c for c in $json.customer.city]", ["O", "s", "l", "o"]),
+        ("{k: 1 for k in $json.customer.city.lower()}", {"o": 1, "s": 1, "l": 1}),
+        ("[x for x in [$json.price + $json.qty, $json.customer.city]]", [5.5, "Oslo"]),
     ],
 )
 def test_comprehensions(text, value):

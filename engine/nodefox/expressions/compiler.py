@@ -169,12 +169,12 @@ class _Compiler(ast.NodeTransformer):
         """Python's scopes: the first iterable is read outside, all the rest inside."""
         outer, outer_scope = self.in_comprehension, self.scope
         first = node.generators[0]
-        first.iter = self._call_method_on_budget(self.visit(first.iter))
-        self.in_comprehension = True
-        self.scope = outer_scope | {
-            t.id for gen in node.generators for t in ast.walk(gen.target) if type(t) is ast.Name
-        }
+        self.in_comprehension = True  # no temporaries in any iterable (Python refuses them)
         try:
+            first.iter = self._call_method_on_budget(self.visit(first.iter))
+            self.scope = outer_scope | {
+                t.id for gen in node.generators for t in ast.walk(gen.target) if type(t) is ast.Name
+            }
             for i, gen in enumerate(node.generators):
                 gen.target = self.visit(gen.target)
                 if i:
