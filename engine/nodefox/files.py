@@ -12,6 +12,7 @@ in-memory file system.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import re
 import stat
@@ -117,5 +118,16 @@ def write_bytes(path: str, data: bytes) -> None:
 
 
 def version_key(info: os.stat_result) -> str:
-    """What says a file changed without reading it: its size and modification time."""
-    return f"{info.st_size}:{info.st_mtime_ns}"
+    """What says a file changed without reading it: its size, modification and change times
+    and inode (the change time moves on every write, even one that puts the old
+    modification time back, as `cp -p` does)."""
+    return f"{info.st_size}:{info.st_mtime_ns}:{info.st_ctime_ns}:{info.st_ino}"
+
+
+def content_key(path: str) -> str:
+    """The file's content hash (SHA-256), read in blocks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            digest.update(block)
+    return digest.hexdigest()

@@ -416,7 +416,7 @@ def test_nodes_declare_their_effects():
 # -- the live session's cache ------------------------------------------------------------
 
 
-def test_reads_are_cached_by_size_and_modification_time(tmp_path):
+def test_reads_are_cached_by_content_hash(tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("a\n1\n", encoding="utf-8")
     doc = nodefox.load(document([node("r", "read_file", {"file": "c.csv"})]))
@@ -428,10 +428,10 @@ def test_reads_are_cached_by_size_and_modification_time(tmp_path):
 
     assert once() == [{"a": "1"}]
     before = path.stat()
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))  # touched, same content
+    assert once() == [{"a": "1"}] and len(world.cache) == 1
     path.write_text("a\n2\n", encoding="utf-8")  # same size...
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # ...and time: taken as unchanged
-    assert once() == [{"a": "1"}]
-    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000))
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))  # ...and time, as cp -p leaves it
     assert once() == [{"a": "2"}]
     assert len(world.cache) == 2
     # a whole run has no cache and always reads

@@ -149,6 +149,15 @@ def orders_doc() -> dict:
 # -- load and the first answer ----------------------------------------------------------
 
 
+
+def test_a_session_made_with_a_document_runs_it_on_its_first_batch_whatever_it_holds():
+    d = doc([data("a", [{"x": 1}]), node("b", "noop")], [edge("a", "b")])
+    answer = nodefox.Session(d).apply([{"op": "inspect", "id": "b", "port": "out"}])
+    assert answer["nodes"]["b"]["status"] == "ok" and answer["page"]["items"] == [{"x": 1}]
+    answer = nodefox.Session(d).apply([{"op": "move", "id": "a", "position": [1, 2]}])
+    assert answer["nodes"]["a"]["status"] == "ok"
+
+
 def test_load_answers_every_node_with_its_whole_entry():
     c = Client()
     answer = c.apply([{"op": "load", "workflow": orders_doc()}])

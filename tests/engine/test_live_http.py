@@ -54,6 +54,18 @@ def test_a_get_is_fetched_once_and_reused_across_downstream_edits(server):
     assert len(gets(server, "/list")) == 3
 
 
+def test_load_drops_the_cached_reads_and_keeps_pure_results(server):
+    get = {"id": "g", "type": "http", "params": {"url": server.url("/list")}}
+    lim = {"id": "l", "type": "limit", "params": {"max": 1}}
+    s = session(server, get, lim, edges=[("g", "l")])
+    s.apply([])
+    doc = s.document()
+    answer = s.apply([{"op": "load", "workflow": doc}])
+    assert len(gets(server, "/list")) == 2  # world.md: load drops everything: read again
+    # the same response: the node below keeps its result (early cutoff), the trigger too
+    assert set(answer["nodes"]) <= {"g"} and answer["stats"]["ran"] == 1
+
+
 def test_a_post_waits_until_execute_which_sends_once_and_pins(server):
     data = {"id": "d", "type": "data", "params": {"items": [{"n": 1}, {"n": 2}]}}
     post = {"id": "p", "type": "http", "params": {"url": server.url("/echo?pick=method,body"), "method": "POST",

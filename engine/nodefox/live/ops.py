@@ -34,13 +34,18 @@ def op(name: str) -> Callable:
 
 @op("load")
 def load_(s: Session, op: dict) -> dict:
-    """Replace the document; nodes whose definition and inputs are unchanged keep their
-    results, so undo costs what the edit it undoes cost."""
+    """Replace the document; pure nodes whose definition and inputs are unchanged keep their
+    results, so undo costs what the edit it undoes cost. The cached reads are dropped
+    (world.md: `load` drops everything): nodes that read the world read it again."""
     try:
         doc = load(s.own(op.get("workflow")), s.registry)
     except DocumentError as exc:
         raise Rejected("; ".join(str(p) for p in exc.problems)) from None
-    return {"removed": sorted(s.take(doc))}
+    removed = sorted(s.take(doc))
+    if s.world.cache is not None and len(s.world.cache):
+        s.world.cache.drop(None)
+        s.mark_reading("effects")
+    return {"removed": removed}
 
 
 @op("add_node")

@@ -83,6 +83,7 @@ class Session:
         self._clock: str | None = (doc.raw.get("settings") or {}).get("now")
         self.step = Step(None, {}, self.results, self.settings, registry)
         self.take(doc)
+        self._unrun = True  # the document given here has not run: the first batch runs it
 
     # -- state ---------------------------------------------------------------
 
@@ -174,7 +175,7 @@ class Session:
         # An empty batch resumes an interrupted one; otherwise only ops that change what
         # runs (`mark`) let the batch run anything, so paging through a node's items
         # after an interrupt does not start the long run again.
-        self._ran, self._interrupted, self._runs = 0, False, ops == []
+        self._ran, self._interrupted, self._runs = 0, False, ops == [] or self._unrun
         answer: dict[str, Any] = {"nodes": {}, "removed": [], "rejected": []}
         removed: list[str] = []
         if type(ops) is not list:
@@ -196,6 +197,7 @@ class Session:
             except (NodeFoxError, ValueError, TypeError, KeyError, IndexError, RecursionError) as exc:
                 answer["rejected"].append({"index": index, "reason": f"{type(exc).__name__}: {exc}"})
         if self._runs:
+            self._unrun = False
             self.recompute()
         ran, interrupted = self._ran, self._interrupted
         self._interrupted = False  # a later result() or apply runs what is left

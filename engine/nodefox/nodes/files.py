@@ -33,9 +33,12 @@ def run_read_file(call: NodeCall) -> Outputs:
     cache = call.world.cache
     if cache is None:  # a whole run reads once anyway
         return {"out": READERS[fmt](path, name, options)}
-    # a live session re-runs a read node whenever the session runs it again: an
-    # unchanged file (same size and modification time) is not read again
-    key = _json.dumps([path, files.version_key(info), options])
+    # a live session re-runs a read node whenever the session runs it again: a file
+    # with the same content (its hash, world.md) is not parsed again
+    try:
+        key = _json.dumps([path, files.content_key(path), options])
+    except OSError as exc:
+        raise files.refused(name, f"cannot be read: {exc.strerror or exc}") from None
     items = cache.get(call.node_id, key)
     if items is None:
         items = READERS[fmt](path, name, options)
