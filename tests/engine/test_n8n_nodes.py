@@ -108,3 +108,17 @@ def test_set_refuses_what_n8n_writes_elsewhere() -> None:
     assert "except some fields" in reason(report)
     _, report = one("set", {"fields": {"values": []}, "include": "selected", "includeFields": "a.b"}, 3.2)
     assert "last key" in reason(report)
+
+
+def test_remove_duplicates_with_dot_notation_off_refuses_a_dotted_name() -> None:
+    params = {"compare": "selectedFields", "fieldsToCompare": "k.z", "options": {"disableDotNotation": True}}
+    assert "dot notation is off" in reason(one("removeDuplicates", params, 1.1)[1])
+    assert one("removeDuplicates", {**params, "options": {}}, 1.1)[0]["params"] == {"fields": ["k.z"]}
+
+
+def test_http_pagination_in_n8n_default_mode_is_reported() -> None:
+    # n8n leaves its default mode (update a parameter in each request) out of the export
+    pages = {"pagination": {"parameters": {"parameters": [{"name": "page", "value": "={{ $pageCount + 1 }}"}]}}}
+    node, report = one("httpRequest", {"url": "https://api.example.com/a", "options": {"pagination": pages}}, 4.2)
+    assert [p["parameter"] for p in report["parameters"]] == ["options.pagination.pagination"]
+    assert "paginate" not in node["params"]

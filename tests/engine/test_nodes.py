@@ -653,6 +653,9 @@ def test_strict_type_error_message_names_the_kinds():
 @pytest.mark.parametrize("op, left, right, want", [
     ("gt", "10", 9, True), ("eq", "1.0", 1, True), ("lt", "2", "10", True), ("gt", 5, "a", False),
     ("lt", 5, "a", False), ("contains", 5, 5, False), ("notContains", 5, 5, False), ("startsWith", 12, "1", False),
+    # only decimal text reads as a number: Python's own spellings stay text
+    ("eq", "nan", "nan", True), ("gt", "inf", 5, False), ("eq", "1_000", 1000, False), ("eq", "３", 3, False),
+    ("eq", " 12 ", 12, True), ("eq", "1e3", 1000, True), ("eq", "1e400", "1e400", True),
 ])  # fmt: skip
 def test_loose_types(op, left, right, want):
     params = {"conditions": [{"left": left, "op": op, "right": right}], "looseTypes": True}

@@ -310,7 +310,9 @@ def _response_v4(ctx: Context, params: dict) -> None:
 
 def _pagination(ctx: Context, params: dict) -> None:
     pagination = ctx.get("options.pagination.pagination", {})
-    if not isinstance(pagination, dict) or pagination.get("paginationMode", "off") == "off":
+    # n8n leaves its default mode, updating parameters, out of the export
+    if not isinstance(pagination, dict) or not pagination or pagination.get(
+            "paginationMode", "updateAParameterInEachRequest") == "off":  # fmt: skip
         return
     where = "options.pagination.pagination"
     if pagination.get("paginationMode") != "responseContainsNextURL":

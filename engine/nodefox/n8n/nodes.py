@@ -243,16 +243,16 @@ def path(name: Any, dot_notation: bool = True) -> Any:
     return ".".join(keys)
 
 
-def names(text: Any) -> list[str]:
-    """n8n's comma-separated field names."""
+def names(text: Any, dots: bool = True) -> list[str]:
+    """n8n's comma-separated field names (`dots`: the node reads dots as paths)."""
     if isinstance(text, list):
-        return [path(t) for t in text]
+        return [path(t, dots) for t in text]
     if not isinstance(text, str):
         raise NotExpressible("a list of field names that is not text")
     text = fixed(text)
     if text.startswith("="):
         raise NotExpressible("a list of field names given by an expression")
-    return [path(t.strip()) for t in text.split(",") if t.strip()]
+    return [path(t.strip(), dots) for t in text.split(",") if t.strip()]
 
 
 def dot_notation(ctx: Context) -> bool:
@@ -325,7 +325,7 @@ def dedupe(ctx: Context) -> Mapped:
         if isinstance(raw, dict):
             fields = [path(f.get("fieldName", ""), dot_notation(ctx)) for f in raw.get("fields", []) if isinstance(f, dict)]
         else:
-            fields = names(raw)
+            fields = names(raw, dot_notation(ctx))
         if not fields:
             raise NotExpressible("no fields to compare")
         if keep_only:

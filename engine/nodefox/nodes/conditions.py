@@ -64,13 +64,17 @@ def json_equal(a: Any, b: Any) -> bool:
 
 
 def _number(v: Any) -> Any:
-    if type(v) is str:
-        try:
-            f = float(v.strip())
-        except ValueError:
+    """A text that reads as a decimal number, as that number (looseTypes); else the text.
+    Only ASCII digits with a sign, point and exponent: not Python's nan, inf, 1_000 or ３."""
+    if type(v) is str and _DECIMAL.fullmatch(v):
+        f = float(v)
+        if f - f != 0:  # 1e400: no JSON number
             return v
         return int(f) if f.is_integer() and "." not in v and "e" not in v.lower() else f
     return v
+
+
+_DECIMAL = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*", re.ASCII)
 
 
 def _show(v: Any) -> str:
