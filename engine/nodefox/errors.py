@@ -78,6 +78,6 @@ class NodeError(NodeFoxError):
         where = []
         if self.item is not None:
             where.append(f"item {self.item}")
-        if self.path is not None:
+        if self.path is not None and not self.message.startswith(f"{self.path}: "):  # a schema's says it
             where.append(self.path)
         return f"{', '.join(where)}: {self.message}" if where else self.message

@@ -302,6 +302,7 @@ def test_sort_strings_by_code_point_and_booleans_are_not_numbers():
 @pytest.mark.parametrize("params, want", [
     ({"max": 2}, [0, 1]), ({"max": 2, "keep": "last"}, [2, 3]), ({"max": 0}, []),
     ({"max": 0, "keep": "last"}, []), ({"max": 10}, [0, 1, 2, 3]), ({"max": 10, "keep": "last"}, [0, 1, 2, 3]),
+    ({"max": 1.0}, [0]), ({"max": "={{ 4 / 2 }}"}, [0, 1]),  # whole numbers written as floats
 ])  # fmt: skip
 def test_limit(params, want):
     assert [i["i"] for i in outputs("limit", params, [{"i": i} for i in range(4)])] == want
@@ -310,6 +311,7 @@ def test_limit(params, want):
 def test_limit_bad_max():
     assert error_of("limit", {"max": -1}, ROWS)["path"] == "/max"
     assert error_of("limit", {"max": "={{ 'x' }}"}, ROWS)["path"] == "/max"
+    assert "integer" in error_of("limit", {"max": "={{ 3 / 2 }}"}, ROWS)["message"]
 
 
 @pytest.mark.parametrize("values", [["b", "a", "b", "c", "a"], [3, 1, 3, 3, 2], ["a", 1, "a"], [1, 1.0, 1],

@@ -428,6 +428,8 @@ def run_sort(call: NodeCall) -> Outputs:
 def run_limit(call: NodeCall) -> Outputs:
     params = call.params()
     limit = params.get("max")
+    if type(limit) is float and limit.is_integer():  # 1.0 is an integer to JSON Schema, and 4 / 2 is 2.0
+        limit = int(limit)
     if type(limit) is not int or limit < 0:
         raise NodeError(f"max must be a whole number >= 0, not {_json.dumps(limit)}", path="/max")
     keep = params.get("keep", "first")
