@@ -160,6 +160,8 @@ class WorkspaceAPI:
             return _json.loads(data)
         except (ValueError, UnicodeDecodeError) as exc:
             raise WorkspaceError(f"the request body is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise WorkspaceError("the request body nests too deeply") from None
 
     async def list(self, request: Request) -> Response:
         return ok({"workflows": [e.as_dict() for e in self.workspace.entries()]})
@@ -304,6 +306,8 @@ class Hooks:
             body = _body(request, data)
         except (ValueError, UnicodeDecodeError) as exc:
             return error(400, f"the request body is not valid JSON: {exc}")
+        except RecursionError:
+            return error(400, "the request body nests too deeply")
         headers: dict[str, str] = {}
         for key, value in request.headers.items():
             headers[key] = f"{headers[key]}, {value}" if key in headers else value

@@ -282,3 +282,5 @@ def _document_bytes(document: Any) -> bytes:
         return file_text(document)
     except ValueError as exc:
         raise WorkspaceError(f"the workflow cannot be written as JSON: {exc}") from None
+    except RecursionError:
+        raise WorkspaceError("the workflow nests too deeply to be written") from None

@@ -424,6 +424,16 @@ def test_respond_cannot_break_the_answer():
     assert (status, headers, body) == (200, {"x-ok": "yes", "content-type": "text/plain; charset=utf-8"}, b"hi")
     assert answer({"status": 204, "body": {"a": 1}})[::2] == (204, b"")
     assert answer({"headers": {"content-type": "application/xml"}, "body": "<a/>"})[1] == {"content-type": "application/xml"}
+    # a header HTTP cannot carry fails the respond node, named, instead of a bare 500 or no answer
+    for value in ("café €", "a\r\nSet-Cookie: x"):
+        status, _, body = answer({"headers": {"X-A": value}, "body": "hi"})
+        assert status == 500 and "node r" in json.loads(body)["error"] and "X-A" in json.loads(body)["error"]
+
+
+def test_a_body_nested_too_deeply_is_refused_with_400(served):
+    status, _, body = served.call("PUT", "/hook/echo/put", raw=b"[" * 5000 + b"]" * 5000, token=False)
+    assert status == 400 and "nests too deeply" in body["error"]
+    assert served.call("POST", "/hook/double", {"n": 1}, token=False)[0] == 201  # still serving
 
 
 @pytest.mark.parametrize(("cron", "says"), [

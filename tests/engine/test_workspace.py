@@ -62,6 +62,14 @@ def test_create_save_conflict_rename_duplicate_delete(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["orders.json"], "no temporary files left"
 
 
+def test_a_document_nested_too_deeply_is_refused_with_a_message(tmp_path):
+    value: dict = {"x": 1}
+    for _ in range(5000):
+        value = {"a": value}
+    with pytest.raises(WorkspaceError, match="nests too deeply"):
+        Workspace(tmp_path).create("deep", {**DOC, "variables": value})
+
+
 def test_links_and_odd_files_are_not_workflows(tmp_path):
     outside = tmp_path / "outside.json"
     outside.write_text(json.dumps(DOC))

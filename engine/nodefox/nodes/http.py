@@ -151,17 +151,22 @@ def _as_text(value: Any) -> str:
     return value if type(value) is str else _json.dumps(value)
 
 
-def _body(params: dict) -> tuple[dict[str, str], bytes | None]:
-    headers = dict(params.get("headers") or {})
+def check_headers(headers: dict[str, str]) -> None:
+    """NodeError naming the first header HTTP cannot carry (a request's, or a webhook's answer)."""
     for name, value in headers.items():
         where = "/headers" + paths.pointer(name)
-        if not _TOKEN.match(name) or any(c in value for c in "\r\n"):
+        if not _TOKEN.match(name) or any(c in value for c in "\r\n\0"):
             raise NodeError(f"header {name!r} is not a valid header name and value", path=where)
         if not value.isascii() and not _latin1(value):
             # HTTP carries header values as bytes; browsers refuse anything past Latin-1 too
             raise NodeError(f"header {name!r}: its value has characters HTTP headers cannot carry "
                             "(beyond Latin-1): encode it first (percent-encoding, base64)",
                             path=where)  # fmt: skip
+
+
+def _body(params: dict) -> tuple[dict[str, str], bytes | None]:
+    headers = dict(params.get("headers") or {})
+    check_headers(headers)
     if "body" not in params:
         return headers, None
     body, kind = params["body"], params.get("bodyType", "json")

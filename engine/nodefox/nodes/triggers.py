@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from ..errors import NodeError
 from .base import NodeCall, NodeType, Outputs, obj_schema
+from .http import check_headers
 
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 RESPOND_MODES = ("onFinish", "immediately", "respondNode")
@@ -53,6 +54,7 @@ def run_respond(call: NodeCall) -> Outputs:
     bad = [k for k, v in headers.items() if not isinstance(v, str)]
     if bad:
         raise NodeError(f"headers.{bad[0]} must be text", path=f"/headers/{bad[0]}")
+    check_headers(headers)  # as a request's headers must
     return {"out": [{"status": params.get("status", 200), "headers": dict(headers), "body": body}]}
 
 
