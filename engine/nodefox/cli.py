@@ -254,9 +254,23 @@ def _record(args: argparse.Namespace, items: list | None, execute: Any) -> dict:
             store.finish(execution, "failed", None, str(exc) or type(exc).__name__)
             raise
         store.finish(execution, result["status"], canonical(result))
+        _prune(store, root)
     finally:
         store.close()
     return result
+
+
+def _prune(store: Any, root: Path) -> None:
+    """Keep the folder's nodefox.toml limits on recorded executions, as the server does."""
+    from .triggers import ConfigError, load_config
+
+    try:
+        limits = load_config(root).limits
+    except ConfigError as exc:
+        print(f"nodefox: {exc}; old executions were not pruned", file=sys.stderr)
+        return
+    if limits.max_age_days is not None or limits.max_count is not None:
+        store.prune(limits)
 
 
 def parser() -> argparse.ArgumentParser:

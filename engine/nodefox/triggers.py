@@ -37,7 +37,7 @@ from .workspace import Workspace, WorkspaceError
 
 CONFIG = "nodefox.toml"
 MAX_BODY = 10 * 1024 * 1024  # bytes: a webhook body larger than this gets 413
-PRUNE_EVERY = 100  # executions between two prunings
+PRUNE_EVERY = 10  # executions between two prunings: the limits hold within 10 executions
 # headers the server sets itself from the answer: a respond node's would break the framing
 FRAMING = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "trailer"})
 

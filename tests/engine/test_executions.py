@@ -90,6 +90,14 @@ def test_run_record_and_executions_cli(tmp_path):
     assert result["nodes"]["src"]["outputs"]["out"] == [{"a": 1}] and "stats" not in result
 
 
+def test_run_record_keeps_the_folders_limits(tmp_path):
+    (tmp_path / "nodefox.toml").write_text("[executions]\nmax_count = 2\n")
+    (tmp_path / "w.json").write_text(json.dumps(document([node("src", "data", {"items": [{"a": 1}]})])))
+    for _ in range(3):
+        assert nodefox_cli("run", str(tmp_path / "w.json"), "--record", str(tmp_path)).returncode == 0
+    assert [r["id"] for r in Store.of(tmp_path).list()] == [3, 2]
+
+
 def test_executions_cli_messages(tmp_path):
     proc = nodefox_cli("executions", str(tmp_path))
     assert proc.returncode == 2 and "no executions recorded" in proc.stderr
