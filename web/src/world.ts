@@ -80,8 +80,7 @@ export async function takeWritten(engine: EngineClient, name: string) {
 /** The session's permissions and credentials for the workflow on the canvas: writes only
  * on ▶ (so `write` is granted), the hosts this browser allowed for it, the credentials. */
 export function sendWorld(editor: StoreApi<Editor>, last: { hosts?: string }) {
-  const name = editor.getState().doc.name ?? "";
-  const hosts = allowedHosts(hostAnswers(storage, name));
+  const hosts = allowedHosts(hostAnswers(storage, editor.getState().hostsKey));
   const key = JSON.stringify(hosts);
   if (last.hosts === key) return;
   const first = last.hosts === undefined;
@@ -97,8 +96,8 @@ export function sendCredentials(editor: StoreApi<Editor>) {
 
 /** Hosts the session refused this workflow that this browser has not answered for it. */
 export function hostsToAsk(editor: StoreApi<Editor>): string[] {
-  const { doc, results } = editor.getState();
-  const answers = hostAnswers(storage, doc.name ?? "");
+  const { hostsKey, results } = editor.getState();
+  const answers = hostAnswers(storage, hostsKey);
   const hosts = new Set<string>();
   for (const id of Object.keys(results)) {
     const message = results[id]?.error?.message;

@@ -15,11 +15,12 @@ export function WorldSync() {
   useEffect(() => {
     sendWorld(api, last.current);
     void syncFiles(engine, api);
-    let name = api.getState().doc.name;
+    let key = api.getState().hostsKey;
     let results = api.getState().results;
     return api.subscribe((state) => {
-      if (state.doc.name !== name) {
-        name = state.doc.name;
+      if (state.hostsKey !== key) {
+        key = state.hostsKey;
+        world.setState({ asking: [] }); // the workflow before's questions are not this one's
         sendWorld(api, last.current); // another workflow: its own answers
       }
       if (state.results !== results) {
@@ -39,7 +40,7 @@ export function PermissionPrompt() {
   const last = useRef<{ hosts?: string }>({ hosts: "" });
   if (!host) return null;
   const answer = (allowed: boolean) => {
-    rememberHost(browserStorage(), api.getState().doc.name ?? "", host, allowed);
+    rememberHost(browserStorage(), api.getState().hostsKey, host, allowed);
     world.setState({ asking: world.getState().asking.filter((h) => h !== host) });
     last.current.hosts = ""; // always send: the session's hosts change
     if (allowed) sendWorld(api, last.current);

@@ -15,6 +15,8 @@ const CURRENT_KEY = "nodefox.workflows.current";
 const DOC_PREFIX = "nodefox.workflows.doc.";
 const WRITE_MS = 400;
 
+/** The key the answers about hosts of an entry are kept under (worldPrefs). */
+const hostsKey = (id: string) => `browser:${id}`;
 const freshId = () => `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
 
 export class BrowserList {
@@ -38,7 +40,10 @@ export class BrowserList {
     if (!Array.isArray(entries)) entries = [];
     this.state = createStore<BrowserListState>()(() => ({ entries, current }));
     if (!current || !entries.some((e) => e.id === current)) this.add(editor.getState().doc);
-    else this.write();
+    else {
+      editor.setState({ hostsKey: hostsKey(current) });
+      this.write();
+    }
 
     editor.subscribe((state, prev) => {
       if (state.opened !== prev.opened && !this.opening) this.opened(prev.doc);
@@ -87,6 +92,7 @@ export class BrowserList {
     const id = freshId();
     const entry = { id, name: doc.name || "My workflow", modified: new Date().toISOString(), nodes: doc.nodes.length };
     this.state.setState({ entries: [entry, ...this.state.getState().entries], current: id });
+    this.editor.setState({ hostsKey: hostsKey(id) });
     this.write(doc);
   }
 
@@ -116,7 +122,7 @@ export class BrowserList {
     this.opening = true;
     let ok: boolean;
     try {
-      ok = await this.editor.getState().open(doc, doc.name || "the workflow");
+      ok = await this.editor.getState().open(doc, doc.name || "the workflow", true, hostsKey(id));
     } finally {
       this.opening = false;
     }

@@ -106,9 +106,15 @@ export class WorkspaceSync {
 
   private attach(name: string, etag: string) {
     this.etag = etag;
+    this.editor.setState({ hostsKey: this.hostsKey(name) });
     this.saved = canonical(this.editor.getState().doc);
     this.set({ file: name, status: "saved", disk: null, message: "" });
     this.remember();
+  }
+
+  /** The key the answers about hosts of a file of this workspace are kept under (worldPrefs). */
+  private hostsKey(name: string): string {
+    return `workspace:${this.api.session.workspace?.name ?? ""}/${name}`;
   }
 
   private detach() {
@@ -149,7 +155,8 @@ export class WorkspaceSync {
     this.opening = true;
     let ok: boolean;
     try {
-      ok = await this.editor.getState().open(doc, `${name}.json`, false); // a file may come from elsewhere (git): its code asks first
+      // a file may come from elsewhere (git): its code asks first
+      ok = await this.editor.getState().open(doc, `${name}.json`, false, this.hostsKey(name));
     } finally {
       this.opening = false;
     }

@@ -28,8 +28,14 @@ function write(storage: Storage | null, key: string, value: unknown) {
   }
 }
 
-/** The answers given for one workflow (by its name): host -> allowed. */
+/** The answers given for one workflow: host -> allowed. A workflow is known by its key (the
+ * editor's `hostsKey`): its entry in this browser's list or its workspace file, never its
+ * name, which a stranger's file can copy. */
 export type HostAnswers = { [host: string]: boolean };
+
+/** The key of a workflow that came from elsewhere (a file, an example, a paste): a new one,
+ * under which nothing was ever answered. */
+export const freshHostsKey = () => `new:${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`;
 
 export function hostAnswers(storage: Storage | null, workflow: string): HostAnswers {
   return read<{ [workflow: string]: HostAnswers }>(storage, PERMISSIONS_KEY, {})[workflow] ?? {};

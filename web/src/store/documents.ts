@@ -5,26 +5,31 @@ import type { Workflow } from "../lib/types";
 import type { CodeGate } from "./consent";
 import type { Recorder } from "./history";
 import type { Kit } from "./kit";
+import { allowedHosts, freshHostsKey, hostAnswers } from "../lib/worldPrefs";
 import { keepRejected, REJECTED_KEY } from "./persist";
 import type { DocumentsSlice } from "./types";
 
 export function documentsSlice({ set, get, send, save, storage }: Kit, record: Recorder, gate: CodeGate): DocumentsSlice {
   return {
     opened: 0,
+    hostsKey: freshHostsKey(),
 
-    async open(value, source, trusted = true) {
+    async open(value, source, trusted = true, hostsKey = freshHostsKey()) {
       const problem = shapeProblem(value);
       if (problem) {
         get().notify("error", `Cannot open ${source}`, [problem]);
         return false;
       }
-      const { doc: before, selected } = get();
+      const { doc: before, selected, hostsKey: keyBefore } = get();
       const doc = laidOut(value as Workflow);
       void gate.consentFor(doc, source, trusted);
-      set({ doc, selected: [], opened: get().opened + 1 });
-      const answer = await send([{ op: "load", workflow: doc }]);
+      set({ doc, selected: [], opened: get().opened + 1, hostsKey });
+      // the hosts this workflow was allowed, set in the same batch before it loads: it never
+      // runs with the hosts of the workflow it replaces
+      const hosts = allowedHosts(hostAnswers(storage, hostsKey));
+      const answer = await send([{ op: "set_permissions", net: hosts.length ? hosts : false }, { op: "load", workflow: doc }]);
       if (!answer || answer.rejected?.length || answer.error) {
-        set({ doc: before, selected }); // the engine kept the old document: so does the canvas
+        set({ doc: before, selected, hostsKey: keyBefore }); // the engine kept the old document: so does the canvas
         if (answer?.rejected?.length) {
           // the "Not applied" notice is replaced by one naming the file
           set({ notices: get().notices.filter((n) => n.title !== "Not applied") });

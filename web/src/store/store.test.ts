@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { createEditor, EMPTY, restore, type EngineLink } from ".";
 import { MemoryStorage as FakeStorage } from "../lib/memoryStorage";
+import { rememberHost } from "../lib/worldPrefs";
 import type { Answer, Catalogue, Op, Workflow } from "../lib/types";
 
 type Message = { rev: number; ops: Op[] };
@@ -254,6 +255,19 @@ describe("open", () => {
     expect(store.getState().doc).toBe(doc);
   });
 
+  it("gives a document the hosts allowed under its key, never those of a workflow it names", async () => {
+    const store = editor();
+    rememberHost(storage, "browser:mine", "api.example.com", true);
+    const value = { nodefox: 1, name: "Mine", nodes: [], edges: [] };
+    await store.getState().open(value, "my entry", true, "browser:mine");
+    expect(engine.messages[0].ops[0]).toEqual({ op: "set_permissions", net: ["api.example.com"] });
+    expect(store.getState().hostsKey).toBe("browser:mine");
+    // a stranger's file named like it opens under a fresh key: no hosts
+    await store.getState().open(structuredClone(value), "mine.json");
+    expect(engine.messages[1].ops[0]).toEqual({ op: "set_permissions", net: false });
+    expect(store.getState().hostsKey).not.toBe("browser:mine");
+  });
+
   it("lays out, loads and remembers a good document", async () => {
     const store = editor();
     const before = store.getState().doc;
@@ -265,7 +279,7 @@ describe("open", () => {
       [0, 0],
       [240, 0],
     ]);
-    expect(engine.messages[0].ops).toEqual([{ op: "load", workflow: doc }]);
+    expect(engine.messages[0].ops).toEqual([{ op: "set_permissions", net: false }, { op: "load", workflow: doc }]);
     expect(past).toEqual([before]);
     expect(results).toEqual({ a: { status: "ok" }, b: { status: "idle" } });
     expect([opened, selected]).toEqual([1, []]);

@@ -96,7 +96,13 @@ export type EditsSlice = EditActions & {
 /** Whole documents: opening, replacing, starting the engine, and taking the engine's copy. */
 export type DocumentsSlice = {
   opened: number; // counts documents opened, so the canvas fits each new one in view
-  open(value: unknown, source: string, trusted?: boolean): Promise<boolean>;
+  /** Whose Allow / Deny answers about hosts apply (world.md): the workflow's entry in this
+   * browser or its workspace file; every document opened gets a fresh key first, so a file
+   * from elsewhere inherits no answers (not even by copying a trusted workflow's name). */
+  hostsKey: string;
+  /** `hostsKey`: whose answers about hosts apply (a list entry's, a workspace file's); by
+   * default a fresh key, under which nothing was answered. */
+  open(value: unknown, source: string, trusted?: boolean, hostsKey?: string): Promise<boolean>;
   /** New, Open… and Examples: `open`, after asking when the canvas holds a workflow. */
   replace(value: unknown, source: string, trusted?: boolean): Promise<boolean>;
   start(): Promise<void>;
