@@ -64,16 +64,41 @@ def _regex_text(value: Any) -> Any:
     return _pattern(Regex(m.group(1), m.group(2)))
 
 
-def _lower(ctx: Context, value: Any, pointer: str) -> Any:
-    if isinstance(value, str) and not _is_expr(value):
-        return value.lower()
+def _text_operand(ctx: Context, value: Any, pointer: str, lower: bool, guard: bool) -> Any:
+    """A string test's operand as n8n reads it: lower-cased when the test ignores case, and
+    (`guard`, strict types) null or missing as '' (n8n's `value ?? ''`; NodeFox's strict
+    tests would fail the item on null)."""
     if not _is_expr(value):
+        return value.lower() if lower and isinstance(value, str) else value
+    if not (lower or guard):
         return value
     py = ctx.python(value, pointer)
-    return Done(f"={{{{ {_paren(py)}.lower() }}}}") if py is not None else Done(value)
+    if py is None:
+        return Done(value)
+    text = _or_empty(py) if guard else _paren(py)
+    return Done(f"={{{{ {text}{'.lower()' if lower else ''} }}}}")
 
 
-def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool) -> dict:
+def _or_empty(py: Any) -> str:
+    return f"({_paren(py)} if {_paren(py)} is not None else '')"
+
+
+# n8n's number tests on a null or missing value: never true, but notEquals (JavaScript's
+# undefined > 5, undefined === 5); NodeFox's strict tests would fail the item instead
+_NUMBER_TESTS = {"eq": "==", "ne": "!=", "gt": ">", "lt": "<", "gte": ">=", "lte": "<="}
+
+
+def _number_test(lp: Any, rp: Any, nf: str, left: Any, right: Any) -> str:
+    absent = [f"{_paren(p)} is None" for p, v in ((lp, left), (rp, right)) if _is_expr(v)]
+    test = f"{_paren(lp)} {_NUMBER_TESTS[nf]} {_paren(rp)}"
+    if not absent:
+        return test
+    if nf == "ne":
+        return " or ".join([*absent, test])
+    return " and ".join([*(a.replace(" is None", " is not None") for a in absent), test])
+
+
+def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool, loose: bool) -> dict:
     op = c.get("operator") if isinstance(c.get("operator"), dict) else {}
     kind, operation = op.get("type", "string"), op.get("operation", "equals")
     left, right = c.get("leftValue", ""), c.get("rightValue", "")
@@ -83,12 +108,17 @@ def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool) -> 
     if kind == "array" and operation in _LENGTH:
         cmp = _LENGTH[operation]
         return _combined(ctx, pointer, left, right, lambda lp, rp: f"len({lp.text}) {cmp} {_paren(rp)}")
+    def text(py: Any, value: Any) -> str:  # an expression's null as '' (n8n's `value ?? ''`)
+        return _or_empty(py) if not loose and _is_expr(value) else _paren(py)
+
     if operation in _NEGATED:
         fn = _NEGATED[operation]
         low = "" if case_sensitive else ".lower()"
-        return _combined(ctx, pointer, left, right, lambda lp, rp: f"not {_paren(lp)}{low}.{fn}({_paren(rp)}{low})")
+        return _combined(ctx, pointer, left, right,
+                         lambda lp, rp: f"not {text(lp, left)}{low}.{fn}({text(rp, right)}{low})")  # fmt: skip
     if operation == "notRegex":
-        return _combined(ctx, pointer, left, _regex_text(right), lambda lp, rp: f"not re_match({rp.text}, {lp.text})")
+        return _combined(ctx, pointer, left, _regex_text(right),
+                         lambda lp, rp: f"not re_match({rp.text}, {text(lp, left)})")  # fmt: skip
     nf = _V2_OPS.get(operation)
     if nf is None and operation not in _DATE:
         raise NotExpressible(f"the {kind} test {operation} is not one n8n has (n8n fails on it)")
@@ -105,11 +135,15 @@ def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool) -> 
         right = right == "true"
     if nf == "regex":
         right = _regex_text(right)
-    if kind == "string" and not case_sensitive and nf != "regex":
-        cond["left"] = _lower(ctx, left, pointer + "/left")
-        right = _lower(ctx, right, pointer + "/right")
-    elif kind == "string" and not case_sensitive:
-        right = "(?i)" + right if isinstance(right, str) and not _is_expr(right) else right
+    if kind == "number" and not loose and nf in _NUMBER_TESTS and (_is_expr(left) or _is_expr(right)):
+        return _combined(ctx, pointer, left, right, lambda lp, rp: _number_test(lp, rp, nf, left, right))
+    if kind == "string":
+        lower = not case_sensitive and nf != "regex"
+        cond["left"] = _text_operand(ctx, left, pointer + "/left", lower, not loose)
+        if nf != "regex":
+            right = _text_operand(ctx, right, pointer + "/right", lower, not loose)
+        elif not case_sensitive:
+            right = "(?i)" + right if isinstance(right, str) and not _is_expr(right) else right
     cond["right"] = right if _is_expr(right) or isinstance(right, Done) else _literal(right)
     return cond
 
@@ -129,7 +163,7 @@ def conditions_v2(ctx: Context, obj: Any, pointer: str, loose: bool, ignore_case
     conds = obj.get("conditions") or []
     if not isinstance(conds, list):
         raise NotExpressible("conditions are not a list")
-    out = [_v2_condition(ctx, c, f"{pointer}/conditions/{i}", case_sensitive)
+    out = [_v2_condition(ctx, c, f"{pointer}/conditions/{i}", case_sensitive, loose)
            for i, c in enumerate(conds) if isinstance(c, dict)]  # fmt: skip
     params: dict[str, Any] = {"conditions": out}
     if obj.get("combinator", "and") == "or":
