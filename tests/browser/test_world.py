@@ -108,6 +108,20 @@ def test_a_read_asks_for_its_host_once_and_refreshes(editor, api):
     expect(prompt(editor)).to_have_count(0)
 
 
+def test_a_file_named_like_an_allowed_workflow_gets_none_of_its_hosts(editor, api):
+    flow = doc("Trusted", [items_node(1), {"id": "get", "type": "http", "name": "Get", "position": [300, 0],
+                                           "params": {"url": api.url("/json"), "once": True}}],
+               [{"source": "src", "target": "get"}])  # fmt: skip
+    put(editor, flow)
+    prompt(editor).get_by_role("button", name="Allow").click()
+    expect(status(editor, "get")).to_have_attribute("data-status", "ok", timeout=SLOW)
+    sent = len(api.requests("/json"))
+    put(editor, flow)  # the same name and nodes, opened from elsewhere: asked again, nothing sent
+    expect(prompt(editor)).to_contain_text("This workflow wants to contact 127.0.0.1", timeout=SLOW)
+    expect(status(editor, "get")).to_have_attribute("data-status", "error", timeout=SLOW)
+    assert len(api.requests("/json")) == sent
+
+
 def test_a_denied_host_is_not_asked_again(editor, api):
     put(editor, doc("Deny me", [items_node(1), {"id": "get", "type": "http", "name": "Get", "position": [300, 0],
                                                  "params": {"url": api.url("/json"), "once": True}}],

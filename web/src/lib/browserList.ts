@@ -100,8 +100,18 @@ export class BrowserList {
    * and the one before keeps its own (an empty one is reused). */
   private opened(before: Workflow) {
     if (this.timer) this.write(before);
-    if (before.nodes.length) this.add(this.editor.getState().doc);
-    else this.write();
+    if (!before.nodes.length) this.drop(this.state.getState().current); // an empty one gives way
+    this.add(this.editor.getState().doc); // a new id: no answers about hosts come with it
+  }
+
+  private drop(id: string | null) {
+    if (!id) return;
+    this.state.setState({ entries: this.state.getState().entries.filter((e) => e.id !== id), current: null });
+    try {
+      this.storage?.removeItem(DOC_PREFIX + id);
+    } catch {
+      /* nothing to free */
+    }
   }
 
   read(id: string): Workflow | null {
@@ -176,15 +186,10 @@ export class BrowserList {
   async remove(id: string): Promise<void> {
     const { entries, current } = this.state.getState();
     const rest = entries.filter((e) => e.id !== id);
-    this.state.setState({ entries: rest });
-    try {
-      this.storage?.removeItem(DOC_PREFIX + id);
-    } catch {
-      /* nothing to free */
-    }
+    this.drop(id);
+    this.state.setState({ current: id === current ? null : current });
     this.saveIndex();
     if (id !== current) return;
-    this.state.setState({ current: null });
     if (rest.length) await this.open(rest[0].id);
     else await this.create();
   }
