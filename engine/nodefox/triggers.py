@@ -145,10 +145,12 @@ class Index:
             try:
                 text, _ = self.workspace.read_bytes(name)
                 doc = _json.loads(text)
-            except (WorkspaceError, OSError, ValueError, UnicodeDecodeError):
+            except (WorkspaceError, OSError, ValueError, UnicodeDecodeError, RecursionError) as exc:
+                problems.append(f"{name}: not a readable workflow ({type(exc).__name__}: {exc}); its triggers are off")
                 continue
             texts[name] = text
             if not isinstance(doc, dict) or not isinstance(doc.get("nodes"), list):
+                problems.append(f"{name}: not a workflow (no nodes list); its triggers are off")
                 continue
             tz = ((doc.get("settings") or {}).get("timezone")) or "UTC"
             for node in doc["nodes"]:

@@ -90,14 +90,16 @@ class World:
         if not host_allowed(host, self.allow_net):
             raise NodeError(
                 f"this workflow is not allowed to contact {host}: pass --allow-net={host} "
-                f"to `nodefox run` (allow_net=[{host!r}] in nodefox.run), or allow it in the editor"
+                f"to `nodefox run` (allow_net=[{host!r}] in nodefox.run; allow_net in the folder's "
+                "nodefox.toml for the server's triggers), or allow it in the editor"
             )
 
     def check_write(self, what: str) -> None:
         if not self.allow_write:
             raise NodeError(
                 f"this workflow is not allowed to write {what}: pass --allow-write to "
-                "`nodefox run` (allow_write=True in nodefox.run)"
+                "`nodefox run` (allow_write=True in nodefox.run; allow_write = true in the "
+                "folder's nodefox.toml for the server's triggers)"
             )
 
     def secrets(self) -> list[str]:

@@ -149,6 +149,10 @@ def test_scheduler_follows_file_changes(tmp_path):
     (tmp_path / "t.json").write_text(json.dumps(disabled, indent=1))
     index.refresh()
     assert scheduler.due(at("2026-01-01T00:05:00Z")) == []
+    (tmp_path / "broken.json").write_text("{not json")
+    index.refresh()
+    assert any(p.startswith("broken: not a readable workflow") for p in index.problems)
+    (tmp_path / "broken.json").unlink()
     bad = document([node("t", "schedule", {"everySeconds": -1})])  # fired thousands of times a second
     (tmp_path / "t.json").write_text(json.dumps(bad))
     index.refresh()
