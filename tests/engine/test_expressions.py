@@ -828,6 +828,8 @@ def test_compiled_equals_plain_simpleeval(text):
         ('={{ $("Say \\"hi\\"").first() }}', 'Say "hi"', "Plain", '={{ $("Plain").first() }}'),
         ("={{ $('it\\'s').first() }}", "it's", "its", "={{ $('its').first() }}"),
         ('={{ $("a\\\\b").first() }}', "a\\b", "c", '={{ $("c").first() }}'),
+        # the text around {{ }} is the user's own words, kept as written
+        ('=see $("A") for {{ $("A").first().json.x }}; $("A")', "A", "B", '=see $("A") for {{ $("B").first().json.x }}; $("A")'),
     ],
 )
 def test_rename_reference(text, old, new, want):

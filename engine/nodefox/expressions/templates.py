@@ -103,7 +103,9 @@ class Template:
         return "".join(out)
 
 
-def _split(body: str, text: str) -> list[str | Expression]:
+def _split(body: str, text: str, spans: list[tuple[int, int]] | None = None) -> list[str | Expression]:
+    """The literal texts and expressions of a template's `body`; `spans` (when given) gets
+    where each expression's text lies in `body`."""
     stripped = body.strip()
     parts: list[str | Expression] = []
     pos = 0
@@ -128,6 +130,8 @@ def _split(body: str, text: str) -> list[str | Expression]:
         if body[pos:start]:
             parts.append(body[pos:start])
         parts.append(expr)
+        if spans is not None:
+            spans.append((start + 2, end))
         pos = end + 2
     if body[pos:]:
         parts.append(body[pos:])
@@ -199,11 +203,26 @@ _RENAME = re.compile(r"""(\$\(\s*|\$node\[\s*)("(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)
 
 
 def rename_reference(text: str, old: str, new: str) -> str:
-    """Rewrite `$("old")` and `$node["old"]` to name `new`.
+    """Rewrite `$("old")` and `$node["old"]` to name `new`, inside a template's `{{ }}`
+    only: the text around them is the user's words, even when it reads `$("old")`.
 
     Each quoted name is read as Python reads it, so a name spelled with escapes
     (`$("Say \\"hi\\"")`) is found too.
     """
+    spans: list[tuple[int, int]] = []
+    try:
+        _split(text[1:], text, spans)
+    except ExpressionError:
+        return _renamed(text, old, new)  # not a template that parses: every reference in it
+    out, pos = [text[0]], 1
+    for start, end in spans:
+        out += [text[pos : start + 1], _renamed(text[start + 1 : end + 1], old, new)]
+        pos = end + 1
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def _renamed(text: str, old: str, new: str) -> str:
     quoted = _json.dumps(new)[1:-1]
 
     def rewrite(m: re.Match) -> str:
