@@ -122,3 +122,15 @@ def test_http_pagination_in_n8n_default_mode_is_reported() -> None:
     node, report = one("httpRequest", {"url": "https://api.example.com/a", "options": {"pagination": pages}}, 4.2)
     assert [p["parameter"] for p in report["parameters"]] == ["options.pagination.pagination"]
     assert "paginate" not in node["params"]
+
+
+def test_node_settings_n8n_applies_are_reported_or_kept() -> None:
+    doc, report = translate({"nodes": [
+        {"name": "S", "type": "n8n-nodes-base.set", "typeVersion": 3.4, "position": [0, 0], "executeOnce": True,
+         "alwaysOutputData": True, "retryOnFail": True, "parameters": {}},
+        {"name": "H", "type": "n8n-nodes-base.httpRequest", "typeVersion": 4.2, "position": [0, 0], "retryOnFail": True,
+         "maxTries": 4, "parameters": {"url": "https://api.example.com/a"}}], "connections": {}})  # fmt: skip
+    assert {(p["node"], p["parameter"]) for p in report["parameters"]} == {
+        ("S", "executeOnce"), ("S", "alwaysOutputData"), ("S", "retryOnFail")}
+    assert next(n for n in doc["nodes"] if n["name"] == "H")["params"]["retries"] == 3
+    assert any(d["name"] == "H" and "retries" in d["note"] for d in report["divergences"])

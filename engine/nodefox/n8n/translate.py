@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..nodes.http import MAX_RETRIES
 from .mapping import MAPPERS
 from .nodes import Context, Done, Mapped, NotExpressible, Placeholder
 
@@ -151,6 +152,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
         else:
             report.translated += 1
             node["type"] = result.type
+            _settings(raw, result, ctx)
             params = _expressions(result.params, ctx)
             result.parts = [(kind, _expressions(p, ctx)) for kind, p in result.parts]
             if params:
@@ -308,6 +310,23 @@ def _map(raw: dict, ctx: Context) -> Mapped | Placeholder:
     except (TypeError, ValueError, AttributeError, KeyError, IndexError) as exc:
         # malformed parameters (a string where n8n has a list, ...): keep the node as it was
         return Placeholder(f"its parameters are not in a form NodeFox reads ({type(exc).__name__})", mapped=True)
+
+
+def _settings(raw: dict, result: Mapped, ctx: Context) -> None:
+    """n8n's node settings that change what a node gives: retries become the http node's
+    own; the others have no NodeFox equivalent and are reported, never dropped unsaid."""
+    if raw.get("executeOnce") is True:
+        ctx.drop("executeOnce", "n8n runs this node once, on the first item; NodeFox runs it on every item")
+    if raw.get("alwaysOutputData") is True:
+        ctx.drop("alwaysOutputData", "n8n gives one empty item when this node gives none; NodeFox gives none")
+    if raw.get("retryOnFail") is True:
+        tries = raw.get("maxTries", 3)
+        if result.type == "http" and type(tries) is int and tries > 1:
+            result.params.setdefault("retries", min(tries - 1, MAX_RETRIES))
+            ctx.differ("retries after network errors, 429 and 5xx only, waiting 0.5 s doubling "
+                       "(n8n retries after any failure, waiting waitBetweenTries)")  # fmt: skip
+        else:
+            ctx.drop("retryOnFail", "NodeFox retries only http requests; this node fails at once")
 
 
 def _placeholder(raw: dict, reason: str) -> dict:
