@@ -69,7 +69,7 @@ CASES = [
     ("{{ $json.list.includes(2) }}", True),
     ("{{ $json.words.split(',') }}", ["a", "b", "", "c"]),
     ("{{ $json.words.split(',', 2) }}", ["a", "b"]),
-    ("{{ $json.list.join('-') }}", None),  # numbers: JavaScript joins them, NodeFox fails (checked below)
+    ("{{ $json.list.join('-') }}", "1-2-3"),  # numbers joined as JavaScript writes them
     ("{{ $json.mixed.replace('o', '0') }}", "Hell0 World"),
     ("{{ $json.mixed.replaceAll('o', '0') }}", "Hell0 W0rld"),
     ("{{ $json.mixed.replace(/o/g, '0') }}", "Hell0 W0rld"),
@@ -85,7 +85,7 @@ CASES = [
     ("{{ $json.mixed.startsWith('He') }}", True),
     ("{{ $json.mixed.indexOf('W') }}", 6),
     ("{{ $json.mixed.indexOf('z') }}", -1),
-    ("{{ $json.list.indexOf(3) }}", None),  # receiver kind unknown: .find fails on a list (checked below)
+    ("{{ $json.list.indexOf(3) }}", 2),  # receiver kind unknown: a list's index, or text's find
     ("{{ $json.mixed.length }}", 11),
     ("{{ $json.list.map(x => x * 2) }}", [2, 4, 6]),
     ("{{ $json.list.map((x, i) => x + i) }}", [1, 3, 5]),
@@ -109,6 +109,10 @@ CASES = [
     ("{{ JSON.parse('{\"k\": 1}').k }}", 1),
     ("{{ parseInt($json.n) + 1 }}", 43),
     ("{{ parseFloat('2.5') * 2 }}", 5.0),
+    ("{{ parseInt('12.99') }}", 12), ("{{ parseInt($json.s + '7') }}", None),  # " Hi there 7": NaN, fails
+    ("{{ parseInt('42px') }}", 42), ("{{ parseFloat('3.14abc') }}", 3.14), ("{{ parseFloat('3') }}", 3),
+    ("{{ Number('') }}", 0), ("{{ Number(' 12 ') }}", 12), ("{{ Number($json.n) }}", 42),
+    ("{{ ['a', null, 1, true].join('/') }}", "a//1/true"), ("{{ $json.name.indexOf('a') }}", 2),
     ("{{ String($json.a) + 'x' }}", "7x"),
     ("{{ $json.a.toString() }}", "7"),
     ("{{ $json.flag.toString() + $json.none }}", "truenull"),
@@ -140,7 +144,7 @@ CASES = [
     ("{{ Object.assign({ a: 1, x: 0 }, $json.nested) }}", {"a": 1, "x": {"y": "deep"}}),
 ]
 # cases where NodeFox fails the node instead of converting as JavaScript does
-FAILS = {"{{ $json.list.join('-') }}", "{{ $json.list.indexOf(3) }}", "{{ 3 * $json.n }}"}
+FAILS = {"{{ 3 * $json.n }}", "{{ parseInt($json.s + '7') }}"}
 FAILS |= {"{{ $json.list.toString() }}", "{{ `${$json.list}` }}"}
 REFUSED = {"{{ $now.toISO() }}"}
 

@@ -118,6 +118,17 @@ def _min_max(fn: str):
     return call
 
 
+# the number JavaScript's parseInt / parseFloat read at the start of a text ("42px" is 42)
+_LEADING_INT = _string(r"^\s*[+-]?\d+")
+_LEADING_FLOAT = _string(r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def _whole_or_float(text: str) -> str:
+    """A number's text (checked by the caller) as a whole number when it is one: JavaScript
+    has one number type, and "3" reads as 3, not 3.0."""
+    return f"int({text}) if {text}.strip().lstrip('+-').isdigit() else float({text})"
+
+
 def _parse_int(tr: Any, args: tuple) -> Py:
     if len(args) == 2 and isinstance(args[1], Num) and args[1].value == 10:
         args = args[:1]
@@ -128,9 +139,15 @@ def _parse_int(tr: Any, args: tuple) -> Py:
         return x
     if x.kind not in (STR, ANY, NUM):
         raise Untranslatable(f"parseInt() of a {x.kind}")
-    # text that is a whole number, or a number, truncated; anything else fails
-    # (JavaScript would read a leading number from "42px")
-    return _atom(f"int({x.text})", NUM)
+    # a number truncated; text's leading whole number ("12.99" and "42px" give 12 and 42);
+    # text with none fails (JavaScript gives NaN, which JSON cannot hold)
+    leading = f"int(re_findall({_LEADING_INT}, {x.text})[0])"
+    if x.kind == NUM:
+        return _atom(f"int({x.text})", NUM)
+    if x.kind == STR:
+        return _atom(leading, NUM)
+    v = _paren(x)
+    return _op(f"int({v}) if {v} != str({v}) else {leading}", NUM)
 
 
 def _parse_float(tr: Any, args: tuple) -> Py:
@@ -140,8 +157,29 @@ def _parse_float(tr: Any, args: tuple) -> Py:
     if x.kind in _NUMERIC:
         return x
     if x.kind not in (STR, ANY):
+        raise Untranslatable(f"parseFloat() of a {x.kind}")
+    found = f"re_findall({_LEADING_FLOAT}, {x.text})[0]"
+    leading = f"({_whole_or_float(found)})"
+    if x.kind == STR:
+        return _op(leading, NUM)
+    v = _paren(x)
+    return _op(f"{v} if {v} != str({v}) else {leading}", NUM)
+
+
+def _number_fn(tr: Any, args: tuple) -> Py:
+    """JavaScript's Number(): the whole text must be a number ("" and blanks are 0)."""
+    if len(args) != 1:
+        raise Untranslatable("Number() takes one argument")
+    x = tr.value(args[0])
+    if x.kind in _NUMERIC:
+        return x
+    if x.kind not in (STR, ANY):
         raise Untranslatable(f"Number() of a {x.kind}")
-    return _atom(f"float({x.text})", NUM)
+    v = _paren(x)
+    text = f"(0 if {v}.strip() == '' else {_whole_or_float(v)})"
+    if x.kind == STR:
+        return _op(text, NUM)
+    return _op(f"{v} if {v} != str({v}) else {text}", NUM)
 
 
 def _boolean(tr: Any, args: tuple) -> Py:
@@ -175,7 +213,7 @@ FUNCTIONS: dict[str, Any] = {
     "$max": _min_max("max"),
     "parseInt": _parse_int,
     "parseFloat": _parse_float,
-    "Number": _parse_float,
+    "Number": _number_fn,
     "String": _string_fn,
     "Boolean": _boolean,
 }
@@ -682,9 +720,13 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         return _op(f"{_paren(tr.value(args[0]))} in {_paren(obj)}", BOOL)
     if prop == "indexOf" and len(args) == 1:
         x = tr.value(args[0])
+        in_list = f"{_paren(obj)}.index({x.text}) if {_paren(x)} in {_paren(obj)} else -1"
         if seq:
-            return _op(f"{_paren(obj)}.index({x.text}) if {_paren(x)} in {_paren(obj)} else -1", NUM)
-        return _atom(f"{_paren(obj)}.find({x.text})", NUM)
+            return _op(in_list, NUM)
+        if kind == STR:
+            return _atom(f"{_paren(obj)}.find({x.text})", NUM)
+        # text or an array: only text equals its own str()
+        return _op(f"{_paren(obj)}.find({x.text}) if {_paren(obj)} == str({_paren(obj)}) else ({in_list})", NUM)
     if prop == "lastIndexOf" and len(args) == 1 and not seq:
         return _atom(f"{_paren(obj)}.rfind({tr.value(args[0]).text})", NUM)
     if prop in ("replace", "replaceAll") and not seq:
@@ -733,8 +775,12 @@ def method(tr: Any, obj: Py, prop: str, args: tuple) -> Py:
         sep = tr.value(args[0]) if args else _atom('","', STR)
         if sep.kind != STR:
             raise Untranslatable(".join() with a separator that may not be text")
-        # elements must be text: Python fails where JavaScript would convert numbers
-        return _atom(f"{_paren(sep)}.join({obj.text})", STR)
+        # each element as JavaScript's join writes it: null as nothing, numbers and booleans
+        # as their JSON text; an array or object inside fails (JavaScript joins or writes
+        # [object Object])
+        e = "joined"
+        text = tr.to_text(_atom(e, ANY)).text
+        return _atom(f'{_paren(sep)}.join(["" if {e} is None else {text} for {e} in {_paren(obj)}])', STR)
     if prop == "reverse" and not args and kind != STR:
         return _atom(f"{_paren(obj)}[::-1]", kind if seq else LIST)
     if prop == "concat" and kind in (LIST, ITEMS) and args:
