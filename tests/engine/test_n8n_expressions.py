@@ -109,6 +109,10 @@ CASES = [
     ("{{ JSON.parse('{\"k\": 1}').k }}", 1),
     ("{{ parseInt($json.n) + 1 }}", 43),
     ("{{ parseFloat('2.5') * 2 }}", 5.0),
+    # loose == with a number or numeric text: JavaScript's conversions; an array fails
+    ("{{ $json.n == 42 }}", True), ("{{ $json.a == '7' }}", True), ("{{ $json.a != 7 }}", False),
+    ("{{ $json.empty == 0 }}", True), ("{{ $json.none == 0 }}", False), ("{{ $json.list == 1 }}", None),
+    ("{{ $json.a == $json.n }}", False), ("{{ $json.n != $json.b * 21 }}", False), ("{{ $json.none == $json.zero }}", False),
     ("{{ parseInt('12.99') }}", 12), ("{{ parseInt($json.s + '7') }}", None),  # " Hi there 7": NaN, fails
     ("{{ parseInt('42px') }}", 42), ("{{ parseFloat('3.14abc') }}", 3.14), ("{{ parseFloat('3') }}", 3),
     ("{{ Number('') }}", 0), ("{{ Number(' 12 ') }}", 12), ("{{ Number($json.n) }}", 42),
@@ -144,7 +148,7 @@ CASES = [
     ("{{ Object.assign({ a: 1, x: 0 }, $json.nested) }}", {"a": 1, "x": {"y": "deep"}}),
 ]
 # cases where NodeFox fails the node instead of converting as JavaScript does
-FAILS = {"{{ 3 * $json.n }}", "{{ parseInt($json.s + '7') }}"}
+FAILS = {"{{ 3 * $json.n }}", "{{ parseInt($json.s + '7') }}", "{{ $json.list == 1 }}"}
 FAILS |= {"{{ $json.list.toString() }}", "{{ `${$json.list}` }}"}
 REFUSED = {"{{ $now.toISO() }}"}
 
@@ -209,8 +213,6 @@ UNTRANSLATED = [
     ("{{ $env.SECRET }}", "$env"),
     ("{{ Math.random() }}", "not deterministic"),
     ("{{ $json.s.replace(/a/, x => x.toUpperCase()) }}", "replacement computed"),
-    ("{{ $json.list == 1 }}", "=="),
-    ("{{ $json.a == '1' }}", "=="),
     ("{{ typeof $json.a }}", "typeof"),
     ("{{ (() => { let x = 1; return x })() }}", "JavaScript"),
     ("{{ $json.a = 1 }}", "assignment"),

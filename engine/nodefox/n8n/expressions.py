@@ -332,8 +332,11 @@ class Translator:
             raise Untranslatable("comparing dates with == compares objects, not instants")
         if LIST in kinds or OBJ in kinds:
             raise Untranslatable("== of arrays or objects compares their identity in JavaScript")
-        if loose and len(kinds) > 1 and not self._loose_safe(left, right, node):
-            raise Untranslatable("loose == between values of different kinds converts them; use ===")
+        if loose and not self._loose_safe(left, right, node):
+            test = self._loose_literal(left, right, node)
+            if test is None:
+                raise Untranslatable("loose == between values of different kinds converts them; use ===")
+            return _op(f"not ({test})" if negate else test, BOOL)
         if not loose and kinds & _NUMERIC and ANY in kinds:
             # 1 === true is false in JavaScript, 1 == True in Python
             other = left if left.kind == ANY else right
@@ -351,7 +354,38 @@ class Translator:
             if p.kind == STR and isinstance(n, Template):
                 return False
         kinds = {left.kind, right.kind}
-        return kinds <= _NUMERIC or len(kinds) == 1
+        return kinds <= _NUMERIC or (len(kinds) == 1 and ANY not in kinds)
+
+    @staticmethod
+    def _loose_literal(left: Py, right: Py, node: Binary) -> str | None:
+        """JavaScript's `x == 7`, `x == "7"` and `x == y` for values of unknown kind: text
+        that reads as a number equals it (blank text is 0); other values compare as numbers;
+        an array or object fails (`not in {}`). None for anything else."""
+        for x, lit in ((left, node.right), (right, node.left)):
+            if x.kind != ANY:
+                continue
+            v = _paren(x)
+            if isinstance(lit, Num) and not isinstance(lit.value, bool):
+                n = _number(lit.value)
+                as_number = f"re_match({_NUMBER_TEXT}, {v}) and float({v}) == {n}"
+                blank = f" or {v}.strip() == ''" if lit.value == 0 else ""
+                # an array or object fails (`not in {}`): JavaScript compares its text
+                return f"{v} not in {{}} and ({v} == {n} if {v} != str({v}) else ({as_number}{blank}))"
+            if isinstance(lit, Str) and (lit.value.strip() == "" or _numeric_text(lit.value)):
+                try:
+                    n = _number(float(lit.value) if lit.value.strip() else 0)
+                except ValueError:  # 0x1A, Infinity: JavaScript's own number spellings
+                    return None
+                return f"{v} not in {{}} and ({v} == {_string(lit.value)} if {v} == str({v}) else {v} == {n})"
+        if ANY in (left.kind, right.kind) and {left.kind, right.kind} <= {ANY, NUM, INDEX, STR, BOOL}:
+            # one of unknown kind: each read once (a comprehension's names); text against
+            # anything else compares as a number (null equals nothing but null)
+            t_is_l = "jsl == str(jsl)"
+            mixed = (f"[o is not None and (float(t) == o if re_match({_NUMBER_TEXT}, t) else t.strip() == '' and o == 0) "
+                     f"for t, o in [[jsl, jsr] if {t_is_l} else [jsr, jsl]]][0]")  # fmt: skip
+            test = f"jsl not in {{}} and jsr not in {{}} and (jsl == jsr if ({t_is_l}) == (jsr == str(jsr)) else {mixed})"
+            return f"[{test} for jsl, jsr in [[{left.text}, {right.text}]]][0]"
+        return None
 
     def cond(self, node: Cond) -> Py:
         test, then, other = self.value(node.test), self.value(node.then), self.value(node.other)
@@ -552,6 +586,9 @@ def _groups(pattern: str) -> int:
 
 def _is_text_key(node: Any) -> bool:
     return isinstance(node, (Str, Template))
+
+
+_NUMBER_TEXT = _string(r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*$")  # what Number() reads
 
 
 def _numeric_text(text: str) -> bool:
