@@ -87,6 +87,21 @@ def test_a_post_waits_until_execute_which_sends_once_and_pins(server):
     assert len([r for r in server.log if r[0] == "POST"]) == 2  # pinned: never again on an edit
 
 
+def test_a_failed_execute_shows_its_error_and_blocks_what_is_below(server):
+    data = {"id": "d", "type": "data", "params": {"items": [{"n": 1}]}}
+    post = {"id": "p", "type": "http", "params": {"url": server.url("/status/500"), "method": "POST"}}
+    after = {"id": "a", "type": "noop"}
+    s = session(server, data, post, after, edges=[("d", "p"), ("p", "a")])
+    s.apply([])
+    answer = s.apply([{"op": "execute", "id": "p"}])
+    assert answer["executed"]["status"] == "error" and "HTTP 500" in answer["executed"]["error"]["message"]
+    assert answer["nodes"]["p"]["status"] == "error" and answer["nodes"]["a"]["status"] == "blocked"
+    assert "pinned" not in next(n for n in s.document()["nodes"] if n["id"] == "p")
+    # an edit above runs the node as a preview again: it waits, and so does what is below
+    answer = s.apply([{"op": "patch_params", "id": "d", "path": "/items/0/n", "value": 2}])
+    assert answer["nodes"]["p"]["status"] == "waiting" and answer["nodes"]["a"]["status"] == "waiting"
+
+
 def test_without_permission_nothing_is_sent_and_the_node_names_the_host(server):
     get = {"id": "g", "type": "http", "params": {"url": server.url("/json")}}
     s = session(server, get)

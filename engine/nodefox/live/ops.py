@@ -355,6 +355,7 @@ def execute(s: Session, op: dict) -> dict:
         executed["items"] = len(first)
     elif res.status == "error":
         executed["error"] = res.error
+        s.mark(*s._followers(node.id))  # below a failed node: blocked (workflow.md), not waiting
     return {"executed": executed}
 
 
