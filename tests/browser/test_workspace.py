@@ -260,6 +260,28 @@ def test_an_execution_opens_read_only_and_edits_with_its_data(page, workspace):
         server.stop()
 
 
+def test_a_webhook_previews_the_last_recorded_call_when_its_file_opens(page, workspace):
+    (workspace / "greet.json").write_text(json.dumps(hook_flow(), indent=2))
+    server = Served(workspace, "--triggers")
+    try:
+        for name in ("Ada", "Grace"):
+            call = urllib.request.Request(server.url + "/hook/greet", data=json.dumps({"name": name}).encode(),
+                                          method="POST", headers={"Content-Type": "application/json"})  # fmt: skip
+            with urllib.request.urlopen(call, timeout=30) as resp:
+                assert resp.status == 200
+        start(page, server.url)
+        open_panel(page)
+        entry(page, "greet").locator("button.fx-entry-open").click()
+        expect(page.get_by_test_id("save-state")).to_contain_text("greet.json")
+        inspect = """async () => JSON.parse(await window.nodefox.apply(JSON.stringify(
+            {rev: null, ops: [{op: "inspect", id: "hi", port: "out", offset: 0, limit: 5}]}))).page.items"""
+        page.wait_for_function(f"async () => (await ({inspect})()).map(i => i.greeting).join() === 'Hello Grace'",
+                               timeout=30_000)  # fmt: skip
+        assert page.errors == []
+    finally:
+        server.stop()
+
+
 def test_without_a_workspace_the_browser_keeps_a_list(editor):
     from conftest import load
 

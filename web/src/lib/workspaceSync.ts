@@ -91,6 +91,7 @@ export class WorkspaceSync {
     this.set({ file: name });
     if (canonical(disk.doc) === canonical(mine)) {
       this.attach(name, disk.etag);
+      void this.previewLastCall(name);
     } else if (disk.etag === etag) {
       // the file is as this editor left it, and the browser holds later edits: save them
       this.etag = disk.etag;
@@ -163,7 +164,26 @@ export class WorkspaceSync {
     if (!ok) return false;
     this.editor.setState({ past: [], future: [] }); // an undo must not carry another file's workflow into this one
     this.attach(name, etag);
+    await this.previewLastCall(name);
     return true;
+  }
+
+  /** A webhook or schedule previews the last call recorded for this file (server.md): its
+   * items become the session's input, as "Edit with this data" does. Awaited before the file
+   * counts as open, so an input chosen right after (that button) comes later and stays. */
+  private async previewLastCall(name: string) {
+    if (!this.editor.getState().doc.nodes.some((n) => n.type === "webhook" || n.type === "schedule")) return;
+    try {
+      const rows = await this.api.executions({ workflow: name, limit: 20 });
+      const last = rows.find((r) => r.trigger === "webhook" || r.trigger === "schedule");
+      if (!last || this.state.getState().file !== name) return;
+      const { input } = await this.api.execution(last.id);
+      if (Array.isArray(input) && this.state.getState().file === name) {
+        await this.editor.getState().edit([{ op: "set_input", items: input }]);
+      }
+    } catch {
+      /* no recorded calls to show (no triggers, or the server is older): the sample stays */
+    }
   }
 
   async create(name: string, document?: Workflow): Promise<boolean> {
