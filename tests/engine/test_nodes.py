@@ -130,6 +130,11 @@ def test_set_loop_is_used_and_names_no_builtin():
         assert got["status"] == "error" and name in got["error"]["message"], got
 
 
+def test_set_names_the_field_whose_path_an_item_cannot_take():
+    err = error_of("set", {"fields": [{"name": "a", "value": 1}, {"name": "l.x", "value": 1}]}, [{"l": [1, 2]}])
+    assert err["path"] == "/fields/1/name" and err["item"] == 0 and "indexed by the digits" in err["message"]
+
+
 def test_set_include_all_and_later_fields_see_earlier_ones():
     got = outputs("set", {"fields": [{"name": "x", "value": "={{ $json.a * 10 }}"},
                                      {"name": "y", "value": "={{ $json.x + 1 }}"}]}, ROWS)  # fmt: skip

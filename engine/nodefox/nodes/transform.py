@@ -122,10 +122,13 @@ def run_set(call: NodeCall) -> Outputs:
             if type(name) is not str or not name:
                 raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
             value = _detached(value_of(view, index, context))
-            _write(new, name, value)
-            if view is not new and k + 1 < len(writers):
-                view = dict(view) if view is item else view
-                _write(view, name, value)
+            try:
+                _write(new, name, value)
+                if view is not new and k + 1 < len(writers):
+                    view = dict(view) if view is item else view
+                    _write(view, name, value)
+            except NodeError as exc:  # a path the item cannot take (`l.x` where l is an array)
+                raise exc.located(path=f"/fields/{k}/name") from None
         append(new)
 
     call.each(general, out)
