@@ -903,3 +903,10 @@ def test_loose_types_never_break_a_string_op_that_holds_strictly(op, left, right
     if op == "contains":
         assert outputs("filter", {"conditions": [{**cond, "op": "notContains"}], "looseTypes": True}, [{}],
                        port="kept") == []  # fmt: skip
+
+
+def test_every_param_of_every_node_type_says_what_it_does():
+    # nodes.md: the schemas come with defaults and descriptions (the inspector shows them)
+    missing = [f"{t.type}.{k}" for t in nodefox.BUILTINS for k, v in (t.schema.get("properties") or {}).items()
+               if not v.get("description")]  # fmt: skip
+    assert missing == []

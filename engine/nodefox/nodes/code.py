@@ -165,7 +165,8 @@ NODES = [
         obj_schema({
             "code": {"type": "string", "default": "return items", "description": "Python function body",
                      "format": "python"},
-            "mode": {"type": "string", "enum": ["all", "each"], "default": "all"},
+            "mode": {"type": "string", "enum": ["all", "each"], "default": "all",
+                     "description": "all: the code runs once with items; each: once per item with item and index"},
         }, ["code"]),
         run_code,
         reads=frozenset({"vars", "now", "seed"}),

@@ -32,7 +32,8 @@ CONDITION = {
 }
 CONDITIONS_PROPS = {
     "conditions": {"type": "array", "items": CONDITION, "default": [], "description": "the tests"},
-    "combinator": {"type": "string", "enum": ["and", "or"], "default": "and"},
+    "combinator": {"type": "string", "enum": ["and", "or"], "default": "and",
+                   "description": "and: every test must hold; or: any one"},
     "looseTypes": {
         "type": "boolean",
         "default": False,

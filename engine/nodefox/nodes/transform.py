@@ -787,20 +787,24 @@ NODES = [
     NodeType(
         "rename", "Rename Keys", "Transform", "Moves values to new keys.",
         ("in",), ("out",),
-        obj_schema({"keys": {"type": "array", "default": [], "items": {
+        obj_schema({"keys": {"type": "array", "default": [], "description": "each {from, to}: the value at from moves to to",
+                             "items": {
             "type": "object", "properties": {"from": PATH, "to": PATH},
             "required": ["from", "to"], "additionalProperties": False}}}),
         run_rename, maps=True,
     ),
     NodeType(
         "remove", "Remove Fields", "Transform", "Drops fields from each item.",
-        ("in",), ("out",), obj_schema({"fields": {**PATHS, "default": []}}), run_remove, maps=True,
+        ("in",), ("out",), obj_schema({"fields": {**PATHS, "default": [], "description": "the fields to drop"}}),
+        run_remove, maps=True,
     ),
     NodeType(
         "sort", "Sort", "Transform",
         "Stable sort by fields; null and missing values always sort last.",
         ("in",), ("out",),
-        obj_schema({"fields": {"type": "array", "default": [], "items": {
+        obj_schema({"fields": {"type": "array", "default": [],
+                               "description": "each {field, order}: sort by the first, ties by the next",
+                               "items": {
             "type": "object",
             "properties": {"field": PATH, "order": {"type": "string", "enum": ["asc", "desc"], "default": "asc"}},
             "required": ["field"], "additionalProperties": False}}}, ["fields"]),
@@ -811,7 +815,8 @@ NODES = [
         ("in",), ("out",),
         obj_schema({
             "max": {"type": "integer", "minimum": 0, "default": 10, "description": "how many items to keep"},
-            "keep": {"type": "string", "enum": ["first", "last"], "default": "first"},
+            "keep": {"type": "string", "enum": ["first", "last"], "default": "first",
+                     "description": "keep the first max items, or the last"},
         }, ["max"]),
         run_limit,
     ),
@@ -844,7 +849,9 @@ NODES = [
         "Gathers field values (or whole items) across all items into one item.",
         ("in",), ("out",),
         obj_schema({
-            "fields": {"type": "array", "default": [], "items": {
+            "fields": {"type": "array", "default": [],
+                       "description": "each {field, as?}: gather the field's values into a list named as (default: field)",
+                       "items": {
                 "type": "object", "properties": {"field": PATH, "as": {"type": "string"}},
                 "required": ["field"], "additionalProperties": False}},
             "all": {"type": "boolean", "default": False, "description": "gather whole items"},
@@ -863,8 +870,10 @@ NODES = [
         "One item per group with counts, sums, averages and more.",
         ("in",), ("out",),
         obj_schema({
-            "groupBy": {**PATHS, "default": []},
-            "aggregations": {"type": "array", "default": [], "items": {
+            "groupBy": {**PATHS, "default": [], "description": "one row per distinct value of these fields (none: one row)"},
+            "aggregations": {"type": "array", "default": [],
+                             "description": "each {op, field, as?}: a column of the row, named as (default: op_field)",
+                             "items": {
                 "type": "object",
                 "properties": {"op": {"type": "string", "enum": list(_AGG_OPS)}, "field": PATH,
                                "as": {"type": "string"},
@@ -879,7 +888,8 @@ NODES = [
         "json", "JSON", "Transform", "Parses a JSON text field or writes a value as JSON text.",
         ("in",), ("out",),
         obj_schema({
-            "op": {"type": "string", "enum": ["parse", "stringify"], "default": "parse"},
+            "op": {"type": "string", "enum": ["parse", "stringify"], "default": "parse",
+                   "description": "parse: JSON text to a value; stringify: a value to JSON text"},
             "field": PATH,
             "destination": {**PATH, "description": "where to write (default: the field itself)"},
         }, ["op", "field"]),

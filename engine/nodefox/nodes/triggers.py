@@ -142,7 +142,7 @@ NODES = [
         obj_schema(
             {"path": {"type": "string", "minLength": 1, "pattern": "^/?[A-Za-z0-9._~-]+(/[A-Za-z0-9._~-]+)*/?$",
                       "description": "the URL path after /hook/, e.g. orders/new"},
-             "method": {"enum": list(METHODS), "default": "POST"},
+             "method": {"enum": list(METHODS), "default": "POST", "description": "the HTTP method the hook answers"},
              "respond": {"enum": list(RESPOND_MODES), "default": "onFinish",
                          "description": "onFinish: the respond node's answer, else the last node's items; "
                                         "immediately: 202 at once; respondNode: a respond node's answer"}},
@@ -163,10 +163,13 @@ NODES = [
         "given, else the input items (items: all) or the first one (items: first).",
         ("in",), ("out",),
         obj_schema(
-            {"status": {"type": "integer", "minimum": 100, "maximum": 599, "default": 200},
-             "headers": {"type": "object", "default": {}, "additionalProperties": {"type": "string"}},
+            {"status": {"type": "integer", "minimum": 100, "maximum": 599, "default": 200,
+                        "description": "the answer's HTTP status"},
+             "headers": {"type": "object", "default": {}, "additionalProperties": {"type": "string"},
+                         "description": "the answer's headers (text values)"},
              "body": {"description": "the answer's body, any JSON value (an expression, often)"},
-             "items": {"enum": ["all", "first"], "default": "all"}},
+             "items": {"enum": ["all", "first"], "default": "all",
+                       "description": "without body: answer with all input items, or the first"}},
         ),
         run_respond,
     ),
