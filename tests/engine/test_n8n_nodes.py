@@ -134,3 +134,48 @@ def test_node_settings_n8n_applies_are_reported_or_kept() -> None:
         ("S", "executeOnce"), ("S", "alwaysOutputData"), ("S", "retryOnFail")}
     assert next(n for n in doc["nodes"] if n["name"] == "H")["params"]["retries"] == 3
     assert any(d["name"] == "H" and "retries" in d["note"] for d in report["divergences"])
+
+
+def test_a_webhook_flow_answers_through_its_respond_node() -> None:
+    from nodefox import run
+
+    doc, report = translate({"nodes": [
+        {"name": "Hook", "type": "n8n-nodes-base.webhook", "typeVersion": 2, "position": [0, 0],
+         "parameters": {"httpMethod": "POST", "path": "orders/new", "responseMode": "responseNode"}},
+        {"name": "Answer", "type": "n8n-nodes-base.respondToWebhook", "typeVersion": 1.1, "position": [200, 0],
+         "parameters": {"respondWith": "json", "responseBody": "={{ { ok: true, qty: $json.body.qty } }}",
+                        "options": {"responseCode": 201, "responseHeaders": {"entries": [{"name": "X-By", "value": "n8n"}]}}}}],
+        "connections": {"Hook": {"main": [[{"node": "Answer", "type": "main", "index": 0}]]}}})  # fmt: skip
+    by = {n["name"]: n for n in doc["nodes"]}
+    assert by["Hook"]["type"] == "webhook" and by["Hook"]["params"] == {"path": "orders/new", "method": "POST",
+                                                                         "respond": "respondNode"}  # fmt: skip
+    assert report["nodes"]["placeholders"] == []
+    call = {"method": "POST", "path": "orders/new", "query": {}, "headers": {}, "body": {"qty": 4}}
+    out = run(doc, [call], trigger=by["Hook"]["id"])["nodes"][by["Answer"]["id"]]["outputs"]["out"]
+    assert out == [{"status": 201, "headers": {"X-By": "n8n"}, "body": {"ok": True, "qty": 4}}]
+
+
+@pytest.mark.parametrize("rule, params", [
+    ({"field": "seconds", "secondsInterval": 10}, {"everySeconds": 10}),
+    ({"field": "minutes", "minutesInterval": 7}, {"cron": "*/7 * * * *"}),
+    ({"field": "hours", "hoursInterval": 2, "triggerAtMinute": 15}, {"cron": "15 */2 * * *"}),
+    ({}, {"cron": "0 0 * * *"}),  # n8n's default: every day at midnight
+    ({"field": "days", "daysInterval": 1, "triggerAtHour": 9, "triggerAtMinute": 30}, {"cron": "30 9 * * *"}),
+    ({"field": "weeks", "triggerAtDay": [5, 1], "triggerAtHour": 8}, {"cron": "0 8 * * 1,5"}),
+    ({"field": "months", "triggerAtDayOfMonth": 15}, {"cron": "0 0 15 * *"}),
+    ({"field": "cronExpression", "expression": "0 */5 * * * *"}, {"cron": "*/5 * * * *"}),
+])  # fmt: skip
+def test_schedule_trigger_rules_become_a_cron_or_seconds(rule: dict, params: dict) -> None:
+    node, report = one("scheduleTrigger", {"rule": {"interval": [rule]}}, 1.2)
+    assert (node["type"], node["params"]) == ("schedule", params) and not report["nodes"]["placeholders"]
+
+
+@pytest.mark.parametrize("kind, params, why", [
+    ("webhook", {"path": "users/:id"}, "parameters"),
+    ("webhook", {"path": "p", "authentication": "headerAuth"}, "checks who calls"),
+    ("respondToWebhook", {"respondWith": "binary"}, "responding with"),
+    ("scheduleTrigger", {"rule": {"interval": [{"field": "hours"}, {"field": "days"}]}}, "several schedule rules"),
+    ("scheduleTrigger", {"rule": {"interval": [{"field": "cronExpression", "expression": "*/5 * * * * *"}]}}, "5 fields"),
+])  # fmt: skip
+def test_trigger_refusals(kind: str, params: dict, why: str) -> None:
+    assert why in reason(one(kind, params, 2)[1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import _flow, _io, _set
+from . import _flow, _io, _set, _triggers
 from .nodes import (
     aggregate,
     code,
@@ -28,4 +28,6 @@ MAPPERS: dict[str, Any] = {
     "merge": _flow.merge, "httpRequest": _io.http, "readWriteFile": _io.read_write_file,
     "extractFromFile": _io.extract_from_file, "convertToFile": _io.convert_to_file,
     "spreadsheetFile": _io.spreadsheet_file, "readBinaryFile": _io.read_write_file, "writeBinaryFile": _io.read_write_file,
+    "webhook": _triggers.webhook, "respondToWebhook": _triggers.respond, "scheduleTrigger": _triggers.schedule,
+    "interval": _triggers.interval,
 }  # fmt: skip
