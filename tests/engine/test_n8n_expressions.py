@@ -273,3 +273,19 @@ def test_any_text_is_translated_or_refused(body: str) -> None:
     for text in ("={{ " + body + " }}", "=a {{ " + body + " }} b", "=" + body):
         outcome = translate_template(text)
         assert outcome.ok or (outcome.text == text and outcome.reason)
+
+
+@pytest.mark.parametrize("zone, now, today", [
+    ("Europe/Berlin", "2026-01-05T23:30:00Z", "2026-01-06"),  # already tomorrow in Berlin
+    ("America/New_York", "2026-01-06T03:30:00.250Z", "2026-01-05"),
+    ("UTC", "2026-01-05T23:30:00Z", "2026-01-05"),
+])  # fmt: skip
+def test_today_is_the_start_of_the_day_in_the_workflows_zone(zone, now, today):
+    fields = [{"name": "d", "value": translate_template("={{ $today.toISODate() }}").text},
+              {"name": "y", "value": translate_template("={{ $today.minus({days: 1}).toFormat('dd') }}").text}]  # fmt: skip
+    doc = {"nodefox": 1, "settings": {"now": now, "timezone": zone},
+           "nodes": [{"id": "d", "type": "data", "params": {"items": [{}]}},
+                     {"id": "s", "type": "set", "params": {"fields": fields, "include": "none"}}],
+           "edges": [{"source": "d", "target": "s"}]}  # fmt: skip
+    (item,) = run(doc)["nodes"]["s"]["outputs"]["out"]
+    assert item == {"d": today, "y": f"{int(today[-2:]) - 1:02d}"}

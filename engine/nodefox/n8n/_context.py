@@ -62,7 +62,10 @@ GLOBALS: dict[str, Any] = {
     "$node": lambda tr: _atom("$node", NODE, None),
     "$vars": lambda tr: _atom("$vars", OBJ),
     "$now": lambda tr: _atom("$now", DATE),
-    "$today": lambda tr: _atom("$today", DATE),
+    # Luxon's start of today in the workflow's time zone, as an instant (NodeFox's $today is
+    # the UTC date): $now less the local time of day
+    "$today": lambda tr: _atom('date_add($now, hours=-int(date_format($now, "%H")), minutes=-int(date_format($now, '
+                               '"%M")), seconds=-float(date_format($now, "%S.%f")))', DATE),
     "$workflow": lambda tr: _atom("$workflow", NAMESPACE, "$workflow"),
     "$itemIndex": lambda tr: _atom("$index", INDEX),
     "$execution": lambda tr: _no_execution(),
