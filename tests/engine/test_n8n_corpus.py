@@ -21,6 +21,7 @@ MAPPED = {
     "manualTrigger", "start", "executeWorkflowTrigger", "set", "if", "filter", "switch", "merge", "sort", "limit",
     "removeDuplicates", "splitOut", "aggregate", "summarize", "renameKeys", "itemLists", "noOp", "httpRequest",
     "readWriteFile", "extractFromFile", "convertToFile", "spreadsheetFile",
+    "webhook", "respondToWebhook", "scheduleTrigger", "interval",  # NodeFox has their equivalents
 }  # fmt: skip
 PENDING = {"http", "read_file", "write_file"}  # node types other branches add (world.md)
 
