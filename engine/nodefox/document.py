@@ -11,7 +11,7 @@ from typing import Any
 
 from . import _json, _schema, paths
 from .errors import DocumentError, NodeFoxError, Problem
-from .functions import parse_instant
+from .functions import parse_instant, zone
 from .graph import Edge, Graph
 from .nodes import BUILTINS, Registry
 
@@ -83,15 +83,23 @@ NOW_MESSAGE = "must be an RFC 3339 date-time such as 2026-01-01T09:30:00Z"
 
 
 def _clock_problems(doc: dict) -> list[Problem]:
-    """A `settings.now` that has the right shape but names no moment (2026-02-30)."""
-    now = (doc.get("settings") or {}).get("now")
-    if now is None:
-        return []
-    try:
-        parse_instant(now)
-    except NodeFoxError:
-        return [Problem("/settings/now", NOW_MESSAGE)]
-    return []
+    """A `settings.now` that has the right shape but names no moment (2026-02-30), and a
+    `settings.timezone` that is no IANA zone (it would fail only where a date is written,
+    and a server's schedule would fire in UTC)."""
+    settings = doc.get("settings") or {}
+    problems = []
+    if settings.get("now") is not None:
+        try:
+            parse_instant(settings["now"])
+        except NodeFoxError:
+            problems.append(Problem("/settings/now", NOW_MESSAGE))
+    if settings.get("timezone") is not None:
+        try:
+            zone(settings["timezone"])
+        except NodeFoxError:
+            problems.append(Problem("/settings/timezone", f"unknown time zone {settings['timezone']!r}: "
+                                    "an IANA name such as Europe/Berlin or UTC"))  # fmt: skip
+    return problems
 
 
 def edge_from_json(raw: dict, nodes: dict[str, Node], registry: Registry) -> Edge:

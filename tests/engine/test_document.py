@@ -153,6 +153,15 @@ def test_a_clock_that_is_no_date_is_rejected(now):
     assert messages(doc) == ["/settings/now: must be an RFC 3339 date-time such as 2026-01-01T09:30:00Z"]
 
 
+@pytest.mark.parametrize("timezone", ["Mars/Base", "../etc/passwd", "utc+2"])
+def test_a_time_zone_that_is_no_iana_zone_is_rejected(timezone):
+    doc = document([])
+    doc["settings"]["timezone"] = timezone
+    assert messages(doc) == [f"/settings/timezone: unknown time zone {timezone!r}: an IANA name such as Europe/Berlin or UTC"]
+    doc["settings"]["timezone"] = "America/New_York"
+    assert nodefox.load(doc).raw["settings"]["timezone"] == "America/New_York"
+
+
 def test_problems_are_in_document_order_with_numeric_indexes():
     nodes = [{"id": str(i), "type": "noop", "onError": "x"} for i in range(12)]
     assert pointers(document(nodes)) == [f"/nodes/{i}/onError" for i in range(12)]
