@@ -324,7 +324,8 @@ def test_a_segment_that_is_not_ascii_digits_is_no_index(segment):
 def test_superscript_digits_in_a_set_path_are_a_node_error():
     result = nodefox.run(set_doc("x", [{"arr": [1, 2, 3]}], name="arr.²"))
     assert entry(result, "s")["error"] == {
-        "message": "cannot write 'arr.²': an array is indexed by the digits 0-9, not '²'", "item": 0}
+        "message": "cannot write 'arr.²': an array is indexed by the digits 0-9, not '²'", "item": 0,
+        "path": "/fields/0/name"}
 
 
 # -- 5. exact big integers, natively as in the browser -------------------------------------------

@@ -43,8 +43,11 @@ def load_(s: Session, op: dict) -> dict:
         raise Rejected("; ".join(str(p) for p in exc.problems)) from None
     removed = sorted(s.take(doc))
     if s.world.cache is not None and len(s.world.cache):
-        s.world.cache.drop(None)
-        s.mark_reading("effects")
+        # the reads, not what the cache also keeps of code that hung (it must not run again)
+        for node_id in s.nodes:
+            if s.prep(node_id).effect != "none":
+                s.world.cache.drop(node_id)
+                s.mark(node_id)
     return {"removed": removed}
 
 

@@ -21,6 +21,8 @@ def webhook(ctx: Context) -> Mapped:
     if not isinstance(path, str) or not _PATH.fullmatch(path):
         raise NotExpressible(f"the path {path!r} has parameters or characters a NodeFox hook path has not")
     method = fixed(ctx.get("httpMethod", "GET"))
+    if isinstance(method, list) and len(method) == 1:  # v2 with multipleMethods: one chosen
+        method = method[0]
     if method not in _METHODS:
         raise NotExpressible(f"the method {method!r} (several methods, or one given by an expression)")
     if ctx.get("authentication", "none") != "none":
