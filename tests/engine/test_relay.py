@@ -237,14 +237,21 @@ def test_an_interrupt_while_waiting_drops_the_relayed_request(nodefox_server, ht
     """What the page's Stop does in the worker: KeyboardInterrupt between two asks."""
     _, relayed = worlds(nodefox_server, True)
     import _thread
+    import signal
 
+    # Python's own handler: a process started in the background by a shell ignores SIGINT,
+    # and then interrupt_main does nothing
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     timer = threading.Timer(0.6, _thread.interrupt_main)
-    timer.start()
-    start = time.monotonic()
-    with pytest.raises(KeyboardInterrupt):
-        net.fetch(relayed, "h", net.Request("GET", http_server.url("/slow?ms=20000"), {}, None, 60.0))
-    assert time.monotonic() - start < 3
-    timer.cancel()
+    try:
+        timer.start()
+        start = time.monotonic()
+        with pytest.raises(KeyboardInterrupt):
+            net.fetch(relayed, "h", net.Request("GET", http_server.url("/slow?ms=20000"), {}, None, 60.0))
+        assert time.monotonic() - start < 3
+    finally:
+        timer.cancel()
+        signal.signal(signal.SIGINT, previous)
 
 
 def test_the_page_configures_the_relay_and_a_session_uses_it(nodefox_server, http_server):  # noqa: F811
