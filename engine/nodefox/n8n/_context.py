@@ -162,11 +162,7 @@ def _parse_float(tr: Any, args: tuple) -> Py:
     if x.kind not in (STR, ANY):
         raise Untranslatable(f"parseFloat() of a {x.kind}")
     found = f"re_findall({_LEADING_FLOAT}, {x.text})[0]"
-    leading = f"({_whole_or_float(found)})"
-    if x.kind == STR:
-        return _op(leading, NUM)
-    v = _paren(x)
-    return _op(f"{v} if {v} != str({v}) else {leading}", NUM)
+    return _number_or_read(x, f"({_whole_or_float(found)})")
 
 
 def _number_fn(tr: Any, args: tuple) -> Py:
@@ -179,10 +175,16 @@ def _number_fn(tr: Any, args: tuple) -> Py:
     if x.kind not in (STR, ANY):
         raise Untranslatable(f"Number() of a {x.kind}")
     v = _paren(x)
-    text = f"(0 if {v}.strip() == '' else {_whole_or_float(v)})"
+    return _number_or_read(x, f"(0 if {v}.strip() == '' else {_whole_or_float(v)})")
+
+
+def _number_or_read(x: Py, read: str) -> Py:
+    """`read` (the number a text `x` holds) for text; for a value of unknown kind, itself when
+    it is no text (only text equals its own str()), else `read`."""
     if x.kind == STR:
-        return _op(text, NUM)
-    return _op(f"{v} if {v} != str({v}) else {text}", NUM)
+        return _op(read, NUM)
+    v = _paren(x)
+    return _op(f"{v} if {v} != str({v}) else {read}", NUM)
 
 
 def _boolean(tr: Any, args: tuple) -> Py:

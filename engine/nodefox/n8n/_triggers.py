@@ -100,7 +100,7 @@ def schedule(ctx: Context) -> Mapped:
     minute, hour = rule.get("triggerAtMinute", 0), rule.get("triggerAtHour", 0)
     every = {unit: rule.get(f"{unit}Interval", default) for unit, default in
              (("seconds", 30), ("minutes", 5), ("hours", 1), ("days", 1), ("weeks", 1), ("months", 1))}  # fmt: skip
-    if not all(type(v) is int and v > 0 for v in (*every.values(),)) or type(minute) is not int or type(hour) is not int:
+    if not all(type(v) is int and v > 0 for v in every.values()) or type(minute) is not int or type(hour) is not int:
         raise NotExpressible("a schedule given by expressions")
     ctx.differ("the item is {firedAt} (n8n's: timestamp and its readable parts)")
     if field == "seconds":
