@@ -170,6 +170,12 @@ def test_schedule_trigger_rules_become_a_cron_or_seconds(rule: dict, params: dic
     assert (node["type"], node["params"]) == ("schedule", params) and not report["nodes"]["placeholders"]
 
 
+def test_a_webhook_v2_with_one_of_several_methods_chosen_answers_that_method() -> None:
+    node, _ = one("webhook", {"path": "p", "multipleMethods": True, "httpMethod": ["PUT"]}, 2)
+    assert node["params"]["method"] == "PUT"
+    assert "several methods" in reason(one("webhook", {"path": "p", "httpMethod": ["PUT", "GET"]}, 2)[1])
+
+
 @pytest.mark.parametrize("kind, params, why", [
     ("webhook", {"path": "users/:id"}, "parameters"),
     ("webhook", {"path": "p", "authentication": "headerAuth"}, "checks who calls"),
