@@ -124,7 +124,7 @@ class RunSettings:
         return cls(
             now=now,
             timezone=settings.get("timezone", "UTC"),
-            seed=settings.get("seed", 0),
+            seed=int(settings.get("seed", 0)),  # 7.0 is the integer 7 to JSON Schema: the same sequence
             variables=raw.get("variables") or {},
             workflow={"name": raw.get("name", "")},
             input_items=input_items,

@@ -296,3 +296,9 @@ def test_parameter_errors_do_not_reject_the_document():
 def test_run_rejects_before_anything_runs():
     with pytest.raises(nodefox.DocumentError):
         nodefox.run(document([data("a", []), node("b", "nope")]))
+
+
+def test_a_clock_in_lower_case_is_rfc_3339():
+    doc = document([])
+    doc["settings"]["now"] = "2026-01-01t09:30:00z"
+    assert nodefox.run(doc)["now"] == "2026-01-01T09:30:00Z"

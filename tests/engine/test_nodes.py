@@ -821,6 +821,14 @@ def test_code_random_repeats_and_depends_on_seed_and_node():
     one = outputs("code", {"code": code}, [{}], allow_code=True)
     assert one == outputs("code", {"code": code}, [{}], allow_code=True)
 
+    def drawn(seed, node_id="c"):
+        doc = document([data("d", [{}]), node(node_id, "code", {"code": code})], [edge("d", node_id)])
+        doc["settings"]["seed"] = seed
+        return run(doc, allow_code=True)["nodes"][node_id]["outputs"]["out"][0]["r"]
+
+    assert drawn(7) == drawn(7.0) != drawn(8)  # 7.0 is the integer 7 (JSON Schema's reading)
+    assert drawn(7) != drawn(7, "other")
+
 
 def test_code_syntax_error_has_its_line():
     err = error_of("code", {"code": "x = 1\nreturn (", "mode": "each"}, ROWS, allow_code=True)
