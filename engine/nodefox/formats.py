@@ -294,8 +294,9 @@ def _parse(text: str) -> Any:
     same natively (where orjson parses) and in Pyodide."""
     try:
         return _json.loads(text)
-    except ValueError:
-        pass
+    except ValueError as exc:
+        if str(exc) == _json.TOO_LARGE:  # json.loads would read it as infinity
+            raise
     try:
         return json.loads(text, parse_constant=_refuse)
     except json.JSONDecodeError as exc:

@@ -15,6 +15,7 @@ import zipfile
 from pathlib import Path
 
 import nodefox
+from nodefox import _json
 import pytest
 from conftest import document, edge, node
 from nodefox import formats
@@ -229,6 +230,10 @@ def test_json_and_ndjson_errors_name_the_place(tmp_path):
     assert error_of(tmp_path, "bad.json") == "bad.json: not valid JSON: Expecting value at line 3 column 9"
     (tmp_path / "nan.json").write_text("[NaN]", encoding="utf-8")
     assert "not valid JSON" in error_of(tmp_path, "nan.json")
+    (tmp_path / "inf.json").write_text('[{"a": 1e999}]', encoding="utf-8")  # JSON, but it reads as infinity
+    assert error_of(tmp_path, "inf.json") == f"inf.json: not valid JSON: {_json.TOO_LARGE}"
+    (tmp_path / "inf.ndjson").write_text('{"a": 1}\n{"a": -1e999}\n', encoding="utf-8")
+    assert error_of(tmp_path, "inf.ndjson") == f"inf.ndjson line 2: not valid JSON: {_json.TOO_LARGE}"
     (tmp_path / "e.ndjson").write_text('{"a": 1}\n\n[1]\n{"a": 2\n', encoding="utf-8")
     assert error_of(tmp_path, "e.ndjson").startswith("e.ndjson line 4: not valid JSON")
     (tmp_path / "ok.ndjson").write_text('{"a": 1}\r\n\n[1]\n"s"', encoding="utf-8")
