@@ -15,10 +15,9 @@ import zipfile
 from pathlib import Path
 
 import nodefox
-from nodefox import _json
 import pytest
 from conftest import document, edge, node
-from nodefox import formats
+from nodefox import _json, formats
 from nodefox.cli import main
 from nodefox.execute import Run, RunSettings
 from nodefox.world import ReadCache, World

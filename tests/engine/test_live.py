@@ -107,7 +107,7 @@ class Client:
 
 def check_shape(answer: dict) -> None:
     assert set(answer) >= {"nodes", "removed", "rejected", "stats"}
-    assert set(answer) <= {"nodes", "removed", "rejected", "stats", "page", "workflow", "interrupted"}
+    assert set(answer) <= {"nodes", "removed", "rejected", "stats", "page", "workflow", "interrupted", "evaluated"}
     for node_id, entry in answer["nodes"].items():
         assert type(node_id) is str
         assert set(entry) <= ENTRY_KEYS and {"status", "ms", "reused"} <= set(entry), entry
@@ -1082,6 +1082,33 @@ def test_an_interrupted_apply_reports_the_unfinished_nodes_stale_and_the_next_ap
     assert "interrupted" not in answer
     assert set(answer["nodes"]) == stale and answer["stats"]["ran"] == len(stale)
     c.check()
+
+
+def test_the_next_apply_that_changes_anything_reruns_what_an_interrupt_left_stale():
+    armed = Armed()
+    c = Client(slow_doc(), registry=slow_registry(armed))
+    armed.shots = 1
+    c.apply([{"op": "patch_params", "id": "d", "path": "/items/0/v", "value": 5}])
+    stale = {node_id for node_id, entry in c.view.items() if entry["status"] == "stale"}
+    assert "slow" in stale
+    # asking only (a page, a field being typed) does not start the stopped run again
+    answer = c.apply([{"op": "inspect", "id": "b"}, {"op": "evaluate", "id": "a", "path": "/fields/0/value",
+                                                     "expression": "={{ 1 }}"}])  # fmt: skip
+    assert answer["stats"]["ran"] == 0 and c.view["slow"]["status"] == "stale"
+    # any other op, even one that runs nothing by itself, finishes it (live.md: "the next apply")
+    answer = c.apply([{"op": "move", "id": "c", "position": [2, 2]}])
+    assert set(answer["nodes"]) == stale and answer["stats"]["ran"] == len(stale)
+    c.check()
+
+
+def test_stats_count_each_node_once_however_often_it_ran():
+    c = Client(doc([data("d", [{"v": 1}]), set_node("a", "x", "={{ $json.v + 1 }}")], chain("d", "a")))
+    ops = []
+    for v in range(2, 6):  # each edit is run before the inspect after it reads the page
+        ops += [{"op": "patch_params", "id": "d", "path": "/items/0/v", "value": v}, {"op": "inspect", "id": "a"}]
+    answer = c.apply(ops)
+    assert answer["stats"]["ran"] == 2 and answer["stats"]["reused"] == 0
+    assert answer["page"]["items"] == [{"v": 5, "x": 6}]
 
 
 def test_an_interrupt_during_the_first_run_and_twice_in_a_row():

@@ -394,7 +394,8 @@ def evaluate(s: Session, op: dict) -> dict:
     text, path = op.get("expression"), op.get("path", "")
     if type(path) is not str:
         raise Rejected("path must be a JSON pointer such as /fields/0/value")
-    s.recompute()
+    if s._runs:
+        s.recompute()
     prep = s.prep(node.id)
     inputs, context = s.step.context(node, prep)
     first = inputs.get(prep.type.inputs[0], []) if prep.type.inputs else []

@@ -172,10 +172,12 @@ class Session:
 
         start = time.perf_counter()
         self._owned = owned
-        # An empty batch resumes an interrupted one; otherwise only ops that change what
-        # runs (`mark`) let the batch run anything, so paging through a node's items
-        # after an interrupt does not start the long run again.
-        self._ran, self._interrupted, self._runs = 0, False, ops == [] or self._unrun
+        # The next apply re-runs what an interrupt left stale (live.md), except a batch that
+        # only asks (pages through items, evaluates a field being typed): after Stop, looking
+        # at a node's items does not start the long run again. Otherwise only ops that change
+        # what runs (`mark`) let the batch run anything.
+        self._ran, self._interrupted = set(), False
+        self._runs = ops == [] or self._unrun or bool(self.dirty) and not _asks_only(ops)
         answer: dict[str, Any] = {"nodes": {}, "removed": [], "rejected": []}
         removed: list[str] = []
         if type(ops) is not list:
@@ -205,6 +207,7 @@ class Session:
         answer["removed"] = list(dict.fromkeys(n for n in removed if n not in self.nodes))
         for node_id in answer["removed"]:
             self.answers.forget(node_id)
+        ran = len(ran)  # a node run twice in one batch (an inspect between edits) counts once
         answer["stats"] = {"ms": round((time.perf_counter() - start) * 1000, 3), "ran": ran,
                            "reused": len(self.nodes) - ran}  # fmt: skip
         if interrupted:
@@ -274,7 +277,7 @@ class Session:
 
     # -- re-running ----------------------------------------------------------------
 
-    _ran = 0  # nodes run during the current apply
+    _ran: Any = frozenset()  # the nodes run during the current apply (a set)
     _interrupted = False  # the current apply was interrupted: it runs nothing more
     _runs = False  # the current apply may run the dirty nodes
 
@@ -302,7 +305,7 @@ class Session:
                 rank = heapq.heappop(heap)
                 node_id = self.order[rank]
                 changed = self.run_one(node_id)
-                self._ran += 1
+                self._ran.add(node_id)
                 self.dirty.discard(node_id)
                 if changed:
                     followers = self._followers(node_id) if changed is True else self._fed(node_id, changed)
@@ -364,6 +367,13 @@ class Session:
         """The session's state in the shape of a run result (for tests and export)."""
         self.recompute()
         return result(list(self.nodes), self.order, self.settings.now, self.results, None)
+
+
+_ASKING = frozenset({"inspect", "evaluate", "export"})  # ops that change nothing
+
+
+def _asks_only(ops: Any) -> bool:
+    return type(ops) is list and all(type(op) is dict and op.get("op") in _ASKING for op in ops)
 
 
 def same_definition(a: Node, b: Node) -> bool:
