@@ -699,6 +699,27 @@ def test_switch_first_and_all():
         "0": [{"a": 3}, {"a": 2}], "1": [{"a": 3}], "fallback": [{"a": 0}]}
 
 
+def test_switch_mode_may_be_an_expression_per_item():
+    rules = [{"conditions": [{"left": "={{ $json.a }}", "op": "gt", "right": 1}]},
+             {"conditions": [{"left": "={{ $json.a }}", "op": "gt", "right": 2}]}]  # fmt: skip
+    items = [{"a": 3, "m": "all"}, {"a": 3, "m": "first"}]
+    assert run_one("switch", {"rules": rules, "mode": "={{ $json.m }}"}, items)["outputs"] == {
+        "0": items, "1": [items[0]], "fallback": []}
+    err = error_of("switch", {"rules": rules, "mode": "={{ 'every' }}"}, items)
+    assert err["path"] == "/mode" and err["item"] == 0 and "'every'" in err["message"]
+
+
+@pytest.mark.parametrize("on_error", ["continue", "errorOutput"])
+def test_switch_all_sends_an_item_whose_later_rule_fails_only_where_on_error_says(on_error):
+    rules = [{"conditions": [{"left": "={{ $json.v }}", "op": "gte", "right": 1}]},
+             {"conditions": [{"left": "={{ $json.v }}", "op": "gt", "right": "a"}]}]  # fmt: skip
+    out = run_one("switch", {"rules": rules, "mode": "all"}, [{"v": 5}, {"v": 0}], onError=on_error)["outputs"]
+    if on_error == "continue":  # failed items pass through to the first port, once
+        assert out == {"0": [{"v": 5}, {"v": 0}], "1": [], "fallback": []}
+    else:
+        assert out["0"] == out["1"] == out["fallback"] == [] and [e["item"] for e in out["error"]] == [{"v": 5}, {"v": 0}]
+
+
 def test_switch_ports_are_named_by_index_and_wirable():
     rules = [{"conditions": [{"left": "={{ $json.a }}", "op": "eq", "right": i}]} for i in range(3)]
     nodes = [data("d", [{"a": 2}, {"a": 0}]), node("s", "switch", {"rules": rules}), node("n", "noop")]

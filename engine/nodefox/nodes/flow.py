@@ -62,11 +62,13 @@ def run_switch(call: NodeCall) -> Outputs:
     outputs: Outputs = {p: [] for p in ports}
     fallback = outputs["fallback"] = []
     lists = [outputs[p] for p in ports]
-    every = call.plan.params.get("mode") == "all"
+    fixed, mode = call.plan.fixed("mode")
+    mode_at = None if fixed else call.plan.part("mode")  # `={{ ... }}`: per item
+    every = mode == "all"
     first_port = lists[0] if lists else fallback
     context = call.context
     fields = [getattr(test, "field", None) for test in tests]
-    if not every and None not in fields:  # each rule one field against a constant: all items at once
+    if fixed and not every and None not in fields:  # each rule one field against a constant: all items at once
         rest = call.first
         for i, field in enumerate(fields):
             split = split_by_field(rest, field) if rest else ([], [])
@@ -81,18 +83,26 @@ def run_switch(call: NodeCall) -> Outputs:
             taken.clear()
 
     def route(item: dict, index: int) -> None:
-        matched = False
+        # every rule is tested before the item goes anywhere: one that fails after another
+        # matched must not leave the item on that port as well as where onError sends it
+        all_rules = every if mode_at is None else _switch_mode(mode_at(item, index, context), index) == "all"
+        matched = []
         for i, holds_at in enumerate(tests):
             if holds_at(item, index, context):
-                lists[i].append(item)
-                matched = True
-                if not every:
+                matched.append(lists[i])
+                if not all_rules:
                     break
-        if not matched:
-            fallback.append(item)
+        for taken in matched or (fallback,):
+            taken.append(item)
 
     call.each(route, first_port)
     return outputs
+
+
+def _switch_mode(mode: Any, index: int) -> str:
+    if mode not in ("first", "all"):
+        raise NodeError(f'mode must be "first" or "all", got {mode!r}', item=index, path="/mode")
+    return mode
 
 
 def run_merge(call: NodeCall) -> Outputs:
