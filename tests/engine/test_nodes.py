@@ -175,6 +175,21 @@ def test_set_selected_may_be_an_expression():
     assert outputs("set", params, ROWS[:1]) == [{"b": "x"}]
 
 
+@pytest.mark.parametrize("params", [
+    {"include": "={{ 'all' }}"},
+    {"include": "={{ 'selected' }}", "selected": ["a"]},
+    {"include": "selected", "selected": "={{ ['a'] }}"},
+    {"include": "={{ 'none' }}"},
+    {"object": {"k": 1}},
+])  # fmt: skip
+def test_set_later_fields_see_earlier_ones_when_params_resolve_per_item(params):
+    fields = [{"name": "x", "value": "={{ $json.a + 1 }}"}, {"name": "y", "value": "={{ $json.x * 10 }}"},
+              {"name": "={{ 'z' + str($json.y) }}", "value": True}]  # fmt: skip
+    got = outputs("set", {**params, "fields": fields}, [{"a": 1, "b": 2}])[0]
+    assert (got["x"], got["y"], got["z20"]) == (2, 20, True)
+    assert ("b" in got) == (params.get("include") == "={{ 'all' }}" or "object" in params)
+
+
 def test_set_bad_include_from_an_expression_fails():
     err = error_of("set", {"fields": [], "include": "={{ 'q' }}"}, ROWS)
     assert err["path"] == "/include"
@@ -184,7 +199,8 @@ def test_set_object_writes_its_keys_as_fields_before_the_fields():
     params = {"fields": [{"name": "z", "value": "={{ $json.a }}"}], "include": "none",
               "object": "={{ {'k': $json.b, 'n.m': $json.l, 'a': 0} }}"}  # fmt: skip
     got = outputs("set", params, ROWS)
-    assert got == [{"k": "x", "n": {"m": [1, 2]}, "a": 0, "z": 1}, {"k": "y", "n": {"m": [3]}, "a": 0, "z": 2}]
+    # the fields come after the object's keys and see them, as later fields see earlier ones
+    assert got == [{"k": "x", "n": {"m": [1, 2]}, "a": 0, "z": 0}, {"k": "y", "n": {"m": [3]}, "a": 0, "z": 0}]
     assert outputs("set", {"fields": [], "object": {"b": 5}}, ROWS[:1]) == [{**ROWS[0], "b": 5}]
 
 

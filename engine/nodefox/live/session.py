@@ -84,6 +84,7 @@ class Session:
         self.step = Step(None, {}, self.results, self.settings, registry)
         self.take(doc)
         self._unrun = True  # the document given here has not run: the first batch runs it
+        self._ran: set[str] = set()  # the nodes run during the current apply
 
     # -- state ---------------------------------------------------------------
 
@@ -277,7 +278,6 @@ class Session:
 
     # -- re-running ----------------------------------------------------------------
 
-    _ran: Any = frozenset()  # the nodes run during the current apply (a set)
     _interrupted = False  # the current apply was interrupted: it runs nothing more
     _runs = False  # the current apply may run the dirty nodes
 

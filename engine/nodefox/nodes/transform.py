@@ -117,22 +117,29 @@ def run_set(call: NodeCall) -> Outputs:
         else:
             new = {} if include == "none" else _selected(item, selected, top_level)
             view = item
-        for k, (fixed, name_of, value_of) in enumerate(writers):
-            name = fixed if fixed is not None else name_of(view, index, context)
-            if type(name) is not str or not name:
-                raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
-            value = _detached(value_of(view, index, context))
-            try:
-                _write(new, name, value)
-                if view is not new and k + 1 < len(writers):
-                    view = dict(view) if view is item else view
-                    _write(view, name, value)
-            except NodeError as exc:  # a path the item cannot take (`l.x` where l is an array)
-                raise exc.located(path=f"/fields/{k}/name") from None
-        append(new)
+        append(_write_fields(new, view, item, index, writers, context))
 
     call.each(general, out)
     return {"out": out}
+
+
+def _write_fields(new: dict, view: dict, item: dict, index: int, writers: list, context: Any) -> dict:
+    """Write each field into `new` in order; each one's name and value read `view` as `$json`,
+    which is `new` itself or the input item, given the fields written so far."""
+    last = len(writers) - 1
+    for k, (fixed, name_of, value_of) in enumerate(writers):
+        name = fixed if fixed is not None else name_of(view, index, context)
+        if type(name) is not str or not name:
+            raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
+        value = _detached(value_of(view, index, context))
+        try:
+            _write(new, name, value)
+            if view is not new and k < last:
+                view = dict(view) if view is item else view
+                _write(view, name, value)
+        except NodeError as exc:  # a path the item cannot take (`l.x` where l is an array)
+            raise exc.located(path=f"/fields/{k}/name") from None
+    return new
 
 
 def _detached(value: Any) -> Any:
@@ -219,23 +226,37 @@ def _fresh_maker(kept: int, fields: int, renamed: bool = False) -> Any:
 
 
 def _run_set_resolved(call: NodeCall) -> Outputs:
-    """`set` whose include, selected or whole fields list are expressions, or that writes an
-    `object`: params resolved per item.
-
-    The fields' values (and the object) are then all evaluated against the input item.
-    """
+    """`set` whose include or selected are expressions, whose whole fields list is one, or
+    that writes an `object`: those params resolved per item. Fields listed one by one still
+    see the fields before them (and the object) through `$json`; a list that is one
+    expression gives its values whole, evaluated against the input item."""
+    plan, context = call.plan, call.context
     out: list = []
+    listed = type(plan.params.get("fields")) is list
+    writers = [_field_writer(call, k) for k in range(len(plan.params["fields"]))] if listed else []
+    others = [k for k in plan.params if k != "fields"] if listed else []
 
     def resolved(item: dict, index: int) -> None:
-        params = call.params_at(index, item)
-        include = params["include"]
-        new = dict(item) if include == "all" else {} if include == "none" else _selected(item, params["selected"])
+        if listed:  # the fields are written below, one by one
+            params = call.checked({**{k: plan.part(k)(item, index, context) for k in others}, "fields": []})
+        else:
+            params = call.params_at(index, item)
+        include = params.get("include", "all")
+        new = dict(item) if include == "all" else {} if include == "none" else _selected(item, params.get("selected") or [])
+        view = new if include == "all" else item
         whole = params.get("object", _UNSET)
         if whole is not _UNSET:
             if type(whole) is not dict:
                 raise NodeError(f"object must be an object, not {type_name(whole)}", path="/object")
+            if view is item and writers:
+                view = dict(item)
             for name, value in whole.items():
                 _write(new, name, value)
+                if view is not new and writers:
+                    _write(view, name, value)
+        if listed:
+            out.append(_write_fields(new, view, item, index, writers, context))
+            return
         for k, field in enumerate(params["fields"]):
             if not field["name"]:
                 raise NodeError("a field name must be non-empty text", path=f"/fields/{k}/name")
