@@ -249,6 +249,15 @@ def test_rename_nested_paths_append():
     assert got == [{"n": {"k": 2}, "z": 0, "m": 1}]
 
 
+def test_rename_nested_paths_append_even_over_a_key_already_there():
+    got = outputs("rename", {"keys": [{"from": "n.x", "to": "x"}]}, [{"x": 0, "n": {"x": 1}, "z": 2}])
+    assert list(got[0].items()) == [("n", {}), ("z", 2), ("x", 1)]
+    got = outputs("rename", {"keys": [{"from": "a", "to": "n.x"}]}, [{"a": 1, "n": {"x": 0, "y": 2}}])
+    assert list(got[0]["n"].items()) == [("y", 2), ("x", 1)]
+    got = outputs("rename", {"keys": [{"from": "a", "to": "l.0"}]}, [{"a": 9, "l": [1, 2]}])  # an array keeps its places
+    assert got == [{"l": [9, 2]}]
+
+
 @pytest.mark.parametrize("fields", [["a"], ["a", "b", "a"], ["zz"], [], ["l", "a", ""]])
 def test_remove_of_fixed_top_level_keys_makes_what_the_item_by_item_path_makes(fields):
     items = [{"a": 1, "b": "x", "l": [1, 2]}, {"b": "y"}, {}, {"l": 3, "a": None}]

@@ -334,10 +334,13 @@ def run_rename(call: NodeCall) -> Outputs:
                     keys = list(new)
                     keys[keys.index(src)] = dst
                     new = dict(zip(keys, new.values(), strict=True))
-            else:
+            else:  # the moved value is appended where it lands, after the keys already there
                 value = paths.get(new, src)
                 new = dict(new)
                 paths.delete(new, src)
+                parent = dst.rpartition(".")[0]
+                if type(paths.get(new, parent)) is dict:  # an array keeps its positions
+                    paths.delete(new, dst)
                 paths.set_(new, dst, value)
         out.append(new)
 
