@@ -499,6 +499,9 @@ def test_summarize_of_nothing():
 
 def test_summarize_sum_of_text_is_an_error_naming_the_aggregation():
     assert error_of("summarize", {"aggregations": [{"op": "sum", "field": "t"}]}, SALES)["path"] == "/aggregations/0"
+    items = [{"g": "a", "p": 1}, {"g": "b", "p": None}, {"g": "b", "p": 2}, {"g": "b", "p": "3"}]
+    err = error_of("summarize", {"groupBy": ["g"], "aggregations": [{"op": "count", "field": "p"}, {"op": "avg", "field": "p"}]}, items)
+    assert err == {"message": 'p: avg needs numbers, got string "3"', "item": 3, "path": "/aggregations/1"}
 
 
 def test_summarize_groups_by_canonical_json():

@@ -636,9 +636,9 @@ def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bo
     if op == "last":
         return present[-1] if present else None
     if not kinds <= _NUMBERS and not (op in ("min", "max") and kinds == _TEXT):
-        for v in present:
-            if type(v) not in _NUMBERS and not (op in ("min", "max") and type(v) is str):
-                raise NodeError(f"{op} needs numbers, got {type_name(v)} {_json.dumps(v)}", path=where)
+        for at, v in enumerate(values):  # `at`: the value's place, which names its item
+            if v is not None and type(v) not in _NUMBERS and not (op in ("min", "max") and type(v) is str):
+                raise NodeError(f"{op} needs numbers, got {type_name(v)} {_json.dumps(v)}", path=where, item=at)
         raise NodeError(f"{op} cannot compare numbers with text", path=where)
     if op == "sum":
         return _finite(sum(present), where)
@@ -717,7 +717,11 @@ def run_summarize(call: NodeCall) -> Outputs:
             op, field = agg.get("op"), agg.get("field", "")
             name = agg.get("as") or f"{op}_{str(field).replace('.', '_')}"
             values = list(paths.values(members, field))
-            row[name] = _aggregate(op, values, separator, f"/aggregations/{i}", agg.get("skipEmpty", False) is True)
+            try:
+                row[name] = _aggregate(op, values, separator, f"/aggregations/{i}", agg.get("skipEmpty", False) is True)
+            except NodeError as exc:  # say which field, and which input item holds the value
+                item = None if exc.item is None else next(n for n, it in enumerate(call.first) if it is members[exc.item])
+                raise NodeError(f"{field}: {exc.message}", path=exc.path, item=item) from None
         out.append(row)
     return {"out": out}
 
