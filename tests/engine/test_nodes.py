@@ -879,6 +879,15 @@ def test_code_random_repeats_and_depends_on_seed_and_node():
     assert drawn(7) != drawn(7, "other")
 
 
+def test_code_is_a_function_body_as_written():
+    code = 's = """a\n  b\nc"""\nreturn [{"s": s}]'  # a multi-line string keeps its text
+    assert outputs("code", {"code": code}, [{}], allow_code=True) == [{"s": "a\n  b\nc"}]
+    pasted = "\n    x = 1\n    if x:\n        return [{'x': x}]\n"  # pasted indented as a whole
+    assert outputs("code", {"code": pasted}, [{}], allow_code=True) == [{"x": 1}]
+    err = error_of("code", {"code": "x = 1\n\nnonlocal y\nreturn []"}, [{}], allow_code=True)
+    assert "line 3" in err["message"]
+
+
 def test_code_syntax_error_has_its_line():
     err = error_of("code", {"code": "x = 1\nreturn (", "mode": "each"}, ROWS, allow_code=True)
     assert "line 2" in err["message"] and err["path"] == "/code" and "item" not in err

@@ -11,6 +11,7 @@ behind it answer the same error at once, and it runs again once its code changes
 
 from __future__ import annotations
 
+import ast
 import random
 import textwrap
 import time
@@ -29,14 +30,26 @@ _FILENAME = "<code node>"
 
 
 def _compile(source: str, mode: str) -> Any:
+    """The code as the body of `user_code(...)`, its lines one below the user's (the `def`
+    is line 1). Parsed as a module and moved into the function as a tree, so that text in
+    a multi-line string keeps its own lines (indenting the text would change them)."""
     args = "items, vars, now, random" if mode == "all" else "item, index, vars, now, random"
-    text = f"def user_code({args}):\n" + (textwrap.indent(source, "    ") if source.strip() else "    pass")
+    if source.lstrip("\r\n")[:1] in (" ", "\t"):  # pasted indented as a whole
+        source = textwrap.dedent(source)
+    try:
+        body = ast.parse(source, _FILENAME).body
+    except SyntaxError as exc:
+        raise NodeError(f"syntax error on line {exc.lineno or 1}: {exc.msg}", path="/code") from None
+    module = ast.parse(f"def user_code({args}):\n    pass")
+    if body:
+        for statement in body:
+            ast.increment_lineno(statement, 1)
+        module.body[0].body = body
     try:
         namespace: dict = {}
-        exec(compile(text, _FILENAME, "exec"), namespace)  # noqa: S102 - the user's own code, opted in
-    except SyntaxError as exc:
-        line = (exc.lineno or 2) - 1
-        raise NodeError(f"syntax error on line {line}: {exc.msg}", path="/code") from None
+        exec(compile(module, _FILENAME, "exec"), namespace)  # noqa: S102 - the user's own code, opted in
+    except SyntaxError as exc:  # what only the compiler sees (`nonlocal x` with no x)
+        raise NodeError(f"syntax error on line {max((exc.lineno or 2) - 1, 1)}: {exc.msg}", path="/code") from None
     return namespace["user_code"]
 
 
