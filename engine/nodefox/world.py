@@ -39,31 +39,49 @@ def host_allowed(host: str, allowed: Any) -> bool:
 
 
 class ReadCache:
-    """Results of `read` effects by key, per node, bounded (least recently used out)."""
+    """Results of `read` effects by key (world.md: method, URL, headers, body, credential
+    name; or file name and content hash), shared by every node that makes the same read,
+    bounded (least recently used out). Each key remembers the nodes that read it, so one
+    node's reads can be dropped (`refresh`)."""
 
     def __init__(self, limit: int = MAX_CACHED):
         self.limit = limit
-        self._entries: OrderedDict[tuple[str, str], Any] = OrderedDict()
+        self._entries: OrderedDict[str, Any] = OrderedDict()
+        self._readers: dict[str, set[str]] = {}
 
     def get(self, node_id: str, key: str) -> Any:
-        hit = self._entries.get((node_id, key))
+        hit = self._entries.get(key)
         if hit is not None:
-            self._entries.move_to_end((node_id, key))
+            self._entries.move_to_end(key)
+            self._readers[key].add(node_id)
         return hit
 
     def put(self, node_id: str, key: str, value: Any) -> None:
-        self._entries[(node_id, key)] = value
-        self._entries.move_to_end((node_id, key))
+        self._entries[key] = value
+        self._entries.move_to_end(key)
+        self._readers.setdefault(key, set()).add(node_id)
         while len(self._entries) > self.limit:
-            self._entries.popitem(last=False)
+            old, _ = self._entries.popitem(last=False)
+            del self._readers[old]
 
-    def drop(self, node_id: str | None = None) -> None:
-        """Forget one node's reads, or all."""
+    def drop(self, node_id: str | None = None) -> set[str]:
+        """Forget one node's reads, or all; the nodes that had read what was forgotten."""
         if node_id is None:
+            readers = set().union(*self._readers.values())
             self._entries.clear()
-        else:
-            for key in [k for k in self._entries if k[0] == node_id]:
-                del self._entries[key]
+            self._readers.clear()
+            return readers
+        readers: set[str] = set()
+        for key in [k for k, nodes in self._readers.items() if node_id in nodes]:
+            readers |= self._readers.pop(key)
+            del self._entries[key]
+        return readers
+
+    def forget(self, node_id: str) -> None:
+        """A node that is gone reads nothing; what it read stays for the others (and for an
+        undo that brings it back)."""
+        for nodes in self._readers.values():
+            nodes.discard(node_id)
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -463,7 +463,10 @@ def test_reads_are_cached_when_the_world_has_a_cache(server):
     first = net.fetch(world, "n1", request)
     again = net.fetch(world, "n1", request)
     assert again is first and len(server.log) == 1
-    net.fetch(world, "n2", request)  # per node
+    assert net.fetch(world, "n2", request) is first  # by the request's key: another node shares it
+    assert len(server.log) == 1
+    assert world.cache.drop("n1") == {"n1", "n2"}  # one node's refresh: both read again
+    net.fetch(world, "n2", request)
     assert len(server.log) == 2
     write = net.Request("POST", server.url("/echo"), {}, b"{}", 5.0)
     net.fetch(world, "n1", write)

@@ -54,6 +54,20 @@ def test_a_get_is_fetched_once_and_reused_across_downstream_edits(server):
     assert len(gets(server, "/list")) == 3
 
 
+def test_the_same_read_by_two_nodes_or_a_node_brought_back_is_fetched_once(server):
+    a = {"id": "a", "type": "http", "params": {"url": server.url("/list")}}
+    b = {"id": "b", "type": "http", "params": {"url": server.url("/list")}}
+    s = session(server, a, b)
+    s.apply([])
+    assert len(gets(server, "/list")) == 1  # cached by the request's key (world.md), not per node
+    s.apply([{"op": "remove_node", "id": "b"}])
+    s.apply([{"op": "add_node", "node": b}, {"op": "connect", "edge": {"source": "t", "target": "b"}}])
+    assert len(gets(server, "/list")) == 1  # an undone delete sends nothing
+    answer = s.apply([{"op": "refresh", "id": "a"}])  # both read what was read again
+    assert len(gets(server, "/list")) == 2 and answer["stats"]["ran"] == 2
+    assert s.apply([{"op": "export"}])["workflow"] and len(gets(server, "/list")) == 2
+
+
 def test_load_drops_the_cached_reads_and_keeps_pure_results(server):
     get = {"id": "g", "type": "http", "params": {"url": server.url("/list")}}
     lim = {"id": "l", "type": "limit", "params": {"max": 1}}

@@ -334,12 +334,12 @@ def refresh(s: Session, op: dict) -> None:
     node_id = op.get("id")
     if node_id is not None:
         s.need(node_id)
-    if s.world.cache is not None:
-        s.world.cache.drop(node_id)
     if node_id is None:
         s.mark_reading("effects")
-    else:
-        s.mark(node_id)
+        if s.world.cache is not None:
+            s.world.cache.drop()
+    else:  # the other nodes that made the same reads read them again too
+        s.mark(node_id, *(s.world.cache.drop(node_id) if s.world.cache is not None else ()))
 
 
 @op("execute")

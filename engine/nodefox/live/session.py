@@ -152,7 +152,7 @@ class Session:
         self.dirty.discard(node_id)
         self.answers.unsent.discard(node_id)
         if self.world.cache is not None:
-            self.world.cache.drop(node_id)
+            self.world.cache.forget(node_id)
 
     def need(self, node_id: Any) -> Node:
         node = self.nodes.get(node_id) if type(node_id) is str else None

@@ -86,7 +86,10 @@ def _who(index: int | None) -> str:
     return "the code" if index is None else f"the code (item {index})"
 
 
-_STUCK = "stuck"  # the session's cache key of the code that ran out of time or was stopped
+def _stuck(node_id: str) -> str:
+    """The session's cache key of a node's code that ran out of time or was stopped (its own:
+    the reads of the world are keyed by what they read)."""
+    return f"stuck:{node_id}"
 
 
 @contextmanager
@@ -96,7 +99,7 @@ def _previewed(call: NodeCall, source: str, mode: str) -> Iterator[None]:
     cache = world.cache
     text = f"{mode}\n{source}"
     if cache is not None:
-        stuck = cache.get(call.node_id, _STUCK)
+        stuck = cache.get(call.node_id, _stuck(call.node_id))
         if stuck is not None and stuck["code"] == text:
             raise NodeError(stuck["message"], path="/code")
     seconds = world.code_seconds if world.preview else None
@@ -114,13 +117,13 @@ def _previewed(call: NodeCall, source: str, mode: str) -> Iterator[None]:
         if not message or exc.message != message:
             raise
         if cache is not None:
-            cache.put(call.node_id, _STUCK, {"code": text, "message": message})
+            cache.put(call.node_id, _stuck(call.node_id), {"code": text, "message": message})
         raise exc.located(path="/code") from None
     except KeyboardInterrupt:  # the user's Stop: the queued re-runs of this code are not run
         if cache is not None:
             stopped = (f"the preview was stopped while this code ran ({time.monotonic() - start:.1f} s); "
                        "it runs again when the code changes")  # fmt: skip
-            cache.put(call.node_id, _STUCK, {"code": text, "message": stopped})
+            cache.put(call.node_id, _stuck(call.node_id), {"code": text, "message": stopped})
         raise
 
 
@@ -128,7 +131,7 @@ def remember_stuck(cache: Any, note: str) -> None:
     """Take a time-limit `note` (as `limits.watch` was told it) as code that hung: a worker
     restarted because of it (no interrupt buffer) does not run that code again."""
     data = _json.loads(note)
-    cache.put(data["node"], _STUCK, {"code": data["code"], "message": data["message"]})
+    cache.put(data["node"], _stuck(data["node"]), {"code": data["code"], "message": data["message"]})
 
 
 def run_code(call: NodeCall) -> Outputs:
