@@ -101,10 +101,38 @@ def spend(n: int) -> None:
 
 
 def touch(value: Any) -> Any:
-    """An operand of a comparison (==, <, in, ...): as much work as its length."""
-    if type(value) in SIZED:
+    """An operand of a comparison (==, <, in, ...): as much work as its length, and for an
+    array or object the length of every array and object in it (`spend_deep`)."""
+    t = type(value)
+    if t is str:
         spend(len(value))
+    elif t in _NESTED:
+        spend_deep(value)
     return value
+
+
+_NESTED = frozenset({list, tuple, dict})
+
+
+def spend_deep(value: list | tuple | dict) -> None:
+    """Count the elements of an array or object and of every array and object inside it, as
+    often as each is reached: what a comparison or a sort walks, in C code that neither
+    the work count nor a timer can stop. `[[0] * 1000] * 1000` holds a million elements
+    though it was built from two thousand; its walk ends once the budget is spent."""
+    spend_inside([value])
+
+
+def spend_inside(values: list | tuple) -> None:
+    """`spend_deep` of each array and object among `values` (whose own length is counted)."""
+    if _NESTED.isdisjoint(set(map(type, values))):
+        return
+    stack = [x for x in values if type(x) in _NESTED]
+    while stack:
+        v = stack.pop()
+        elements = v.values() if type(v) is dict else v
+        spend(len(v))
+        if not _NESTED.isdisjoint(set(map(type, elements))):
+            stack.extend(x for x in elements if type(x) in _NESTED)
 
 
 def spread(value: Any) -> Any:
@@ -149,7 +177,7 @@ def method(obj: Any, name: str, source: str) -> Any:
             return special(obj, getattr(obj, name))
         return getattr(obj, name)
     if t is list and name in _LIST_METHODS:
-        spend(len(obj))
+        spend_deep(obj) if name != "copy" else spend(len(obj))  # count and index compare
         return getattr(obj, name)
     if t is dict:
         if name in _DICT_METHODS:

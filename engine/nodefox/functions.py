@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from . import _json, paths
-from ._guards import MAX_DIGITS, MAX_LENGTH, MAX_RANGE, MAX_WORK, consume, spend
+from ._guards import MAX_DIGITS, MAX_LENGTH, MAX_RANGE, MAX_WORK, consume, spend, spend_inside
 from .errors import ExpressionError
 
 UTC = dt.UTC
@@ -231,7 +231,9 @@ def _list(iterable: Any = ()) -> list:
 
 
 def _sorted(iterable: Any, **options: Any) -> list:
-    return sorted(consume(iterable), **options)
+    values = consume(iterable)
+    spend_inside(values)  # the elements are compared with each other
+    return sorted(values, **options)
 
 
 def _dict(*args: Any, **kwargs: Any) -> dict:
@@ -282,6 +284,8 @@ def _walking(fn: Any) -> Any:
     def walk(*args: Any, **kwargs: Any) -> Any:
         if len(args) == 1:
             args = (consume(args[0]),)
+            if fn is min or fn is max:
+                spend_inside(args[0])  # they compare the elements
         return fn(*args, **kwargs)
 
     walk.__name__ = fn.__name__

@@ -837,3 +837,18 @@ def test_rename_reference(text, old, new, want):
     if "{{" in want:
         expr = want[want.index("{{") + 2 : want.rindex("}}")]
         assert check(expr).refs <= {new, "AB"}
+
+
+@pytest.mark.parametrize("text", [
+    "[[[[0] * 1000] * 1000] * 1000] * 1000 == [[[[0] * 1000] * 1000] * 1000] * 1000",
+    "len(sorted([[0] * 100000] * 100000))",
+    "([0] * 99999 + [2]) in [[0] * 99999 + [1]] * 100000",
+    "([[0] * 99999 + [1]] * 100000).count([0])",
+    "max([[0] * 100000] * 100000)",
+])  # fmt: skip
+def test_comparing_values_that_share_their_parts_is_counted_in_full(text):
+    # Python compares in C, where no timer stops it: the first took a quarter of an hour
+    start = time.perf_counter()
+    with pytest.raises(ExpressionError, match="more than 1,000,000"):
+        ev(text)
+    assert time.perf_counter() - start < 2

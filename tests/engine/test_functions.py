@@ -296,6 +296,8 @@ def test_catastrophic_backtracking_is_refused():
         ("sum", ([1, 2, 3],), 3),
         ("sum", ([[1, 2], [3]], []), 2 + 3),
         ("min", (3, 1), 0),  # several arguments: nothing to walk
+        ("sorted", ([[2, [3]], [1, [4]]],), 2 + 2 + 2 + 1 + 1),  # the elements compared, inside too
+        ("max", ([[0] * 3] * 2,), 2 + 3 + 3),  # a list met twice is walked twice
     ],
 )
 def test_functions_that_walk_or_build_spend_from_the_budget(name, args, cost):

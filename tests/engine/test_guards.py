@@ -59,6 +59,14 @@ def test_touch_spread_and_consume_spend_the_length():
     assert g.consume(5) == 5  # not iterable: the function it feeds says so
 
 
+def test_touch_counts_every_array_and_object_inside_as_often_as_it_is_reached():
+    assert g.touch([1, [2, 3], {"a": [4]}]) and g.WORK[0] == 3 + 2 + 1 + 1
+    g.WORK[0] = 0
+    shared = [[0] * 1000] * 1000  # two thousand elements built, a million compared
+    with pytest.raises(ExpressionError, match="more than 1,000,000"):
+        g.touch([shared, shared])
+
+
 def test_add_and_mul_check_the_size_before_building():
     with pytest.raises(ExpressionError, match="longer than 100,000"):
         g.add("x" * 60_000, "y" * 60_000)
