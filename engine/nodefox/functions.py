@@ -23,7 +23,7 @@ _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)*"
 def format_instant(moment: dt.datetime) -> str:
     """The `$now` form: UTC, `Z`, fractions of a second only when there are some."""
     moment = moment.astimezone(UTC)
-    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    text = _strftime(moment, "%Y-%m-%dT%H:%M:%S")
     if moment.microsecond:
         text += f".{moment.microsecond:06d}"
     return text + "Z"
@@ -187,9 +187,57 @@ def date_format_in(tz_name: str):
     def date_format(iso: str, fmt: str) -> str:
         if not isinstance(fmt, str) or len(fmt) > 200:
             raise ExpressionError("date_format needs a format text of at most 200 characters")
-        return parse_instant(iso).astimezone(zone(tz_name)).strftime(fmt)
+        return _strftime(parse_instant(iso).astimezone(zone(tz_name)), fmt)
 
     return date_format
+
+
+_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+           "October", "November", "December")  # fmt: skip
+_CODE = re.compile(r"%(:z|.?)", re.S)
+
+
+def _offset(moment: dt.datetime, colon: bool) -> str:
+    delta = moment.utcoffset()
+    if delta is None:
+        return ""
+    seconds = int(delta.total_seconds())
+    sign, seconds = ("-" if seconds < 0 else "+"), abs(seconds)
+    parts = [seconds // 3600, seconds // 60 % 60] + ([seconds % 60] if seconds % 60 else [])
+    return sign + (":" if colon else "").join(f"{p:02d}" for p in parts)
+
+
+def _code(moment: dt.datetime, code: str) -> str:
+    """One strftime code, as Python documents it, in the C locale."""
+    m = moment
+    if code in "dmHMSjyYfIUWaAbBpwuGVzZcxX%" and code:
+        yday = m.timetuple().tm_yday
+        return {
+            "d": f"{m.day:02d}", "m": f"{m.month:02d}", "H": f"{m.hour:02d}", "M": f"{m.minute:02d}",
+            "S": f"{m.second:02d}", "f": f"{m.microsecond:06d}", "j": f"{yday:03d}",
+            "y": f"{m.year % 100:02d}", "Y": f"{m.year:04d}", "I": f"{(m.hour % 12) or 12:02d}",
+            "p": "AM" if m.hour < 12 else "PM", "a": _DAYS[m.weekday()][:3], "A": _DAYS[m.weekday()],
+            "b": _MONTHS[m.month - 1][:3], "B": _MONTHS[m.month - 1], "w": str(m.isoweekday() % 7),
+            "u": str(m.isoweekday()), "G": f"{m.isocalendar()[0]:04d}", "V": f"{m.isocalendar()[1]:02d}",
+            "U": f"{(yday + 6 - m.isoweekday() % 7) // 7:02d}", "W": f"{(yday + 6 - m.weekday()) // 7:02d}",
+            "z": _offset(m, False), "Z": m.tzname() or "", "%": "%",
+            "c": f"{_DAYS[m.weekday()][:3]} {_MONTHS[m.month - 1][:3]} {m.day:2d} {m:%H:%M:%S} {m.year:04d}",
+            "x": f"{m.month:02d}/{m.day:02d}/{m.year % 100:02d}", "X": f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}",
+        }[code]  # fmt: skip
+    if code == ":z":
+        return _offset(m, True)
+    shown = f"%{code}" if code else "a lone % at the end"
+    raise ExpressionError(f"date_format: {shown} is not a format code (Python's strftime codes such as "
+                          "%Y-%m-%d %H:%M; %% for a percent sign)")  # fmt: skip
+
+
+def _strftime(moment: dt.datetime, fmt: str) -> str:
+    """`moment.strftime(fmt)` with Python's documented codes, written here rather than by the
+    C library, whose codes and padding differ between platforms (glibc writes the year 99
+    as `99`, the browser's as `0099`, and each knows codes the other does not): the same
+    text natively and in Pyodide, whatever the machine's time zone."""
+    return _CODE.sub(lambda match: _code(moment, match.group(1)), fmt)
 
 
 def lookup(value: Any, path: Any) -> Any:

@@ -143,6 +143,23 @@ def test_date_format_in_a_time_zone():
     assert date_format_in("UTC") is date_format_in("UTC")
 
 
+def test_date_format_writes_every_code_as_python_documents_it_on_any_platform():
+    fmt = "%a %A %w %d %b %B %m %y %Y %H %I %p %M %S %f %z %:z %Z %j %U %W %c | %x | %X %G %u %V %%"
+    assert date_format_in("America/New_York")("2026-03-01T17:05:09.25Z", fmt) == (
+        "Sun Sunday 0 01 Mar March 03 26 2026 12 12 PM 05 09 250000 -0500 -05:00 EST 060 09 08 "
+        "Sun Mar  1 12:05:09 2026 | 03/01/26 | 12:05:09 2026 7 09 %"
+    )
+    # the C library writes a year before 1000 unpadded on Linux, padded in the browser
+    assert date_format_in("UTC")("0099-01-04T00:00:00Z", "%Y %G %y") == "0099 0099 99"
+    assert date_format_in("UTC")("2026-01-04T00:00:00Z", "%d.%m.") == "04.01."
+
+
+@pytest.mark.parametrize("fmt", ["%-d", "%k", "%e", "%s", "100%"])
+def test_date_format_refuses_a_code_python_does_not_document(fmt):
+    with pytest.raises(ExpressionError, match="is not a format code"):
+        date_format_in("UTC")("2026-01-01", fmt)
+
+
 @pytest.mark.parametrize("fmt", [1, None, "x" * 201])
 def test_date_format_needs_a_short_format_text(fmt):
     with pytest.raises(ExpressionError, match="format text of at most 200 characters"):
