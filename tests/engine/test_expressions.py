@@ -830,6 +830,9 @@ def test_compiled_equals_plain_simpleeval(text):
         ('={{ $("a\\\\b").first() }}', "a\\b", "c", '={{ $("c").first() }}'),
         # the text around {{ }} is the user's own words, kept as written
         ('=see $("A") for {{ $("A").first().json.x }}; $("A")', "A", "B", '=see $("A") for {{ $("B").first().json.x }}; $("A")'),
+        # and so is text inside the expression's strings: what it gives must not change
+        ("""={{ 'see $("A")' + $("A").first().json.x + " $node['A']" }}""", "A", "B",
+         """={{ 'see $("A")' + $("B").first().json.x + " $node['A']" }}"""),
     ],
 )
 def test_rename_reference(text, old, new, want):

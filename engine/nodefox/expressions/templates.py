@@ -216,9 +216,29 @@ def rename_reference(text: str, old: str, new: str) -> str:
         return _renamed(text, old, new)  # not a template that parses: every reference in it
     out, pos = [text[0]], 1
     for start, end in spans:
-        out += [text[pos : start + 1], _renamed(text[start + 1 : end + 1], old, new)]
+        out += [text[pos : start + 1], _renamed_in_code(text[start + 1 : end + 1], old, new)]
         pos = end + 1
     out.append(text[pos:])
+    return "".join(out)
+
+
+def _renamed_in_code(code: str, old: str, new: str) -> str:
+    """`_renamed` in an expression's code, outside its string literals: `'see $("old")'` is
+    text the expression gives, not a reference."""
+    out, i, n = [], 0, len(code)
+    while i < n:
+        c = code[i]
+        if c in "\"'":
+            j = string_end(code, i)
+            j = n if j < 0 else j
+        elif c == "$" and (m := _RENAME.match(code, i)) is not None:
+            out.append(_renamed(m.group(0), old, new))
+            i = m.end()
+            continue
+        else:
+            j = i + 1
+        out.append(code[i:j])
+        i = j
     return "".join(out)
 
 
