@@ -8,6 +8,7 @@ rules and give the same values.
 from __future__ import annotations
 
 import math
+import operator
 import sys
 from typing import Any
 
@@ -244,6 +245,22 @@ def mul(a: Any, b: Any) -> Any:
         if hasattr(seq, "__len__") and type(times) in _INTS:
             _built(max(times * len(seq), 0))
     return a * b
+
+
+def _walking_both(op: Any) -> Any:
+    """An operator that walks what it is given when that is not a number: `d1 | d2` merges
+    two objects, `d.keys() - e.keys()` compares two sets of keys."""
+
+    def guarded(a: Any, b: Any) -> Any:
+        for side in (a, b):
+            if hasattr(side, "__len__"):
+                spend(len(side))
+        return op(a, b)
+
+    return guarded
+
+
+bit_or, bit_and, bit_xor, sub = map(_walking_both, (operator.or_, operator.and_, operator.xor, operator.sub))
 
 
 _INTS = frozenset({int, bool})

@@ -848,6 +848,8 @@ def test_rename_reference(text, old, new, want):
     "([0] * 99999 + [2]) in [[0] * 99999 + [1]] * 100000",
     "([[0] * 99999 + [1]] * 100000).count([0])",
     "max([[0] * 100000] * 100000)",
+    "sum([len(d | d) for d in [dict(zip(range(100000), range(100000)))] for i in range(9990)])",
+    "sum([len(d.keys() - {}.keys()) for d in [dict(zip(range(100000), range(100000)))] for i in range(9990)])",
 ])  # fmt: skip
 def test_comparing_values_that_share_their_parts_is_counted_in_full(text):
     # Python compares in C, where no timer stops it: the first took a quarter of an hour
@@ -855,3 +857,8 @@ def test_comparing_values_that_share_their_parts_is_counted_in_full(text):
     with pytest.raises(ExpressionError, match="more than 1,000,000"):
         ev(text)
     assert time.perf_counter() - start < 2
+
+
+def test_bitwise_and_minus_keep_their_meaning_on_numbers():
+    assert [ev(t) for t in ("7 | 8", "6 & 3", "6 ^ 3", "5 - 7", "2.5 - 1", "[x - 1 for x in [3, 4]]")] == [15, 2, 5, -2, 1.5, [2, 3]]
+    assert ev("$json.a | {'b': 2}", {"a": {"a": 1}}) == {"a": 1, "b": 2}

@@ -121,7 +121,7 @@ class _Compiler(ast.NodeTransformer):
         guard = _BIN_GUARDS.get(type(node.op))
         if guard is None:
             return ast.BinOp(left, node.op, right)
-        if type(node.op) in (ast.Add, ast.Mult, ast.Mod) and not self.in_comprehension:
+        if type(node.op) in (ast.Add, ast.Mult, ast.Mod, ast.Sub) and not self.in_comprehension:
             return self._numeric_fast_path(node.op, guard, left, right)
         return self._call(guard, left, right)
 
@@ -206,13 +206,15 @@ class _Compiler(ast.NodeTransformer):
 
 _BIN_GUARDS = {
     ast.Add: "_add", ast.Mult: "_mul", ast.Pow: "_pow", ast.LShift: "_lshift",
-    ast.RShift: "_rshift", ast.Mod: "_mod",
+    ast.RShift: "_rshift", ast.Mod: "_mod", ast.Sub: "_sub", ast.BitOr: "_or", ast.BitAnd: "_and",
+    ast.BitXor: "_xor",
 }  # fmt: skip
 
 _GLOBALS: dict[str, Any] = {
     "__builtins__": {},
     "_attr": g.attr, "_method": g.method, "_item": g.item, "_add": g.add, "_mul": g.mul,
     "_pow": g.power, "_lshift": g.lshift, "_rshift": g.rshift, "_mod": g.mod, "Budget": g.Budget,
+    "_sub": g.sub, "_or": g.bit_or, "_and": g.bit_and, "_xor": g.bit_xor,
     "_NUM": frozenset({int, float}), "_slice": slice, "_touch": g.touch, "_spread": g.spread,
     "_W": g.WORK, "_SF": g.SMALL_FACTOR, "_dict": dict,
     **{"F_" + name: fn for name, fn in FUNCTIONS.items()},
