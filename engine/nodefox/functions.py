@@ -10,7 +10,7 @@ import re
 from functools import lru_cache
 from typing import Any
 
-from . import _json, paths
+from . import _json, limits, paths
 from ._guards import MAX_DIGITS, MAX_LENGTH, MAX_RANGE, MAX_WORK, consume, spend, spend_inside
 from .errors import ExpressionError
 
@@ -126,13 +126,13 @@ def _text(value: Any, fn: str) -> str:
 def re_match(pattern: str, text: str) -> bool:
     regex = _regex(pattern)
     spend(len(_text(text, "re_match")))
-    return regex.search(text) is not None
+    return limits.searching(regex.search, text) is not None
 
 
 def re_findall(pattern: str, text: str) -> list:
     regex = _regex(pattern)
     spend(len(_text(text, "re_findall")))
-    found = regex.findall(text)
+    found = limits.searching(regex.findall, text)
     spend(len(found))
     return found
 
@@ -152,7 +152,7 @@ def re_sub(pattern: str, repl: str, text: str) -> str:
             raise ExpressionError(f"the result would be longer than {MAX_LENGTH:,}")
         return piece
 
-    result = regex.sub(replace, text)
+    result = limits.searching(regex.sub, replace, text)
     spend(len(result))
     return result
 

@@ -37,7 +37,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from .errors import NodeError
+from .errors import ExpressionError, NodeError
 
 DEFAULT_TIMEOUT = 10.0  # seconds a run may take (a stranger's file must end within seconds)
 DEFAULT_MAX_ITEMS = 10_000_000  # items all the nodes of a run may produce, in all
@@ -333,7 +333,28 @@ class _Timer:
 _TIMERS: list[_Timer] = []
 
 
+SEARCH_SECONDS = 1.0  # longest one regular expression search may take (timed by the ticks)
+SEARCH_MESSAGE = (f"the regular expression took longer than {SEARCH_SECONDS:g} s on this text: a "
+                  "pattern that nests repetition, such as (a+)+ or (a|aa)*, can take exponential time")  # fmt: skip
+_SEARCH = [0.0]  # when the running search started (0: none runs)
+
+
+def searching(fn: Callable[..., Any], *args: Any) -> Any:
+    """`fn(*args)`, a regular expression search, stopped with an ExpressionError naming it
+    after SEARCH_SECONDS (where a budget's timer ticks: natively, and in the browser on the
+    page's ticks). Python's `re` backtracks without bound; the whole run's budget would
+    stop it only at the end, with no word of which expression it was."""
+    _SEARCH[0] = time.monotonic()
+    try:
+        return fn(*args)
+    finally:
+        _SEARCH[0] = 0.0
+
+
 def _tick(signum: int, frame: Any) -> None:
+    if _SEARCH[0] and time.monotonic() - _SEARCH[0] > SEARCH_SECONDS:
+        _SEARCH[0] = 0.0
+        raise ExpressionError(SEARCH_MESSAGE)
     state = _active()
     if state is None:
         return

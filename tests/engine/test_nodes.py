@@ -976,3 +976,24 @@ def test_every_param_of_every_node_type_says_what_it_does():
     missing = [f"{t.type}.{k}" for t in nodefox.BUILTINS for k, v in (t.schema.get("properties") or {}).items()
                if not v.get("description")]  # fmt: skip
     assert missing == []
+
+
+# -- a regular expression that backtracks without end ---------------------------------
+
+
+@pytest.mark.parametrize("where", ["expression", "condition"])
+def test_a_backtracking_regular_expression_fails_its_node_and_names_it(where):
+    import time
+
+    text = "a" * 40 + "b"
+    if where == "expression":
+        slow = node("s", "set", {"fields": [{"name": "v", "value": "={{ re_match('(a+)+$', $json.t) }}"}]})
+    else:
+        slow = node("s", "filter", {"conditions": [{"left": "={{ $json.t }}", "op": "regex", "right": "(a|aa)+$"}]})
+    nodes = [data("d", [{"t": text}]), slow, data("other", [{"k": 1}]), node("n", "noop")]
+    start = time.monotonic()
+    result = run(document(nodes, [edge("d", "s"), edge("other", "n")]))
+    assert time.monotonic() - start < 8  # each search stops after a second, long before the run's budget
+    err = result["nodes"]["s"]["error"]
+    assert "regular expression took longer than" in err["message"] and err["item"] == 0
+    assert result["nodes"]["n"]["status"] == "ok"  # the other branch still runs

@@ -379,7 +379,7 @@ def test_a_sum_past_the_digit_limit_is_a_node_error():
     src = data("d", [{"a": int("9" * 4299)}] * 20)
     summary = node("s", "summarize", {"aggregations": [{"field": "a", "op": "sum"}]})
     result = nodefox.run(document([src, summary], chain(src, summary)))
-    assert entry(result, "s")["error"]["message"] == "a number with more than 4,300 digits cannot be written as JSON"
+    assert entry(result, "s")["error"]["message"] == "a: a number with more than 4,300 digits cannot be written as JSON"
     nodefox.canonical(result)
 
 

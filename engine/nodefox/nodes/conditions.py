@@ -7,6 +7,7 @@ import re
 from functools import lru_cache, partial
 from typing import Any
 
+from .. import limits
 from .._guards import MAX_WORK, type_name
 from .._json import canonical_key
 from ..errors import NodeError
@@ -124,7 +125,7 @@ def _regex_op(a: Any, b: Any) -> bool:
     if len(b) > MAX_PATTERN or len(a) > MAX_WORK:  # the caps of re_match in expressions
         raise NodeError(f"regex takes a pattern of at most {MAX_PATTERN:,} characters and a text of at most {MAX_WORK:,}")
     try:
-        return _regex(b).search(a) is not None
+        return limits.searching(_regex(b).search, a) is not None
     except re.error as exc:
         raise NodeError(f"bad regular expression {b!r}: {exc}") from None
 
