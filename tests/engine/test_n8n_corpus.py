@@ -86,9 +86,10 @@ def test_corpus(capsys) -> None:
               f"mapped-type nodes translated {nodes:.1%} ({s['mapped translated']}/{s['mapped']}); "
               f"expressions translated {expressions:.1%} ({s['expressions translated']}/{s['expressions']})")
     assert result["stats"]["files"] == len(files)
-    # measured 98.6% and 93.2% on the committed sample, counting the webhook, respond and schedule
-    # types since they translate (99.2% without them)
-    assert nodes >= 0.98 and expressions >= 0.92
+    # measured 98.6% and 91.7% on the committed sample, counting the webhook, respond and schedule
+    # types since they translate (99.2% without them), and not counting the expressions that read
+    # a node that does not run before theirs (93.2% counting them)
+    assert nodes >= 0.98 and expressions >= 0.91
 
 
 if __name__ == "__main__":

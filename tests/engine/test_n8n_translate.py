@@ -301,3 +301,24 @@ def test_merge_of_three_inputs_by_position_or_choosing_a_branch_is_a_chain() -> 
         {"k": 3, "a": 1, "b": 1, "c": 1}, {"k": 3, "a": 2, "c": 2}, {"c": 3}]
     for chosen in (1, 2, 3):
         assert _run_three({"mode": "chooseBranch", "useDataOfInput": chosen}, inputs) == inputs[chosen - 1]
+
+
+def test_an_expression_reading_a_node_on_a_parallel_branch_is_reported() -> None:
+    # n8n reads any node that has run; NodeFox reads the nodes above one only
+    def field(name: str, value: str) -> dict:
+        return {"assignments": {"assignments": [{"id": name, "name": name, "value": value, "type": "string"}]}}
+
+    wf = n8n([
+        {"name": "Start", "type": "manualTrigger"},
+        {"name": "A", "type": "set", "typeVersion": 3.4, "parameters": field("a", "=x")},
+        {"name": "B", "type": "set", "typeVersion": 3.4, "parameters": field("b", "={{ $('A').item.json.a }}")},
+        {"name": "C", "type": "set", "typeVersion": 3.4, "parameters": field("c", "={{ $('Start').item.json.q }}")},
+    ], link(("Start", "A"), ("Start", "B"), ("A", "C")))  # fmt: skip
+    doc, report = translate(wf)
+    assert report["expressions"]["total"] == 3 and report["expressions"]["translated"] == 2
+    (entry,) = report["expressions"]["untranslated"]
+    assert entry["node"] == "B" and entry["path"] == "/fields/0/value" and "'A'" in entry["reason"]
+    assert "not an ancestor" in run(doc)["nodes"][by_name(doc)["B"]["id"]]["error"]["message"]  # as the run says
+    # an export without connections has no order to judge: nothing is reported for it
+    _, report = translate(n8n([dict(n) for n in wf["nodes"]]))
+    assert report["expressions"]["untranslated"] == []

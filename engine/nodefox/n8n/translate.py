@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..errors import NodeFoxError
+from ..expressions.templates import is_template, template
 from ..nodes.http import MAX_RETRIES
 from .mapping import MAPPERS
 from .nodes import Context, Done, Mapped, NotExpressible, Placeholder
@@ -116,6 +118,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
     names: set[str] = set()
     pins = wf.get("pinData") if isinstance(wf.get("pinData"), dict) else {}
     inner: list[dict] = []  # edges inside one n8n node that became several NodeFox nodes
+    translated: set[str] = set()  # ids of the nodes translated (not placeholders)
 
     graph = Graph(wf)
     for index, raw in enumerate(wf["nodes"]):
@@ -151,6 +154,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
             ports = result.ports
         else:
             report.translated += 1
+            translated.add(node_id)
             node["type"] = result.type
             _settings(raw, result, ctx)
             params = _expressions(result.params, ctx)
@@ -186,6 +190,7 @@ def translate(obj: Any) -> tuple[dict, dict]:
     by_id = {raw["id"]: name for raw in wf["nodes"] if isinstance(raw.get("id"), str)
              for name in [raw.get("name")] if name in mapped}  # fmt: skip
     edges = _edges(wf.get("connections") or {}, {**{k: mapped[v] for k, v in by_id.items()}, **mapped}, report, nodes, inner)
+    _reads_of_later_nodes(nodes, edges, translated, report)
     doc: dict[str, Any] = {"nodefox": 1}
     if isinstance(wf.get("name"), str) and wf["name"]:
         doc["name"] = wf["name"]
@@ -459,3 +464,64 @@ def _acyclic(wanted: list, nodes: list, inner: list, report: _Report) -> list[di
 
 
 __all__ = ["NotN8n", "complete", "translate", "unwrap"]
+
+
+def _reads_of_later_nodes(nodes: list[dict], edges: list[dict], translated: set[str], report: _Report) -> None:
+    """Report the translated expressions that read a node not before theirs in the graph.
+
+    n8n's `$('A')` reads any node that has run, a parallel branch's too; NodeFox's reads
+    an ancestor only (expressions.md), so such an expression fails when it runs. It stays
+    as translated (its error then says which node), but the report does not count it.
+    An export without connections (some published collections strip them) is a set of
+    nodes whose order is unknown: nothing is judged there."""
+    if not edges:
+        return
+    ids = {n["name"]: n["id"] for n in nodes}
+    parents: dict[str, set[str]] = {}
+    for e in edges:
+        parents.setdefault(e["target"], set()).add(e["source"])
+    above: dict[str, set[str]] = {}
+
+    def ancestors(node_id: str) -> set[str]:
+        if node_id not in above:
+            found: set[str] = set()
+            todo = list(parents.get(node_id, ()))
+            while todo:
+                nxt = todo.pop()
+                if nxt not in found:
+                    found.add(nxt)
+                    todo.extend(parents.get(nxt, ()))
+            above[node_id] = found
+        return above[node_id]
+
+    reported = {(u["node"], u["path"]) for u in report.untranslated}
+    for node in nodes:
+        if node["id"] not in translated:
+            continue
+        for pointer, value in _strings(node.get("params"), ""):
+            if not is_template(value) or (node["name"], pointer) in reported:
+                continue
+            try:
+                refs = template(value).refs
+            except NodeFoxError:
+                continue
+            later = sorted(r for r in refs if ids.get(r) not in ancestors(node["id"]))
+            if later:
+                report.expr_translated -= 1
+                report.untranslated.append({
+                    "node": node["name"], "path": pointer or "/", "expression": value[1:],
+                    "reason": f"reads {', '.join(map(repr, later))}, which does not run before this node: "
+                              "NodeFox reads the nodes above one only",
+                })  # fmt: skip
+
+
+def _strings(value: Any, pointer: str) -> Any:
+    """(JSON pointer, text) of every string in a params value."""
+    if isinstance(value, str):
+        yield pointer, value
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            yield from _strings(v, f"{pointer}/{_escape(k)}")
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _strings(v, f"{pointer}/{i}")
