@@ -235,10 +235,18 @@ def load(doc: Any, registry: Registry = BUILTINS) -> Document:
     return Document(doc, list(nodes.values()), edges, graph, order)
 
 
+def _rule_port_of_bad_rules(node: Node, node_type: Any, port: str) -> bool:
+    """A rule's port (`0`, `1`, ...) of a node whose `rules` param is not a list: a param
+    error fails that node when it runs, and must not reject the document (workflow.md)."""
+    rules = node.params.get("rules") if type(node.params) is dict else None
+    return node_type.dynamic_outputs == "rules" and type(rules) is not list and port.isdigit() and port.isascii()
+
+
 def port_problems(edge: Edge, nodes: dict[str, Node], registry: Registry, where: str) -> list[Problem]:
     out = []
     src, dst = nodes[edge.source], nodes[edge.target]
-    if registry.get(src.type) is not None and edge.source_port not in output_ports(src, registry):
+    stype = registry.get(src.type)
+    if stype is not None and edge.source_port not in output_ports(src, registry) and not _rule_port_of_bad_rules(src, stype, edge.source_port):
         ports = ", ".join(output_ports(src, registry)) or "none"
         out.append(Problem(f"{where}/sourcePort",
                            f"node {src.id!r} has no output port {edge.source_port!r} (it has: {ports})"))  # fmt: skip

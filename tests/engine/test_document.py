@@ -302,3 +302,15 @@ def test_a_clock_in_lower_case_is_rfc_3339():
     doc = document([])
     doc["settings"]["now"] = "2026-01-01t09:30:00z"
     assert nodefox.run(doc)["now"] == "2026-01-01T09:30:00Z"
+
+
+@pytest.mark.parametrize("rules", ["bad", "={{ [] }}", None])
+def test_a_switch_whose_rules_are_bad_fails_itself_and_keeps_its_rule_edges(rules):
+    # workflow.md: a param error fails the node, it does not reject the document
+    params = {} if rules is None else {"rules": rules}
+    doc = document([data("a", [{"x": 1}]), node("s", "switch", params), node("n", "noop")],
+                   [edge("a", "s"), edge("s", "n", source_port="0")])  # fmt: skip
+    result = nodefox.run(doc)
+    assert result["nodes"]["s"]["status"] == "error" and result["nodes"]["n"]["status"] == "blocked"
+    doc["edges"][1]["sourcePort"] = "x"  # not a rule's port: still refused
+    assert pointers(doc) == ["/edges/1/sourcePort"]
