@@ -314,3 +314,83 @@ def test_questions_sent_together_each_get_their_own_answer(editor):
              {op: "inspect", id: "src", port: "out", offset, limit: 1}]}))))"""
     )
     assert [json.loads(p)["page"]["items"] for p in pages] == [[ITEMS[0]], [ITEMS[1]]]
+
+
+def test_opening_a_file_that_shares_nodes_draws_all_their_counts(editor, tmp_path: Path):
+    """The engine answers a load with only the nodes whose entry changed: the canvas keeps
+    the counts of the others (they are never left "running")."""
+    first, second = chain(), chain()
+    second["nodes"][1]["params"]["max"] = 2
+    for name, document in (("first.json", first), ("second.json", second)):
+        path = tmp_path / name
+        path.write_text(json.dumps(document))
+        editor.get_by_test_id("open-file").set_input_files(str(path))
+        replace = editor.get_by_role("button", name="Replace", exact=True)
+        if name == "second.json":
+            replace.click()
+        expect(count(editor, "lim", "out")).to_have_text("5" if name == "first.json" else "2")
+        expect(status(editor, "src")).to_have_attribute("data-status", "ok")
+        expect(count(editor, "src", "out")).to_have_text("5")
+    # and undo, another load answered with only what changed
+    editor.keyboard.press("Control+z")
+    expect(count(editor, "lim", "out")).to_have_text("5")
+    expect(status(editor, "src")).to_have_attribute("data-status", "ok")
+    expect(count(editor, "src", "out")).to_have_text("5")
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        ({"nodes": [{"id": "a", "type": "noop"}, {"id": "b", "type": "noop"}],
+          "edges": [{"source": "a", "target": "b"}, {"source": "b", "target": "a"}]}, "cycle"),
+        ({"nodes": [{"id": "a", "type": "noop"}, {"id": "b", "type": "noop"}],
+          "edges": [{"id": "e", "source": "a", "sourcePort": "zz", "target": "b"}]}, "zz"),
+        ({"nodes": [{"id": "a", "type": "noop", "name": "Same"}, {"id": "b", "type": "noop", "name": "Same"}],
+          "edges": []}, "Same"),
+    ],
+    ids=["cycle", "port", "name"],
+)  # fmt: skip
+def test_a_file_the_engine_refuses_leaves_the_workflows_list_alone(editor, tmp_path: Path, content, says):
+    load(editor, chain())
+    before = editor.evaluate("window.nodefox.editor.export()")
+
+    def entries():
+        editor.get_by_test_id("workflows-button").click()
+        names = editor.locator(".fx-entry-open").all_inner_texts()
+        editor.get_by_test_id("workflows-button").click()
+        return [n.split("\n")[0] for n in names]
+
+    listed = entries()
+    bad = tmp_path / "refused.json"
+    bad.write_text(json.dumps({"nodefox": 1, "name": "Refused", **content}))
+    for _ in range(2):
+        editor.get_by_test_id("open-file").set_input_files(str(bad))
+        editor.get_by_role("button", name="Replace", exact=True).click()
+        expect(editor.get_by_test_id("notice").last).to_contain_text("refused.json")
+        expect(editor.get_by_test_id("notice").last).to_contain_text(says, ignore_case=True)
+        editor.get_by_test_id("notice").last.get_by_role("button", name="Dismiss").click()
+    assert editor.evaluate("window.nodefox.editor.export()") == before
+    expect(count(editor, "lim", "out")).to_have_text("5")
+    assert entries() == listed
+    editor.reload()
+    editor.wait_for_function("() => window.nodefox && window.nodefox.version")
+    assert entries() == listed
+    assert editor.evaluate("window.nodefox.editor.export()") == before
+
+
+def test_escape_closes_the_examples_menu_opened_with_the_mouse(editor):
+    menu = editor.get_by_test_id("examples-menu")
+    for _ in range(2):
+        menu.click()
+        expect(editor.locator("[data-example]").first).to_be_visible()
+        expect(menu).to_have_attribute("aria-expanded", "true")
+        editor.keyboard.press("Escape")
+        expect(editor.locator("[data-example]")).to_have_count(0)
+        expect(menu).to_have_attribute("aria-expanded", "false")
+        expect(menu).to_be_focused()
+    # opened from the keyboard, Escape from an item: the same
+    menu.press("Enter")
+    editor.locator("[data-example]").first.focus()
+    editor.keyboard.press("Escape")
+    expect(editor.locator("[data-example]")).to_have_count(0)
+    expect(menu).to_be_focused()

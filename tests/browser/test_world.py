@@ -377,3 +377,70 @@ def test_pasting_n8n_json_adds_its_nodes_and_reports(editor):
     expect(editor.locator(".react-flow__node")).to_have_count(4)
     names = {n.get("name") for n in exported(editor)["nodes"]}
     assert {"Rows", "Start", "Limit", "Slack"} <= names
+
+
+# -- the prompt waits while a URL is typed ------------------------------------------------------
+
+WATCH_PROMPTS = """() => {
+  window.__asked = [];
+  const note = () => {
+    const p = document.querySelector('[data-testid="permission-prompt"]');
+    const host = p && p.dataset.host;
+    if (host && window.__asked[window.__asked.length - 1] !== host) window.__asked.push(host);
+  };
+  new MutationObserver(note).observe(document.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-host"]});
+}"""
+
+
+def http_doc() -> dict:
+    return doc("Typed", [items_node(1), {"id": "get", "type": "http", "name": "Get", "position": [300, 0],
+                                         "params": {"url": "", "once": True}}],
+               [{"source": "src", "target": "get"}])  # fmt: skip
+
+
+def test_typing_a_url_key_by_key_asks_once_for_its_host_and_loses_no_key(editor, api):
+    load(editor, http_doc())
+    select(editor, "get")
+    editor.evaluate(WATCH_PROMPTS)
+    field = param(editor, "/url")
+    field.click()
+    url = api.url("/json")
+    editor.keyboard.type(url, delay=40)  # "http://1", "http://12", … are hosts too: never asked
+    expect(prompt(editor)).to_contain_text("This workflow wants to contact 127.0.0.1", timeout=SLOW)
+    expect(field).to_have_value(url)
+    expect(field).to_be_focused()  # the prompt came without taking the keys typed
+    # keys typed while it shows still land in the field
+    editor.keyboard.type("?a=1", delay=40)
+    expect(field).to_have_value(url + "?a=1")
+    editor.wait_for_timeout(1500)
+    assert exported(editor)["nodes"][1]["params"]["url"] == url + "?a=1"
+    assert editor.evaluate("window.__asked") == ["127.0.0.1"]
+    assert api.requests("/json") == []
+    prompt(editor).get_by_role("button", name="Allow").click()
+    expect(prompt(editor)).to_have_count(0)
+    expect(status(editor, "get")).to_have_attribute("data-status", "ok", timeout=SLOW)
+    assert len(api.requests("/json")) == 1
+    assert editor.evaluate("window.__asked") == ["127.0.0.1"]
+
+
+def test_a_pasted_url_asks_once_and_leaving_the_field_asks_at_once(editor, api):
+    load(editor, http_doc())
+    select(editor, "get")
+    editor.evaluate(WATCH_PROMPTS)
+    field = param(editor, "/url")
+    field.click()
+    editor.keyboard.insert_text(api.url("/json"))  # as a paste: one edit
+    expect(prompt(editor)).to_contain_text("127.0.0.1", timeout=SLOW)
+    expect(field).to_be_focused()
+    prompt(editor).get_by_role("button", name="Deny").click()
+    expect(prompt(editor)).to_have_count(0)
+    assert editor.evaluate("window.__asked") == ["127.0.0.1"]
+    # another host typed, then the field left (a click on the canvas): asked without the wait
+    field.fill("")
+    field.click()
+    editor.keyboard.type("http://localhost:1/x", delay=20)
+    editor.locator(".react-flow__pane").click(position={"x": 50, "y": 400})
+    expect(prompt(editor)).to_contain_text("localhost", timeout=SLOW)
+    expect(prompt(editor).get_by_role("button", name="Allow")).to_be_focused()
+    assert editor.evaluate("window.__asked") == ["127.0.0.1", "localhost"]
+    assert api.requests("/json") == []

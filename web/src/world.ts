@@ -94,12 +94,13 @@ export function sendCredentials(editor: StoreApi<Editor>) {
   void editor.getState().edit([{ op: "set_credentials", credentials: loadCredentials(storage) }]);
 }
 
-/** Hosts the session refused this workflow that this browser has not answered for it. */
+/** Hosts the session refused this workflow's nodes (those on the canvas, in their order)
+ * that this browser has not answered for it. */
 export function hostsToAsk(editor: StoreApi<Editor>): string[] {
-  const { hostsKey, results } = editor.getState();
+  const { hostsKey, results, doc } = editor.getState();
   const answers = hostAnswers(storage, hostsKey);
   const hosts = new Set<string>();
-  for (const id of Object.keys(results)) {
+  for (const { id } of doc.nodes) {
     const message = results[id]?.error?.message;
     const host = deniedHost(message);
     if (host && !(host in answers)) hosts.add(host);

@@ -8,6 +8,19 @@ import { useEditorApi, useEngine } from "../hooks";
 import { browserStorage, rememberHost } from "../lib/worldPrefs";
 import { hostsToAsk, sendWorld, syncFiles, world } from "../world";
 
+/** How long after the last edit the page waits to ask while a text field has the focus: a
+ * URL typed key by key is asked about once, for the host it ends with, not for each host
+ * on the way ("a", "ap", "api.…"), and the prompt never takes the keys typed. */
+export const ASK_AFTER_MS = 1000;
+
+/** Whether the focus is in a field the person types in (the prompt's own buttons are not). */
+export function typingInField(): boolean {
+  const el = document.activeElement;
+  if (!(el instanceof HTMLElement) || el.closest('[data-testid="permission-prompt"]')) return false;
+  if (el.isContentEditable || el instanceof HTMLTextAreaElement) return true;
+  return el instanceof HTMLInputElement && !["button", "checkbox", "radio", "submit", "reset", "file", "range", "color"].includes(el.type);
+}
+
 export function WorldSync() {
   const api = useEditorApi();
   const engine = useEngine();
@@ -16,20 +29,41 @@ export function WorldSync() {
     sendWorld(api, last.current);
     void syncFiles(engine, api);
     let key = api.getState().hostsKey;
-    let results = api.getState().results;
-    return api.subscribe((state) => {
+    let lastEdit = -Infinity;
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    /** Ask about the hosts the results ask for now: at once, unless a text field is being
+     * typed in (then once it is left, or after ASK_AFTER_MS without an edit). A host asked
+     * about that the results no longer ask for (typed past, the node removed) is dropped. */
+    const check = () => {
+      if (timer !== null) clearTimeout(timer);
+      timer = null;
+      const wanted = hostsToAsk(api);
+      const asking = world.getState().asking;
+      let next = asking.filter((h) => wanted.includes(h));
+      const quiet = performance.now() - lastEdit;
+      if (typingInField() && quiet < ASK_AFTER_MS) {
+        if (wanted.some((h) => !next.includes(h))) timer = setTimeout(check, ASK_AFTER_MS - quiet + 10);
+      } else next = [...next, ...wanted.filter((h) => !next.includes(h))];
+      if (next.length !== asking.length || next.some((h, i) => h !== asking[i])) world.setState({ asking: next });
+    };
+    // leaving a field: ask once the focus has landed (another field keeps the wait)
+    const onFocusOut = () => setTimeout(check, 0);
+    document.addEventListener("focusout", onFocusOut);
+    check();
+    const unsubscribe = api.subscribe((state, prev) => {
       if (state.hostsKey !== key) {
         key = state.hostsKey;
         world.setState({ asking: [] }); // the workflow before's questions are not this one's
         sendWorld(api, last.current); // another workflow: its own answers
       }
-      if (state.results !== results) {
-        results = state.results;
-        const asking = world.getState().asking;
-        const fresh = hostsToAsk(api).filter((h) => !asking.includes(h));
-        if (fresh.length) world.setState({ asking: [...asking, ...fresh] });
-      }
+      if (state.doc !== prev.doc) lastEdit = performance.now();
+      if (state.results !== prev.results || state.hostsKey !== prev.hostsKey) check();
     });
+    return () => {
+      unsubscribe();
+      document.removeEventListener("focusout", onFocusOut);
+      if (timer !== null) clearTimeout(timer);
+    };
   }, [api, engine]);
   return null;
 }
@@ -38,6 +72,12 @@ export function PermissionPrompt() {
   const api = useEditorApi();
   const host = useStore(world, (s) => s.asking[0]);
   const last = useRef<{ hosts?: string }>({ hosts: "" });
+  const allow = useRef<HTMLButtonElement>(null);
+  // the prompt takes the focus, unless it came while the person types in a field (their
+  // next keys go on into the field; Tab or a click reaches the prompt)
+  useEffect(() => {
+    if (host && !typingInField()) allow.current?.focus();
+  }, [host]);
   if (!host) return null;
   const answer = (allowed: boolean) => {
     rememberHost(browserStorage(), api.getState().hostsKey, host, allowed);
@@ -51,7 +91,7 @@ export function PermissionPrompt() {
         This workflow wants to contact <strong>{host}</strong>
       </p>
       <p className="fx-muted">Your answer is kept in this browser for this workflow, never in the exported file.</p>
-      <button type="button" onClick={() => answer(true)} autoFocus>
+      <button ref={allow} type="button" onClick={() => answer(true)}>
         Allow
       </button>
       <button type="button" onClick={() => answer(false)}>

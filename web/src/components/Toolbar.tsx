@@ -33,6 +33,20 @@ function Examples() {
   const api = useEditorApi();
   const [examples, setExamples] = useState<Example[] | null>(null);
   const [open, setOpen] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
+  // Escape closes the menu wherever the focus is (on its button when it was opened with the
+  // mouse, on an item when with the keyboard), and gives the focus back to the button
+  useEffect(() => {
+    if (!open) return;
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== "Escape") return;
+      e.preventDefault();
+      setOpen(false);
+      button.current?.focus();
+    };
+    window.addEventListener("keydown", onKey);
+    return () => window.removeEventListener("keydown", onKey);
+  }, [open]);
   useEffect(() => {
     fetch("/examples/index.json")
       .then((r) => (r.ok ? r.json() : []))
@@ -50,11 +64,11 @@ function Examples() {
   };
   return (
     <div className="fx-menu">
-      <button type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="examples-menu">
+      <button ref={button} type="button" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)} data-testid="examples-menu">
         Examples ▾
       </button>
       {open && (
-        <ul role="menu" className="fx-menu-list" onKeyDown={(e) => e.key === "Escape" && setOpen(false)}>
+        <ul role="menu" className="fx-menu-list">
           {(examples ?? []).map((example) => (
             <li key={example.name} role="none">
               <button type="button" role="menuitem" data-example={example.name} onClick={() => void choose(example)}>

@@ -42,6 +42,11 @@ const QUICK_MS = 5;
 const RESTART_GRACE_MS = 500;
 const STOPPED = "the preview was stopped while this code ran; it runs again when the code changes";
 
+/** An apply asked for while another is on its way waits in the page at most this long
+ * (else until that answer), so a burst of edits goes to the worker as one message. */
+export const COALESCE_MS = 16;
+
+type Apply = Extract<ToWorker, { kind: "apply" }>;
 type Pending = { resolve(text: string): void; reject(error: Error): void; request: ToWorker; files?(files: FsFile[]): void };
 
 /** A preview that answers within this long never shows "busy" (nor the Stop button): an
@@ -55,6 +60,12 @@ export class EngineClient {
   private answers: Shared | null = null; // memory the worker also writes answers into (shared.ts)
   private quick = true; // the last answer took under QUICK_MS: waiting for the next is worth it
   private pending = new Map<number, Pending>();
+  // applies posted and not yet answered, and those held meanwhile (posted as one message
+  // when the answers are in, or after COALESCE_MS); a single edit to an idle worker is
+  // posted at once
+  private applying = 0;
+  private outbox: Apply[] = [];
+  private outboxTimer: ReturnType<typeof setTimeout> | null = null;
   private nextId = 1;
   private started = false;
   private busyTimer: ReturnType<typeof setTimeout> | null = null;
@@ -100,6 +111,32 @@ export class EngineClient {
     this.worker.postMessage(message);
   }
 
+  /** Post a request, in order: an apply while another is on its way waits in the outbox;
+   * any other request first posts what waits there. */
+  private submit(request: ToWorker) {
+    if (request.kind !== "apply") {
+      this.flush();
+      return this.post(request);
+    }
+    if (this.applying === 0 && this.outbox.length === 0) {
+      this.applying++;
+      return this.post(request);
+    }
+    this.outbox.push(request);
+    this.outboxTimer ??= setTimeout(() => this.flush(), COALESCE_MS);
+  }
+
+  /** The applies held, as one message. */
+  private flush() {
+    if (this.outboxTimer !== null) clearTimeout(this.outboxTimer);
+    this.outboxTimer = null;
+    const requests = this.outbox;
+    if (!requests.length) return;
+    this.outbox = [];
+    this.applying += requests.length;
+    this.post(requests.length === 1 ? requests[0] : { kind: "batch", requests });
+  }
+
   private receive(message: FromWorker) {
     switch (message.kind) {
       case "progress":
@@ -127,6 +164,10 @@ export class EngineClient {
         const pending = this.pending.get(message.id);
         if (!pending) return;
         this.pending.delete(message.id);
+        if (pending.request.kind === "apply" && --this.applying <= 0) {
+          this.applying = 0;
+          this.flush(); // what waited behind it goes now, as one message
+        }
         if (this.pending.size === 0) this.idle();
         if (message.kind === "result") {
           this.quick = message.ms + message.waited < QUICK_MS;
@@ -152,7 +193,7 @@ export class EngineClient {
           this.events.busy(true);
         }, BUSY_AFTER_MS);
       }
-      this.post(request);
+      this.submit(request);
     });
     // An edit to an idle engine that answered quickly last time: its answer is taken from
     // the shared memory in this task (the keystroke's), not after the browser's next frame.
@@ -208,6 +249,10 @@ export class EngineClient {
     this.running = null;
     const lost = [...this.pending.values()];
     this.pending.clear();
+    if (this.outboxTimer !== null) clearTimeout(this.outboxTimer);
+    this.outboxTimer = null;
+    this.outbox = []; // held applies are among the lost: the document loaded answers them
+    this.applying = 0;
     this.idle();
     this.spawn();
     const quietly = (make: (id: number) => ToWorker) => this.request(make).catch(() => "");
@@ -301,7 +346,7 @@ export class EngineClient {
     return new Promise<FsFile[]>((resolve, reject) => {
       this.pending.set(id, { resolve: () => resolve(got), reject, request, files: (files) => (got = files) });
       if (this.pending.size === 1) this.events.busy(true);
-      this.post(request);
+      this.submit(request);
     });
   }
 

@@ -13,7 +13,10 @@ export type ToWorker =
   | { id: number; kind: "call"; fn: string; arg: string }
   | { id: number; kind: "apply"; message: string }
   | { id: number; kind: "run"; document: string; input?: string }
-  | { id: number; kind: "configure"; options: string }; // bridge.configure(), e.g. {"allowCode": false}
+  | { id: number; kind: "configure"; options: string } // bridge.configure(), e.g. {"allowCode": false}
+  // applies the page held while one was on its way, posted as one message (web.md: a burst
+  // of edits coalesced); the worker queues them in order, each answered under its own id
+  | { kind: "batch"; requests: { id: number; kind: "apply"; message: string }[] };
 
 export type FromWorker =
   | { kind: "progress"; step: Step; state: "start" | "done"; ms: number; note?: string } // note: how "runtime" loaded

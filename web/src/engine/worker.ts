@@ -399,7 +399,9 @@ self.onmessage = (event: MessageEvent<ToWorker>) => {
     init(message.interrupt).catch((error) => post({ kind: "fatal", message: describe(error) }));
     return;
   }
-  queue.push({ ...message, at: performance.now() });
+  const at = performance.now();
+  if (message.kind === "batch") for (const request of message.requests) queue.push({ ...request, at });
+  else queue.push({ ...message, at });
   // Drain in a later task, so messages that arrived while Python was busy are batched.
   if (!draining && bridge) {
     draining = true;

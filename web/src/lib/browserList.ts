@@ -46,7 +46,9 @@ export class BrowserList {
     }
 
     editor.subscribe((state, prev) => {
-      if (state.opened !== prev.opened && !this.opening) this.opened(prev.doc);
+      // `opened` counts documents the engine accepted (a refused file changes nothing); the
+      // canvas showed the new one while it loaded, so the one it replaced is `replaced`
+      if (state.opened !== prev.opened && !this.opening) this.opened(state.replaced ?? prev.doc);
       else if (state.doc !== prev.doc && !this.opening) this.later();
     });
     globalThis.addEventListener?.("pagehide", () => this.write());
@@ -71,6 +73,14 @@ export class BrowserList {
     if (current) this.put(CURRENT_KEY, current);
   }
 
+  private stored(id: string): string | null {
+    try {
+      return this.storage?.getItem(DOC_PREFIX + id) ?? null;
+    } catch {
+      return null;
+    }
+  }
+
   private later() {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => this.write(), WRITE_MS);
@@ -82,7 +92,9 @@ export class BrowserList {
     this.timer = null;
     const { entries, current } = this.state.getState();
     if (!current) return;
-    this.put(DOC_PREFIX + current, JSON.stringify(doc));
+    const text = JSON.stringify(doc);
+    if (this.stored(current) === text) return; // unchanged (a refused file shown, then taken back)
+    this.put(DOC_PREFIX + current, text);
     const entry = { id: current, name: doc.name || "My workflow", modified: new Date().toISOString(), nodes: doc.nodes.length };
     this.state.setState({ entries: entries.map((e) => (e.id === current ? entry : e)) });
     this.saveIndex();

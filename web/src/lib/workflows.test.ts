@@ -61,6 +61,32 @@ describe("BrowserList", () => {
     expect(again.state.getState().current).toBe(first);
   });
 
+  it("changes nothing when the engine refuses the file opened", async () => {
+    const storage = new MemoryStorage();
+    const refusing: EngineLink = {
+      apply: async (text) => {
+        const message = JSON.parse(text);
+        const load = message.ops.findIndex((op: { op: string }) => op.op === "load");
+        const bad = load >= 0 && message.ops[load].workflow.name === "Bad";
+        return JSON.stringify({ rev: message.rev, ...(bad ? { rejected: [{ index: load, reason: "a cycle" }] } : {}) });
+      },
+    };
+    const editor = createEditor(refusing, storage, doc("First", 2));
+    const list = new BrowserList(editor, storage);
+    const before = structuredClone(list.state.getState());
+    const stored = list.read(before.current!);
+    for (let i = 0; i < 3; i++) expect(await editor.getState().open(doc("Bad", 1), "bad.json")).toBe(false);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // past the list's write delay
+    expect(list.state.getState()).toEqual(before);
+    expect(list.read(before.current!)).toEqual(stored);
+    expect(editor.getState().doc.name).toBe("First");
+    // a good one still gets an entry of its own, and the one it replaced keeps its workflow
+    expect(await editor.getState().open(doc("Good", 1), "good.json")).toBe(true);
+    expect(list.state.getState().entries.map((e) => e.name)).toEqual(["Good", "First"]);
+    expect(list.read(before.current!)?.name).toBe("First");
+    expect(list.read(list.state.getState().current!)?.name).toBe("Good");
+  });
+
   it("reuses an empty entry, creates, duplicates, renames and deletes", async () => {
     const storage = new MemoryStorage();
     const editor = createEditor(engine, storage, doc("Empty", 0));

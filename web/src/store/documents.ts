@@ -12,6 +12,7 @@ import type { DocumentsSlice } from "./types";
 export function documentsSlice({ set, get, send, save, storage }: Kit, record: Recorder, gate: CodeGate): DocumentsSlice {
   return {
     opened: 0,
+    replaced: null,
     hostsKey: freshHostsKey(),
 
     async open(value, source, trusted = true, hostsKey = freshHostsKey()) {
@@ -23,7 +24,9 @@ export function documentsSlice({ set, get, send, save, storage }: Kit, record: R
       const { doc: before, selected, hostsKey: keyBefore } = get();
       const doc = laidOut(value as Workflow);
       void gate.consentFor(doc, source, trusted);
-      set({ doc, selected: [], opened: get().opened + 1, hostsKey });
+      // shown at once; counted as opened (the Workflows list, the view's fit) only once the
+      // engine has accepted it: a refused file changes nothing
+      set({ doc, selected: [], hostsKey });
       // the hosts this workflow was allowed, set in the same batch before it loads: it never
       // runs with the hosts of the workflow it replaces
       const hosts = allowedHosts(hostAnswers(storage, hostsKey));
@@ -38,8 +41,10 @@ export function documentsSlice({ set, get, send, save, storage }: Kit, record: R
         return false;
       }
       record.opened(before); // a keystroke after opening is a step of its own
-      set({ results: answer.nodes ?? {} });
-      save(doc);
+      // the answer named only the entries that changed (absorbed): the others still hold
+      get().keepResultsOf(get().doc);
+      set({ opened: get().opened + 1, replaced: before });
+      save(get().doc);
       return true;
     },
 
@@ -71,6 +76,7 @@ export function documentsSlice({ set, get, send, save, storage }: Kit, record: R
       // the document as it is now: an edit made while the engine loaded was sent already
       const saved = get().doc;
       const answer = await send([{ op: "load", workflow: saved }], true);
+      if (answer && !answer.error && !answer.rejected?.length) get().keepResultsOf(get().doc);
       if (!answer?.rejected?.length) return;
       // the saved workflow is not lost: it is kept aside, and the canvas shows the engine's
       keepRejected(storage, saved);

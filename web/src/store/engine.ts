@@ -32,6 +32,13 @@ export function engineSlice({ set, get, send }: Kit): EngineSlice {
       set({ results, engine });
     },
 
+    keepResultsOf(doc) {
+      const ids = new Set(doc.nodes.map((n) => n.id));
+      const results = get().results;
+      if (Object.keys(results).every((id) => ids.has(id))) return;
+      set({ results: Object.fromEntries(Object.entries(results).filter(([id]) => ids.has(id))) });
+    },
+
     async inspect(id, port, offset, limit) {
       const answer = await send([{ op: "inspect", id, port, offset, limit }], true);
       return answer?.page ?? null;

@@ -50,6 +50,7 @@ export function historySlice(kit: Kit, record: Recorder): HistorySlice {
     record.cut();
     save(doc);
     void send([{ op: "load", workflow: doc }]).then((answer) => {
+      if (answer && !answer.error) get().keepResultsOf(get().doc); // entries of nodes still there hold
       if (answer?.rejected?.length) void get().resync();
     });
   };

@@ -288,6 +288,60 @@ describe("open", () => {
   });
 });
 
+describe("results after a load", () => {
+  const results = () => Object.fromEntries(Object.entries(editorState().results).map(([id, r]) => [id, r.status]));
+  let editorState: () => ReturnType<ReturnType<typeof editor>["getState"]>;
+
+  it("open keeps the entries of nodes still there, takes the changed ones and drops the rest", async () => {
+    const store = editor();
+    editorState = store.getState;
+    engine.reply = () => ({ nodes: { n1: { status: "ok", counts: { out: 2 } }, n2: { status: "ok", counts: { out: 2 } } } });
+    await store.getState().edit([{ op: "move", id: "n1", position: [1, 1] }]);
+    // the engine answers a load with only what changed: n2's params did, n1 is the same, n9 is new
+    engine.reply = () => ({ nodes: { n2: { status: "error" }, n9: { status: "idle" } }, removed: [] });
+    const next = structuredClone(DOC);
+    next.nodes[1].params = { fields: [{ name: "x" }] };
+    next.nodes.push({ id: "n9", type: "data", name: "More", position: [0, 200], params: {} });
+    expect(await store.getState().open(next, "next.json")).toBe(true);
+    expect(results()).toEqual({ n1: "ok", n2: "error", n9: "idle" });
+    expect(store.getState().results.n1.counts).toEqual({ out: 2 });
+    // a document without n2 and n9: their entries go, whether or not the answer says so
+    engine.reply = () => ({ removed: ["n9"] });
+    const only = { ...structuredClone(DOC), nodes: [structuredClone(DOC.nodes[0])], edges: [] };
+    expect(await store.getState().open(only, "only.json")).toBe(true);
+    expect(results()).toEqual({ n1: "ok" });
+  });
+
+  it("undo and redo keep the entries the engine did not resend", async () => {
+    const store = editor();
+    editorState = store.getState;
+    engine.reply = () => ({ nodes: { n1: { status: "ok" }, n2: { status: "ok" } } });
+    await store.getState().start();
+    engine.reply = () => ({ nodes: { n2: { status: "error" } } });
+    await store.getState().edit([patch("n2", "/keep", true)]);
+    engine.reply = () => ({ nodes: { n2: { status: "ok" } } });
+    store.getState().undo();
+    await flush();
+    expect(results()).toEqual({ n1: "ok", n2: "ok" });
+    engine.reply = () => ({});
+    store.getState().redo();
+    await flush();
+    expect(results()).toEqual({ n1: "ok", n2: "ok" });
+  });
+
+  it("a refused open leaves the results as they were", async () => {
+    const store = editor();
+    editorState = store.getState;
+    engine.reply = () => ({ nodes: { n1: { status: "ok" }, n2: { status: "ok" } } });
+    await store.getState().start();
+    engine.reply = () => ({ rejected: [{ index: 1, reason: "cycle" }] });
+    const cyclic = { nodefox: 1, nodes: [{ id: "a", type: "set" }], edges: [{ source: "a", target: "a" }] };
+    expect(await store.getState().open(cyclic, "bad.json")).toBe(false);
+    expect(results()).toEqual({ n1: "ok", n2: "ok" });
+    expect([store.getState().opened, store.getState().replaced]).toEqual([0, null]);
+  });
+});
+
 describe("the engine's document wins", () => {
   it("after a rejected edit: the page asks for it and takes it", async () => {
     const store = editor();

@@ -29,6 +29,9 @@ export type EngineSlice = {
     waitedMs: number; // how long that request queued in the worker
   };
   absorb(answer: Answer): void;
+  /** After a `load` (open, undo, a restarted engine): the answer named only the nodes whose
+   * entry changed (merged by `absorb`), so the entries kept are those of nodes still in `doc`. */
+  keepResultsOf(doc: Workflow): void;
   inspect(id: string, port: string, offset: number, limit: number): Promise<Page | null>;
   evaluate(id: string, path: string, expression: string): Promise<Evaluated | null>;
   engineReady(catalogue: Catalogue, version: string, ms: number): void;
@@ -95,7 +98,10 @@ export type EditsSlice = EditActions & {
 
 /** Whole documents: opening, replacing, starting the engine, and taking the engine's copy. */
 export type DocumentsSlice = {
-  opened: number; // counts documents opened, so the canvas fits each new one in view
+  opened: number; // counts documents opened (accepted by the engine), so the canvas fits each new one in view
+  /** The document the last one opened replaced (set with `opened`): what the Workflows list
+   * keeps in the entry it leaves. */
+  replaced: Workflow | null;
   /** Whose Allow / Deny answers about hosts apply (world.md): the workflow's entry in this
    * browser or its workspace file; every document opened gets a fresh key first, so a file
    * from elsewhere inherits no answers (not even by copying a trusted workflow's name). */
