@@ -95,8 +95,8 @@ def pyodide_memory() -> dict:
 
 
 # wheels the site serves but a page loads only when a workflow needs them (the worker's
-# OPTIONAL: xlsx files, an `http` node, a time zone other than UTC) and their dependencies
-ON_DEMAND = ("openpyxl", "urllib3", "tzdata")
+# OPTIONAL: xlsx files, an `http` node, a time zone other than UTC, pdf text) and their dependencies
+ON_DEMAND = ("openpyxl", "urllib3", "tzdata", "pypdf")
 
 
 def start_up_wheels() -> tuple[set[str], set[str]]:
@@ -147,6 +147,8 @@ def site_bytes() -> dict:
             part = "never loaded by the page"  # micropip: the build's lockfile tool
         elif rel.endswith(".whl"):
             part = "its wheels"
+        elif rel.startswith("pyodide/snapshot-"):
+            part = "memory snapshot (Pyodide with the engine imported; built here, loaded at start)"
         elif rel.startswith("pyodide/"):
             part = "Pyodide core"
         elif rel.startswith("examples/"):
@@ -296,7 +298,7 @@ def other_rows(t: Table, browser: dict, sizes: dict, memory: dict) -> None:
               f"{ours / 1e6:.2f} MB", ok=ours <= 1_000_000)  # fmt: skip
         if "on demand" in sizes:
             t.add("  and, only when a workflow needs them (xlsx: openpyxl, et_xmlfile; http: urllib3; "
-                  "a time zone: tzdata), gzip", "served site", "",
+                  "a time zone: tzdata; pdf: pypdf), gzip", "served site", "",
                   f"{sizes['on demand']['gzip'] / 1e6:.2f} MB")  # fmt: skip
         if "editor, on demand" in sizes:
             t.add("  and, once a code field or expression help is first used (the code editor), gzip", "served site", "",
