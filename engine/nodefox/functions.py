@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -23,7 +24,9 @@ _ZONE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_+-]*(/[A-Za-z0-9][A-Za-z0-9_+-]*)*"
 def format_instant(moment: dt.datetime) -> str:
     """The `$now` form: UTC, `Z`, fractions of a second only when there are some."""
     moment = moment.astimezone(UTC)
-    text = _strftime(moment, "%Y-%m-%dT%H:%M:%S")
+    # `%Y-%m-%dT%H:%M:%S` spelled out (as `_strftime` writes it, without its per-code calls:
+    # `date_add` writes one per item); the year padded to four digits on every platform
+    text = f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{_clock(moment)}"
     if moment.microsecond:
         text += f".{moment.microsecond:06d}"
     return text + "Z"
@@ -208,25 +211,36 @@ def _offset(moment: dt.datetime, colon: bool) -> str:
     return sign + (":" if colon else "").join(f"{p:02d}" for p in parts)
 
 
+def _yday(m: dt.datetime) -> int:
+    return m.timetuple().tm_yday
+
+
+def _clock(m: dt.datetime) -> str:
+    return f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+
+
+# Each strftime code, as Python documents it, in the C locale: computed only when asked for.
+_CODES: dict[str, Callable[[dt.datetime], str]] = {
+    "d": lambda m: f"{m.day:02d}", "m": lambda m: f"{m.month:02d}", "H": lambda m: f"{m.hour:02d}",
+    "M": lambda m: f"{m.minute:02d}", "S": lambda m: f"{m.second:02d}", "f": lambda m: f"{m.microsecond:06d}",
+    "j": lambda m: f"{_yday(m):03d}", "y": lambda m: f"{m.year % 100:02d}", "Y": lambda m: f"{m.year:04d}",
+    "I": lambda m: f"{(m.hour % 12) or 12:02d}", "p": lambda m: "AM" if m.hour < 12 else "PM",
+    "a": lambda m: _DAYS[m.weekday()][:3], "A": lambda m: _DAYS[m.weekday()],
+    "b": lambda m: _MONTHS[m.month - 1][:3], "B": lambda m: _MONTHS[m.month - 1],
+    "w": lambda m: str(m.isoweekday() % 7), "u": lambda m: str(m.isoweekday()),
+    "G": lambda m: f"{m.isocalendar()[0]:04d}", "V": lambda m: f"{m.isocalendar()[1]:02d}",
+    "U": lambda m: f"{(_yday(m) + 6 - m.isoweekday() % 7) // 7:02d}",
+    "W": lambda m: f"{(_yday(m) + 6 - m.weekday()) // 7:02d}",
+    "z": lambda m: _offset(m, False), ":z": lambda m: _offset(m, True), "Z": lambda m: m.tzname() or "",
+    "%": lambda m: "%", "X": _clock, "x": lambda m: f"{m.month:02d}/{m.day:02d}/{m.year % 100:02d}",
+    "c": lambda m: f"{_DAYS[m.weekday()][:3]} {_MONTHS[m.month - 1][:3]} {m.day:2d} {_clock(m)} {m.year:04d}",
+}  # fmt: skip
+
+
 def _code(moment: dt.datetime, code: str) -> str:
-    """One strftime code, as Python documents it, in the C locale."""
-    m = moment
-    if code in "dmHMSjyYfIUWaAbBpwuGVzZcxX%" and code:
-        yday = m.timetuple().tm_yday
-        return {
-            "d": f"{m.day:02d}", "m": f"{m.month:02d}", "H": f"{m.hour:02d}", "M": f"{m.minute:02d}",
-            "S": f"{m.second:02d}", "f": f"{m.microsecond:06d}", "j": f"{yday:03d}",
-            "y": f"{m.year % 100:02d}", "Y": f"{m.year:04d}", "I": f"{(m.hour % 12) or 12:02d}",
-            "p": "AM" if m.hour < 12 else "PM", "a": _DAYS[m.weekday()][:3], "A": _DAYS[m.weekday()],
-            "b": _MONTHS[m.month - 1][:3], "B": _MONTHS[m.month - 1], "w": str(m.isoweekday() % 7),
-            "u": str(m.isoweekday()), "G": f"{m.isocalendar()[0]:04d}", "V": f"{m.isocalendar()[1]:02d}",
-            "U": f"{(yday + 6 - m.isoweekday() % 7) // 7:02d}", "W": f"{(yday + 6 - m.weekday()) // 7:02d}",
-            "z": _offset(m, False), "Z": m.tzname() or "", "%": "%",
-            "c": f"{_DAYS[m.weekday()][:3]} {_MONTHS[m.month - 1][:3]} {m.day:2d} {m:%H:%M:%S} {m.year:04d}",
-            "x": f"{m.month:02d}/{m.day:02d}/{m.year % 100:02d}", "X": f"{m.hour:02d}:{m.minute:02d}:{m.second:02d}",
-        }[code]  # fmt: skip
-    if code == ":z":
-        return _offset(m, True)
+    write = _CODES.get(code)
+    if write is not None:
+        return write(moment)
     shown = f"%{code}" if code else "a lone % at the end"
     raise ExpressionError(f"date_format: {shown} is not a format code (Python's strftime codes such as "
                           "%Y-%m-%d %H:%M; %% for a percent sign)")  # fmt: skip
