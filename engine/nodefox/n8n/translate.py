@@ -17,6 +17,8 @@ from typing import Any
 
 from ..errors import NodeFoxError
 from ..expressions.templates import is_template, template
+from ..graph import Edge
+from ..graph import Graph as EdgeGraph  # this module's Graph reads n8n's connections
 from ..nodes.http import MAX_RETRIES
 from .mapping import MAPPERS
 from .nodes import Context, Done, Mapped, NotExpressible, Placeholder
@@ -477,23 +479,8 @@ def _reads_of_later_nodes(nodes: list[dict], edges: list[dict], translated: set[
     if not edges:
         return
     ids = {n["name"]: n["id"] for n in nodes}
-    parents: dict[str, set[str]] = {}
-    for e in edges:
-        parents.setdefault(e["target"], set()).add(e["source"])
-    above: dict[str, set[str]] = {}
-
-    def ancestors(node_id: str) -> set[str]:
-        if node_id not in above:
-            found: set[str] = set()
-            todo = list(parents.get(node_id, ()))
-            while todo:
-                nxt = todo.pop()
-                if nxt not in found:
-                    found.add(nxt)
-                    todo.extend(parents.get(nxt, ()))
-            above[node_id] = found
-        return above[node_id]
-
+    # the engine's own graph and its rule for `$("Name")`: the same answer the run will give
+    graph = EdgeGraph([n["id"] for n in nodes], [Edge("", e["source"], "", e["target"], "") for e in edges])
     reported = {(u["node"], u["path"]) for u in report.untranslated}
     for node in nodes:
         if node["id"] not in translated:
@@ -505,7 +492,7 @@ def _reads_of_later_nodes(nodes: list[dict], edges: list[dict], translated: set[
                 refs = template(value).refs
             except NodeFoxError:
                 continue
-            later = sorted(r for r in refs if ids.get(r) not in ancestors(node["id"]))
+            later = sorted(r for r in refs if r not in ids or not graph.is_ancestor(ids[r], node["id"]))
             if later:
                 report.expr_translated -= 1
                 report.untranslated.append({
