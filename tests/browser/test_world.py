@@ -398,12 +398,18 @@ def http_doc() -> dict:
                [{"source": "src", "target": "get"}])  # fmt: skip
 
 
-def test_typing_a_url_key_by_key_asks_once_for_its_host_and_loses_no_key(editor, api):
+def url_field(editor):
+    """The empty URL field of an http node, focused, with the prompts asked recorded."""
     load(editor, http_doc())
     select(editor, "get")
     editor.evaluate(WATCH_PROMPTS)
     field = param(editor, "/url")
     field.click()
+    return field
+
+
+def test_typing_a_url_key_by_key_asks_once_for_its_host_and_loses_no_key(editor, api):
+    field = url_field(editor)
     url = api.url("/json")
     editor.keyboard.type(url, delay=40)  # "http://1", "http://12", … are hosts too: never asked
     expect(prompt(editor)).to_contain_text("This workflow wants to contact 127.0.0.1", timeout=SLOW)
@@ -424,11 +430,7 @@ def test_typing_a_url_key_by_key_asks_once_for_its_host_and_loses_no_key(editor,
 
 
 def test_a_pasted_url_asks_once_and_leaving_the_field_asks_at_once(editor, api):
-    load(editor, http_doc())
-    select(editor, "get")
-    editor.evaluate(WATCH_PROMPTS)
-    field = param(editor, "/url")
-    field.click()
+    field = url_field(editor)
     editor.keyboard.insert_text(api.url("/json"))  # as a paste: one edit
     expect(prompt(editor)).to_contain_text("127.0.0.1", timeout=SLOW)
     expect(field).to_be_focused()
