@@ -280,12 +280,12 @@ _EDIT = """async ([node, port, pointer, value, expected]) => {
       if (!seen()) return;
       const t1 = performance.now();
       observer.disconnect();
+      // the last answer the page took (by message or from shared memory) splits the edit
       const posted = times.posted.find(t => t >= t0);
-      const last = times.answered.filter(t => t <= t1).length - 1;
-      const answered = times.answered[last];
-      const split = posted !== undefined && answered !== undefined && answered >= posted;
-      resolve({ms: t1 - t0, toWorker: split ? posted - t0 : null, worker: split ? answered - posted : null,
-               toDom: split ? t1 - answered : null, engine: split ? times.engine[last] : null});
+      const taken = window.nodefox.timing();
+      const split = posted !== undefined && taken.at >= posted && taken.at <= t1;
+      resolve({ms: t1 - t0, toWorker: split ? posted - t0 : null, worker: split ? taken.at - posted : null,
+               toDom: split ? t1 - taken.at : null, engine: split ? taken.handleMs : null});
     });
     observer.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
     setTimeout(() => { observer.disconnect(); reject(new Error(`${sel} never showed ${expected}`)); }, 10000);

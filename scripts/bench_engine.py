@@ -174,6 +174,8 @@ def main(input_text: str) -> str:
         out["small_last_ms"], out["small_last_ran"] = _edit_times(docs["small"], spec["last_edit"], edits)
         out["big_last_ms"], out["big_last_ran"] = _edit_times(docs["big-1000"], spec["last_edit"], edits)
         out["small_nodes"], out["big_nodes"] = len(docs["small"]["nodes"]), len(docs["big-1000"]["nodes"])
+        if "chain-10" in docs:
+            out["chain10_ms"], out["chain10_ran"] = _edit_times(docs["chain-10"], spec["chain_edit"], edits)
     if "memory" in only:
         # the heap is read by the caller (Pyodide: the wasm memory, which never shrinks, so its peak)
         _edit_times(docs["big-1000"], spec["big_edit"], 5)

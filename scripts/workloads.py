@@ -209,6 +209,8 @@ def small(items: int = 20) -> dict:
 
 # the last node of lane 0: one node re-runs, in `small()` as in `big()`
 LAST_EDIT = ("l0n8", "/fields/0/value", [1, 2])
+# performance.md's `chain-10` beside `big-1000`: its last set node, one node re-runs
+CHAIN_EDIT = ("s9", "/fields/0/value", ["={{ $json.a * 4 }}", "={{ $json.a * 5 }}"])
 # the editor's keystroke on a small workflow: `small`'s if node, two thresholds with different counts
 SMALL_EDIT = ("l0n1", "/conditions/0/right", [5, 15])
 

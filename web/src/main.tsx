@@ -20,14 +20,16 @@ try {
 }
 
 let editor: ReturnType<typeof createEditor>;
-let lastTiming = { handleMs: 0, waitedMs: 0 }; // the worker's timing of the last answer
+// the worker's timing of the last answer, and when the page took it (performance.now(): an
+// answer read from shared memory has no message event of its own to time)
+let lastTiming = { handleMs: 0, waitedMs: 0, at: 0 };
 const engine = new EngineClient({
   progress: (step, state, ms) => editor.getState().engineProgress(step, state, ms),
   ready: ({ catalogue, version, ms }) => editor.getState().engineReady(JSON.parse(catalogue) as Catalogue, version, ms),
   fatal: (message) => editor.getState().engineFailed(message),
   busy: (busy) => editor.getState().engineBusy(busy),
   timing: (ms, waited) => {
-    lastTiming = { handleMs: ms, waitedMs: waited };
+    lastTiming = { handleMs: ms, waitedMs: waited, at: performance.now() };
     editor.getState().engineTiming(ms, waited);
   },
   document: () => editor.getState().doc, // what a restarted worker loads (no interrupt buffer)
@@ -75,7 +77,8 @@ window.nodefox = {
     }
     return text;
   },
-  /** The worker's timing of the last answer: handle()'s wall time and how long it queued (not in web.md). */
+  /** The worker's timing of the last answer: handle()'s wall time, how long it queued, and when
+   * the page took it (not in web.md). */
   timing: () => ({ ...lastTiming }),
   /** Stop a running preview (not in web.md: for tests and embedders). */
   stop: () => engine.stop(() => void editor.getState().start()),
