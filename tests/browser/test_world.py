@@ -153,12 +153,12 @@ def test_a_write_waits_with_its_counts_until_its_play_button(editor, api):
     expect(node(editor, "post").locator('[data-testid="refresh"]')).to_have_count(0)
     editor.wait_for_timeout(300)
     assert api.requests("/echo") == []
-    # ▶: the host was never allowed, so the editor asks; allowed, ▶ sends once and pins
+    # ▶: the host was never allowed, so the editor asks; Allow sends once and pins, no second ▶
     node(editor, "post").locator('[data-testid="execute"]').click()
     expect(prompt(editor)).to_contain_text("127.0.0.1", timeout=SLOW)
     assert api.requests("/echo") == []
+    expect(editor.locator('[data-testid="notice"]')).to_have_count(0)  # the prompt says it; no "did not run"
     prompt(editor).get_by_role("button", name="Allow").click()
-    node(editor, "post").locator('[data-testid="execute"]').click()
     expect(status(editor, "post")).to_have_attribute("data-status", "pinned", timeout=SLOW)
     expect(count(editor, "after", "out")).to_have_text("3")
     assert [m for m, _, _ in api.requests("/echo") if m != "OPTIONS"] == ["POST"] * 3  # OPTIONS: CORS
@@ -167,6 +167,24 @@ def test_a_write_waits_with_its_counts_until_its_play_button(editor, api):
     select(editor, "after")
     editor.wait_for_timeout(300)
     assert len([m for m, _, _ in api.requests("/echo") if m == "POST"]) == 3
+
+
+def test_a_play_held_for_a_denied_host_sends_nothing(editor, api):
+    url = api.url("/echo?pick=method")
+    load(editor, doc("Poster", [items_node(2), {"id": "post", "type": "http", "name": "Post", "position": [300, 0],
+                                               "params": {"url": url, "method": "POST", "body": "={{ $json }}"}}],
+                     [{"source": "src", "target": "post"}]))  # fmt: skip
+    node(editor, "post").locator('[data-testid="execute"]').click()
+    expect(prompt(editor)).to_contain_text("127.0.0.1", timeout=SLOW)
+    prompt(editor).get_by_role("button", name="Deny").click()
+    expect(prompt(editor)).to_have_count(0)
+    editor.wait_for_timeout(500)
+    assert [m for m, _, _ in api.requests("/echo") if m != "OPTIONS"] == []
+    expect(status(editor, "post")).not_to_have_attribute("data-status", "pinned")
+    # ▶ again: the host is denied, so it is said at once and still nothing is sent
+    node(editor, "post").locator('[data-testid="execute"]').click()
+    expect(editor.locator('[data-testid="notice"]')).to_contain_text("Post did not run", timeout=SLOW)
+    assert [m for m, _, _ in api.requests("/echo") if m != "OPTIONS"] == []
 
 
 # -- 3: credentials --------------------------------------------------------------------------

@@ -22,9 +22,12 @@ export type WorldState = {
   asking: string[]; // hosts waiting for Allow / Deny, first shown
   offer: { file: string; at: [number, number] } | null; // a dropped CSV: add a read_file node?
   report: { source: string; report: N8nReport } | null;
+  // a ▶ refused for a host not yet answered: Allow for that host runs it again (when the
+  // node is as it was), so ▶ then Allow is one send, not two presses
+  retry: { host: string; id: string; node: string } | null;
 };
 
-export const world = createStore<WorldState>()(() => ({ files: [], panel: null, asking: [], offer: null, report: null }));
+export const world = createStore<WorldState>()(() => ({ files: [], panel: null, asking: [], offer: null, report: null, retry: null }));
 
 const info = ({ name, size, modified }: StoredFile): FileInfo => ({ name, size, modified });
 const storage = browserStorage();
@@ -76,6 +79,42 @@ export async function takeWritten(engine: EngineClient, name: string) {
   const stored = await putFile(file.name, file.data);
   world.setState({ files: [...world.getState().files.filter((f) => f.name !== name), info(stored)].sort((a, b) => a.name.localeCompare(b.name)) });
 }
+
+/** ▶ on a write node (op execute): it sends or writes once and pins its output. Refused for
+ * a host this browser has not answered, it is run again on Allow (`retry`). */
+export async function executeNode(engine: EngineClient, editor: StoreApi<Editor>, id: string) {
+  const before = editor.getState().doc.nodes.find((n) => n.id === id);
+  if (!before) return;
+  const answer = await editor.getState().edit([{ op: "execute", id }]);
+  if (!answer) return;
+  if (!answer.workflow) await editor.getState().resync(); // the pinned output is in the document
+  const executed = answer.executed;
+  const label = before.name || id;
+  if (executed?.status === "error") {
+    const message = executed.error?.message ?? "unknown error";
+    const host = deniedHost(message);
+    if (host && !(host in hostAnswers(storage, editor.getState().hostsKey))) {
+      world.setState({ retry: { host, id, node: sameSend(before) } });
+      return; // the permission prompt asks; its Allow runs this again
+    }
+    editor.getState().notify("error", `${label} did not run`, [message]);
+  } else if (executed?.status === "ok" && before.type === "write_file") {
+    const pinned = editor.getState().doc.nodes.find((n) => n.id === id)?.pinned?.[0];
+    if (pinned && typeof pinned.file === "string") await takeWritten(engine, pinned.file);
+  }
+}
+
+/** An answer for `host`: the ▶ it held back runs now if allowed and the node is unchanged. */
+export function answeredHost(engine: EngineClient, editor: StoreApi<Editor>, host: string, allowed: boolean) {
+  const retry = world.getState().retry;
+  if (retry?.host !== host) return;
+  world.setState({ retry: null });
+  const now = editor.getState().doc.nodes.find((n) => n.id === retry.id);
+  if (allowed && now && sameSend(now) === retry.node) void executeNode(engine, editor, retry.id);
+}
+
+/** What a node would send: a move or a rename between ▶ and Allow changes nothing of it. */
+const sameSend = (node: { type: string; params?: unknown }) => JSON.stringify([node.type, node.params ?? {}]);
 
 /** The session's permissions and credentials for the workflow on the canvas: writes only
  * on ▶ (so `write` is granted), the hosts this browser allowed for it, the credentials. */

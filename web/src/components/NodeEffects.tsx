@@ -1,8 +1,9 @@
-// On a node with an effect (world.md): what a waiting node would send, the ▶ that runs a
-// write node once (op execute, which pins its output) and the ↻ that reads again (op refresh).
+// On a node with an effect: what a waiting node would send, the ▶ that runs a write node
+// once (op execute, which pins its output; world.ts executeNode) and the ↻ that reads again
+// (op refresh).
 import { useEditorApi, useEngine } from "../hooks";
 import type { NodeResult } from "../lib/types";
-import { takeWritten } from "../world";
+import { executeNode } from "../world";
 
 type Shown = { id: string; type: string; name?: string };
 
@@ -12,19 +13,6 @@ export function NodeEffects({ node, effect, result }: { node: Shown; effect: "no
   const engine = useEngine();
   const waiting = result?.status === "waiting";
   const counts = Object.entries(result?.counts ?? {});
-
-  const execute = async () => {
-    const answer = await api.getState().edit([{ op: "execute", id: node.id }]);
-    if (!answer) return;
-    if (!answer.workflow) await api.getState().resync(); // the pinned output is in the document
-    const executed = answer.executed;
-    if (executed?.status === "error") {
-      api.getState().notify("error", `${node.name || node.id} did not run`, [executed.error?.message ?? "unknown error"]);
-    } else if (executed?.status === "ok" && node.type === "write_file") {
-      const pinned = api.getState().doc.nodes.find((n) => n.id === node.id)?.pinned?.[0];
-      if (pinned && typeof pinned.file === "string") await takeWritten(engine, pinned.file);
-    }
-  };
 
   if (effect === "none" && !waiting) return null;
   return (
@@ -43,7 +31,7 @@ export function NodeEffects({ node, effect, result }: { node: Shown; effect: "no
           title="Run now: sends once and pins the output"
           onClick={(e) => {
             e.stopPropagation();
-            void execute();
+            void executeNode(engine, api, node.id);
           }}
         >
           ▶

@@ -6,7 +6,7 @@ import { useEffect, useRef } from "react";
 import { useStore } from "zustand";
 import { useEditorApi, useEngine } from "../hooks";
 import { browserStorage, rememberHost } from "../lib/worldPrefs";
-import { hostsToAsk, sendWorld, syncFiles, world } from "../world";
+import { answeredHost, hostsToAsk, sendWorld, syncFiles, world } from "../world";
 
 /** How long after the last edit the page waits to ask while a text field has the focus: a
  * URL typed key by key is asked about once, for the host it ends with, not for each host
@@ -70,6 +70,7 @@ export function WorldSync() {
 
 export function PermissionPrompt() {
   const api = useEditorApi();
+  const engine = useEngine();
   const host = useStore(world, (s) => s.asking[0]);
   const last = useRef<{ hosts?: string }>({ hosts: "" });
   const allow = useRef<HTMLButtonElement>(null);
@@ -84,6 +85,7 @@ export function PermissionPrompt() {
     world.setState({ asking: world.getState().asking.filter((h) => h !== host) });
     last.current.hosts = ""; // always send: the session's hosts change
     if (allowed) sendWorld(api, last.current);
+    answeredHost(engine, api, host, allowed); // a ▶ held back for this host: now, or never
   };
   return (
     <div className="fx-dialog fx-permission" role="alertdialog" aria-labelledby="fx-permission-text" data-testid="permission-prompt" data-host={host}>
