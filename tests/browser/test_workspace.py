@@ -316,3 +316,34 @@ def test_without_a_workspace_the_browser_keeps_a_list(editor):
     )
     expect(entry(editor, "Second")).to_be_visible()
     expect(count(editor, "lim", "out")).to_have_text("2")
+
+
+def test_two_tabs_on_one_workflow_lose_no_edit(editor):
+    from conftest import load, param
+
+    load(editor, chain(2))
+    other = editor.context.new_page()  # a second tab of the same browser, on the same workflow
+    other.goto(editor.url)
+    other.wait_for_function("() => window.nodefox && window.nodefox.version", timeout=60_000)
+    expect(count(other, "lim", "out")).to_have_text("2")
+
+    # an edit in the second tab: the first is asked, and writes nothing over it meanwhile
+    node(other, "lim").locator(".fx-node-head").click()
+    param(other, "/max").fill("1")
+    expect(count(other, "lim", "out")).to_have_text("1")
+    question = editor.get_by_test_id("question")
+    expect(question).to_contain_text("This workflow was changed in another tab", timeout=10_000)
+    question.get_by_role("button", name="Load the other version").click()
+    expect(count(editor, "lim", "out")).to_have_text("1")
+
+    # and the list made in one tab is the other's too
+    open_panel(other)
+    other.get_by_test_id("workflows-panel").get_by_test_id("workflow-new").click()
+    expect(other.locator(".react-flow__node")).to_have_count(0)
+    node(editor, "lim").locator(".fx-node-head").click()
+    param(editor, "/max").fill("0")  # an edit here saves the list: the new entry stays in it
+    expect(count(editor, "lim", "out")).to_have_text("0")
+    editor.wait_for_timeout(800)  # past the list's write delay
+    names = editor.evaluate("JSON.parse(localStorage.getItem('nodefox.workflows')).map(e => e.name)")
+    assert sorted(names) == ["My workflow", "Orders"]
+    other.close()

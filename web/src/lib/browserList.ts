@@ -5,6 +5,7 @@
 // replaced stays in the list.
 import { createStore, type StoreApi } from "zustand/vanilla";
 import type { Editor } from "../store";
+import { HISTORY } from "../store/history";
 import type { Workflow } from "./types";
 
 export type BrowserEntry = { id: string; name: string; modified: string; nodes: number };
@@ -24,6 +25,9 @@ export class BrowserList {
   private timer: ReturnType<typeof setTimeout> | null = null;
   private opening = false;
   private warned = false;
+  // another tab of this browser changed the open workflow's entry: this tab does not write
+  // over it until the person has chosen which version to keep (`elsewhere`)
+  private held = false;
 
   constructor(
     readonly editor: StoreApi<Editor>,
@@ -52,6 +56,53 @@ export class BrowserList {
       else if (state.doc !== prev.doc && !this.opening) this.later();
     });
     globalThis.addEventListener?.("pagehide", () => this.write());
+    globalThis.addEventListener?.("storage", (e) => void this.elsewhere(e as StorageEvent));
+  }
+
+  /** Another tab of this browser wrote to the storage (the browser tells the other tabs
+   * only). The list is shared, so it is taken as that tab wrote it, with this tab's entry
+   * kept; an edit there to the workflow open here is not overwritten by this tab's next
+   * save: the person is asked which version to keep (as Node-RED asks when the flows on
+   * the server changed). */
+  async elsewhere(e: Pick<StorageEvent, "key" | "newValue" | "storageArea">) {
+    if (e.storageArea !== this.storage || e.key === null) return;
+    const { entries, current } = this.state.getState();
+    if (e.key === INDEX_KEY) {
+      let theirs: BrowserEntry[] = [];
+      try {
+        theirs = JSON.parse(e.newValue ?? "[]");
+      } catch {
+        return;
+      }
+      if (!Array.isArray(theirs)) return;
+      const mine = entries.find((entry) => entry.id === current);
+      const lost = mine && !theirs.some((entry) => entry.id === current);
+      this.state.setState({ entries: lost ? [mine, ...theirs] : theirs });
+      return;
+    }
+    if (!current || e.key !== DOC_PREFIX + current || e.newValue === null || this.held) return;
+    if (e.newValue === JSON.stringify(this.editor.getState().doc)) return;
+    this.held = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const load = await this.editor.getState().ask({
+      title: "This workflow was changed in another tab",
+      lines: ["Load the other tab's version here, or keep this one (it is saved over the other's)."],
+      yes: "Load the other version",
+      no: "Keep this one",
+    });
+    if (this.state.getState().current !== current || !load) {
+      this.held = false;
+      if (this.state.getState().current === current) this.write(undefined, true); // this tab's, over the other's
+      return;
+    }
+    const { doc, past } = this.editor.getState();
+    try {
+      // held, so `open` does not save this tab's version first; Undo brings it back
+      if (await this.open(current)) this.editor.setState({ past: [...past, doc].slice(-HISTORY) });
+    } finally {
+      this.held = false;
+    }
   }
 
   private put(key: string, value: string): boolean {
@@ -86,12 +137,12 @@ export class BrowserList {
     this.timer = setTimeout(() => this.write(), WRITE_MS);
   }
 
-  /** The canvas's workflow into its entry. */
-  write(doc: Workflow = this.editor.getState().doc) {
+  /** The canvas's workflow into its entry (`force`: even when the entry changed elsewhere). */
+  write(doc: Workflow = this.editor.getState().doc, force = false) {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const { entries, current } = this.state.getState();
-    if (!current) return;
+    if (!current || (this.held && !force)) return;
     const text = JSON.stringify(doc);
     if (this.stored(current) === text) return; // unchanged (a refused file shown, then taken back)
     this.put(DOC_PREFIX + current, text);
@@ -182,8 +233,7 @@ export class BrowserList {
 
   async rename(id: string, name: string): Promise<void> {
     if (id === this.state.getState().current) {
-      const doc = this.editor.getState().doc;
-      await this.editor.getState().edit([{ op: "load", workflow: { ...doc, name } }]); // live.md has no op for the name
+      await this.editor.getState().renameWorkflow(name);
       this.write();
       return;
     }

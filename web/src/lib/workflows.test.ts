@@ -107,3 +107,52 @@ describe("BrowserList", () => {
     expect(list.state.getState().entries.map((e) => e.name).sort()).toEqual(["Filled copy", "My workflow"]);
   });
 });
+
+describe("BrowserList in two tabs of one browser", () => {
+  /** The storage event the browser gives the other tabs when one writes `key`. */
+  const told = (list: BrowserList, storage: Storage, key: string) =>
+    list.elsewhere({ key, newValue: storage.getItem(key), storageArea: storage });
+  const current = (list: BrowserList) => list.state.getState().current!;
+
+  it("shares the list: an entry made in one tab is not dropped by the other's next save", async () => {
+    const storage = new MemoryStorage();
+    const a = new BrowserList(createEditor(engine, storage, doc("First", 1)), storage);
+    const editorB = createEditor(engine, storage, doc("First", 1));
+    const b = new BrowserList(editorB, storage);
+    await editorB.getState().open(doc("Made in B", 2), "an example");
+    await told(a, storage, "nodefox.workflows");
+    a.write({ ...doc("First", 3) }); // an edit in tab A saves its entry and the list
+    expect(JSON.parse(storage.getItem("nodefox.workflows")!).map((e: { name: string }) => e.name).sort()).toEqual(["First", "Made in B"]);
+    expect(b.read(current(b))?.name).toBe("Made in B");
+  });
+
+  it("asks before writing over an edit the other tab made to the same workflow", async () => {
+    const storage = new MemoryStorage();
+    const editorA = createEditor(engine, storage, doc("Shared", 1));
+    const a = new BrowserList(editorA, storage);
+    const editorB = createEditor(engine, storage, doc("Shared", 1));
+    const b = new BrowserList(editorB, storage);
+    expect(current(b)).toBe(current(a)); // a second tab opens the same entry
+    const key = `nodefox.workflows.doc.${current(a)}`;
+
+    b.write(doc("Shared", 4)); // tab B's edit
+    const asked = told(a, storage, key);
+    expect(editorA.getState().question?.title).toBe("This workflow was changed in another tab");
+    a.write(doc("Shared", 2)); // tab A's save while the question is open keeps B's edit
+    expect(a.read(current(a))?.nodes).toHaveLength(4);
+    editorA.getState().reply(true); // load the other version
+    await asked;
+    expect(editorA.getState().doc.nodes).toHaveLength(4);
+    editorA.getState().undo(); // and this tab's own version is one undo away
+    expect(editorA.getState().doc.nodes).toHaveLength(1);
+
+    b.write(doc("Shared", 5));
+    const kept = told(a, storage, key);
+    editorA.getState().reply(false); // keep this tab's: it is saved over the other's
+    await kept;
+    expect(a.read(current(a))?.nodes).toHaveLength(1);
+    // its own write, told back, asks nothing
+    await told(a, storage, key);
+    expect(editorA.getState().question).toBeNull();
+  });
+});
