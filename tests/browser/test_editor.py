@@ -188,6 +188,18 @@ def test_undo_and_redo(editor):
     expect(count(editor, "lim", "out")).to_have_text("5")
 
 
+def test_arrow_key_moves_undo_as_one_step(editor):
+    load(editor, chain())
+    select(editor, "lim")
+    start = editor.evaluate("window.nodefox.editor.export()")["nodes"][1]["position"]
+    for _ in range(4):
+        editor.keyboard.press("ArrowRight")
+    editor.wait_for_function("x => window.nodefox.editor.export().nodes[1].position[0] > x", arg=start[0])
+    editor.keyboard.press("Control+z")
+    editor.wait_for_function("p => JSON.stringify(window.nodefox.editor.export().nodes[1].position) === p",
+                             arg=json.dumps(start, separators=(",", ":")))  # fmt: skip
+
+
 def test_delete_and_undo_a_node(editor):
     load(editor, chain())
     select(editor, "lim")

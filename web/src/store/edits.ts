@@ -80,7 +80,10 @@ export function editsSlice({ set, get, send, edgeId }: Kit, record: Recorder, ga
     },
 
     move(positions) {
-      return get().edit(Object.entries(positions).map(([id, position]) => ({ op: "move", id, position })));
+      // moves of the same nodes in a row (arrow keys held, a drag refined) are one undo step
+      const ids = Object.keys(positions);
+      const merge = `move:${[...ids].sort().join(",")}`;
+      return get().edit(ids.map((id) => ({ op: "move", id, position: positions[id] })), { merge });
     },
 
     pin(id, items, merge = false) {

@@ -172,6 +172,28 @@ describe("undo and redo", () => {
   });
 });
 
+describe("moves", () => {
+  it("of the same nodes in a row (arrow keys) undo together, others apart", async () => {
+    const store = editor();
+    const d0 = store.getState().doc;
+    for (let x = 1; x <= 5; x++) {
+      await store.getState().move({ n1: [x * 5, 0] });
+      now += 100;
+    }
+    expect(store.getState().past).toEqual([d0]);
+    await store.getState().move({ n2: [0, 40] });
+    expect(store.getState().past).toHaveLength(2);
+    now += 1300;
+    await store.getState().move({ n2: [0, 50] });
+    expect(store.getState().past).toHaveLength(3);
+    store.getState().undo();
+    store.getState().undo();
+    expect(store.getState().doc.nodes.find((n) => n.id === "n1")?.position).toEqual([25, 0]);
+    store.getState().undo();
+    expect(store.getState().doc).toBe(d0);
+  });
+});
+
 describe("keystrokes in one field", () => {
   const type = (store: ReturnType<typeof editor>, value: string, path = "/fields/0") =>
     store.getState().edit([patch("n2", path, value)], { merge: `param:n2:${path}` });
