@@ -164,4 +164,7 @@ def parse_pointer(ptr: str) -> list[str]:
         return []
     if not ptr.startswith("/"):
         raise ValueError(f"JSON pointer {ptr!r} must start with '/'")
-    return [p.replace("~1", "/").replace("~0", "~") for p in ptr[1:].split("/")]
+    parts = ptr[1:].split("/")
+    if any("~" in p.replace("~0", "").replace("~1", "") for p in parts):
+        raise ValueError(f"JSON pointer {ptr!r}: '~' must be followed by 0 or 1 (~0 is '~', ~1 is '/')")
+    return [p.replace("~1", "/").replace("~0", "~") for p in parts]

@@ -487,6 +487,21 @@ def test_patch_params_rejections():
     c.check()
 
 
+def test_patch_params_rejects_what_is_no_json_pointer():
+    """RFC 6901: `~` is only `~0` or `~1`, and a list index has no leading zero."""
+    c = Client(orders_doc())
+    answer = c.apply([
+        {"op": "patch_params", "id": "n1", "path": "/items/01/price", "value": 1},
+        {"op": "patch_params", "id": "n1", "path": "/items/0/pr~2ice", "value": 1},
+        {"op": "patch_params", "id": "n1", "path": "/items/0/price~", "value": 1},
+    ])  # fmt: skip
+    r = reasons(answer)
+    assert sorted(r) == [0, 1, 2]
+    assert "'01' is not an index" in r[0]
+    assert all("'~' must be followed by 0 or 1" in r[i] for i in (1, 2))
+    assert c.export() == orders_doc()
+
+
 def test_patch_params_that_drops_a_switch_port_in_use_is_rejected():
     rules = [{"conditions": [{"left": "={{ $json.price }}", "op": "gt", "right": 50}]},
              {"conditions": [{"left": "={{ $json.price }}", "op": "gt", "right": 10}]}]

@@ -146,10 +146,17 @@ CASES = [
     ("{{ $json.mixed.match(/^(?=.*o).+$/) !== null }}", True),
     ("{{ [[1], 2, [[3]], null].flatMap(x => x) }}", [1, 2, [3], None]),
     ("{{ Object.assign({ a: 1, x: 0 }, $json.nested) }}", {"a": 1, "x": {"y": "deep"}}),
+    # a remainder as a test (it is a conditional in Python); Number() of a boolean is 1 or 0;
+    # parseInt() without a radix reads "0x" as hexadecimal, parseInt/parseFloat of a boolean NaN
+    ("{{ $json.list.filter(x => x % 2) }}", [1, 3]), ("{{ $json.a % 2 ? 'odd' : 'even' }}", "odd"),
+    ("{{ JSON.stringify(Number($json.flag)) }}", "1"), ("{{ Number($json.none) }}", 0),
+    ("{{ parseInt('0x1F') }}", 31), ("{{ parseInt('0x1F', 10) }}", 0),
+    ("{{ parseInt($json.flag) }}", None), ("{{ parseFloat($json.off) }}", None),
 ]
 # cases where NodeFox fails the node instead of converting as JavaScript does
 FAILS = {"{{ 3 * $json.n }}", "{{ parseInt($json.s + '7') }}", "{{ $json.list == 1 }}"}
 FAILS |= {"{{ $json.list.toString() }}", "{{ `${$json.list}` }}"}
+FAILS |= {"{{ Number($json.none) }}", "{{ parseInt('0x1F') }}", "{{ parseInt($json.flag) }}", "{{ parseFloat($json.off) }}"}
 REFUSED = {"{{ $now.toISO() }}"}
 
 

@@ -185,3 +185,28 @@ def test_a_webhook_v2_with_one_of_several_methods_chosen_answers_that_method() -
 ])  # fmt: skip
 def test_trigger_refusals(kind: str, params: dict, why: str) -> None:
     assert why in reason(one(kind, params, 2)[1])
+
+
+def test_filter_v2_array_and_date_tests_read_a_missing_value_as_n8n_does() -> None:
+    """n8n reads a null or missing array as [] (`leftValue ?? []`) and finds a date test on
+    a missing date false (`if (!left || !right) return false`); a NodeFox test on null fails
+    the item instead, so the translation guards it."""
+    from nodefox import run
+
+    tests = [("array", "contains", 2), ("array", "notContains", 2), ("array", "lengthEquals", 0),
+             ("array", "lengthGt", 1), ("dateTime", "after", "2026-01-01T00:00:00Z"),
+             ("dateTime", "before", "2026-01-01T00:00:00Z"), ("dateTime", "notEquals", "2026-01-01T00:00:00Z")]  # fmt: skip
+    field = {"array": "l", "dateTime": "d"}
+    items = [{"l": [1, 2], "d": "2026-02-01T00:00:00Z"}, {}]
+    kept = []
+    for kind, operation, right in tests:
+        node, report = one("filter", {"conditions": {
+            "options": {"caseSensitive": True, "typeValidation": "strict"}, "combinator": "and",
+            "conditions": [{"leftValue": f"={{{{ $json.{field[kind]} }}}}", "rightValue": right,
+                            "operator": {"type": kind, "operation": operation}}]}}, 2)  # fmt: skip
+        assert report["nodes"]["placeholders"] == []
+        doc = {"nodefox": 1, "nodes": [{"id": "t", "type": "trigger"}, node], "edges": [{"source": "t", "target": node["id"]}]}
+        result = run(doc, items)["nodes"][node["id"]]
+        assert result["status"] == "ok", (kind, operation, result.get("error"))
+        kept.append([items.index(i) for i in result["outputs"]["kept"]])
+    assert kept == [[0], [1], [1], [0], [0], [], [0]]

@@ -123,6 +123,9 @@ def test_parse_pointer():
     assert paths.parse_pointer("/") == [""]
     with pytest.raises(ValueError):
         paths.parse_pointer("a")
+    for bad in ("/a~2", "/a~", "/~~0"):
+        with pytest.raises(ValueError):
+            paths.parse_pointer(bad)
 
 
 def test_pointer_order_is_numeric_for_indexes():

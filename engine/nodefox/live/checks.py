@@ -73,7 +73,8 @@ def set_pointer(params: dict, keys: list[str], op: dict, pointer: str) -> Any:
             if key == "-" and last and not remove:
                 new_list.append(value)
                 return new_list
-            if not key.isdigit() or int(key) >= len(new_list) + (1 if last and not remove else 0):
+            index_text = key.isascii() and key.isdigit() and (key == "0" or not key.startswith("0"))
+            if not index_text or int(key) >= len(new_list) + (1 if last and not remove else 0):
                 raise Rejected(f"{pointer}: {key!r} is not an index of the list at "
                                f"{paths.pointer(*keys[:i]) or '/'}")  # fmt: skip
             index = int(key)

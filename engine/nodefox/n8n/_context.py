@@ -123,6 +123,7 @@ def _min_max(fn: str):
 
 # the number JavaScript's parseInt / parseFloat read at the start of a text ("42px" is 42)
 _LEADING_INT = _string(r"^\s*[+-]?\d+")
+_LEADING_DEC_INT = _string(r"^\s*[+-]?(?!0[xX])\d+")
 _LEADING_FLOAT = _string(r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 
 
@@ -133,7 +134,8 @@ def _whole_or_float(text: str) -> str:
 
 
 def _parse_int(tr: Any, args: tuple) -> Py:
-    if len(args) == 2 and isinstance(args[1], Num) and args[1].value == 10:
+    decimal = len(args) == 2 and isinstance(args[1], Num) and args[1].value == 10
+    if decimal:
         args = args[:1]
     if len(args) != 1:
         raise Untranslatable("parseInt() with a radix other than 10")
@@ -144,13 +146,14 @@ def _parse_int(tr: Any, args: tuple) -> Py:
         raise Untranslatable(f"parseInt() of a {x.kind}")
     # a number truncated; text's leading whole number ("12.99" and "42px" give 12 and 42);
     # text with none fails (JavaScript gives NaN, which JSON cannot hold)
-    leading = f"int(re_findall({_LEADING_INT}, {x.text})[0])"
+    # without a radix, "0x1F" is hexadecimal to JavaScript (31): no match, so it fails
+    leading = f"int(re_findall({_LEADING_INT if decimal else _LEADING_DEC_INT}, {x.text})[0])"
     if x.kind == NUM:
         return _atom(f"int({x.text})", NUM)
     if x.kind == STR:
         return _atom(leading, NUM)
     v = _paren(x)
-    return _op(f"int({v}) if {v} != str({v}) else {leading}", NUM)
+    return _op(f"int({v}) if {v} != str({v}) and {_not_bool(v)} else {leading}", NUM)
 
 
 def _parse_float(tr: Any, args: tuple) -> Py:
@@ -162,7 +165,7 @@ def _parse_float(tr: Any, args: tuple) -> Py:
     if x.kind not in (STR, ANY):
         raise Untranslatable(f"parseFloat() of a {x.kind}")
     found = f"re_findall({_LEADING_FLOAT}, {x.text})[0]"
-    return _number_or_read(x, f"({_whole_or_float(found)})")
+    return _number_or_read(x, f"({_whole_or_float(found)})", parse=True)
 
 
 def _number_fn(tr: Any, args: tuple) -> Py:
@@ -178,13 +181,20 @@ def _number_fn(tr: Any, args: tuple) -> Py:
     return _number_or_read(x, f"(0 if {v}.strip() == '' else {_whole_or_float(v)})")
 
 
-def _number_or_read(x: Py, read: str) -> Py:
-    """`read` (the number a text `x` holds) for text; for a value of unknown kind, itself when
-    it is no text (only text equals its own str()), else `read`."""
+def _not_bool(v: str) -> str:
+    return f"{v} is not True and {v} is not False"
+
+
+def _number_or_read(x: Py, read: str, parse: bool = False) -> Py:
+    """`read` (the number a text `x` holds) for text; for a value of unknown kind that is no
+    text (only text equals its own str()), the number itself: unary `+` gives a boolean's 1 or
+    0, as Number() does, and fails on null, arrays and objects. parseFloat() reads a boolean
+    as text (JavaScript's NaN), so that fails too."""
     if x.kind == STR:
         return _op(read, NUM)
     v = _paren(x)
-    return _op(f"{v} if {v} != str({v}) else {read}", NUM)
+    number = f"{v} != str({v}) and {_not_bool(v)}" if parse else f"{v} != str({v})"
+    return _op(f"+{v} if {number} else {read}", NUM)
 
 
 def _boolean(tr: Any, args: tuple) -> Py:

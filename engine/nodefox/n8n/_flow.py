@@ -79,8 +79,15 @@ def _text_operand(ctx: Context, value: Any, pointer: str, lower: bool, guard: bo
     return Done(f"={{{{ {text}{'.lower()' if lower else ''} }}}}")
 
 
-def _or_empty(py: Any) -> str:
-    return f"({_paren(py)} if {_paren(py)} is not None else '')"
+def _or_empty(py: Any, empty: str = "''") -> str:
+    return f"({_paren(py)} if {_paren(py)} is not None else {empty})"
+
+
+def _when_present(lp: Any, rp: Any, left: Any, right: Any, test: str) -> str:
+    """`test`, false when an expression's value is null or missing: n8n's date tests on an
+    absent date (`if (!left || !right) return false`)."""
+    present = [f"{_paren(p)} is not None" for p, v in ((lp, left), (rp, right)) if _is_expr(v)]
+    return " and ".join([*present, test])
 
 
 # n8n's number tests on a null or missing value: never true, but notEquals (JavaScript's
@@ -104,10 +111,15 @@ def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool, loo
     left, right = c.get("leftValue", ""), c.get("rightValue", "")
     if kind == "dateTime" and operation in _DATE:
         cmp = _DATE[operation]
-        return _combined(ctx, pointer, left, right, lambda lp, rp: f'date_diff({rp.text}, {lp.text}, "seconds") {cmp} 0')
+        return _combined(ctx, pointer, left, right, lambda lp, rp: _when_present(
+            lp, rp, left, right, f'date_diff({rp.text}, {lp.text}, "seconds") {cmp} 0'))
+    # n8n's array tests read a null or missing array as [] (`leftValue ?? []`)
+    def array(py: Any) -> str:
+        return _or_empty(py, "[]") if _is_expr(left) else _paren(py)
+
     if kind == "array" and operation in _LENGTH:
         cmp = _LENGTH[operation]
-        return _combined(ctx, pointer, left, right, lambda lp, rp: f"len({lp.text}) {cmp} {_paren(rp)}")
+        return _combined(ctx, pointer, left, right, lambda lp, rp: f"len({array(lp)}) {cmp} {_paren(rp)}")
     def text(py: Any, value: Any) -> str:  # an expression's null as '' (n8n's `value ?? ''`)
         return _or_empty(py) if not loose and _is_expr(value) else _paren(py)
 
@@ -137,6 +149,9 @@ def _v2_condition(ctx: Context, c: dict, pointer: str, case_sensitive: bool, loo
         right = _regex_text(right)
     if kind == "number" and not loose and nf in _NUMBER_TESTS and (_is_expr(left) or _is_expr(right)):
         return _combined(ctx, pointer, left, right, lambda lp, rp: _number_test(lp, rp, nf, left, right))
+    if kind == "array" and nf in ("contains", "notContains") and _is_expr(left):
+        py = ctx.python(left, pointer + "/left")
+        cond["left"] = Done(left if py is None else f"={{{{ {array(py)} }}}}")
     if kind == "string":
         lower = not case_sensitive and nf != "regex"
         cond["left"] = _text_operand(ctx, left, pointer + "/left", lower, not loose)

@@ -221,7 +221,8 @@ class Translator:
     def truthy(self, p: Py) -> str:
         """Python that is true exactly when JavaScript finds the value truthy."""
         if p.kind in _SCALAR:
-            return p.text
+            # in parentheses: a conditional (`%` of numbers) cannot stand bare as a test
+            return _paren(p)
         if p.kind in (LIST, OBJ, DATE):
             return "True"
         return f"{_paren(p)} not in {_FALSY}"
