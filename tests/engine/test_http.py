@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import nodefox
 import pytest
@@ -421,6 +422,18 @@ def test_a_secret_cut_by_an_error_message_is_hidden_whole(server):
     message = error({"url": server.url("/say?ctype=application/json&text=" + "x" * 30 + SECRET),
                      "credential": "c"}, credentials={"c": BEARER})  # fmt: skip
     assert "is not valid JSON" in message and SECRET[:8] not in message
+
+
+def test_a_secret_with_a_run_of_whitespace_is_hidden_in_error_messages(server):
+    # the quoted body has its whitespace collapsed: the secret must go before that changes it
+    secret = "two  spaces\tand a tab"
+    cred = {"type": "header", "name": "X-Key", "value": secret, "hosts": ["127.0.0.1"]}
+    said = quote(f"denied {secret} here")
+    message = error({"url": server.url(f"/say?status=401&text={said}"), "credential": "c"}, credentials={"c": cred})
+    assert message.endswith(": denied *** here"), message
+    message = error({"url": server.url(f"/say?ctype=application/json&text={quote(secret)}"), "credential": "c"},
+                    credentials={"c": cred})  # fmt: skip
+    assert "(it starts '***')" in message, message
 
 
 def test_a_response_kept_as_a_file_hides_secrets(server):

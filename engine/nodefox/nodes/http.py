@@ -262,9 +262,16 @@ def _failure(method: str, url: str, response: net.Response, redact: Any) -> str:
         phrase = HTTPStatus(response.status).phrase
     except ValueError:
         phrase = response.reason
-    text = redact(" ".join(_decode_text(response).split()))  # before the cut, which could halve a secret
+    text = _quoted_body(response, redact)
     start = text[:BODY_START] + ("…" if len(text) > BODY_START else "")
     return redact(f"HTTP {response.status} {phrase} from {method} {url}" + (f": {start}" if start else ""))
+
+
+def _quoted_body(response: net.Response, redact: Any) -> str:
+    """The body as an error quotes it: its whitespace collapsed, every secret hidden before
+    the collapse (which would change a secret holding a tab or two spaces) and after it
+    (before any cut, which could halve a secret)."""
+    return redact(" ".join(redact(_decode_text(response)).split()))
 
 
 def _media(response: net.Response) -> tuple[str, str]:
@@ -304,7 +311,7 @@ def _decode(response: net.Response, mode: str, method: str, redact: Any) -> Any:
     try:
         return _json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
-        start = redact(" ".join(_decode_text(response).split()))[:40]
+        start = _quoted_body(response, redact)[:40]
         raise NodeError(f"the response from {method} {response.url} is not valid JSON "
                         f"(it starts {start!r})") from None  # fmt: skip
 
