@@ -99,7 +99,7 @@ def _call(call: NodeCall, params: dict, index: int | None, redact: Any) -> list:
             item = dict(call.first[index]) if index is not None else {}
             if params.get("full", False):
                 item = {"status": response.status, "headers": {k: redact(v) for k, v in response.headers}}
-            paths.set_(item, params.get("fileField", "file"), _as_file(response, net.redact_bytes(call.world, response.body)))
+            paths.set_(item, params.get("fileField", "file"), _as_file(response, call.world, redact))
             items.append(item)
             break
         value = _decode(response, params.get("response", "auto"), method, redact)
@@ -234,15 +234,17 @@ def _file_name(response: net.Response) -> str | None:
     return last or None
 
 
-def _as_file(response: net.Response, body: bytes) -> dict:
-    """The response's `body` (its secrets hidden) as a file: typed by its content type, named
-    by Content-Disposition or the URL's last segment, and (as n8n has it) `directory` the URL
-    it came from."""
+def _as_file(response: net.Response, world: Any, redact: Any) -> dict:
+    """The response's body as a file: typed by its content type, named by Content-Disposition
+    or the URL's last segment, and (as n8n has it) `directory` the URL it came from. Secrets
+    are hidden in the bytes and in the name and URL (a redirect may have put one there)."""
     media = _media(response)[0] if response.header("content-type") else None
-    value = filedata.make(body, _file_name(response), media or None, where="the response")
+    name = _file_name(response)
+    body = net.redact_bytes(world, response.body)
+    value = filedata.make(body, name and redact(name), media or None, where="the response")
     value.pop("directory", None)
     return {**{k: v for k, v in value.items() if k not in ("fileName", "fileSize", "bytes")},
-            "directory": response.url.partition("#")[0],
+            "directory": redact(response.url.partition("#")[0]),
             **{k: value[k] for k in ("fileName", "fileSize", "bytes") if k in value}}  # fmt: skip
 
 
