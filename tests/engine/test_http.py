@@ -658,6 +658,15 @@ def test_cli_allow_net_takes_hosts_not_ports(tmp_path):
     assert proc.returncode == 2 and "host names, not URLs or ports" in proc.stderr
 
 
+def test_the_flag_a_refused_ipv6_address_names_is_one_the_cli_takes(tmp_path):
+    doc = http_doc({"url": f"http://[::1]:{_closed_port()}/x"})
+    proc = nodefox_run(tmp_path, doc)
+    message = json.loads(proc.stdout)["nodes"]["h"]["error"]["message"]
+    assert "not allowed to contact ::1: pass --allow-net=[::1] " in message, message
+    proc = nodefox_run(tmp_path, doc, "--allow-net=[::1]")  # the flag it named: allowed, so sent
+    assert "not allowed" not in json.loads(proc.stdout)["nodes"]["h"]["error"]["message"]
+
+
 def test_cli_runs_without_credentials_when_no_node_names_one(tmp_path):
     (tmp_path / ".config" / "nodefox").mkdir(parents=True)
     default = tmp_path / ".config" / "nodefox" / "credentials.json"
