@@ -385,6 +385,11 @@ def test_query_credential(server):
     # an error names the URL as the document gave it, without the secret
     message = error({"url": server.url("/status/404"), "credential": "c"}, credentials={"c": cred})
     assert message.startswith(f"HTTP 404 Not Found from GET {server.url('/status/404')}:")
+    # a URL with a fragment: the parameter goes before it, where it is sent
+    server.log.clear()
+    [got] = out({"url": server.url("/echo?pick=query#part"), "credential": "c"}, credentials={"c": cred})
+    assert got["query"] == "pick=query&api_key=***" and server.log[0][1].startswith("/echo?pick=query&api_key=tok-")
+    assert out({"url": server.url("/echo#part"), "credential": "c"}, credentials={"c": cred})[0]["query"] == "api_key=***"
 
 
 def test_credential_only_for_its_hosts(server):

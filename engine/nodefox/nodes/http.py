@@ -130,11 +130,7 @@ def _url(params: dict) -> str:
     net.host_of(url)  # names a host, and is well formed
     query = params.get("query")
     pairs = _pairs(query) if query else None
-    if pairs:
-        url, hash_, fragment = url.partition("#")
-        joint = "?" if "?" not in url else "" if url.endswith(("?", "&")) else "&"
-        url = url + joint + urlencode(pairs) + hash_ + fragment
-    return url
+    return net.with_query(url, pairs) if pairs else url
 
 
 def _pairs(values: dict) -> list[tuple[str, str]]:
