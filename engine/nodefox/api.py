@@ -262,17 +262,18 @@ def _body(request: Request, data: bytes) -> Any:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind == "application/json" or kind.endswith("+json"):
         return _json.loads(data)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:  # a form too: its bytes are not text, so not a form either
+        return {"base64": base64.b64encode(data).decode()}
     if kind == "application/x-www-form-urlencoded":
         from urllib.parse import parse_qsl
 
         form: dict[str, Any] = {}
-        for key, value in parse_qsl(data.decode("utf-8"), keep_blank_values=True):
+        for key, value in parse_qsl(text, keep_blank_values=True):
             form[key] = (form[key] if isinstance(form[key], list) else [form[key]]) + [value] if key in form else value
         return form
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return {"base64": base64.b64encode(data).decode()}
+    return text
 
 
 class Hooks:

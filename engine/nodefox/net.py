@@ -195,7 +195,7 @@ def _send_retrying(world: World, method: str, url: str, headers: dict, body: byt
     if cred is not None and credentials.applies(cred, host_of(url)):
         wire_headers, pairs = credentials.attach(cred, headers)
         if pairs:
-            wire_url = url + ("&" if urlsplit(url).query else "?") + urlencode(pairs)
+            wire_url = with_query(url, pairs)
     transport = world.transport or (_through(world) if world.relay else urllib3_transport)
     wait = FIRST_WAIT
     for attempt in range(retries + 1):
@@ -219,6 +219,14 @@ def _send_retrying(world: World, method: str, url: str, headers: dict, body: byt
         if asked is None:
             wait *= 2
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def with_query(url: str, pairs: list[tuple[str, str]]) -> str:
+    """`url` with the pairs added to its query, before any fragment (after it they would
+    never be sent)."""
+    url, hash_, fragment = url.partition("#")
+    joint = "?" if "?" not in url else "" if url.endswith(("?", "&")) else "&"
+    return url + joint + urlencode(pairs) + hash_ + fragment
 
 
 def _sleep(seconds: float) -> None:

@@ -230,16 +230,17 @@ class Workspace:
         current = self._current_etag(name)
         if current is None:
             raise NotFound(f"no workflow {name!r} in the workspace")
-        if if_match is not None and if_match != current:
+        if if_match not in (None, "*", current):
             raise Conflict(f"{name}{SUFFIX} was changed on disk since it was read", current)
         return current
 
     def save(self, name: str, document: Any, if_match: str | None) -> str:
-        """Save over the version `if_match` names (None: only when the file does not exist)."""
+        """Save over the version `if_match` names (None: only when the file does not exist;
+        `*`: whatever is there, as HTTP's `If-Match: *` means)."""
         data = _document_bytes(document)
         with self._lock:
             current = self._current_etag(name)
-            if current is not None and if_match != current:
+            if current is not None and if_match not in ("*", current):
                 why = "was changed on disk since it was read" if if_match else "already exists"
                 raise Conflict(f"{name}{SUFFIX} {why}: reload it, or save with its current ETag", current)
             if current is None and if_match not in (None, "*"):

@@ -106,8 +106,9 @@ class World:
 
     def check_net(self, host: str) -> None:
         if not host_allowed(host, self.allow_net):
+            flag = f"[{host}]" if ":" in host else host  # an IPv6 address, as the flag takes it
             raise NodeError(
-                f"this workflow is not allowed to contact {host}: pass --allow-net={host} "
+                f"this workflow is not allowed to contact {host}: pass --allow-net={flag} "
                 f"to `nodefox run` (allow_net=[{host!r}] in nodefox.run; allow_net in the folder's "
                 "nodefox.toml for the server's triggers), or allow it in the editor"
             )

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import nodefox
 import pytest
@@ -384,6 +385,11 @@ def test_query_credential(server):
     # an error names the URL as the document gave it, without the secret
     message = error({"url": server.url("/status/404"), "credential": "c"}, credentials={"c": cred})
     assert message.startswith(f"HTTP 404 Not Found from GET {server.url('/status/404')}:")
+    # a URL with a fragment: the parameter goes before it, where it is sent
+    server.log.clear()
+    [got] = out({"url": server.url("/echo?pick=query#part"), "credential": "c"}, credentials={"c": cred})
+    assert got["query"] == "pick=query&api_key=***" and server.log[0][1].startswith("/echo?pick=query&api_key=tok-")
+    assert out({"url": server.url("/echo#part"), "credential": "c"}, credentials={"c": cred})[0]["query"] == "api_key=***"
 
 
 def test_credential_only_for_its_hosts(server):
@@ -423,10 +429,26 @@ def test_a_secret_cut_by_an_error_message_is_hidden_whole(server):
     assert "is not valid JSON" in message and SECRET[:8] not in message
 
 
+def test_a_secret_with_a_run_of_whitespace_is_hidden_in_error_messages(server):
+    # the quoted body has its whitespace collapsed: the secret must go before that changes it
+    secret = "two  spaces\tand a tab"
+    cred = {"type": "header", "name": "X-Key", "value": secret, "hosts": ["127.0.0.1"]}
+    said = quote(f"denied {secret} here")
+    message = error({"url": server.url(f"/say?status=401&text={said}"), "credential": "c"}, credentials={"c": cred})
+    assert message.endswith(": denied *** here"), message
+    message = error({"url": server.url(f"/say?ctype=application/json&text={quote(secret)}"), "credential": "c"},
+                    credentials={"c": cred})  # fmt: skip
+    assert "(it starts '***')" in message, message
+
+
 def test_a_response_kept_as_a_file_hides_secrets(server):
     [got] = out({"url": server.url("/echo"), "credential": "c", "response": "file"}, credentials={"c": BEARER})
     text = base64.b64decode(got["file"]["data"]).decode()
     assert SECRET not in text and "Bearer ***" in text
+    # a redirect may put a secret into the URL the file came from (its directory)
+    url = server.url("/redirect?to=" + quote(f"/text?k={SECRET}"))
+    [got] = out({"url": url, "credential": "c", "response": "file"}, credentials={"c": BEARER})
+    assert got["file"]["directory"].endswith("/text?k=***"), got
 
 
 @pytest.mark.parametrize("url", [
@@ -639,6 +661,15 @@ def test_cli_secret_never_printed_on_errors(server, tmp_path):
 def test_cli_allow_net_takes_hosts_not_ports(tmp_path):
     proc = nodefox_run(tmp_path, http_doc({"url": "http://127.0.0.1:9/x"}), "--allow-net=127.0.0.1:9")
     assert proc.returncode == 2 and "host names, not URLs or ports" in proc.stderr
+
+
+def test_the_flag_a_refused_ipv6_address_names_is_one_the_cli_takes(tmp_path):
+    doc = http_doc({"url": f"http://[::1]:{_closed_port()}/x"})
+    proc = nodefox_run(tmp_path, doc)
+    message = json.loads(proc.stdout)["nodes"]["h"]["error"]["message"]
+    assert "not allowed to contact ::1: pass --allow-net=[::1] " in message, message
+    proc = nodefox_run(tmp_path, doc, "--allow-net=[::1]")  # the flag it named: allowed, so sent
+    assert "not allowed" not in json.loads(proc.stdout)["nodes"]["h"]["error"]["message"]
 
 
 def test_cli_runs_without_credentials_when_no_node_names_one(tmp_path):

@@ -137,6 +137,11 @@ def test_set_permissions_and_set_credentials_reject_bad_fields():
         {"op": "set_credentials", "credentials": {"gh": {"type": "bearer"}}},
         {"op": "set_credentials", "credentials": {"gh": {"type": "magic", "token": "t"}}},
         {"op": "set_credentials", "credentials": []},
+        # as a native run checks them: hosts are required, and a header name must be one
+        {"op": "set_credentials", "credentials": {"gh": {"type": "bearer", "token": "t"}}},
+        {"op": "set_credentials", "credentials": {"gh": {"type": "bearer", "token": "t", "hosts": []}}},
+        {"op": "set_credentials", "credentials": {"k": {"type": "header", "name": "X Key", "value": "v",
+                                                        "hosts": ["a.example"]}}},  # fmt: skip
     ]
     answer = s.apply(bad)
     assert [r["index"] for r in answer["rejected"]] == list(range(len(bad)))

@@ -283,6 +283,8 @@ def test_bodies_as_the_item_holds_them(served):
     assert body_of("héllo".encode(), "text/plain") == "héllo"
     assert body_of(b'{"n": 1}', "application/vnd.api+json") == {"n": 1}
     assert body_of(b"\xff\xfe", "application/octet-stream") == {"base64": "//4="}
+    # a form whose bytes are not UTF-8 is other bytes, not a JSON error (400)
+    assert body_of(b"a=\xff", "application/x-www-form-urlencoded") == {"base64": "YT3/"}
     request = urllib.request.Request(served.url + "/hook/echo?q=1")
     with urllib.request.urlopen(request, timeout=10) as resp:
         (item,) = json.loads(resp.read())

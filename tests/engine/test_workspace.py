@@ -226,3 +226,16 @@ def test_unreadable_file_is_a_message(served):
     path.chmod(0)
     status, _, body = served.call("GET", "/api/workflows/locked")
     assert status == 500 and "error" in body
+
+
+def test_if_match_star_saves_over_whatever_is_there(tmp_path):
+    # docs/protocol.md: `If-Match: *` saves whatever is there (HTTP's "any version")
+    ws = Workspace(tmp_path)
+    ws.create("orders", DOC)
+    (tmp_path / "orders.json").write_text('{"nodefox": 1, "nodes": [], "edges": []}')  # changed on disk
+    etag = ws.save("orders", {**DOC, "name": "mine"}, "*")
+    assert ws.read("orders") == ({**DOC, "name": "mine"}, etag)
+    ws.save("new", DOC, "*")  # and creates a file that is not there
+    ws.rename("new", "newer", "*")
+    ws.delete("newer", "*")
+    assert ws.names() == ["orders"]

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from .. import _json, paths
+from .. import _json, credentials, paths
 from ..document import Node, edge_from_json, load, output_ports, port_problems
 from ..errors import DocumentError, NodeError
 from ..graph import would_close_cycle
@@ -15,8 +15,6 @@ from .checks import Rejected, check, items_of, rename_in, set_pointer
 from .session import Session, same_definition
 
 UPDATABLE = ("params", "name", "disabled", "onError", "notes")
-CREDENTIAL_TYPES = {"bearer": ("token",), "basic": ("user", "password"), "header": ("name", "value"),
-                    "query": ("name", "value")}  # fmt: skip
 
 OPS: dict[str, Callable[[Session, dict], Any]] = {}
 
@@ -313,15 +311,9 @@ def set_credentials(s: Session, op: dict) -> None:
     if type(creds) is not dict:
         raise Rejected("credentials must be an object of credentials by name")
     for name, cred in creds.items():
-        kind = cred.get("type") if type(cred) is dict else None
-        if kind not in CREDENTIAL_TYPES:
-            raise Rejected(f"credential {name!r}: type must be one of {', '.join(CREDENTIAL_TYPES)}")
-        missing = [k for k in CREDENTIAL_TYPES[kind] if type(cred.get(k)) is not str]
-        if missing:
-            raise Rejected(f"credential {name!r}: {missing[0]!r} must be text")
-        hosts = cred.get("hosts", [])
-        if type(hosts) is not list or not all(type(h) is str for h in hosts):
-            raise Rejected(f"credential {name!r}: hosts must be a list of host names")
+        trouble = credentials.problem(cred)  # the same checks as a native run's (no hosts: refused)
+        if trouble is not None:
+            raise Rejected(f"credential {name!r}: {trouble}")
     s.world.credentials = s.own(creds)
     if s.world.cache is not None:
         s.world.cache.drop()

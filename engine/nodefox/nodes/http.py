@@ -99,7 +99,7 @@ def _call(call: NodeCall, params: dict, index: int | None, redact: Any) -> list:
             item = dict(call.first[index]) if index is not None else {}
             if params.get("full", False):
                 item = {"status": response.status, "headers": {k: redact(v) for k, v in response.headers}}
-            paths.set_(item, params.get("fileField", "file"), _as_file(response, net.redact_bytes(call.world, response.body)))
+            paths.set_(item, params.get("fileField", "file"), _as_file(response, call.world, redact))
             items.append(item)
             break
         value = _decode(response, params.get("response", "auto"), method, redact)
@@ -130,11 +130,7 @@ def _url(params: dict) -> str:
     net.host_of(url)  # names a host, and is well formed
     query = params.get("query")
     pairs = _pairs(query) if query else None
-    if pairs:
-        url, hash_, fragment = url.partition("#")
-        joint = "?" if "?" not in url else "" if url.endswith(("?", "&")) else "&"
-        url = url + joint + urlencode(pairs) + hash_ + fragment
-    return url
+    return net.with_query(url, pairs) if pairs else url
 
 
 def _pairs(values: dict) -> list[tuple[str, str]]:
@@ -234,15 +230,17 @@ def _file_name(response: net.Response) -> str | None:
     return last or None
 
 
-def _as_file(response: net.Response, body: bytes) -> dict:
-    """The response's `body` (its secrets hidden) as a file: typed by its content type, named
-    by Content-Disposition or the URL's last segment, and (as n8n has it) `directory` the URL
-    it came from."""
+def _as_file(response: net.Response, world: Any, redact: Any) -> dict:
+    """The response's body as a file: typed by its content type, named by Content-Disposition
+    or the URL's last segment, and (as n8n has it) `directory` the URL it came from. Secrets
+    are hidden in the bytes and in the name and URL (a redirect may have put one there)."""
     media = _media(response)[0] if response.header("content-type") else None
-    value = filedata.make(body, _file_name(response), media or None, where="the response")
+    name = _file_name(response)
+    body = net.redact_bytes(world, response.body)
+    value = filedata.make(body, name and redact(name), media or None, where="the response")
     value.pop("directory", None)
     return {**{k: v for k, v in value.items() if k not in ("fileName", "fileSize", "bytes")},
-            "directory": response.url.partition("#")[0],
+            "directory": redact(response.url.partition("#")[0]),
             **{k: value[k] for k in ("fileName", "fileSize", "bytes") if k in value}}  # fmt: skip
 
 
@@ -262,9 +260,16 @@ def _failure(method: str, url: str, response: net.Response, redact: Any) -> str:
         phrase = HTTPStatus(response.status).phrase
     except ValueError:
         phrase = response.reason
-    text = redact(" ".join(_decode_text(response).split()))  # before the cut, which could halve a secret
+    text = _quoted_body(response, redact)
     start = text[:BODY_START] + ("…" if len(text) > BODY_START else "")
     return redact(f"HTTP {response.status} {phrase} from {method} {url}" + (f": {start}" if start else ""))
+
+
+def _quoted_body(response: net.Response, redact: Any) -> str:
+    """The body as an error quotes it: its whitespace collapsed, every secret hidden before
+    the collapse (which would change a secret holding a tab or two spaces) and after it
+    (before any cut, which could halve a secret)."""
+    return redact(" ".join(redact(_decode_text(response)).split()))
 
 
 def _media(response: net.Response) -> tuple[str, str]:
@@ -304,7 +309,7 @@ def _decode(response: net.Response, mode: str, method: str, redact: Any) -> Any:
     try:
         return _json.loads(response.body)
     except (ValueError, UnicodeDecodeError):
-        start = redact(" ".join(_decode_text(response).split()))[:40]
+        start = _quoted_body(response, redact)[:40]
         raise NodeError(f"the response from {method} {response.url} is not valid JSON "
                         f"(it starts {start!r})") from None  # fmt: skip
 
