@@ -231,6 +231,27 @@ def test_credentials_are_sent_to_their_host_and_never_shown(editor, api):
     expect(editor.locator('[data-credential="api"]')).to_have_count(0)
 
 
+def test_a_credential_the_engine_would_refuse_is_named(editor):
+    editor.get_by_test_id("credentials-button").click()
+    dialog = editor.get_by_test_id("credentials-dialog")
+    dialog.get_by_test_id("credential-name").fill("api")
+    dialog.get_by_test_id("credential-type").select_option("header")
+    dialog.get_by_test_id("credential-name-field").fill("X Api Key")  # a space: no HTTP header name
+    dialog.get_by_test_id("credential-value").fill(SECRET)
+    dialog.get_by_test_id("credential-hosts").fill("127.0.0.1")
+    dialog.get_by_role("button", name="Save credential").click()
+    expect(dialog.get_by_role("alert")).to_contain_text("header name")
+    expect(dialog.locator('[data-credential="api"]')).to_have_count(0)
+    # one kept in this browser before (the engine refuses the set): said at start, by name
+    editor.evaluate("""() => localStorage.setItem("nodefox.credentials", JSON.stringify(
+        {old: {type: "header", name: "X Old", value: "v", hosts: ["127.0.0.1"]}}))""")
+    editor.reload()
+    editor.wait_for_function("() => window.nodefox && window.nodefox.version", timeout=60_000)
+    notice = editor.locator('[data-testid="notice"]')
+    expect(notice).to_contain_text("The credentials were not sent to the engine", timeout=SLOW)
+    expect(notice).to_contain_text("credential 'old'")
+
+
 # -- 4: files ----------------------------------------------------------------------------------
 
 

@@ -7,6 +7,7 @@ import type { EngineClient } from "./engine/client";
 import { deniedHost } from "./lib/effects";
 import { listFiles, putFile, removeFile, type StoredFile } from "./lib/fileStore";
 import type { Editor } from "./store";
+import type { Answer } from "./lib/types";
 import { allowedHosts, browserStorage, hostAnswers, loadCredentials } from "./lib/worldPrefs";
 
 export type FileInfo = Omit<StoredFile, "data">;
@@ -126,11 +127,18 @@ export function sendWorld(editor: StoreApi<Editor>, last: { hosts?: string }) {
   last.hosts = key;
   const ops = [{ op: "set_permissions", write: true, ...(hosts.length || !first ? { net: hosts.length ? hosts : false } : {}) }];
   if (first) ops.push({ op: "set_credentials", credentials: loadCredentials(storage) } as never);
-  void editor.getState().edit(ops);
+  void editor.getState().edit(ops).then((answer) => credentialsRefused(editor, answer));
 }
 
-export function sendCredentials(editor: StoreApi<Editor>) {
-  void editor.getState().edit([{ op: "set_credentials", credentials: loadCredentials(storage) }]);
+/** The credentials kept in this browser, to the session; one the engine refuses (a set
+ * saved before it checked them, say) is named, and the session keeps the set before. */
+export async function sendCredentials(editor: StoreApi<Editor>) {
+  credentialsRefused(editor, await editor.getState().edit([{ op: "set_credentials", credentials: loadCredentials(storage) }]));
+}
+
+function credentialsRefused(editor: StoreApi<Editor>, answer: Answer | null) {
+  const reasons = (answer?.rejected ?? []).map((r) => r.reason).filter((r) => r.startsWith("credential"));
+  if (reasons.length) editor.getState().notify("error", "The credentials were not sent to the engine", [...reasons, "Remove or fix it in Credentials."]);
 }
 
 /** Hosts the session refused this workflow's nodes (those on the canvas, in their order)

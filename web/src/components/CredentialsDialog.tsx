@@ -6,6 +6,8 @@ import { useEditorApi } from "../hooks";
 import { browserStorage, loadCredentials, saveCredentials, type Credential } from "../lib/worldPrefs";
 import { sendCredentials, world } from "../world";
 
+/** What HTTP takes as a header name (a token), as the engine checks it. */
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 const TYPES = { bearer: ["token"], basic: ["user", "password"], header: ["name", "value"], query: ["name", "value"] } as const;
 type Kind = keyof typeof TYPES;
 const SECRET = new Set(["token", "password", "value"]);
@@ -40,6 +42,7 @@ export function CredentialsDialog() {
     const missing = TYPES[kind].find((f) => !fields[f]);
     if (!name.trim()) return setProblem("Give the credential a name (the name http nodes use).");
     if (missing) return setProblem(`Fill in ${missing}.`);
+    if (kind === "header" && !HEADER_NAME.test(fields.name)) return setProblem("The header name can hold letters, digits and !#$%&'*+.^_`|~- only.");
     if (!list.length) return setProblem("Name at least one host the credential may be sent to.");
     const credential = { type: kind, ...Object.fromEntries(TYPES[kind].map((f) => [f, fields[f]])), hosts: list } as Credential;
     store({ ...saved, [name.trim()]: credential });
@@ -94,7 +97,7 @@ export function CredentialsDialog() {
               autoComplete="off"
               value={fields[f] ?? ""}
               onChange={(e) => setFields({ ...fields, [f]: e.target.value })}
-              data-testid={`credential-${f}`}
+              data-testid={f === "name" ? "credential-name-field" : `credential-${f}`} // the credential's own name is credential-name
             />
           </label>
         ))}
