@@ -219,10 +219,12 @@ class WorkspaceAPI:
         if status is not None and status not in STATUSES:
             raise WorkspaceError(f"status must be one of {', '.join(STATUSES)}")
         try:
-            limit = min(int(q.get("limit", 100)), MAX_LIST)
+            limit = int(q.get("limit", 100))
             before = int(q["before"]) if "before" in q else None
         except ValueError:
             raise WorkspaceError("limit and before must be whole numbers") from None
+        if not 1 <= limit <= MAX_LIST:
+            raise WorkspaceError(f"limit must be from 1 to {MAX_LIST}")
         store = self.store()
         rows = store.list(q.get("workflow"), status, limit, before) if store else []
         return ok({"executions": rows})

@@ -13,6 +13,7 @@ from .document import load
 from .errors import DocumentError, NodeFoxError
 from .execute import run
 from .nodes import BUILTINS
+from .world import permitted_hosts
 
 EXIT_OK, EXIT_ERROR, EXIT_REJECTED = 0, 1, 2
 MAX_FILE = 100 * 2**20  # bytes of a workflow or input file: /dev/zero must not fill the memory
@@ -130,14 +131,13 @@ def _hosts(flag: str | None) -> bool | list[str] | None:
         return None
     if flag == ANY_HOST:
         return True
-    hosts = [h.strip().lower() for h in flag.split(",") if h.strip()]
-    for host in hosts:
-        bare = host[1:-1] if host.startswith("[") and host.endswith("]") else host
-        if "/" in bare or (":" in bare and not host.startswith("[")):
-            raise _Fail(f"--allow-net takes host names, not URLs or ports: {host}")
+    hosts = [h for h in flag.split(",") if h.strip()]
     if not hosts:
         raise _Fail("--allow-net= names no host: give --allow-net for any host or --allow-net=HOST,...")
-    return [h[1:-1] if h.startswith("[") else h for h in hosts]
+    try:
+        return permitted_hosts(hosts)
+    except ValueError as exc:
+        raise _Fail(f"--allow-net takes {exc}") from None
 
 
 def _names_credential(doc: Any) -> bool:

@@ -140,6 +140,10 @@ def build_app(site: Path | None, *, workspace: str | None = None, triggers: bool
     api = WorkspaceAPI(ws, token, loopback, triggers)
     routes: list = api.routes() + Relay(token, loopback).routes()
     lifespan = None
+    if ws is not None and not triggers:  # with triggers, their index says it on each change
+        ws.scan()
+        for problem in ws.skipped_problems():
+            print(f"nodefox: {problem}", file=sys.stderr, flush=True)
     if triggers:
         assert ws is not None, "triggers need a workspace"
         from .executions import Store

@@ -34,6 +34,7 @@ from . import limits as run_limits
 from .executions import Limits, Store
 from .nodes.triggers import RESPOND_MODES, schedule_problem, webhook_path
 from .workspace import Workspace, WorkspaceError
+from .world import permitted_hosts
 
 CONFIG = "nodefox.toml"
 MAX_BODY = 10 * 1024 * 1024  # bytes: a webhook body larger than this gets 413
@@ -75,6 +76,11 @@ def load_config(root: Path) -> Config:
     net = raw.get("allow_net")
     if not (net is None or isinstance(net, bool) or (isinstance(net, list) and all(isinstance(h, str) for h in net))):
         raise ConfigError(f"{path}: allow_net must be true, false or a list of host names")
+    if isinstance(net, list):
+        try:
+            net = permitted_hosts(net)
+        except ValueError as exc:
+            raise ConfigError(f"{path}: allow_net takes {exc}") from None
     write = raw.get("allow_write", False)
     if not isinstance(write, bool):
         raise ConfigError(f"{path}: allow_write must be true or false")
@@ -133,15 +139,16 @@ class Index:
     def refresh(self) -> None:
         """Re-read the files if any was added, removed or changed (one directory read when
         none was, so it is done on every call)."""
-        signature = tuple((name, info.st_mtime_ns, info.st_size, info.st_ino) for name, info in self.workspace.scan())
+        files = tuple((name, info.st_mtime_ns, info.st_size, info.st_ino) for name, info in self.workspace.scan())
+        signature = (files, tuple(self.workspace.skipped))
         if signature == self._signature:
             return
         self._signature = signature
         hooks: dict[str, Hook] = {}
         schedules: list[Schedule] = []
-        problems: list[str] = []
+        problems: list[str] = self.workspace.skipped_problems()
         texts: dict[str, bytes] = {}
-        for name, *_ in signature:
+        for name, *_ in files:
             try:
                 text, _ = self.workspace.read_bytes(name)
                 doc = _json.loads(text)

@@ -62,13 +62,14 @@ def etag_of(data: bytes) -> str:
     return '"' + hashlib.sha256(data).hexdigest()[:32] + '"'
 
 
+NAME_RULE = ("use letters, digits, space, '_', '-' and '.', starting with a letter or digit, "
+             "at most 100 characters, without '..' or '.json'")  # fmt: skip
+
+
 def check_name(name: Any) -> str:
     """The workflow name itself, or WorkspaceError when it could leave DIR or is not plain."""
     if not isinstance(name, str) or not NAME.fullmatch(name) or name.endswith(SUFFIX) or ".." in name:
-        raise WorkspaceError(
-            f"workflow name {name!r} is not allowed: use letters, digits, space, '_', '-' and '.', "
-            "starting with a letter or digit, at most 100 characters, without '..' or '.json'"
-        )
+        raise WorkspaceError(f"workflow name {name!r} is not allowed: {NAME_RULE}")
     return name
 
 
@@ -123,6 +124,7 @@ class Workspace:
         self.root = Path(root).resolve()
         self.files = self.root / FILES
         self._lock = threading.Lock()  # check-then-write is one step for this process
+        self.skipped: list[str] = []  # `*.json` files the last scan left out for their name
 
     # -- reading -------------------------------------------------------------------------
 
@@ -159,7 +161,7 @@ class Workspace:
     def scan(self) -> list[tuple[str, os.stat_result]]:
         """(name, lstat) of the workflow files, sorted: plain `*.json` files directly in DIR
         with allowed names (one directory read, no file opened)."""
-        found = []
+        found, skipped = [], []
         try:
             entries = list(os.scandir(self.root))
         except OSError:
@@ -170,6 +172,7 @@ class Workspace:
                 continue
             stem = name[: -len(SUFFIX)]
             if not NAME.fullmatch(stem) or ".." in stem:
+                skipped.append(name)
                 continue
             try:
                 info = entry.stat(follow_symlinks=False)
@@ -178,7 +181,12 @@ class Workspace:
             if stat.S_ISREG(info.st_mode):
                 found.append((stem, info))
         found.sort(key=lambda pair: pair[0])
+        self.skipped = sorted(skipped)
         return found
+
+    def skipped_problems(self) -> list[str]:
+        """What the last scan says of the files it left out, for the server to print."""
+        return [f"{name}: not listed as a workflow, its name is not one (rename it: {NAME_RULE})" for name in self.skipped]
 
     def names(self) -> list[str]:
         return [name for name, _ in self.scan()]

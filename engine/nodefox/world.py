@@ -38,6 +38,22 @@ def host_allowed(host: str, allowed: Any) -> bool:
     return False
 
 
+def permitted_hosts(hosts: list) -> list[str]:
+    """Host names as a permission holds them (lower case, `[::1]` as `::1`); ValueError
+    naming the first that is empty, a URL or has a port, which would never match a host."""
+    out = []
+    for given in hosts:
+        host = given.strip().lower()
+        if host.startswith("[") and host.endswith("]"):
+            host = host[1:-1]
+        elif host.count(":") == 1:  # two or more: an IPv6 address
+            raise ValueError(f"host names, not URLs or ports: {given}")
+        if not host or "/" in host:
+            raise ValueError(f"host names, not URLs or ports: {given}" if host else "no empty host name")
+        out.append(host)
+    return out
+
+
 class ReadCache:
     """Results of `read` effects by key (world.md: method, URL, headers, body, credential
     name; or file name and content hash), shared by every node that makes the same read,

@@ -228,3 +228,15 @@ def test_a_session_preview_is_bounded_like_a_run():
     # the session goes on
     answer = s.apply([{"op": "patch_params", "id": "r", "path": "/fields/0/value", "value": "={{ 1 }}"}])
     assert answer["nodes"]["r"]["status"] == "ok"
+
+
+def test_set_permissions_takes_host_names_as_the_cli_does():
+    session = nodefox.Session()
+    for bad, says in (["127.0.0.1:8080", "not URLs or ports: 127.0.0.1:8080"], ["http://a.com/", "not URLs or ports"],
+                      [" ", "no empty host name"]):  # fmt: skip
+        answer = session.apply([{"op": "set_permissions", "net": [bad]}])
+        assert answer["rejected"][0]["reason"].startswith("net takes ")
+        assert says in answer["rejected"][0]["reason"]
+    answer = session.apply([{"op": "set_permissions", "net": ["API.Example.com", "[::1]", "::1"]}])
+    assert not answer["rejected"]
+    assert session.world.allow_net == ["api.example.com", "::1", "::1"]

@@ -170,7 +170,8 @@ def test_config(tmp_path):
     assert config.allow_net == ["api.example.com"] and config.allow_write is True
     assert config.limits.max_count == 5 and config.limits.max_age_days == 7
     for text, says in (("allow_code = true", "unknown key 'allow_code'"), ("allow_write = 'yes'", "allow_write"),
-                       ("allow_net = 5", "allow_net"), ("[executions]\nkeep = 1", "executions"), ("x = [", "nodefox.toml")):  # fmt: skip
+                       ("allow_net = 5", "allow_net"), ("[executions]\nkeep = 1", "executions"), ("x = [", "nodefox.toml"),
+                       ('allow_net = ["api.example.com:443"]', "not URLs or ports: api.example.com:443")):  # fmt: skip
         (tmp_path / "nodefox.toml").write_text(text)
         with pytest.raises(ConfigError, match=says):
             load_config(tmp_path)
@@ -383,6 +384,8 @@ def test_the_workspace_api_lists_executions(served):
     status, _, full = served.call("GET", f"/api/executions/{one['id']}")
     assert status == 200 and full["result"]["status"] == "error" and full["input"][0]["method"] == "POST"
     assert served.call("GET", "/api/executions?status=bogus")[0] == 400
+    for limit in ("-1", "0", "1001"):  # SQLite reads LIMIT -1 as no limit at all
+        assert served.call("GET", f"/api/executions?limit={limit}")[0] == 400
     assert served.call("GET", "/api/executions/999999")[0] == 404
 
 
@@ -571,3 +574,23 @@ def test_files_live_in_dir_files_and_writing_needs_allow_write(tmp_path):
         assert not (tmp_path / "saved.json").exists()
     finally:
         assert "Traceback" not in server.stop()
+
+
+def test_a_workflow_file_left_out_for_its_name_is_said(tmp_path, capsys):
+    from nodefox.serve import build_app
+
+    flow = document([node("tick", "schedule", {"everySeconds": 60})])
+    (tmp_path / "Übersicht.json").write_text(json.dumps(flow))
+    (tmp_path / "fine.json").write_text(json.dumps(flow))
+    index = Index(Workspace(tmp_path))
+    index.refresh()
+    err = capsys.readouterr().err
+    assert "Übersicht.json: not listed as a workflow, its name is not one (rename it: use letters" in err
+    assert [s.workflow for s in index.schedules] == ["fine"]
+    index.refresh()
+    assert capsys.readouterr().err == "", "said once, not on every look at the folder"
+    (tmp_path / "my flow (v2).json").write_text(json.dumps(flow))
+    index.refresh()
+    assert "my flow (v2).json: not listed" in capsys.readouterr().err
+    build_app(None, workspace=str(tmp_path))  # without triggers: said when the server starts
+    assert "my flow (v2).json: not listed" in capsys.readouterr().err

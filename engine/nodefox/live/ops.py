@@ -11,6 +11,7 @@ from ..document import Node, edge_from_json, load, output_ports, port_problems
 from ..errors import DocumentError, NodeError
 from ..graph import would_close_cycle
 from ..params import ParamPlan
+from ..world import permitted_hosts
 from .checks import Rejected, check, items_of, rename_in, set_pointer
 from .session import Session, same_definition
 
@@ -289,6 +290,11 @@ def set_permissions(s: Session, op: dict) -> None:
     if not (net is None or net is True or net is False or
             (type(net) is list and all(type(h) is str and h for h in net))):  # fmt: skip
         raise Rejected("net must be true, false or a list of host names")
+    if type(net) is list:
+        try:
+            net = permitted_hosts(net)
+        except ValueError as exc:
+            raise Rejected(f"net takes {exc}") from None
     for key in ("write", "code"):
         if key in op and type(op[key]) is not bool:
             raise Rejected(f"{key} must be true or false")
