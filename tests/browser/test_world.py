@@ -365,6 +365,18 @@ def test_a_written_file_appears_in_the_files_panel(editor):
     assert Path(got.value.path()).read_bytes() == b"n\n0\n1\n2\n3\n"
 
 
+def test_play_below_a_waiting_write_says_to_run_that_first(editor):
+    load(editor, doc("Two writes", [items_node(2),
+                                    {"id": "w1", "type": "write_file", "name": "First", "position": [300, 0], "params": {"file": "a.csv"}},
+                                    {"id": "w2", "type": "write_file", "name": "Second", "position": [600, 0], "params": {"file": "b.csv"}}],
+                     [{"source": "src", "target": "w1"}, {"source": "w1", "target": "w2"}]))  # fmt: skip
+    node(editor, "w2").locator('[data-testid="execute"]').click()
+    notice = editor.locator('[data-testid="notice"]')
+    expect(notice).to_contain_text("Second did not run")
+    expect(notice).to_contain_text("press its ▶ first")
+    expect(status(editor, "w2")).to_have_attribute("data-status", "waiting")
+
+
 # -- 5: n8n --------------------------------------------------------------------------------------
 
 

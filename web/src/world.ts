@@ -99,6 +99,8 @@ export async function executeNode(engine: EngineClient, editor: StoreApi<Editor>
       return; // the permission prompt asks; its Allow runs this again
     }
     editor.getState().notify("error", `${label} did not run`, [message]);
+  } else if (executed?.status === "waiting") {
+    editor.getState().notify("error", `${label} did not run`, ["A node above it has not run yet: press its ▶ first."]);
   } else if (executed?.status === "ok" && before.type === "write_file") {
     const pinned = editor.getState().doc.nodes.find((n) => n.id === id)?.pinned?.[0];
     if (pinned && typeof pinned.file === "string") await takeWritten(engine, pinned.file);
