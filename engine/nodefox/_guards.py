@@ -375,9 +375,17 @@ def _translator(text: str, bound: Any) -> Any:
     return translate
 
 
+def _line_splitter(text: str, bound: Any) -> Any:
+    def splitlines(keepends: Any = False) -> list:
+        return bound(bool(keepends))  # any value, by its truth, as newer CPythons take it
+
+    return splitlines
+
+
 _STR_SPECIAL = {
     "center": _padded, "ljust": _padded, "rjust": _padded, "zfill": _padded,
     "expandtabs": _expander, "replace": _replacer, "join": _joiner, "translate": _translator,
+    "splitlines": _line_splitter,
 }  # fmt: skip
 
 

@@ -99,6 +99,11 @@ def test_method_allows_only_reading_methods():
             g.method(obj, name, "x")
 
 
+def test_splitlines_takes_keepends_by_its_truth_as_newer_cpythons_do():
+    assert g.method("a\nb", "splitlines", "x")(None) == ["a", "b"]
+    assert g.method("a\nb", "splitlines", "x")(keepends=1) == ["a\n", "b"]
+
+
 def test_item_reads_null_past_the_end_and_spends_slices():
     assert g.item([1], 5, "x") is None and g.item({}, "a", "x") is None and g.item("ab", -1, "x") == "b"
     assert g.item("abcd", slice(1, 3), "x") == "bc" and g.WORK[0] == 2

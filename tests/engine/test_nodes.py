@@ -997,3 +997,10 @@ def test_a_backtracking_regular_expression_fails_its_node_and_names_it(where):
     err = result["nodes"]["s"]["error"]
     assert "regular expression took longer than" in err["message"] and err["item"] == 0
     assert result["nodes"]["n"]["status"] == "ok"  # the other branch still runs
+
+
+def test_summarize_sums_floats_to_one_number_natively_and_in_pyodide():
+    # CPython 3.11's sum() gave 0.6000000000000001 (avg 0.20000000000000004), Pyodide's 0.6
+    items = [{"v": v} for v in (0.1, 0.2, 0.3)]
+    aggs = [{"op": "sum", "field": "v"}, {"op": "avg", "field": "v"}]
+    assert outputs("summarize", {"aggregations": aggs}, items) == [{"sum_v": 0.6, "avg_v": 0.19999999999999998}]
