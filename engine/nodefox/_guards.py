@@ -202,7 +202,7 @@ def item(obj: Any, key: Any, source: str) -> Any:
             return obj.get(key)
         except TypeError:
             raise ExpressionError(f"{source} cannot be indexed by {_a(key)}") from None
-    if t is list or t is str or t is tuple:
+    if t is list or t is str or t is tuple or t is range:
         if type(key) is int:
             try:
                 return obj[key]

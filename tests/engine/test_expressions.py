@@ -862,3 +862,8 @@ def test_comparing_values_that_share_their_parts_is_counted_in_full(text):
 def test_bitwise_and_minus_keep_their_meaning_on_numbers():
     assert [ev(t) for t in ("7 | 8", "6 & 3", "6 ^ 3", "5 - 7", "2.5 - 1", "[x - 1 for x in [3, 4]]")] == [15, 2, 5, -2, 1.5, [2, 3]]
     assert ev("$json.a | {'b': 2}", {"a": {"a": 1}}) == {"a": 1, "b": 2}
+
+
+def test_a_range_is_indexed_and_sliced_as_simpleeval_does():
+    assert ev("range(5)[1]") == 1 and ev("range(5)[9]") is None
+    assert _guards.to_json(ev("range(10)[2:8:3]")) == [2, 5]
