@@ -1004,3 +1004,10 @@ def test_summarize_sums_floats_to_one_number_natively_and_in_pyodide():
     items = [{"v": v} for v in (0.1, 0.2, 0.3)]
     aggs = [{"op": "sum", "field": "v"}, {"op": "avg", "field": "v"}]
     assert outputs("summarize", {"aggregations": aggs}, items) == [{"sum_v": 0.6, "avg_v": 0.19999999999999998}]
+
+
+def test_code_node_sum_of_floats_is_the_same_natively_and_in_pyodide():
+    # CPython 3.11's sum() gives 0.6000000000000001 here, Pyodide's newer CPython 0.6
+    code = "return [{'s': sum(i['p'] for i in items), 'l': sum([[1], [2]], []), 'n': sum([1, 2])}]"
+    got = outputs("code", {"code": code}, [{"p": 0.1}, {"p": 0.2}, {"p": 0.3}], allow_code=True)
+    assert got == [{"s": 0.6, "l": [1, 2], "n": 3}]
