@@ -1011,3 +1011,17 @@ def test_code_node_sum_of_floats_is_the_same_natively_and_in_pyodide():
     code = "return [{'s': sum(i['p'] for i in items), 'l': sum([[1], [2]], []), 'n': sum([1, 2])}]"
     got = outputs("code", {"code": code}, [{"p": 0.1}, {"p": 0.2}, {"p": 0.3}], allow_code=True)
     assert got == [{"s": 0.6, "l": [1, 2], "n": 3}]
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "message"),
+    [
+        ("each", "return 5", "the code (item 0) must return an object, a list of objects or None, not number"),
+        ("each", "return [item, 5]", "the code (item 0) must return an object, a list of objects or None; element 1 is number"),
+        ("all", "return [5]", "the code must return a list of objects; element 0 is number"),
+        ("all", "return None", "the code must return a list of objects, not null"),
+    ],
+)
+def test_code_that_returns_the_wrong_shape_says_what_its_mode_takes(mode, code, message):
+    # nodes.md: mode "each" returns an object, a list of objects, or None
+    assert error_of("code", {"code": code, "mode": mode}, [{"a": 1}], allow_code=True)["message"] == message

@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import _json, limits
-from .._guards import to_json
+from .._guards import to_json, type_name
 from ..errors import ExpressionError, NodeError
 from ..expressions.friendly import code_names, python_error
 from ..functions import number_sum
@@ -82,7 +82,12 @@ def _objects(value: Any, index: int | None = None) -> list:
     """The code's result as items, checked; errors name the item in mode 'each' (`index`)."""
     t = type(value)
     if t is not dict and (t is not list or not set(map(type, value)) <= {dict}):
-        raise NodeError(f"{_who(index)} must return a list of objects")
+        # mode 'each' may also return one object or None (None never reaches here)
+        wanted = "a list of objects" if index is None else "an object, a list of objects or None"
+        if t is list:
+            at = next(i for i, v in enumerate(value) if type(v) is not dict)
+            raise NodeError(f"{_who(index)} must return {wanted}; element {at} is {type_name(value[at])}")
+        raise NodeError(f"{_who(index)} must return {wanted}, not {'a tuple' if t is tuple else type_name(value)}")
     try:
         return [to_json(value)] if t is dict else to_json(value)
     except ExpressionError as exc:
