@@ -1025,3 +1025,8 @@ def test_code_node_sum_of_floats_is_the_same_natively_and_in_pyodide():
 def test_code_that_returns_the_wrong_shape_says_what_its_mode_takes(mode, code, message):
     # nodes.md: mode "each" returns an object, a list of objects, or None
     assert error_of("code", {"code": code, "mode": mode}, [{"a": 1}], allow_code=True)["message"] == message
+
+
+def test_a_condition_on_null_names_null_once():
+    conditions = {"conditions": [{"left": "={{ $json.v }}", "op": "gt", "right": 1}]}
+    assert error_of("filter", conditions, [{"v": None}])["message"] == "cannot compare null with number 1"
