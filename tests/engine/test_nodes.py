@@ -1030,3 +1030,9 @@ def test_code_that_returns_the_wrong_shape_says_what_its_mode_takes(mode, code, 
 def test_a_condition_on_null_names_null_once():
     conditions = {"conditions": [{"left": "={{ $json.v }}", "op": "gt", "right": 1}]}
     assert error_of("filter", conditions, [{"v": None}])["message"] == "cannot compare null with number 1"
+
+
+def test_switch_rules_written_as_one_expression_say_so():
+    # a switch's ports are its rules, known before any item: they cannot be computed
+    error = error_of("switch", {"rules": "={{ [{'conditions': []}] }}"}, [{"a": 1}])
+    assert error["path"] == "/rules" and "not an expression" in error["message"]
