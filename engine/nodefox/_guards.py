@@ -86,9 +86,17 @@ def attr(obj: Any, name: str, source: str) -> Any:
         return obj.get(name)
     if obj is None:
         raise ExpressionError(f"{source} is null, so .{name} cannot be read")
-    if isinstance(obj, Exposed) and name in obj._exposed:
-        return getattr(obj, name)
+    if isinstance(obj, Exposed):
+        if name in obj._exposed:
+            return getattr(obj, name)
+        raise ExpressionError(_not_exposed(obj, f".{name}", source))
     raise ExpressionError(f"{source} is {_a(obj)}, so .{name} cannot be read")
+
+
+def _not_exposed(obj: Exposed, what: str, source: str) -> str:
+    """`$input has no .item (it has .all, .first, .last)`: a context object's own words,
+    not its Python class's name."""
+    return f"{source} has no {what} (it has {', '.join('.' + n for n in sorted(obj._exposed))})"
 
 
 def spend(n: int) -> None:
@@ -187,8 +195,10 @@ def method(obj: Any, name: str, source: str) -> Any:
             return getattr(obj, name)
         value = obj.get(name)
         raise ExpressionError(f"{source}.{name} is {_a(value)}, not a function")
-    if isinstance(obj, Exposed) and name in obj._exposed:
-        return getattr(obj, name)
+    if isinstance(obj, Exposed):
+        if name in obj._exposed:
+            return getattr(obj, name)
+        raise ExpressionError(_not_exposed(obj, f".{name}()", source))
     if obj is None:
         raise ExpressionError(f"{source} is null, so .{name}() cannot be called")
     raise ExpressionError(f"{source} is {_a(obj)}, which has no method .{name}()")
@@ -202,7 +212,7 @@ def item(obj: Any, key: Any, source: str) -> Any:
             return obj.get(key)
         except TypeError:
             raise ExpressionError(f"{source} cannot be indexed by {_a(key)}") from None
-    if t is list or t is str or t is tuple:
+    if t is list or t is str or t is tuple or t is range:
         if type(key) is int:
             try:
                 return obj[key]
@@ -375,9 +385,17 @@ def _translator(text: str, bound: Any) -> Any:
     return translate
 
 
+def _line_splitter(text: str, bound: Any) -> Any:
+    def splitlines(keepends: Any = False) -> list:
+        return bound(bool(keepends))  # any value, by its truth, as newer CPythons take it
+
+    return splitlines
+
+
 _STR_SPECIAL = {
     "center": _padded, "ljust": _padded, "rjust": _padded, "zfill": _padded,
     "expandtabs": _expander, "replace": _replacer, "join": _joiner, "translate": _translator,
+    "splitlines": _line_splitter,
 }  # fmt: skip
 
 

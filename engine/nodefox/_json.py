@@ -90,12 +90,27 @@ def _decode(text: str) -> Any:
     try:
         value, end = _SCAN(text, idx)
     except StopIteration as err:
-        raise json.JSONDecodeError("Expecting value", text, err.value) from None
+        raise _trailing_comma(json.JSONDecodeError("Expecting value", text, err.value)) from None
+    except json.JSONDecodeError as exc:
+        raise _trailing_comma(exc) from None
     if end != len(text):
         end = _SPACE(text, end).end()
         if end != len(text):
             raise json.JSONDecodeError("Extra data", text, end)
     return value
+
+
+# what CPython 3.11 says at the end of `[1,]` and `{"a":1,}`; from 3.13 on it names the comma
+_AFTER_COMMA = {("Expecting value", "]"): "array", ("Expecting property name enclosed in double quotes", "}"): "object"}
+
+
+def _trailing_comma(exc: json.JSONDecodeError) -> json.JSONDecodeError:
+    """The error in the words of CPython 3.13 and later (Pyodide's), whatever this one says."""
+    where = _AFTER_COMMA.get((exc.msg, exc.doc[exc.pos : exc.pos + 1]))
+    comma = len(exc.doc[: exc.pos].rstrip(" \t\n\r")) - 1
+    if where is None or comma < 0 or exc.doc[comma] != ",":
+        return exc
+    return json.JSONDecodeError(f"Illegal trailing comma before end of {where}", exc.doc, comma)
 
 
 _ENCODE = json.JSONEncoder(**_COMPACT).encode  # one encoder: json.dumps makes one per call

@@ -11,7 +11,7 @@ from typing import Any
 
 from . import _json, _schema, paths
 from .errors import DocumentError, NodeFoxError, Problem
-from .functions import parse_instant, zone
+from .functions import format_instant, parse_instant, zone
 from .graph import Edge, Graph
 from .nodes import BUILTINS, Registry
 
@@ -90,9 +90,11 @@ def _clock_problems(doc: dict) -> list[Problem]:
     problems = []
     if settings.get("now") is not None:
         try:
-            parse_instant(settings["now"])
+            format_instant(parse_instant(settings["now"]))
         except NodeFoxError:
             problems.append(Problem("/settings/now", NOW_MESSAGE))
+        except OverflowError:  # 0001-01-01T00:00:00+01:00 is in the year 0 in UTC, the result's form
+            problems.append(Problem("/settings/now", "must be within the years 0001 to 9999 in UTC"))
     if settings.get("timezone") is not None:
         try:
             zone(settings["timezone"])

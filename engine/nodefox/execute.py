@@ -212,7 +212,10 @@ def _failed(prep: Prepared, inputs: dict, err: NodeError, call: NodeCall | None,
         return NodeResult("ok", _outputs(ports, {ports[0]: list(first)} if ports else {}), None, warnings, _ms(start))
     if policy == "errorOutput":
         outputs = _outputs(ports, {})
-        outputs["error"] = [{"item": item, "error": err.describe()} for item in first]
+        # every input item failed, on every port; a node that had none (a source, a merge of
+        # empty inputs) failed on the `{}` its params were evaluated with: the message stays
+        failed = [item for items in inputs.values() for item in items] or [{}]
+        outputs["error"] = [{"item": item, "error": err.describe()} for item in failed]
         return NodeResult("ok", outputs, None, [], _ms(start))
     return NodeResult("error", None, err.as_dict(), [], _ms(start))
 

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable
 from functools import lru_cache
@@ -295,11 +296,18 @@ def _list(iterable: Any = ()) -> list:
 def _sorted(iterable: Any, **options: Any) -> list:
     values = consume(iterable)
     spend_inside(values)  # the elements are compared with each other
+    if "reverse" in options:  # any value, by its truth, as newer CPythons (Pyodide's) take it
+        options["reverse"] = bool(options["reverse"])
     return sorted(values, **options)
 
 
 def _dict(*args: Any, **kwargs: Any) -> dict:
-    return dict(*(consume(a) for a in args), **kwargs)
+    args = tuple(consume(a) for a in args)
+    if args and type(args[0]) is list:
+        for i, pair in enumerate(args[0]):  # newer CPythons word this "object is not iterable"
+            if not hasattr(pair, "__iter__"):
+                raise TypeError(f"cannot convert dictionary update sequence element #{i} to a sequence")
+    return dict(*args, **kwargs)
 
 
 def _str(*args: Any, **kwargs: Any) -> str:
@@ -365,6 +373,26 @@ def _sum(iterable: Any, start: Any = 0) -> Any:
             spend(len(v))
             out.extend(v)
         return out if type(start) is list else tuple(out)
+    return number_sum(values, start)
+
+
+_REAL = frozenset({int, float, bool})
+
+
+def number_sum(values: list, start: Any = 0) -> Any:
+    """`sum()`, with floats added exactly and rounded once (`math.fsum`).
+
+    CPython 3.12 changed how `sum()` adds floats (compensated), so the same numbers summed
+    to different last digits natively (3.11) and in Pyodide; fsum's answer is one number,
+    the same everywhere. Whole numbers keep Python's exact sum.
+    """
+    kinds = set(map(type, values))
+    kinds.add(type(start))
+    if float in kinds and kinds <= _REAL and any(values):  # zeros alone: their sign as Python gives it
+        try:
+            return math.fsum((start, *values))
+        except OverflowError:  # past the largest float: the plain sum, infinite, is refused later
+            pass
     return sum(values, start)
 
 
@@ -393,7 +421,7 @@ CATALOGUE = [
         ("abs", "abs(x)", "absolute value"),
         ("min", "min(a, b, ...) / min(list)", "smallest"),
         ("max", "max(a, b, ...) / max(list)", "largest"),
-        ("sum", "sum(list)", "sum of numbers"),
+        ("sum", "sum(list)", "sum of numbers (floats added exactly, rounded once)"),
         ("sorted", "sorted(list, reverse=False)", "sorted copy"),
         ("reversed", "reversed(list)", "reversed sequence"),
         ("any", "any(list)", "true if any element is truthy"),

@@ -236,3 +236,9 @@ def test_a_full_stdout_is_a_message(files):
         proc = subprocess.run([sys.executable, "-m", "nodefox", "run", flow], stdout=full, stderr=subprocess.PIPE,
                               text=True, timeout=60, check=False)  # fmt: skip
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and "cannot write" in proc.stderr
+
+
+def test_run_of_a_clock_in_the_year_0_in_utc_exits_2_with_the_pointer(capsys, files):
+    doc = {"nodefox": 1, "settings": {"now": "0001-01-01T00:00:00+01:00"}, "nodes": [], "edges": []}
+    code, out, err = cli(capsys, "run", files("early.json", doc))
+    assert code == 2 and out == "" and "/settings/now" in err

@@ -153,6 +153,13 @@ def test_a_clock_that_is_no_date_is_rejected(now):
     assert messages(doc) == ["/settings/now: must be an RFC 3339 date-time such as 2026-01-01T09:30:00Z"]
 
 
+@pytest.mark.parametrize("now", ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-01:00"])
+def test_a_clock_outside_the_years_utc_can_write_is_rejected_not_raised(now):
+    doc = document([])
+    doc["settings"]["now"] = now  # the result's `now` is in UTC: the year 0 or 10000 there
+    assert messages(doc) == ["/settings/now: must be within the years 0001 to 9999 in UTC"]
+
+
 @pytest.mark.parametrize("timezone", ["Mars/Base", "../etc/passwd", "utc+2"])
 def test_a_time_zone_that_is_no_iana_zone_is_rejected(timezone):
     doc = document([])

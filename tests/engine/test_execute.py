@@ -279,6 +279,19 @@ def test_whole_node_failure_under_each_policy():
             assert entry["outputs"]["out"] == []
 
 
+def test_whole_node_failure_to_the_error_port_keeps_its_message_without_input_items():
+    # a source has no input item: its failure was dropped (error: [], and no warning)
+    entry = run(document([node("d", "data", {"items": "={{ 1/0 }}"}, onError="errorOutput")]))["nodes"]["d"]
+    assert entry["status"] == "ok" and entry["outputs"]["out"] == []
+    assert [(e["item"], "division by zero" in e["error"]) for e in entry["outputs"]["error"]] == [({}, True)]
+
+
+def test_whole_node_failure_to_the_error_port_sends_the_items_of_every_input_port():
+    nodes = [data("a", [{"a": 1}]), data("b", [{"b": 2}]), node("m", "merge", {"mode": "join"}, onError="errorOutput")]
+    entry = run(document(nodes, [edge("a", "m"), edge("b", "m", target_port="in2")]))["nodes"]["m"]
+    assert [e["item"] for e in entry["outputs"]["error"]] == [{"a": 1}, {"b": 2}]
+
+
 def test_a_param_schema_error_fails_only_its_node():
     nodes = [data("src", ROWS), node("n", "limit", {"max": "ten"}), node("after", "noop"), node("ok", "noop")]
     result = run(document(nodes, [edge("src", "n"), edge("n", "after"), edge("src", "ok")]))

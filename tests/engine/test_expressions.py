@@ -788,9 +788,9 @@ def test_text_formatting_with_percent_is_refused():
 
 
 def test_the_context_objects_expose_only_their_api():
-    assert "cannot be read" in fails("$input.inputs")
-    assert "has no method" in fails("$input.lookup('x')")
-    assert "cannot be read" in fails('$("Orders").name')
+    assert "$input has no .inputs" in fails("$input.inputs")
+    assert "$input has no .lookup()" in fails("$input.lookup('x')")
+    assert '$("Orders") has no .name' in fails('$("Orders").name')
 
 
 # -- simpleeval as the reference --------------------------------------------------------------------
@@ -862,3 +862,20 @@ def test_comparing_values_that_share_their_parts_is_counted_in_full(text):
 def test_bitwise_and_minus_keep_their_meaning_on_numbers():
     assert [ev(t) for t in ("7 | 8", "6 & 3", "6 ^ 3", "5 - 7", "2.5 - 1", "[x - 1 for x in [3, 4]]")] == [15, 2, 5, -2, 1.5, [2, 3]]
     assert ev("$json.a | {'b': 2}", {"a": {"a": 1}}) == {"a": 1, "b": 2}
+
+
+def test_a_range_is_indexed_and_sliced_as_simpleeval_does():
+    assert ev("range(5)[1]") == 1 and ev("range(5)[9]") is None
+    assert _guards.to_json(ev("range(10)[2:8:3]")) == [2, 5]
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("$input.item", "$input has no .item (it has .all, .first, .last)"),
+        ("$input.json()", "$input has no .json() (it has .all, .first, .last)"),
+        ('$("Orders").nope', '$("Orders") has no .nope (it has .all, .first, .item, .json, .last)'),
+    ],
+)
+def test_a_missing_member_of_input_or_a_node_is_named_in_the_contexts_words(text, message):
+    assert fails(text) == message  # not "$input is a InputRef, so .item cannot be read"

@@ -7,9 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import chain, data, document, node, run
+from conftest import chain, data, document, node, run, run_one
 from nodefox.errors import ExpressionError
 from nodefox.expressions import Context, Expression, check, evaluate_reference
+from nodefox.expressions.friendly import same_words
 
 ITEM = {"price": 2.5, "qty": 3, "name": "Ada", "zero": 0, "none": None, "customer": {"city": "Oslo"}, "tags": ["x"]}
 
@@ -113,3 +114,56 @@ def code(source: str, items: list[dict], mode: str = "all") -> dict[str, Any]:
 def test_common_errors_in_code_nodes_read_in_plain_words(source, mode, message):
     error = code(source, [{"price": 3, "name": "a", "zero": 0}], mode)
     assert error["message"].startswith(message), error
+
+
+# Python's words for these errors changed after CPython 3.11: Pyodide's CPython says the
+# second form, the native 3.11 the first. Both must read the same in a result.
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("'abc'.count()", "count() takes at least 1 argument (0 given)"),
+        ("'abc'.find('a', 1, 2, 3)", "find() takes at most 3 arguments (4 given)"),
+        ("'abc'.count(None)", "must be text, not null"),
+        ("'abc'.find(1)", "must be text, not a number"),
+        ("str(x=1)", "str() got an unexpected keyword argument 'x'"),
+        ("min([])", "min() of an empty list"),
+        ("max($json.tags[1:])", "max() of an empty list"),
+        ("[1].index(2)", "the value is not in the list"),
+        ("[] in {}", "an array cannot be an object's key"),
+        ("$json.get([])", "an array cannot be an object's key"),
+        ("1 in 5", "cannot look for a value in a number"),
+        ("dict([1])", "cannot convert dictionary update sequence element #0 to a sequence"),
+    ],
+)
+def test_errors_cpython_versions_word_differently_read_the_same(text, message):
+    assert fails(text) == message
+
+
+@pytest.mark.parametrize(
+    ("python_words", "message"),
+    [
+        ("count() takes at least 1 argument (0 given)", "count() takes at least 1 argument (0 given)"),
+        ("count expected at least 1 argument, got 0", "count() takes at least 1 argument (0 given)"),
+        ("str expected at most 3 arguments, got 6", "str() takes at most 3 arguments (6 given)"),
+        ("must be str, not NoneType", "must be text, not null"),
+        ("count() argument 1 must be str, not None", "must be text, not null"),
+        ("'x' is an invalid keyword argument for int()", "int() got an unexpected keyword argument 'x'"),
+        ("int() got an unexpected keyword argument 'x'", "int() got an unexpected keyword argument 'x'"),
+        ("min() arg is an empty sequence", "min() of an empty list"),
+        ("max() iterable argument is empty", "max() of an empty list"),
+        ("'z' is not in list", "the value is not in the list"),
+        ("list.index(x): x not in list", "the value is not in the list"),
+        ("unhashable type: 'dict'", "an object cannot be an object's key"),
+        ("cannot use 'dict' as a dict key (unhashable type: 'dict')", "an object cannot be an object's key"),
+        ("argument of type 'int' is not iterable", "cannot look for a value in a number"),
+        ("argument of type 'int' is not a container or iterable", "cannot look for a value in a number"),
+        ("too many values to unpack (expected 2, got 3)", "too many values to unpack (expected 2)"),
+    ],
+)
+def test_both_wordings_of_a_python_error_give_one_message(python_words, message):
+    assert same_words(python_words) == message
+
+
+def test_a_code_node_error_in_versioned_words_reads_the_same_too():
+    error = run_one("code", {"code": "return [{'m': min([])}]"}, [{"a": 1}], allow_code=True)["error"]
+    assert error["message"] == "ValueError on line 1: min() of an empty list"

@@ -8,6 +8,7 @@ each one spends from the evaluation's budget.
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import pytest
 from nodefox import _guards
@@ -339,3 +340,37 @@ def test_sum_of_lists_is_linear_and_typed_like_python():
 
 def test_walking_functions_keep_their_names():
     assert [FUNCTIONS[n].__name__ for n in ("min", "max", "any", "all")] == ["min", "max", "any", "all"]
+
+
+@pytest.mark.parametrize(
+    ("values", "start", "total"),
+    [
+        ([0.1] * 10, 0, 1.0),  # CPython 3.11's sum() gives 0.9999999999999999, 3.12's 1.0
+        ([0.1, 0.2, 0.3], 0, 0.6),  # 3.11: 0.6000000000000001
+        ([1e16, 1.0, -1e16], 0, 1.0),  # 3.11: 0.0
+        ([0.1], 0.2, 0.30000000000000004),
+        ([1, 2], 0, 3),
+        ([True, 0.5], 0, 1.5),
+        ([], -0.0, -0.0),
+        ([-0.0], -0.0, -0.0),
+        ([-0.0, -0.0], 0, 0.0),
+    ],
+)
+def test_sum_of_floats_is_one_number_on_every_cpython(values, start, total):
+    got = FUNCTIONS["sum"](values, start)
+    assert got == total and type(got) is type(total) and math.copysign(1, got) == math.copysign(1, total)
+
+
+def test_a_sum_too_large_for_a_float_stays_infinite_to_be_refused():
+    assert FUNCTIONS["sum"]([1e308, 1e308]) == math.inf
+
+
+def test_dict_of_pairs_that_are_not_sequences_says_which_in_one_wording():
+    with pytest.raises(TypeError, match=r"^cannot convert dictionary update sequence element #1 to a sequence$"):
+        FUNCTIONS["dict"]([["a", 1], 2])
+    assert FUNCTIONS["dict"]([["a", 1], "bc"]) == {"a": 1, "b": "c"}
+
+
+def test_sorted_takes_reverse_by_its_truth_as_newer_cpythons_do():
+    assert FUNCTIONS["sorted"]([1, 3, 2], reverse="x") == [3, 2, 1]
+    assert FUNCTIONS["sorted"]([1, 3, 2], reverse=None) == [1, 2, 3]

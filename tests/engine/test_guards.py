@@ -99,6 +99,16 @@ def test_method_allows_only_reading_methods():
             g.method(obj, name, "x")
 
 
+def test_splitlines_takes_keepends_by_its_truth_as_newer_cpythons_do():
+    assert g.method("a\nb", "splitlines", "x")(None) == ["a", "b"]
+    assert g.method("a\nb", "splitlines", "x")(keepends=1) == ["a\n", "b"]
+
+
+def test_a_range_is_indexed_and_sliced_as_in_python():
+    assert g.item(range(10), 2, "x") == 2 and g.item(range(10), 20, "x") is None
+    assert g.item(range(10), slice(2, 5), "x") == range(2, 5)
+
+
 def test_item_reads_null_past_the_end_and_spends_slices():
     assert g.item([1], 5, "x") is None and g.item({}, "a", "x") is None and g.item("ab", -1, "x") == "b"
     assert g.item("abcd", slice(1, 3), "x") == "bc" and g.WORK[0] == 2

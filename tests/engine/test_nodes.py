@@ -997,3 +997,42 @@ def test_a_backtracking_regular_expression_fails_its_node_and_names_it(where):
     err = result["nodes"]["s"]["error"]
     assert "regular expression took longer than" in err["message"] and err["item"] == 0
     assert result["nodes"]["n"]["status"] == "ok"  # the other branch still runs
+
+
+def test_summarize_sums_floats_to_one_number_natively_and_in_pyodide():
+    # CPython 3.11's sum() gave 0.6000000000000001 (avg 0.20000000000000004), Pyodide's 0.6
+    items = [{"v": v} for v in (0.1, 0.2, 0.3)]
+    aggs = [{"op": "sum", "field": "v"}, {"op": "avg", "field": "v"}]
+    assert outputs("summarize", {"aggregations": aggs}, items) == [{"sum_v": 0.6, "avg_v": 0.19999999999999998}]
+
+
+def test_code_node_sum_of_floats_is_the_same_natively_and_in_pyodide():
+    # CPython 3.11's sum() gives 0.6000000000000001 here, Pyodide's newer CPython 0.6
+    code = "return [{'s': sum(i['p'] for i in items), 'l': sum([[1], [2]], []), 'n': sum([1, 2])}]"
+    got = outputs("code", {"code": code}, [{"p": 0.1}, {"p": 0.2}, {"p": 0.3}], allow_code=True)
+    assert got == [{"s": 0.6, "l": [1, 2], "n": 3}]
+
+
+@pytest.mark.parametrize(
+    ("mode", "code", "message"),
+    [
+        ("each", "return 5", "the code (item 0) must return an object, a list of objects or None, not number"),
+        ("each", "return [item, 5]", "the code (item 0) must return an object, a list of objects or None; element 1 is number"),
+        ("all", "return [5]", "the code must return a list of objects; element 0 is number"),
+        ("all", "return None", "the code must return a list of objects, not null"),
+    ],
+)
+def test_code_that_returns_the_wrong_shape_says_what_its_mode_takes(mode, code, message):
+    # nodes.md: mode "each" returns an object, a list of objects, or None
+    assert error_of("code", {"code": code, "mode": mode}, [{"a": 1}], allow_code=True)["message"] == message
+
+
+def test_a_condition_on_null_names_null_once():
+    conditions = {"conditions": [{"left": "={{ $json.v }}", "op": "gt", "right": 1}]}
+    assert error_of("filter", conditions, [{"v": None}])["message"] == "cannot compare null with number 1"
+
+
+def test_switch_rules_written_as_one_expression_say_so():
+    # a switch's ports are its rules, known before any item: they cannot be computed
+    error = error_of("switch", {"rules": "={{ [{'conditions': []}] }}"}, [{"a": 1}])
+    assert error["path"] == "/rules" and "not an expression" in error["message"]

@@ -256,6 +256,36 @@ def _shown(value: Any) -> str:
     return name
 
 
+# Python's own words for an error that CPython 3.11 and the newer CPython inside Pyodide
+# say differently, each with the one wording both give here: (pattern, replacement).
+_REWORDED = [
+    (re.compile(r"^(\w+)(?:\(\) takes| expected) (at least|at most) (\d+) (arguments?)(?: \((\d+) given\)|, got (\d+))$"),
+     lambda m: f"{m[1]}() takes {m[2]} {m[3]} {m[4]} ({m[5] or m[6]} given)"),
+    (re.compile(r"^'(\w+)' is an invalid keyword argument for (\w+)\(\)$"),
+     lambda m: f"{m[2]}() got an unexpected keyword argument '{m[1]}'"),
+    (re.compile(r"^(?:\w+\(\) argument \d+ )?must be (\w+), not (\w+)$"),
+     lambda m: f"must be {kind(m[1])}, not {kind('NoneType' if m[2] == 'None' else m[2])}"),
+    (re.compile(r"^(min|max)\(\) (?:arg is an empty sequence|iterable argument is empty)$"),
+     lambda m: f"{m[1]}() of an empty list"),
+    (re.compile(r"^(?:cannot use '\w+' as a (?:dict key|set element) \()?unhashable type: '(\w+)'\)?$"),
+     lambda m: f"{kind(m[1])} cannot be an object's key"),
+    (re.compile(r"^argument of type '(\w+)' is not (?:a container or )?iterable$"),
+     lambda m: f"cannot look for a value in {kind(m[1])}"),
+    (re.compile(r"^too many values to unpack \(expected (\d+)(?:, got \d+)?\)$"),
+     lambda m: f"too many values to unpack (expected {m[1]})"),
+    (re.compile(r"^(?:.* is not in list|list\.index\(x\): x not in list)$"), lambda m: "the value is not in the list"),
+]  # fmt: skip
+
+
+def same_words(text: str) -> str:
+    """An error's text as every CPython the engine runs on words it (see _REWORDED)."""
+    for pattern, words in _REWORDED:
+        m = pattern.match(text)
+        if m:
+            return words(m)
+    return text
+
+
 def unknown_name(name: str, known: Iterable[str]) -> str:
     """`unknown name 'pricee'`, with the closest name an expression may use, if one is close."""
     close = did_you_mean(name, [display(n) if n.startswith(PREFIX) else n for n in known])
@@ -273,7 +303,7 @@ def python_error(exc: BaseException, names: Iterable[Iterable[str]] = (), keys: 
         said = _python_error(exc, names, keys)
     except Exception:  # noqa: BLE001 - a better message is a nicety: never a second error
         said = None
-    return said if said is not None else str(exc)
+    return said if said is not None else same_words(str(exc))
 
 
 def _python_error(exc: BaseException, names: Iterable[Iterable[str]], keys: Iterable[Any]) -> str | None:

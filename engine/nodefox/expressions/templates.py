@@ -14,7 +14,7 @@ from ..errors import ExpressionError
 from .checking import check
 from .compiler import compile_checked
 from .context import Context
-from .friendly import explain
+from .friendly import explain, same_words
 from .scan import string_end
 
 
@@ -74,7 +74,7 @@ def plain(exc: BaseException) -> str:
     if isinstance(exc, TypeError) and "not supported between instances of" in text:
         text = text.replace("'NoneType'", "null").replace("'str'", "text").replace("'int'", "number")
         text = text.replace("'float'", "number").replace("'list'", "array").replace("'dict'", "object")
-    return text or type(exc).__name__
+    return same_words(text) or type(exc).__name__
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")

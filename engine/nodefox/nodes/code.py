@@ -21,9 +21,10 @@ from contextlib import contextmanager
 from typing import Any
 
 from .. import _json, limits
-from .._guards import to_json
+from .._guards import to_json, type_name
 from ..errors import ExpressionError, NodeError
 from ..expressions.friendly import code_names, python_error
+from ..functions import number_sum
 from .base import NodeCall, NodeType, Outputs, obj_schema
 
 _FILENAME = "<code node>"
@@ -46,11 +47,17 @@ def _compile(source: str, mode: str) -> Any:
             ast.increment_lineno(statement, 1)
         module.body[0].body = body
     try:
-        namespace: dict = {}
+        namespace: dict = {"sum": _sum}
         exec(compile(module, _FILENAME, "exec"), namespace)  # noqa: S102 - the user's own code, opted in
     except SyntaxError as exc:  # what only the compiler sees (`nonlocal x` with no x)
         raise NodeError(f"syntax error on line {max((exc.lineno or 2) - 1, 1)}: {exc.msg}", path="/code") from None
     return namespace["user_code"]
+
+
+def _sum(iterable: Any, /, start: Any = 0) -> Any:
+    """The user's `sum()`: Python's, with floats added as on every CPython (CPython 3.12
+    changed how `sum()` adds them, and the browser runs a newer CPython than 3.11)."""
+    return number_sum(list(iterable), start)
 
 
 def _line(exc: BaseException) -> str:
@@ -75,7 +82,12 @@ def _objects(value: Any, index: int | None = None) -> list:
     """The code's result as items, checked; errors name the item in mode 'each' (`index`)."""
     t = type(value)
     if t is not dict and (t is not list or not set(map(type, value)) <= {dict}):
-        raise NodeError(f"{_who(index)} must return a list of objects")
+        # mode 'each' may also return one object or None (None never reaches here)
+        wanted = "a list of objects" if index is None else "an object, a list of objects or None"
+        if t is list:
+            at = next(i for i, v in enumerate(value) if type(v) is not dict)
+            raise NodeError(f"{_who(index)} must return {wanted}; element {at} is {type_name(value[at])}")
+        raise NodeError(f"{_who(index)} must return {wanted}, not {'a tuple' if t is tuple else type_name(value)}")
     try:
         return [to_json(value)] if t is dict else to_json(value)
     except ExpressionError as exc:

@@ -81,6 +81,8 @@ _DECIMAL = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*", re.ASC
 
 def _show(v: Any) -> str:
     kind = type_name(v)
+    if v is None:
+        return "null"  # not "null null"
     return f"{kind} {v!r}" if kind == "string" else f"{kind} {canonical_key(v)}"
 
 

@@ -50,6 +50,8 @@ def _splitter(yes: str, no: str):
 
 def _rule_tests(call: NodeCall) -> list:
     rules = call.plan.params.get("rules") or []
+    if type(rules) is not list:  # `={{ ... }}`: the ports are the rules', known before any item
+        raise NodeError("rules must be a list written out, one per output port, not an expression", path="/rules")
     for i, rule in enumerate(rules):
         if type(rule) is not dict:
             raise NodeError("a rule must be an object with conditions", path=f"/rules/{i}")

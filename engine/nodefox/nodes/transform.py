@@ -10,6 +10,7 @@ from .. import _json, limits, paths
 from .._guards import type_name
 from ..errors import NodeError, NodeFoxError
 from ..expressions.compiler import compile_loop
+from ..functions import number_sum
 from .base import PATH, PATHS, NodeCall, NodeType, Outputs, key_reader, obj_schema
 
 # -- set -------------------------------------------------------------------------
@@ -641,11 +642,11 @@ def _aggregate(op: str, values: list, separator: str, where: str, skip_empty: bo
                 raise NodeError(f"{op} needs numbers, got {type_name(v)} {_json.dumps(v)}", path=where, item=at)
         raise NodeError(f"{op} cannot compare numbers with text", path=where)
     if op == "sum":
-        return _finite(sum(present), where)
+        return _finite(number_sum(present), where)
     if not present:
         return None
     if op == "avg":
-        return _finite(sum(present) / len(present), where)
+        return _finite(number_sum(present) / len(present), where)
     return min(present) if op == "min" else max(present)
 
 
