@@ -282,6 +282,25 @@ def test_undo_in_a_field_undoes_the_edit_and_keeps_the_focus(editor):
     expect(field).to_be_focused()
 
 
+def test_undo_and_redo_in_a_node_setting_are_the_workflows(editor):
+    load(editor, doc([source(), {"id": "lim", "type": "limit", "name": "Few", "position": [300, 0], "params": {"max": 2}}],
+                     [{"id": "e1", "source": "src", "target": "lim"}]))  # fmt: skip
+    select(editor, "lim")
+    disabled = editor.locator('[data-testid="inspector"] [data-setting="disabled"]')
+    disabled.check()
+    expect(status(editor, "lim")).to_have_attribute("data-status", "disabled")
+    disabled.press("Control+z")  # the focus is still on the checkbox
+    expect(status(editor, "lim")).to_have_attribute("data-status", "ok")
+    expect(disabled).not_to_be_checked()
+    disabled.press("Control+Shift+z")
+    expect(status(editor, "lim")).to_have_attribute("data-status", "disabled")
+    on_error = editor.locator('[data-testid="inspector"] [data-setting="onError"]')
+    on_error.select_option("continue")
+    on_error.press("Control+z")
+    expect(on_error).to_have_value("stop")
+    assert "onError" not in next(n for n in exported(editor)["nodes"] if n["id"] == "lim")
+
+
 # 11. one notice at a time, dismissible, clear of the data panel's pager
 
 
