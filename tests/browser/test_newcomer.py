@@ -337,3 +337,12 @@ def test_connections_operators_and_labels_read_as_words(editor):
     tabs = editor.get_by_test_id("data-panel").get_by_role("tab")
     expect(tabs.first).to_contain_text("Input ← Orders")
     expect(editor.get_by_test_id("data-panel")).not_to_contain_text("out out")
+
+
+def test_every_value_of_a_list_has_a_label(editor):
+    load(editor, doc([source(), {"id": "by", "type": "summarize", "name": "By sku", "position": [300, 0],
+                                 "params": {"groupBy": ["sku", "price"], "aggregations": [{"op": "count"}]}}],
+                     [{"id": "e1", "source": "src", "target": "by"}]))  # fmt: skip
+    select(editor, "by")
+    expect(param(editor, "/groupBy/0")).to_have_accessible_name("Group by 1")
+    expect(param(editor, "/groupBy/1")).to_have_accessible_name("Group by 2")
