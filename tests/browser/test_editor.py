@@ -261,6 +261,23 @@ def test_a_broken_file_shows_what_is_wrong_and_changes_nothing(editor, tmp_path:
     expect(count(editor, "lim", "out")).to_have_text("5")
 
 
+def test_a_file_nested_deeper_than_the_engine_reads_is_refused_and_the_engine_goes_on(editor, tmp_path: Path):
+    """It ran Pyodide's parser out of WebAssembly stack: a fatal error, no edit answered after."""
+    load(editor, chain())
+    before = editor.evaluate("window.nodefox.editor.export()")
+    deep = tmp_path / "deep.json"
+    deep.write_text(json.dumps(doc([{"id": "d", "type": "data", "params": {"items": [{"x": 1}]}}], []))
+                    .replace('{"x": 1}', '{"x": ' + "[" * 3000 + "]" * 3000 + "}"))  # fmt: skip
+    editor.get_by_test_id("open-file").set_input_files(str(deep))
+    editor.get_by_role("button", name="Replace", exact=True).click()
+    expect(editor.get_by_test_id("notice").last).to_contain_text("Cannot open deep.json")
+    expect(editor.get_by_test_id("notice").last).to_contain_text("nests too deeply")
+    assert editor.evaluate("window.nodefox.editor.export()") == before
+    select(editor, "lim")
+    param(editor, "/max").fill("2")
+    expect(count(editor, "lim", "out")).to_have_text("2")
+
+
 def test_copy_and_paste_as_workflow_json(editor):
     load(editor, chain())
     select(editor, "lim")

@@ -122,3 +122,27 @@ def test_decode_refuses_what_the_standard_decoder_refuses_in_its_words(text):
 @pytest.mark.parametrize("text", ["", " ", "1 2", "[1] x", " {} ", "NaN", "1e999", "\u00a0 1", "[1,]"])
 def test_decode_of_edge_texts(text):
     assert _decoded(_json._decode, text) == _decoded(_STD_DECODE, text)
+
+
+@pytest.mark.parametrize("orjson", ["native", None])
+def test_loads_refuses_nesting_deeper_than_orjson_reads_where_there_is_no_orjson(monkeypatch, orjson):
+    """Pyodide has no orjson; its parser ran out of WebAssembly stack past a few thousand
+    levels, a fatal error of the runtime: the same limit as natively, as a RecursionError."""
+    if orjson is None:
+        monkeypatch.setattr(_json, "orjson", None)
+    assert _json.loads("[" * 500 + "]" * 500) is not None
+    assert _json.loads('["' + "[" * 5000 + '", {"a": "]]}"}]') == ["[" * 5000, {"a": "]]}"}]
+    with pytest.raises(RecursionError if orjson is None else (RecursionError, ValueError)):
+        _json.loads('{"a": ' + "[" * 3000 + "]" * 3000 + "}")
+
+
+@given(_values)
+def test_too_deep_is_the_values_nesting(value):
+    def depth(v) -> int:
+        inner = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None
+        return 0 if inner is None else 1 + max(map(depth, inner), default=0)
+
+    wrap = _json.MAX_DEPTH - depth(value)  # the value inside lists, as deep as allowed
+    nested = "[" * wrap + _STD(value) + "]" * wrap
+    assert not _json._too_deep(nested)
+    assert _json._too_deep("[" + nested + "]")
