@@ -54,16 +54,19 @@ def loads(text: str | bytes) -> Any:
 # per level and, in Pyodide, runs out of WebAssembly stack at a few thousand: a fatal error of
 # the whole runtime (every later message unanswered), not a RecursionError.
 MAX_DEPTH = 1024
-_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
-_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
-_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def _too_deep(text: str) -> bool:
-    """Whether arrays and objects nest deeper than MAX_DEPTH (strings skipped), in C loops."""
+    """Whether arrays and objects nest deeper than MAX_DEPTH, strings skipped: C loops only
+    (escapes dropped, then all but quotes and brackets, then what is inside quotes)."""
     if text.count("[") + text.count("{") <= MAX_DEPTH:
         return False
-    brackets = _NOT_BRACKETS.sub("", _STRINGS.sub("", text))
+    data = text.encode("utf-8", "surrogatepass")
+    structure = (_ESCAPE.sub(b"", data) if b"\\" in data else data).translate(None, _NOT_STRUCTURE)
+    brackets = b"".join(structure.split(b'"')[::2])
     return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH
 
 

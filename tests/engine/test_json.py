@@ -132,6 +132,8 @@ def test_loads_refuses_nesting_deeper_than_orjson_reads_where_there_is_no_orjson
         monkeypatch.setattr(_json, "orjson", None)
     assert _json.loads("[" * 500 + "]" * 500) is not None
     assert _json.loads('["' + "[" * 5000 + '", {"a": "]]}"}]') == ["[" * 5000, {"a": "]]}"}]
+    assert not _json._too_deep('["\\"' + "[" * 2000 + '"]')  # an escaped quote ends no string
+    assert _json._too_deep('["\\\\", ' + "[" * 1100 + "]" * 1100 + "]")  # an escaped backslash does
     with pytest.raises(RecursionError if orjson is None else (RecursionError, ValueError)):
         _json.loads('{"a": ' + "[" * 3000 + "]" * 3000 + "}")
 
