@@ -12,7 +12,9 @@ CPython's 4,300 digits everywhere.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
+from itertools import accumulate
 from typing import Any
 
 try:  # native only; Pyodide has no orjson wheel
@@ -43,7 +45,29 @@ def loads(text: str | bytes) -> Any:
         text = text.decode("utf-8")  # JSON is UTF-8 (json.loads would guess UTF-16 too)
     if text.startswith("\ufeff"):  # as json.loads says it
         raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+    if _too_deep(text):
+        raise RecursionError(f"the JSON text nests deeper than {MAX_DEPTH:,} levels")
     return _decode(text)
+
+
+# orjson's limit: the deepest text read natively. The standard library's parser recurses once
+# per level and, in Pyodide, runs out of WebAssembly stack at a few thousand: a fatal error of
+# the whole runtime (every later message unanswered), not a RecursionError.
+MAX_DEPTH = 1024
+_ESCAPE = re.compile(rb"\\.", re.DOTALL)
+_NOT_STRUCTURE = bytes(b for b in range(256) if b not in b'"[]{}')
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def _too_deep(text: str) -> bool:
+    """Whether arrays and objects nest deeper than MAX_DEPTH, strings skipped: C loops only
+    (escapes dropped, then all but quotes and brackets, then what is inside quotes)."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return False
+    data = text.encode("utf-8", "surrogatepass")
+    structure = (_ESCAPE.sub(b"", data) if b"\\" in data else data).translate(None, _NOT_STRUCTURE)
+    brackets = b"".join(structure.split(b'"')[::2])
+    return max(accumulate(map(_STEP.__getitem__, brackets)), default=0) > MAX_DEPTH
 
 
 # 19 digits in a row: the shortest integer orjson does not read exactly (-2**63 - 1) has 19

@@ -61,6 +61,28 @@ def test_hooks_run_gives_the_cli_result(editor):
     assert nodefox.canonical(json.loads(text)) == nodefox.canonical(nodefox.run(document))
 
 
+def test_hooks_answer_bad_messages_as_handle_and_the_engine_goes_on(editor):
+    """`apply` answers what is not a message as `handle()` does, alone or among others sent
+    together; a `run` of something that is not text settles. Neither stops the engine."""
+    from nodefox import bridge
+
+    settled = "p => p.then((text) => 'answer ' + text, (e) => 'failed ' + e.message)"
+    for message in ["not json", "null", "[1]"]:
+        text = editor.evaluate(f"m => ({settled})(window.nodefox.apply(m))", message)
+        assert text.startswith("answer ") and json.loads(text[7:]) == json.loads(bridge.handle(message))
+    assert json.loads(editor.evaluate(f"({settled})(window.nodefox.apply(42))")[7:])["error"]
+    assert editor.evaluate(f"({settled})(window.nodefox.run({{nodefox: 1, nodes: [], edges: []}}))").startswith("failed ")
+    answers = editor.evaluate(
+        """() => Promise.all([{rev: 1, ops: [{op: "add_node", node: {id: "a", type: "noop"}}]}, "nope",
+                              {rev: 2, ops: [{op: "export"}]}]
+             .map((m) => window.nodefox.apply(typeof m === "string" ? m : JSON.stringify(m))))"""
+    )  # fmt: skip
+    assert json.loads(answers[1]) == json.loads(bridge.handle("nope"))
+    assert [n["id"] for n in json.loads(answers[2])["workflow"]["nodes"]] == ["a"]
+    load(editor, chain())
+    expect(count(editor, "lim", "out")).to_have_text("5")
+
+
 def _by_hand(page, entry, pane):
     drag(page, entry, pane)
 
@@ -249,6 +271,23 @@ def test_a_broken_file_shows_what_is_wrong_and_changes_nothing(editor, tmp_path:
     expect(editor.get_by_test_id("notice").last).to_contain_text("broken.json")
     assert editor.evaluate("window.nodefox.editor.export()") == before
     expect(count(editor, "lim", "out")).to_have_text("5")
+
+
+def test_a_file_nested_deeper_than_the_engine_reads_is_refused_and_the_engine_goes_on(editor, tmp_path: Path):
+    """It ran Pyodide's parser out of WebAssembly stack: a fatal error, no edit answered after."""
+    load(editor, chain())
+    before = editor.evaluate("window.nodefox.editor.export()")
+    deep = tmp_path / "deep.json"
+    deep.write_text(json.dumps(doc([{"id": "d", "type": "data", "params": {"items": [{"x": 1}]}}], []))
+                    .replace('{"x": 1}', '{"x": ' + "[" * 3000 + "]" * 3000 + "}"))  # fmt: skip
+    editor.get_by_test_id("open-file").set_input_files(str(deep))
+    editor.get_by_role("button", name="Replace", exact=True).click()
+    expect(editor.get_by_test_id("notice").last).to_contain_text("Cannot open deep.json")
+    expect(editor.get_by_test_id("notice").last).to_contain_text("nests too deeply")
+    assert editor.evaluate("window.nodefox.editor.export()") == before
+    select(editor, "lim")
+    param(editor, "/max").fill("2")
+    expect(count(editor, "lim", "out")).to_have_text("2")
 
 
 def test_copy_and_paste_as_workflow_json(editor):

@@ -282,6 +282,25 @@ def test_undo_in_a_field_undoes_the_edit_and_keeps_the_focus(editor):
     expect(field).to_be_focused()
 
 
+def test_undo_and_redo_in_a_node_setting_are_the_workflows(editor):
+    load(editor, doc([source(), {"id": "lim", "type": "limit", "name": "Few", "position": [300, 0], "params": {"max": 2}}],
+                     [{"id": "e1", "source": "src", "target": "lim"}]))  # fmt: skip
+    select(editor, "lim")
+    disabled = editor.locator('[data-testid="inspector"] [data-setting="disabled"]')
+    disabled.check()
+    expect(status(editor, "lim")).to_have_attribute("data-status", "disabled")
+    disabled.press("Control+z")  # the focus is still on the checkbox
+    expect(status(editor, "lim")).to_have_attribute("data-status", "ok")
+    expect(disabled).not_to_be_checked()
+    disabled.press("Control+Shift+z")
+    expect(status(editor, "lim")).to_have_attribute("data-status", "disabled")
+    on_error = editor.locator('[data-testid="inspector"] [data-setting="onError"]')
+    on_error.select_option("continue")
+    on_error.press("Control+z")
+    expect(on_error).to_have_value("stop")
+    assert "onError" not in next(n for n in exported(editor)["nodes"] if n["id"] == "lim")
+
+
 # 11. one notice at a time, dismissible, clear of the data panel's pager
 
 
@@ -318,3 +337,12 @@ def test_connections_operators_and_labels_read_as_words(editor):
     tabs = editor.get_by_test_id("data-panel").get_by_role("tab")
     expect(tabs.first).to_contain_text("Input ← Orders")
     expect(editor.get_by_test_id("data-panel")).not_to_contain_text("out out")
+
+
+def test_every_value_of_a_list_has_a_label(editor):
+    load(editor, doc([source(), {"id": "by", "type": "summarize", "name": "By sku", "position": [300, 0],
+                                 "params": {"groupBy": ["sku", "price"], "aggregations": [{"op": "count"}]}}],
+                     [{"id": "e1", "source": "src", "target": "by"}]))  # fmt: skip
+    select(editor, "by")
+    expect(param(editor, "/groupBy/0")).to_have_accessible_name("Group by 1")
+    expect(param(editor, "/groupBy/1")).to_have_accessible_name("Group by 2")

@@ -145,3 +145,29 @@ def test_a_trailing_comma_is_worded_as_in_pyodide_on_every_cpython(text, message
     # CPython 3.11 said "Expecting value" where the ] is; Pyodide's CPython names the comma
     for parse in (_json._decode, _json.loads):
         assert _decoded(parse, text) == ("JSONDecodeError", message)
+
+
+@pytest.mark.parametrize("orjson", ["native", None])
+def test_loads_refuses_nesting_deeper_than_orjson_reads_where_there_is_no_orjson(monkeypatch, orjson):
+    """Pyodide has no orjson; its parser ran out of WebAssembly stack past a few thousand
+    levels, a fatal error of the runtime: the same limit as natively, as a RecursionError."""
+    if orjson is None:
+        monkeypatch.setattr(_json, "orjson", None)
+    assert _json.loads("[" * 500 + "]" * 500) is not None
+    assert _json.loads('["' + "[" * 5000 + '", {"a": "]]}"}]') == ["[" * 5000, {"a": "]]}"}]
+    assert not _json._too_deep('["\\"' + "[" * 2000 + '"]')  # an escaped quote ends no string
+    assert _json._too_deep('["\\\\", ' + "[" * 1100 + "]" * 1100 + "]")  # an escaped backslash does
+    with pytest.raises(RecursionError if orjson is None else (RecursionError, ValueError)):
+        _json.loads('{"a": ' + "[" * 3000 + "]" * 3000 + "}")
+
+
+@given(_values)
+def test_too_deep_is_the_values_nesting(value):
+    def depth(v) -> int:
+        inner = v.values() if isinstance(v, dict) else v if isinstance(v, list) else None
+        return 0 if inner is None else 1 + max(map(depth, inner), default=0)
+
+    wrap = _json.MAX_DEPTH - depth(value)  # the value inside lists, as deep as allowed
+    nested = "[" * wrap + _STD(value) + "]" * wrap
+    assert not _json._too_deep(nested)
+    assert _json._too_deep("[" + nested + "]")

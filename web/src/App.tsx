@@ -172,9 +172,10 @@ function useShortcuts(showSheet: () => void) {
           return void tidyUp(api, flow);
         }
       }
-      // in a parameter field (each keystroke is already a workflow edit) undo and redo are the
-      // workflow's: the browser's own undo jumps to whichever field it last changed
-      const param = e.target instanceof HTMLElement && e.target.closest("[data-param]") !== null;
+      // in a parameter field or a node setting (each keystroke or click is already a workflow
+      // edit) undo and redo are the workflow's: the browser's own undo jumps to whichever field
+      // it last changed, and has nothing to undo in a checkbox or a select
+      const param = e.target instanceof HTMLElement && e.target.closest("[data-param], [data-setting]") !== null;
       if (mod && param && (key === "z" || key === "y")) {
         e.preventDefault();
         if (key === "z" && !e.shiftKey) api.getState().undo();

@@ -54,6 +54,13 @@ export const labelOf = (key: string) => {
 
 const shown = (v: Json | undefined) => (v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v));
 
+/** A list's own value (`/groupBy/0`) has no label of its own: its list's name and number. */
+const itemLabel = (path: string) => {
+  const keys = pointer.parse(path);
+  const last = keys[keys.length - 1];
+  return keys.length > 1 && /^\d+$/.test(last) ? `${labelOf(keys[keys.length - 2])} ${Number(last) + 1}` : undefined;
+};
+
 function Label({ name, schema, path, children }: { name: string; schema: Schema; path: string; children: ReactNode }) {
   return (
     <div className="fx-field">
@@ -88,7 +95,7 @@ export const ValueField = memo(function ValueField({ schema, path, value, onChan
   const expression = isExpression(value);
   const [text, setText] = useDraft<Json | undefined>(value, shown);
   const fallback = schema.default;
-  const common = { id: `param-${path}`, "data-param": path, className: "fx-input" };
+  const common = { id: `param-${path}`, "data-param": path, "aria-label": itemLabel(path), className: "fx-input" };
 
   const toggle = () => {
     if (expression) onChange(path, fallback === undefined ? (kind === "string" ? "" : undefined) : fallback);

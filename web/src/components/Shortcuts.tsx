@@ -13,7 +13,7 @@ export const SHORTCUTS: { group: string; list: Shortcut[] }[] = [
   {
     group: "Edit",
     list: [
-      { keys: [`${MOD}+Z`], what: "Undo (in a parameter field too, once its own text has nothing left to undo)" },
+      { keys: [`${MOD}+Z`], what: "Undo (in a parameter field or a node setting too, once its own text has nothing left to undo)" },
       { keys: [`${MOD}+Shift+Z`, `${MOD}+Y`], what: "Redo" },
       { keys: ["Delete", "Backspace"], what: "Delete the selected nodes and connections" },
       { keys: [`${MOD}+C`, `${MOD}+X`], what: "Copy or cut the selected nodes, as workflow JSON" },

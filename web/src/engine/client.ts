@@ -277,7 +277,7 @@ export class EngineClient {
 
   /** Remember the permission and credential ops of `message` for a restarted worker. */
   private keep(message: string) {
-    if (!message.includes('"set_permissions"') && !message.includes('"set_credentials"')) return;
+    if (typeof message !== "string" || (!message.includes('"set_permissions"') && !message.includes('"set_credentials"'))) return;
     try {
       for (const op of (JSON.parse(message) as { ops?: Record<string, unknown>[] }).ops ?? []) {
         if (op?.op === "set_permissions") this.kept.world.set("set_permissions", { ...this.kept.world.get("set_permissions"), ...op });

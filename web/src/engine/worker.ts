@@ -68,7 +68,11 @@ const optionalFor = (text: string) =>
     const wanted = names.filter((name) => !optionalTried.has(name));
     return wanted.length && needs(text) ? wanted : [];
   });
-const textOf = (message: ToWorker) => (message.kind === "apply" ? message.message : message.kind === "run" ? message.document : "");
+// (a caller of `window.nodefox` may send something else than text: the engine answers it)
+const textOf = (message: ToWorker) => {
+  const text = message.kind === "apply" ? message.message : message.kind === "run" ? message.document : "";
+  return typeof text === "string" ? text : "";
+};
 
 /** Loads `names` (with their lockfile dependencies), then drains again. One try each: if it
  * fails, the node that needs it says so (nodefox's own error), and the page goes on. */
@@ -267,16 +271,18 @@ type Apply = Extract<ToWorker, { kind: "apply" }> & { at: number };
 const QUERIES: { [op: string]: string } = { inspect: "page", evaluate: "evaluated", export: "workflow" };
 // read from the text without parsing it: a value that happens to spell an op's name only
 // ends a batch early, which is always safe
-const asks = (message: string) => Object.keys(QUERIES).some((op) => message.includes(`"${op}"`));
+const asks = (message: string) => typeof message === "string" && Object.keys(QUERIES).some((op) => message.includes(`"${op}"`));
 
 /** Several queued applies go to handle() as one message; each request gets that answer,
  * with `rejected` narrowed to its own ops and their indexes shifted back. A request that
  * asks a question (inspect, evaluate, export) ends its batch, so the answer's `page`,
  * `evaluated` or `workflow` is its own; the others' copies leave those out. */
 function applyBatch(batch: Apply[]) {
-  const parsed = batch.map((request) => JSON.parse(request.message) as { rev?: unknown; ops: unknown[] });
-  const ops = parsed.flatMap((message) => message.ops ?? []);
-  const rev = parsed[parsed.length - 1].rev ?? null;
+  const parsed = batch.length === 1 ? [] : batch.map((request) => messageOf(request.message));
+  // a message that is not {"rev", "ops": [...]} is handle()'s to answer, alone
+  if (parsed.some((message) => message === null)) return batch.forEach((request) => applyBatch([request]));
+  const ops = parsed.flatMap((message) => message!.ops);
+  const rev = parsed[parsed.length - 1]?.rev ?? null;
   const start = performance.now();
   const text = bridge!.handle(batch.length === 1 ? batch[0].message : JSON.stringify({ rev, ops }));
   const ms = performance.now() - start;
@@ -286,16 +292,26 @@ function applyBatch(batch: Apply[]) {
   const answer = JSON.parse(text);
   let offset = 0;
   batch.forEach((request, i) => {
-    const count = parsed[i].ops?.length ?? 0;
+    const count = parsed[i]!.ops.length;
     const own = (answer.rejected ?? [])
       .filter((r: { index: number }) => r.index >= offset && r.index < offset + count)
       .map((r: { index: number }) => ({ ...r, index: r.index - offset }));
     const mine = { ...answer, rejected: own };
-    const kinds = new Set((parsed[i].ops ?? []).map((op) => (op as { op?: string })?.op));
+    const kinds = new Set(parsed[i]!.ops.map((op) => (op as { op?: string })?.op));
     for (const [op, key] of Object.entries(QUERIES)) if (!kinds.has(op)) delete mine[key];
     post({ id: request.id, kind: "result", text: JSON.stringify(mine), ...times(request) });
     offset += count;
   });
+}
+
+/** A message's rev and ops, or null when it is not `{"rev", "ops": [...]}` text. */
+function messageOf(text: unknown): { rev?: unknown; ops: unknown[] } | null {
+  try {
+    const message = typeof text === "string" ? JSON.parse(text) : null;
+    return message && typeof message === "object" && Array.isArray(message.ops) ? message : null;
+  } catch {
+    return null;
+  }
 }
 
 function drain() {
@@ -312,7 +328,7 @@ function drain() {
       } else if (first.kind === "apply") {
         const batch: Apply[] = [first];
         while (!asks(batch[batch.length - 1].message) && queue.length && queue[0].kind === "apply" &&
-               !optionalFor(queue[0].message).length) {
+               !optionalFor(textOf(queue[0])).length) {
           batch.push(queue.shift() as Apply);
         }
         try {

@@ -33,10 +33,11 @@ export function documentsSlice({ set, get, send, save, storage }: Kit, record: R
       const answer = await send([{ op: "set_permissions", net: hosts.length ? hosts : false }, { op: "load", workflow: doc }]);
       if (!answer || answer.rejected?.length || answer.error) {
         set({ doc: before, selected, hostsKey: keyBefore }); // the engine kept the old document: so does the canvas
-        if (answer?.rejected?.length) {
-          // the "Not applied" notice is replaced by one naming the file
-          set({ notices: get().notices.filter((n) => n.title !== "Not applied") });
-          get().notify("error", `Cannot open ${source}`, answer.rejected.flatMap((r) => r.reason.split("\n")));
+        if (answer?.rejected?.length || answer?.error) {
+          // the "Not applied" (or "refused") notice is replaced by one naming the file
+          set({ notices: get().notices.filter((n) => n.title !== "Not applied" && n.title !== "The engine refused the message") });
+          const reasons = answer.rejected?.length ? answer.rejected.map((r) => r.reason) : [answer.error!];
+          get().notify("error", `Cannot open ${source}`, reasons.flatMap((reason) => reason.split("\n")));
         }
         return false;
       }
