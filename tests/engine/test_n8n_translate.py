@@ -136,6 +136,21 @@ def test_loops_are_dropped_and_reported() -> None:
     assert report["edges"] == [{"source": "B", "target": "A", "reason": "it closes a loop; NodeFox workflows run without loops"}]
 
 
+def test_connections_that_cannot_be_edges_are_reported() -> None:
+    agent = "@n8n/n8n-nodes-langchain.agent"
+    connections = {**link(("A", "B"), ("A", "Gone")), "Nobody": {"main": [[{"node": "B", "type": "main", "index": 0}]]},
+                   "Model": {"ai_languageModel": [[{"node": "Agent", "type": "ai_languageModel", "index": 0}]]}}  # fmt: skip
+    doc, report = translate(n8n([{"name": "A", "type": "noOp"}, {"name": "B", "type": "noOp"},
+                                 {"name": "Model", "type": "@n8n/n8n-nodes-langchain.lmChatOpenAi"},
+                                 {"name": "Agent", "type": agent}], connections))  # fmt: skip
+    assert edges(doc) == {("A", "out", "B", "in")}
+    assert report["edges"] == [
+        {"source": "A", "target": "Gone", "reason": "the file has no node named 'Gone'"},
+        {"source": "Nobody", "target": "B", "reason": "the file has no node named 'Nobody'"},
+        {"source": "Model", "target": "Agent", "reason": "an n8n ai_languageModel connection has no NodeFox counterpart"},
+    ]
+
+
 def test_mapped_node_with_unexpressible_parameter_is_a_placeholder_with_reason() -> None:
     _, report = translate(n8n([{"name": "M", "type": "merge", "typeVersion": 3,
                                 "parameters": {"numberInputs": 3, "mode": "combineBySql"}}]))

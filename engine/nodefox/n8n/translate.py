@@ -405,9 +405,19 @@ def _escape(key: str) -> str:
 def _edges(connections: dict, mapped: dict, report: _Report, nodes: list, inner: list) -> list[dict]:
     wanted: list[tuple[str, str, str, str]] = []
     for source_name, outputs in connections.items():
-        if source_name not in mapped or not isinstance(outputs, dict):
+        if not isinstance(outputs, dict):
+            continue
+        if source_name not in mapped:
+            for conn in _targets(outputs):
+                report.edges.append({"source": source_name, "target": conn["node"],
+                                     "reason": f"the file has no node named {source_name!r}"})  # fmt: skip
             continue
         source, ports = mapped[source_name]
+        for kind, other in outputs.items():
+            if kind != "main":  # n8n's AI connections (a model, a tool, a memory for an agent)
+                for conn in _targets({kind: other}):
+                    report.edges.append({"source": source["name"], "target": conn["node"],
+                                         "reason": f"an n8n {kind} connection has no NodeFox counterpart"})  # fmt: skip
         main = outputs.get("main")
         if not isinstance(main, list):
             continue
@@ -415,7 +425,11 @@ def _edges(connections: dict, mapped: dict, report: _Report, nodes: list, inner:
             if not isinstance(targets, list):
                 continue
             for conn in targets:
-                if not isinstance(conn, dict) or not isinstance(conn.get("node"), str) or conn["node"] not in mapped:
+                if not isinstance(conn, dict) or not isinstance(conn.get("node"), str):
+                    continue
+                if conn["node"] not in mapped:
+                    report.edges.append({"source": source["name"], "target": conn["node"],
+                                         "reason": f"the file has no node named {conn['node']!r}"})  # fmt: skip
                     continue
                 target, target_ports = mapped[conn["node"]]
                 in_index = conn.get("index", 0) if type(conn.get("index", 0)) is int else 0
@@ -433,6 +447,13 @@ def _edges(connections: dict, mapped: dict, report: _Report, nodes: list, inner:
                     origin, port = port if isinstance(port, tuple) else (source, port)
                     wanted.append((origin["id"], port, target["id"], in_port))
     return _acyclic(wanted, nodes, inner, report)
+
+
+def _targets(outputs: dict) -> list[dict]:
+    """The connections of one node's outputs of every kind that name a target node."""
+    return [conn for lists in outputs.values() if isinstance(lists, list) for targets in lists
+            if isinstance(targets, list) for conn in targets
+            if isinstance(conn, dict) and isinstance(conn.get("node"), str)]  # fmt: skip
 
 
 def _acyclic(wanted: list, nodes: list, inner: list, report: _Report) -> list[dict]:
