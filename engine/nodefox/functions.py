@@ -303,11 +303,14 @@ def _sorted(iterable: Any, **options: Any) -> list:
 
 def _dict(*args: Any, **kwargs: Any) -> dict:
     args = tuple(consume(a) for a in args)
-    if args and type(args[0]) is list:
-        for i, pair in enumerate(args[0]):  # newer CPythons word this "object is not iterable"
-            if not hasattr(pair, "__iter__"):
-                raise TypeError(f"cannot convert dictionary update sequence element #{i} to a sequence")
-    return dict(*args, **kwargs)
+    try:
+        return dict(*args, **kwargs)
+    except TypeError:
+        if args and type(args[0]) is list:
+            for i, pair in enumerate(args[0]):  # newer CPythons word this "object is not iterable"
+                if not hasattr(pair, "__iter__"):
+                    raise TypeError(f"cannot convert dictionary update sequence element #{i} to a sequence") from None
+        raise
 
 
 def _str(*args: Any, **kwargs: Any) -> str:

@@ -129,17 +129,19 @@ export function sendWorld(editor: StoreApi<Editor>, last: { hosts?: string }) {
   last.hosts = key;
   const ops = [{ op: "set_permissions", write: true, ...(hosts.length || !first ? { net: hosts.length ? hosts : false } : {}) }];
   if (first) ops.push({ op: "set_credentials", credentials: loadCredentials(storage) } as never);
-  void editor.getState().edit(ops).then((answer) => credentialsRefused(editor, answer));
+  if (first) void editor.getState().edit(ops).then((answer) => credentialsRefused(editor, answer, ops.length - 1));
+  else void editor.getState().edit(ops);
 }
 
 /** The credentials kept in this browser, to the session; one the engine refuses (a set
  * saved before it checked them, say) is named, and the session keeps the set before. */
 export async function sendCredentials(editor: StoreApi<Editor>) {
-  credentialsRefused(editor, await editor.getState().edit([{ op: "set_credentials", credentials: loadCredentials(storage) }]));
+  credentialsRefused(editor, await editor.getState().edit([{ op: "set_credentials", credentials: loadCredentials(storage) }]), 0);
 }
 
-function credentialsRefused(editor: StoreApi<Editor>, answer: Answer | null) {
-  const reasons = (answer?.rejected ?? []).map((r) => r.reason).filter((r) => r.startsWith("credential"));
+/** The engine's reasons for refusing the set_credentials op at `index` of the answered edit, said. */
+function credentialsRefused(editor: StoreApi<Editor>, answer: Answer | null, index: number) {
+  const reasons = (answer?.rejected ?? []).filter((r) => r.index === index).map((r) => r.reason);
   if (reasons.length) editor.getState().notify("error", "The credentials were not sent to the engine", [...reasons, "Remove or fix it in Credentials."]);
 }
 
